@@ -1,0 +1,170 @@
+import { posix } from 'node:path';
+import { SandboxError, isSandboxError } from '../../core/errors';
+import { checkSlug } from '../../core/naming';
+import type { HostTransport } from '../../core/ports/host-transport';
+import type { LoadBalancer, Route } from '../../core/ports/load-balancer';
+import type { Logger } from '../logger';
+import { checkRouteSlug, managedMarker, renderNginxFragment } from './render-nginx-fragment';
+
+export interface NginxLoadBalancerOptions {
+  /** Where nginx runs: this machine or a host over SSH; the code is the same. */
+  transport: HostTransport;
+  /** Directory nginx includes (`include <dir>/*.conf;` inside `http {}`). */
+  configDir: string;
+  /** Prefix of the fragment file names; tells the bot's fragments from others. */
+  namePrefix: string;
+  /** argv that validates the whole configuration, e.g. `nginx -t`. */
+  testCommand: readonly string[];
+  /** argv that makes the running nginx load the configuration, e.g. `nginx -s reload`. */
+  reloadCommand: readonly string[];
+  /** `listen` of every fragment: a port or `address:port`. */
+  listen: number | string;
+  /** The link the preliminary page offers (the instance's status page). */
+  preliminaryUrl?: (slug: string) => string;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Bound on each test/reload command (default 30 s). */
+  commandTimeoutMs?: number;
+}
+
+type Outcome = { ok: true; detail: string } | { ok: false; detail: string };
+
+/**
+ * The nginx load balancer: one fragment per instance in `configDir`, written
+ * atomically, validated and reloaded; a fragment nginx rejects is replaced by
+ * the previous one so the old route keeps serving. Operations of one
+ * balancer run one at a time, so two activations never interleave on the files;
+ * create one balancer per nginx. `apply` resolves once nginx has accepted the
+ * configuration and been told to reload: its old workers keep serving the
+ * previous route for ~100 ms and finish their requests, so the old appserver
+ * must stay up a little after the switch (retention keeps it as the fallback).
+ */
+export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): LoadBalancer {
+  const { transport, testCommand, reloadCommand, logger } = options;
+  if (!/^[a-z0-9_-]*$/.test(options.namePrefix)) {
+    throw new SandboxError('config_invalid', `nginx load balancer: name_prefix "${options.namePrefix}" may hold only a-z, 0-9, "_" and "-"`);
+  }
+  if (testCommand.length === 0 || reloadCommand.length === 0) {
+    throw new SandboxError('config_invalid', 'nginx load balancer: test_command and reload_command must not be empty');
+  }
+  const where = `nginx on ${transport.name}`;
+  const timeoutMs = options.commandTimeoutMs ?? 30_000;
+  const fragmentPath = (slug: string) => posix.join(options.configDir, `${options.namePrefix}${slug}.conf`);
+
+  let tail: Promise<unknown> = Promise.resolve();
+  function serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = tail.then(work, work);
+    tail = next.catch(() => undefined);
+    return next;
+  }
+
+  async function run(argv: readonly string[]): Promise<Outcome> {
+    try {
+      const result = await transport.exec(argv, { timeoutMs });
+      const output = (result.stderr.trim() || result.stdout.trim()).slice(-2000);
+      if (result.code === 0) return { ok: true, detail: output };
+      const status = result.code === null ? `signal ${result.signal ?? 'unknown'}` : `exit ${result.code}`;
+      return { ok: false, detail: `\`${argv.join(' ')}\` failed (${status}): ${output || 'no output'}` };
+    } catch (error) {
+      return { ok: false, detail: `\`${argv.join(' ')}\` could not run: ${describe(error)}` };
+    }
+  }
+
+  /** Puts back what was there before (or nothing); returns a note for the error message. */
+  async function restore(path: string, previous: Buffer | null): Promise<string> {
+    try {
+      if (previous === null) await transport.remove(path);
+      else await transport.writeFile(path, previous);
+      return previous === null ? 'the new fragment was removed' : 'the previous fragment was restored';
+    } catch (error) {
+      logger?.warn({ path, err: error }, 'nginx: restoring a fragment failed');
+      return `restoring ${path} also failed (${describe(error)}); fix it by hand`;
+    }
+  }
+
+  async function reloadAfterRestore(path: string, previous: Buffer | null, detail: string): Promise<string> {
+    const note = await restore(path, previous);
+    const again = await run(reloadCommand);
+    return again.ok ? `${detail}; ${note} and nginx reloaded` : `${detail}; ${note}, reloading again failed too: ${again.detail}`;
+  }
+
+  async function applyRoute(slug: string, path: string, fragment: string): Promise<void> {
+    const previous = await transport.readFile(path);
+    if (previous?.equals(Buffer.from(fragment))) return;
+    const started = Date.now();
+    await transport.writeFile(path, fragment);
+    const tested = await run(testCommand);
+    if (!tested.ok) {
+      const note = await restore(path, previous);
+      throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: nginx rejected the configuration: ${tested.detail}; ${note}, the old route keeps serving`);
+    }
+    const reloaded = await run(reloadCommand);
+    if (!reloaded.ok) {
+      const detail = await reloadAfterRestore(path, previous, reloaded.detail);
+      throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`);
+    }
+    logger?.info({ slug, path, ms: Date.now() - started }, 'nginx: route applied');
+  }
+
+  async function removeRoute(slug: string, path: string): Promise<void> {
+    const previous = await transport.readFile(path);
+    if (previous === null) return;
+    await transport.remove(path);
+    const reloaded = await run(reloadCommand);
+    if (!reloaded.ok) {
+      // Keep the file while nginx still serves it, so a retry removes and reloads again.
+      const detail = await reloadAfterRestore(path, previous, reloaded.detail);
+      throw new SandboxError('load_balancer_failed', `removing the route of ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`);
+    }
+    logger?.info({ slug, path }, 'nginx: route removed');
+  }
+
+  /** Transport failures (SSH down, permission denied) become load_balancer_failed with the context. */
+  async function guarded(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (isSandboxError(error)) throw error;
+      throw new SandboxError('load_balancer_failed', `${what} on ${where}: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  return {
+    kind: 'nginx',
+    async apply(route: Route) {
+      // Render (and so validate) before touching anything.
+      const fragment = renderNginxFragment({ route, listen: options.listen, preliminaryUrl: options.preliminaryUrl?.(route.slug) ?? null });
+      const path = fragmentPath(route.slug);
+      return serialize(() => guarded(`routing ${route.slug}`, () => applyRoute(route.slug, path, fragment)));
+    },
+    async remove(slug: string) {
+      const path = fragmentPath(checkRouteSlug(slug));
+      return serialize(() => guarded(`removing the route of ${slug}`, () => removeRoute(slug, path)));
+    },
+    async listRoutes() {
+      const prefix = options.namePrefix;
+      const slugs: string[] = [];
+      for (const name of await transport.listDir(options.configDir)) {
+        if (!name.startsWith(prefix) || !name.endsWith('.conf')) continue;
+        const slug = name.slice(prefix.length, -'.conf'.length);
+        if (!checkSlug(slug).ok) continue;
+        // Without a prefix only the marker tells our fragments from the operator's.
+        if (prefix === '' && !(await isManaged(transport, posix.join(options.configDir, name)))) continue;
+        slugs.push(slug);
+      }
+      return slugs.sort();
+    },
+    async check() {
+      const tested = await run(testCommand);
+      return { ok: tested.ok, detail: tested.ok ? `${where}: ${tested.detail || 'configuration ok'}` : `${where}: ${tested.detail}` };
+    },
+  };
+}
+
+async function isManaged(transport: HostTransport, path: string): Promise<boolean> {
+  const head = await transport.readFile(path, { maxBytes: managedMarker.length });
+  return head?.toString() === managedMarker;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,151 @@
+import { SandboxError } from '../../core/errors';
+import { checkSlug } from '../../core/naming';
+import type { Route, RouteTarget } from '../../core/ports/load-balancer';
+
+export interface NginxFragmentInput {
+  route: Route;
+  /** What the server block listens on: a port (`80`) or `address:port` (`127.0.0.1:8080`, `[::1]:8080`). */
+  listen: number | string;
+  /** Link shown on the preliminary page (the instance's status page); omitted when null. */
+  preliminaryUrl?: string | null;
+}
+
+/** First bytes of every fragment the bot writes. */
+export const managedMarker = '# Managed by Sandbox Bot';
+
+// A domain is dot-separated labels of [a-z0-9-], no hyphen at a label's ends.
+const domainPattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const ipv4Pattern = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const ipv6Pattern = /^[0-9a-f:.]{2,45}$/;
+
+/**
+ * The nginx `server` block for one instance: every domain proxied to the
+ * active appserver (WebSocket upgrade included), or a 503 preliminary page
+ * when there is none. Every value is validated first and only then written
+ * into the configuration, so no caller-supplied text can add a directive.
+ */
+export function renderNginxFragment(input: NginxFragmentInput): string {
+  const slug = checkRouteSlug(input.route.slug);
+  const domains = checkDomains(slug, input.route.domains);
+  const listen = checkListen(input.listen);
+  const head = [
+    `${managedMarker} for instance ${slug}; rewritten on every activation, do not edit.`,
+    'server {',
+    `    listen ${listen};`,
+    `    server_name ${domains.join(' ')};`,
+    '',
+  ];
+  const body = input.route.target ? proxyBody(slug, input.route.target) : preliminaryBody(slug, input.preliminaryUrl ?? null);
+  return [...head, ...body, '}', ''].join('\n');
+}
+
+/** The slug when it is a valid instance slug (hence safe in a file name and in nginx text); throws SandboxError('usage') otherwise. */
+export function checkRouteSlug(slug: string): string {
+  const check = checkSlug(slug);
+  if (!check.ok) throw new SandboxError('usage', `load balancer route for "${printable(slug)}": invalid slug: ${check.problem}`);
+  return slug;
+}
+
+function checkDomains(slug: string, domains: readonly string[]): string[] {
+  if (domains.length === 0) throw new SandboxError('usage', `load balancer route for ${slug}: no domains given; an instance has at least its own domain`);
+  for (const domain of domains) {
+    if (!domainPattern.test(domain)) {
+      throw new SandboxError('usage', `load balancer route for ${slug}: invalid domain "${printable(domain)}"; use lowercase letters, digits, hyphens and dots only`);
+    }
+  }
+  return [...new Set(domains)];
+}
+
+function checkListen(listen: number | string): string {
+  const text = String(listen);
+  const match = /^(?:(.+):)?(\d{1,5})$/.exec(text);
+  const host = match?.[1];
+  const port = Number(match?.[2]);
+  const hostOk = host === undefined || ipv4Pattern.test(host) || (host.startsWith('[') && host.endsWith(']') && ipv6Pattern.test(host.slice(1, -1)));
+  if (!match || !hostOk || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new SandboxError('config_invalid', `nginx load balancer: invalid listen "${printable(text)}"; give a port (80) or address:port (127.0.0.1:8080)`);
+  }
+  return text;
+}
+
+function checkTarget(slug: string, target: RouteTarget): string {
+  const port = target.port;
+  const address = target.address.toLowerCase();
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new SandboxError('usage', `load balancer route for ${slug}: invalid appserver port ${String(port)}`);
+  }
+  if (ipv4Pattern.test(address) || domainPattern.test(address)) return `${address}:${port}`;
+  if (address.includes(':') && ipv6Pattern.test(address)) return `[${address}]:${port}`;
+  throw new SandboxError('usage', `load balancer route for ${slug}: invalid appserver address "${printable(address)}"; check the host's address in sandbox.yml`);
+}
+
+function proxyBody(slug: string, target: RouteTarget): string[] {
+  return [
+    '    # WebSocket: ask the upstream to upgrade only when the client asked to.',
+    '    set $sbx_connection "close";',
+    '    if ($http_upgrade != "") {',
+    '        set $sbx_connection "upgrade";',
+    '    }',
+    '',
+    '    client_max_body_size 100m;',
+    '',
+    '    location / {',
+    `        proxy_pass http://${checkTarget(slug, target)};`,
+    '        proxy_http_version 1.1;',
+    '        proxy_set_header Host $host;',
+    '        proxy_set_header X-Real-IP $remote_addr;',
+    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '        proxy_set_header X-Forwarded-Host $host;',
+    '        proxy_set_header Upgrade $http_upgrade;',
+    '        proxy_set_header Connection $sbx_connection;',
+    '        proxy_connect_timeout 5s;',
+    '        proxy_send_timeout 300s;',
+    '        proxy_read_timeout 300s;',
+    '    }',
+  ];
+}
+
+function preliminaryBody(slug: string, url: string | null): string[] {
+  // Single quotes in the HTML, so the nginx string needs no escapes.
+  const link = url === null ? '' : ` <a href='${safeUrl(slug, url)}'>See its status page.</a>`;
+  const html =
+    `<!doctype html><html><head><meta charset='utf-8'><title>${slug}: no active appserver</title></head>` +
+    `<body><h1>${slug}</h1><p>This sandbox has no active appserver yet.${link}</p></body></html>`;
+  return [
+    '    # No active appserver: a preliminary page answers.',
+    '    location / {',
+    '        default_type text/html;',
+    '        add_header Cache-Control "no-store" always;',
+    '        add_header Retry-After "30" always;',
+    `        return 503 "${html}\\n";`,
+    '    }',
+  ];
+}
+
+/**
+ * An absolute http(s) URL, percent-encoded down to characters that mean
+ * nothing to nginx inside a quoted string (no `"`, `\`, `$`) nor to HTML
+ * inside an attribute (no `<`, `>`, `"`, `'`); `&` becomes `&amp;`.
+ */
+function safeUrl(slug: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SandboxError('usage', `load balancer route for ${slug}: invalid status page URL "${printable(raw)}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SandboxError('usage', `load balancer route for ${slug}: status page URL must be http(s), got "${printable(raw)}"`);
+  }
+  const encoded = url.href.replace(/[^A-Za-z0-9\-._~:/?#[\]@!+,=%&]/g, (char) =>
+    [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+  return encoded.replaceAll('&', '&amp;');
+}
+
+/** Caller text made safe for an error message: control characters shown escaped, long values cut. */
+function printable(text: string): string {
+  const shown = JSON.stringify(text).slice(1, -1);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+}
