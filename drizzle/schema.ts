@@ -1,0 +1,193 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The data model (SPEC §1, §4). Tables hold data only; core acts on it.
+ * Generate migrations with `npm run db:generate -- --name <what>`.
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const repositories = pgTable('repositories', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  url: text('url'),
+  recipe: text('recipe').notNull(),
+  defaultSettings: jsonb('default_settings').$type<Record<string, unknown>>().notNull().default({}),
+  defaultFields: jsonb('default_fields').$type<Record<string, string>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const hosts = pgTable('hosts', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  provider: text('provider').$type<'local' | 'ssh'>().notNull(),
+  address: text('address').notNull(),
+  port: integer('port').notNull().default(22),
+  user: text('user'),
+  capacity: integer('capacity').notNull(),
+  portRangeLow: integer('port_range_low').notNull(),
+  portRangeHigh: integer('port_range_high').notNull(),
+  workRoot: text('work_root').notNull(),
+  labels: jsonb('labels').$type<string[]>().notNull().default([]),
+  privateKeyPath: text('private_key_path'),
+  privateKeyEnv: text('private_key_env'),
+  hostKeyFingerprint: text('host_key_fingerprint'),
+  knownHosts: text('known_hosts'),
+  acceptsNew: boolean('accepts_new').notNull().default(true),
+  fromConfig: boolean('from_config').notNull().default(true),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const instances = pgTable(
+  'instances',
+  {
+    id: serial('id').primaryKey(),
+    slug: text('slug').notNull().unique(),
+    domain: text('domain').notNull(),
+    extraDomains: jsonb('extra_domains').$type<string[]>().notNull().default([]),
+    kind: text('kind').$type<'pr' | 'manual'>().notNull(),
+    repositoryId: integer('repository_id').references(() => repositories.id),
+    repoUrl: text('repo_url'),
+    ref: text('ref'),
+    prRepo: text('pr_repo'),
+    prNumber: integer('pr_number'),
+    prUrl: text('pr_url'),
+    prAuthor: text('pr_author'),
+    prHeadSha: text('pr_head_sha'),
+    prFromFork: boolean('pr_from_fork').notNull().default(false),
+    approvedBy: text('approved_by'),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    fields: jsonb('fields').$type<Record<string, string>>().notNull().default({}),
+    databaseMode: text('database_mode').$type<'ephemeral' | 'persistent'>().notNull().default('ephemeral'),
+    settingsErrors: jsonb('settings_errors').$type<unknown[]>().notNull().default([]),
+    production: boolean('production').notNull().default(false),
+    pinned: boolean('pinned').notNull().default(false),
+    activeAppserverId: integer('active_appserver_id'),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('instances_pr_idx').on(t.prRepo, t.prNumber).where(sql`${t.kind} = 'pr'`)],
+);
+
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: serial('id').primaryKey(),
+    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    requestedBy: text('requested_by').notNull(),
+    surface: text('surface').$type<'github' | 'slack' | 'web' | 'cli' | 'system'>().notNull(),
+    commitSha: text('commit_sha'),
+    ref: text('ref'),
+    attempts: integer('attempts').notNull().default(1),
+    activateOnSuccess: boolean('activate_on_success').notNull().default(true),
+    state: text('state').$type<'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'>().notNull().default('pending'),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('deployments_instance_idx').on(t.instanceId)],
+);
+
+export const appservers = pgTable(
+  'appservers',
+  {
+    id: serial('id').primaryKey(),
+    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    deploymentId: integer('deployment_id').references(() => deployments.id),
+    number: integer('number').notNull(),
+    state: text('state').notNull().default('new'),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+    commitSha: text('commit_sha'),
+    ref: text('ref'),
+    hostId: integer('host_id').references(() => hosts.id),
+    port: integer('port'),
+    workDir: text('work_dir'),
+    logOffset: bigint('log_offset', { mode: 'number' }).notNull().default(0),
+    exitCode: integer('exit_code'),
+    /** When the recipe's start phase was launched (the deploy phase had exited 0). */
+    serviceStartedAt: timestamp('service_started_at', { withTimezone: true }),
+    failureReason: text('failure_reason'),
+    createdAt: createdAt(),
+    configuringAt: timestamp('configuring_at', { withTimezone: true }),
+    readyAt: timestamp('ready_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    activatedAt: timestamp('activated_at', { withTimezone: true }),
+    terminatedAt: timestamp('terminated_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('appservers_instance_number_idx').on(t.instanceId, t.number),
+    index('appservers_state_idx').on(t.state),
+  ],
+);
+
+export const logChunks = pgTable(
+  'log_chunks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    appserverId: integer('appserver_id').notNull().references(() => appservers.id, { onDelete: 'cascade' }),
+    offset: bigint('offset', { mode: 'number' }).notNull(),
+    content: text('content').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('log_chunks_appserver_offset_idx').on(t.appserverId, t.offset)],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    surface: text('surface').notNull(),
+    action: text('action').notNull(),
+    instanceId: integer('instance_id'),
+    instanceSlug: text('instance_slug'),
+    result: text('result').$type<'ok' | 'refused' | 'error'>().notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_events_at_idx').on(t.at)],
+);
+
+export const instanceTags = pgTable(
+  'instance_tags',
+  {
+    instanceId: integer('instance_id').notNull().references(() => instances.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.tag] })],
+);
+
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  deliveryId: text('delivery_id').primaryKey(),
+  event: text('event').notNull(),
+  action: text('action'),
+  repository: text('repository'),
+  prNumber: integer('pr_number'),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const workerHeartbeats = pgTable('worker_heartbeats', {
+  workerId: text('worker_id').primaryKey(),
+  process: text('process').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Cluster-wide switches (maintenance mode), shared by every replica. */
+export const systemFlags = pgTable('system_flags', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite and the ssh/nginx providers need.
+# Idempotent: installs only what is missing. Needs root (apt-get); without it,
+# prints the packages to install and exits 1.
+set -euo pipefail
+
+# package:command-that-proves-it-is-installed
+required=(
+  "openssh-server:/usr/sbin/sshd"
+  "openssh-client:/usr/bin/ssh-keygen"
+  "nginx:/usr/sbin/nginx"
+  "chromium:/usr/bin/chromium"
+  "git:/usr/bin/git"
+  "procps:/usr/bin/pkill"
+)
+
+missing=()
+for entry in "${required[@]}"; do
+  package="${entry%%:*}"
+  probe="${entry#*:}"
+  [ -x "$probe" ] || missing+=("$package")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system dependencies: all present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system dependencies missing: ${missing[*]}" >&2
+  echo "install them as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "installing system dependencies: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The packages may start their services; tests run their own instances on loopback.
+service nginx stop >/dev/null 2>&1 || true
+service ssh stop >/dev/null 2>&1 || true
+echo "system dependencies: installed ${missing[*]}"

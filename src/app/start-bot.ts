@@ -1,0 +1,116 @@
+import type { Socket } from 'node:net';
+import type { Server } from 'node:http';
+import type { Config } from '../config/schema';
+import { openDatabase, type Database } from '../infra/db/database';
+import { migrateDatabase, migrationsCurrent } from '../infra/db/migrate';
+import type { Logger } from '../infra/logger';
+import { startWorker, type WorkerHandle } from '../jobs/start-worker';
+import type { ReadinessCheck, WebDeps } from '../web/deps';
+import { registerDashboard } from '../web/pages/dashboard';
+import { registerHealthRoutes } from '../web/routes/health';
+import { Router } from '../web/router';
+import { createWebServer, listen } from '../web/server';
+import { createBuiltinProxy } from '../web/builtin-proxy';
+import { createProvisioning, type Provisioning } from './provisioning';
+import { syncHosts } from './sync-hosts';
+
+export interface StartBotOptions {
+  config: Config;
+  logger: Logger;
+  /** Serve HTTP (pages, health, webhooks). */
+  web: boolean;
+  /** Run the job worker in this process. */
+  worker: boolean;
+  /** Environment for secrets the adapters read (host keys by env name); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Bot {
+  database: Database;
+  worker: WorkerHandle | null;
+  server: Server | null;
+  provisioning: Provisioning;
+  /** Port actually listened on (PORT=0 picks a free one). */
+  port: number | null;
+  readiness(): Promise<ReadinessCheck[]>;
+  /** Stops taking work, gives running jobs `graceMs`, closes the server and the database. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The composition root: database, migrations, worker and web server, wired explicitly. */
+export async function startBot({ config, logger, web, worker: runWorker, env = process.env }: StartBotOptions): Promise<Bot> {
+  const database = await openDatabase({ url: config.database.url, dataDir: config.data_dir, logger });
+  let worker: WorkerHandle | null = null;
+  let server: Server | null = null;
+  let provisioning: Provisioning | null = null;
+  try {
+    await migrateDatabase(database.db, database.pool);
+    provisioning = await createProvisioning({ config, db: database.db, logger, env });
+    await syncHosts(provisioning.store, config);
+    const deps = { config, db: database.db, pool: database.pool, logger, provisioning };
+
+    const readiness = async (): Promise<ReadinessCheck[]> => {
+      const checks: ReadinessCheck[] = [];
+      try {
+        await database.pool.query('select 1');
+        checks.push({ name: 'database', ok: true });
+      } catch (error) {
+        checks.push({ name: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
+      }
+      const migrations = await migrationsCurrent(database.pool);
+      checks.push({ name: 'migrations', ok: migrations.current, detail: `${migrations.applied}/${migrations.expected} applied` });
+      if (runWorker) checks.push({ name: 'worker', ok: worker?.isRunning() ?? false });
+      return checks;
+    };
+
+    let port: number | null = null;
+    if (web) {
+      const webDeps: WebDeps = { ...deps, readiness };
+      const router = new Router();
+      registerHealthRoutes(router, webDeps);
+      registerDashboard(router, webDeps);
+      const proxy = config.load_balancer.provider === 'builtin' ? createBuiltinProxy({ store: provisioning.store, baseDomain: config.base_domain, publicUrl: config.public_url! }) : null;
+      server = createWebServer({ router, logger, before: proxy ? [proxy.handle] : [] });
+      if (proxy) {
+        server.on('upgrade', (req, socket, head) => {
+          void proxy.upgrade(req, socket as Socket, head).then((handled) => handled || socket.destroy());
+        });
+      }
+      port = await listen(server, config.server.host, config.server.port);
+      logger.info({ url: `http://${config.server.host}:${port}` }, 'web server listening');
+    }
+    // After the port is ours: a port in use must not leave a worker half-started.
+    if (runWorker) {
+      worker = await startWorker({ deps, concurrency: config.worker.concurrency });
+      await provisioning.store.enqueue('reconcile_hosts', {}, { jobKey: 'reconcile_hosts' });
+    }
+
+    let stopping: Promise<void> | null = null;
+    return {
+      database,
+      worker,
+      server,
+      provisioning,
+      port,
+      readiness,
+      stop(graceMs = config.worker.shutdown_grace) {
+        stopping ??= (async () => {
+          const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+          server?.closeIdleConnections();
+          await worker?.stop(graceMs);
+          server?.closeAllConnections();
+          await closed;
+          await provisioning?.close();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await worker?.stop(2_000).catch(() => undefined);
+    server?.close();
+    await provisioning?.close();
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { renderConfigurationDocs } from '../../config/render-docs';
+import type { Config } from '../../config/schema';
+import type { CliContext } from '../context';
+
+const secretPaths = [
+  ['github', 'private_key'], ['github', 'webhook_secret'], ['github', 'client_secret'],
+  ['slack', 'bot_token'], ['slack', 'signing_secret'], ['slack', 'app_token'],
+  ['web', 'auth', 'session_secret'], ['dns', 'gandi', 'api_key'],
+] as const;
+
+/** A copy of the configuration with every secret replaced by `***` (and the database password hidden). */
+export function maskSecrets(config: Config): Record<string, unknown> {
+  const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  for (const path of secretPaths) {
+    let node: Record<string, unknown> | undefined = copy;
+    for (const key of path.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
+    const last = path[path.length - 1]!;
+    if (node && node[last]) node[last] = '***';
+  }
+  const database = copy.database as { url: string | null };
+  if (database.url) {
+    try {
+      const url = new URL(database.url);
+      if (url.password) url.password = '***';
+      database.url = url.toString();
+    } catch {
+      database.url = '***';
+    }
+  }
+  return copy;
+}
+
+export function registerConfigCommands(program: Command, ctx: CliContext): void {
+  const config = program.command('config').description('configuration tools');
+  config
+    .command('check')
+    .description('validate the configuration and print it with secrets masked (exit 2 when invalid)')
+    .option('--json', 'print JSON instead of YAML')
+    .action((options: { json?: boolean }) => {
+      const masked = maskSecrets(ctx.config());
+      ctx.stdout.write(options.json ? `${JSON.stringify(masked)}\n` : stringify(masked));
+    });
+  config
+    .command('docs')
+    .description('print docs/configuration.md as generated from the schema')
+    .option('--write <path>', 'write to this file')
+    .option('--check <path>', 'exit 1 when this file differs from the generated text')
+    .action((options: { write?: string; check?: string }) => {
+      const text = renderConfigurationDocs();
+      if (options.write) writeFileSync(options.write, text);
+      else if (options.check) {
+        const current = readFileSync(options.check, 'utf8');
+        if (current !== text) {
+          ctx.stderr.write(`${options.check} is out of date; run \`npm run docs\`\n`);
+          ctx.setExitCode(1);
+        }
+      } else ctx.stdout.write(text);
+    });
+}

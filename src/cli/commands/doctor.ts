@@ -1,0 +1,87 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Config } from '../../config/schema';
+import { openDatabase, type Database } from '../../infra/db/database';
+import { migrationsCurrent } from '../../infra/db/migrate';
+import { describeSurfaces } from '../../web/pages/dashboard';
+import type { CliContext } from '../context';
+
+export type CheckStatus = 'ok' | 'fail' | 'skip';
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+}
+
+/** A doctor check; later parts of the bot add theirs to `doctorChecks`. */
+export type DoctorCheck = (env: { config: Config; database: Database | null }) => Promise<CheckResult[]>;
+
+const checkDataDir: DoctorCheck = async ({ config }) => {
+  try {
+    mkdirSync(config.data_dir, { recursive: true });
+    accessSync(config.data_dir, constants.W_OK);
+    return [{ check: 'data directory', status: 'ok', detail: config.data_dir }];
+  } catch (error) {
+    return [{ check: 'data directory', status: 'fail', detail: String(error), hint: 'set SBX_DATA_DIR to a writable directory' }];
+  }
+};
+
+const checkMigrations: DoctorCheck = async ({ database }) => {
+  if (!database) return [{ check: 'migrations', status: 'skip', detail: 'no database' }];
+  const state = await migrationsCurrent(database.pool);
+  return [
+    state.current
+      ? { check: 'migrations', status: 'ok', detail: `${state.applied}/${state.expected} applied` }
+      : { check: 'migrations', status: 'fail', detail: `${state.applied}/${state.expected} applied`, hint: 'run `npx sbx migrate`' },
+  ];
+};
+
+const checkSurfaces: DoctorCheck = async ({ config }) =>
+  describeSurfaces(config)
+    .filter((surface) => surface.name === 'GitHub App' || surface.name === 'Slack app')
+    .map((surface) => ({ check: surface.name, status: surface.on ? 'ok' : 'skip', detail: surface.detail }));
+
+export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces];
+
+export function registerDoctor(program: Command, ctx: CliContext): void {
+  program
+    .command('doctor')
+    .description('check configuration, database, migrations and credentials; exits non-zero when a check fails')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const results: CheckResult[] = [];
+      let config: Config | null = null;
+      try {
+        config = ctx.config();
+        results.push({ check: 'configuration', status: 'ok', detail: ctx.env.SBX_CONFIG ?? 'sandbox.yml (or defaults)' });
+      } catch (error) {
+        results.push({ check: 'configuration', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'fix the listed keys; see docs/configuration.md' });
+      }
+      let database: Database | null = null;
+      if (config) {
+        try {
+          database = await openDatabase({ url: config.database.url, dataDir: config.data_dir, poolSize: 2 });
+          results.push({ check: 'database', status: 'ok', detail: config.database.url ? 'DATABASE_URL' : `embedded PostgreSQL (port ${database.embedded?.port})` });
+        } catch (error) {
+          results.push({ check: 'database', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'check DATABASE_URL or unset it' });
+        }
+        try {
+          for (const check of doctorChecks) results.push(...(await check({ config, database })));
+        } finally {
+          await database?.close();
+        }
+      }
+      const ok = results.every((result) => result.status !== 'fail');
+      if (options.json) ctx.stdout.write(`${JSON.stringify({ ok, checks: results })}\n`);
+      else ctx.stdout.write(renderTable(results) + `\n${ok ? 'all checks passed' : 'some checks failed'}\n`);
+      ctx.setExitCode(ok ? 0 : 1);
+    });
+}
+
+function renderTable(results: CheckResult[]): string {
+  const width = Math.max(...results.map((r) => r.check.length), 5);
+  return results
+    .map((r) => `${r.status.padEnd(4)}  ${r.check.padEnd(width)}  ${r.detail.split('\n').join(' ')}${r.hint ? `\n${' '.repeat(width + 8)}hint: ${r.hint}` : ''}`)
+    .join('\n');
+}

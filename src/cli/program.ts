@@ -1,0 +1,60 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config/load-config';
+import type { Config } from '../config/schema';
+import { isSandboxError } from '../core/errors';
+import type { CliContext } from './context';
+import { registerConfigCommands } from './commands/config';
+import { registerDoctor } from './commands/doctor';
+import { registerMigrate } from './commands/migrate';
+import { registerStart } from './commands/start';
+import { registerSettingsExplain } from './commands/settings-explain';
+
+/** Builds the `sbx` program; `ctx` is injectable so tests can run commands in-process. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('sbx')
+    .description('Sandbox Bot: a running copy of the application for every pull request')
+    .showHelpAfterError('(run `sbx --help` for the commands)')
+    .configureOutput({ writeOut: (text) => ctx.stdout.write(text), writeErr: (text) => ctx.stderr.write(text) })
+    .exitOverride();
+  registerStart(program, ctx);
+  registerMigrate(program, ctx);
+  registerDoctor(program, ctx);
+  registerConfigCommands(program, ctx);
+  registerSettingsExplain(program, ctx);
+  return program;
+}
+
+export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext {
+  let config: Config | undefined;
+  return {
+    env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+    config() {
+      config ??= loadConfig({ env });
+      return config;
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const ctx = createContext();
+  try {
+    await buildProgram(ctx).parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (isSandboxError(error, 'config_invalid')) {
+      ctx.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    ctx.stderr.write(`sbx: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,146 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { SandboxError } from '../core/errors';
+import { configSchema, type Config } from './schema';
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Thrown when the configuration is invalid; `problems` lists every one, each with its path. */
+export class ConfigError extends SandboxError {
+  readonly problems: string[];
+
+  constructor(source: string, problems: string[]) {
+    super('config_invalid', `invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Loads `SBX_CONFIG` (default ./sandbox.yml; optional unless SBX_CONFIG names
+ * it), folds in environment variables (secrets and the usual overrides),
+ * validates against the one schema and returns a deeply frozen Config.
+ */
+export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfigOptions = {}): Config {
+  const path = resolve(cwd, env.SBX_CONFIG ?? 'sandbox.yml');
+  const source = env.SBX_CONFIG ?? 'sandbox.yml';
+  let fileValues: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    fileValues = readYamlFile(path, source);
+  } else if (env.SBX_CONFIG) {
+    throw new ConfigError(source, [`file not found: ${path}; create it or unset SBX_CONFIG`]);
+  }
+  const merged = applyEnv(fileValues, env, source);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(source, formatIssues(result.error.issues));
+  const config = result.data;
+  config.data_dir = resolve(cwd, config.data_dir);
+  config.public_url ??= `http://localhost:${config.server.port}`;
+  config.public_url = config.public_url.replace(/\/+$/, '');
+  return deepFreeze(config);
+}
+
+function readYamlFile(path: string, source: string): Record<string, unknown> {
+  const doc = parseDocument(readFileSync(path, 'utf8'), { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'} column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(source, ['the file must be a YAML mapping (key: value lines) at the top level']);
+  }
+  return value as Record<string, unknown>;
+}
+
+type EnvBinding = { env: string; path: string[]; parse?: (raw: string) => unknown };
+
+const toPort = (raw: string): unknown => (/^\d+$/.test(raw) ? Number(raw) : raw);
+
+/** Environment variables that override configuration values (secrets belong here). */
+export const envBindings: EnvBinding[] = [
+  { env: 'DATABASE_URL', path: ['database', 'url'] },
+  { env: 'SBX_DATA_DIR', path: ['data_dir'] },
+  { env: 'PORT', path: ['server', 'port'], parse: toPort },
+  { env: 'HOST', path: ['server', 'host'] },
+  { env: 'PUBLIC_URL', path: ['public_url'] },
+  { env: 'BASE_DOMAIN', path: ['base_domain'] },
+  { env: 'LOG_LEVEL', path: ['log', 'level'] },
+  { env: 'LOG_FORMAT', path: ['log', 'format'] },
+  { env: 'APP_ID', path: ['github', 'app_id'] },
+  { env: 'PRIVATE_KEY', path: ['github', 'private_key'], parse: (raw) => raw.replace(/\\n/g, '\n') },
+  { env: 'WEBHOOK_SECRET', path: ['github', 'webhook_secret'] },
+  { env: 'GITHUB_CLIENT_ID', path: ['github', 'client_id'] },
+  { env: 'GITHUB_CLIENT_SECRET', path: ['github', 'client_secret'] },
+  { env: 'GHE_HOST', path: ['github', 'ghe_host'] },
+  { env: 'GHE_PROTOCOL', path: ['github', 'ghe_protocol'] },
+  { env: 'WEBHOOK_PROXY_URL', path: ['github', 'webhook_proxy_url'] },
+  { env: 'SLACK_BOT_TOKEN', path: ['slack', 'bot_token'] },
+  { env: 'SLACK_SIGNING_SECRET', path: ['slack', 'signing_secret'] },
+  { env: 'SLACK_APP_TOKEN', path: ['slack', 'app_token'] },
+  { env: 'SLACK_API_URL', path: ['slack', 'api_url'] },
+  { env: 'SESSION_SECRET', path: ['web', 'auth', 'session_secret'] },
+];
+
+function applyEnv(values: Record<string, unknown>, env: NodeJS.ProcessEnv, source: string): Record<string, unknown> {
+  const result = structuredClone(values);
+  for (const binding of envBindings) {
+    const raw = env[binding.env];
+    if (raw === undefined || raw === '') continue;
+    setPath(result, binding.path, binding.parse ? binding.parse(raw) : raw);
+  }
+  const keyPath = env.PRIVATE_KEY_PATH;
+  if (keyPath && !env.PRIVATE_KEY) {
+    try {
+      setPath(result, ['github', 'private_key'], readFileSync(keyPath, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(source, [`PRIVATE_KEY_PATH: cannot read ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    }
+  }
+  return result;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** `repositories[0].recipe: expected one of script, compose, openedx-ansible, tutor` */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    const at = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${at ? `${at}.` : ''}${key}: unknown key (check the spelling; see docs/configuration.md)`);
+    }
+    if (issue.code === 'invalid_value') {
+      return [`${at || '(root)'}: expected one of ${issue.values.map(String).join(', ')}`];
+    }
+    if (issue.code === 'invalid_type') {
+      return [`${at || '(root)'}: expected ${issue.expected}`];
+    }
+    return [`${at || '(root)'}: ${issue.message}`];
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

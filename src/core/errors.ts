@@ -1,0 +1,34 @@
+/**
+ * Stable error codes. Every surface (GitHub comment, Slack reply, status page,
+ * CLI) maps codes to words in one place; never branch on message text.
+ */
+export type SandboxErrorCode =
+  | 'config_invalid'
+  | 'settings_invalid'
+  | 'not_permitted'
+  | 'not_found'
+  | 'ambiguous'
+  | 'conflict'
+  | 'illegal_transition'
+  | 'host_unreachable'
+  | 'no_capacity'
+  | 'deploy_failed'
+  | 'health_check_failed'
+  | 'load_balancer_failed'
+  | 'database_unavailable'
+  | 'maintenance'
+  | 'usage';
+
+export class SandboxError extends Error {
+  readonly code: SandboxErrorCode;
+
+  constructor(code: SandboxErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SandboxError';
+    this.code = code;
+  }
+}
+
+export function isSandboxError(error: unknown, code?: SandboxErrorCode): error is SandboxError {
+  return error instanceof SandboxError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,29 @@
+/** Where an instance's domains go: the active appserver, or nothing yet (a preliminary page answers). */
+export interface RouteTarget {
+  address: string;
+  port: number;
+}
+
+export interface Route {
+  slug: string;
+  /** Every domain of the instance (main and extra). */
+  domains: string[];
+  target: RouteTarget | null;
+}
+
+export interface LoadBalancer {
+  readonly kind: 'builtin' | 'nginx' | 'haproxy';
+  /**
+   * Routes the instance's domains to `target`. Validates and reloads; when
+   * validation or reload fails, restores the previous state, reloads, and
+   * throws SandboxError('load_balancer_failed') — the old route keeps serving.
+   * Safe to run twice.
+   */
+  apply(route: Route): Promise<void>;
+  /** Removes the instance's routes; safe when there are none. */
+  remove(slug: string): Promise<void>;
+  /** Slugs that currently have a route (for reconcile: dangling fragments). */
+  listRoutes(): Promise<string[]>;
+  /** Validates the live configuration (for `sbx doctor`). */
+  check(): Promise<{ ok: boolean; detail: string }>;
+}

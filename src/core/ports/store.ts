@@ -1,0 +1,69 @@
+import type { AppserverState } from '../appserver-state';
+import type { Appserver, AuditEvent, Deployment, Host, Instance, NewAppserver, NewDeployment, NewHost, NewInstance } from '../model';
+
+/** Persistence as core needs it; the adapter is src/infra/db/sandbox-store.ts. */
+export interface Store extends JobQueue {
+  /** Runs `work` in one transaction; the store handed in joins it. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /** Serializes host placement across processes for the rest of the transaction. */
+  lockPlacement(): Promise<void>;
+  /** Takes a transaction-scoped lock on the instance row (serializes operations across replicas). */
+  lockInstance(id: number): Promise<void>;
+
+  getInstance(id: number): Promise<Instance | null>;
+  findInstanceBySlug(slug: string): Promise<Instance | null>;
+  findInstanceByPr(repo: string, number: number): Promise<Instance | null>;
+  /** Instances whose main or extra domain is `domain`. */
+  findInstanceByDomain(domain: string): Promise<Instance | null>;
+  listInstances(options?: { includeArchived?: boolean; includeDeleted?: boolean }): Promise<Instance[]>;
+  insertInstance(values: NewInstance): Promise<Instance>;
+  updateInstance(id: number, patch: Partial<NewInstance>): Promise<Instance>;
+
+  insertDeployment(values: NewDeployment): Promise<Deployment>;
+  getDeployment(id: number): Promise<Deployment | null>;
+  updateDeployment(id: number, patch: Partial<NewDeployment>): Promise<Deployment>;
+  listDeployments(instanceId: number): Promise<Deployment[]>;
+
+  /** Inserts an appserver numbered after the instance's last one (AppServer 1, 2, …). */
+  insertAppserver(values: NewAppserver): Promise<Appserver>;
+  getAppserver(id: number): Promise<Appserver | null>;
+  findAppserver(instanceId: number, number: number): Promise<Appserver | null>;
+  listAppservers(instanceId: number): Promise<Appserver[]>;
+  listAppserversInStates(states: readonly AppserverState[]): Promise<Appserver[]>;
+  /** Changes state only when it still is `from` (checked against the state table); null when it was not. */
+  transitionAppserver(id: number, from: AppserverState, to: AppserverState, patch?: Partial<Appserver>): Promise<Appserver | null>;
+  updateAppserver(id: number, patch: Partial<Appserver>): Promise<Appserver>;
+
+  listHosts(): Promise<Host[]>;
+  getHost(id: number): Promise<Host | null>;
+  upsertHost(values: NewHost): Promise<Host>;
+  updateHost(id: number, patch: Partial<NewHost>): Promise<Host>;
+
+  /**
+   * Stores one log chunk at byte `offset` and advances the appserver's
+   * log offset to `nextOffset`, only if the offset still is `offset`
+   * (exactly once: a retried follow never duplicates or loses bytes).
+   */
+  appendLog(appserverId: number, offset: number, content: string, nextOffset: number): Promise<boolean>;
+  /** Chunks after `afterOffset` up to `limitBytes`, or the chunks covering the last `tailBytes`. */
+  readLog(appserverId: number, options?: { afterOffset?: number; limitBytes?: number; tailBytes?: number }): Promise<{ offset: number; content: string }[]>;
+
+  recordAudit(event: AuditEvent): Promise<void>;
+}
+
+/** Options for a job enqueued through the store (so it joins the store's transaction). */
+export interface EnqueueOptions {
+  /** Serializes with every other job of this instance (queue `instance:<id>`). */
+  instanceId?: number;
+  /** Explicit queue name (e.g. `appserver:<id>` for log following). */
+  queueName?: string;
+  /** Coalesces bursts: a pending job with this key is replaced. */
+  jobKey?: string;
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+/** Enqueuing jobs, part of the store so a row change and its job commit together. */
+export interface JobQueue {
+  enqueue<T extends keyof GraphileWorker.Tasks>(task: T, payload: GraphileWorker.Tasks[T], options?: EnqueueOptions): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import { SandboxError, isSandboxError } from '../errors';
+import { appserverConfig } from './create-appserver';
+import type { ProvisioningDeps } from './deps';
+
+/**
+ * Routes the instance's domains to a running appserver. The load balancer
+ * switches first; only when that succeeded does the instance record the new
+ * active appserver (the previous one keeps serving until then, and stays
+ * running as the fallback until retention). Safe to run twice.
+ */
+export async function activateAppserver(deps: ProvisioningDeps, appserverId: number): Promise<void> {
+  const appserver = await deps.store.getAppserver(appserverId);
+  if (!appserver) return;
+  const instance = await deps.store.getInstance(appserver.instanceId);
+  if (!instance || instance.archivedAt || instance.deletedAt) return;
+  if (appserver.state !== 'running') {
+    throw new SandboxError('conflict', `cannot activate appserver ${appserver.number} of ${instance.slug}: it is ${appserver.state}`);
+  }
+  const host = (await deps.store.getHost(appserver.hostId!))!;
+  const domains = appserverConfig(appserver).domains;
+  try {
+    await deps.dns.ensure(domains, host.address);
+    await deps.lb.apply({ slug: instance.slug, domains, target: { address: host.address, port: appserver.port! } });
+  } catch (error) {
+    await deps.store.recordAudit({
+      actor: 'system', surface: 'system', action: 'activate', instanceId: instance.id, instanceSlug: instance.slug, result: 'error',
+      detail: { appserver: appserver.number, error: error instanceof Error ? error.message : String(error) },
+    });
+    if (isSandboxError(error, 'load_balancer_failed')) {
+      deps.logger.error({ appserver: appserver.id, err: error }, 'activation failed; the previous route keeps serving');
+      return;
+    }
+    throw error;
+  }
+  await deps.store.transaction(async (store) => {
+    await store.lockInstance(instance.id);
+    await store.updateInstance(instance.id, { activeAppserverId: appserver.id });
+    await store.updateAppserver(appserver.id, { activatedAt: deps.now() });
+    await store.enqueue('retain_appservers', { instanceId: instance.id }, { instanceId: instance.id, jobKey: `retain:${instance.id}` });
+  });
+  deps.logger.info({ instance: instance.slug, appserver: appserver.number }, 'appserver activated');
+}

@@ -1,0 +1,42 @@
+import type { ProvisioningDeps } from './deps';
+import { cancelInstance, terminateAppserver } from './stop-appserver';
+
+/**
+ * Archive: routes and DNS removed first (nothing routes to a dying appserver),
+ * then every appserver terminated. With `destroy` (delete): the recipe's
+ * destroy phase runs and the instance's whole directory goes from every host
+ * it used. Safe to run twice; an unreachable host makes it throw (retried).
+ */
+export async function archiveInstance(deps: ProvisioningDeps, instanceId: number, options: { destroy?: boolean } = {}): Promise<void> {
+  const instance = await deps.store.getInstance(instanceId);
+  if (!instance || instance.deletedAt) return;
+  await deps.lb.remove(instance.slug);
+  await deps.dns.remove([instance.domain, ...instance.extraDomains]);
+  await deps.store.updateInstance(instance.id, { activeAppserverId: null, archivedAt: instance.archivedAt ?? deps.now() });
+  await cancelInstance(deps, instance.id);
+  const appservers = await deps.store.listAppservers(instance.id);
+  for (const appserver of appservers) await terminateAppserver(deps, appserver.id);
+  if (!options.destroy) return;
+  const recipe = (() => {
+    try {
+      return deps.recipes.recipeFor(instance);
+    } catch {
+      return null;
+    }
+  })();
+  const hostIds = new Set(appservers.map((a) => a.hostId).filter((id): id is number => id !== null));
+  for (const hostId of hostIds) {
+    const host = await deps.store.getHost(hostId);
+    if (!host) continue;
+    const transport = deps.hosts.transportFor(host);
+    const instanceDir = `${host.workRoot.replace(/\/+$/, '')}/${instance.slug}`;
+    if (recipe?.phases.destroy) {
+      await transport.writeFile(`${instanceDir}/destroy.sh`, `#!/usr/bin/env bash\nset -eo pipefail\n${recipe.phases.destroy}\n`, 0o700);
+      const result = await transport.exec(['bash', `${instanceDir}/destroy.sh`], { cwd: instanceDir, env: { SBX_SLUG: instance.slug, SBX_DATA_DIR: `${instanceDir}/data` }, timeoutMs: 10 * 60_000 });
+      if (result.code !== 0) throw new Error(`destroy phase of ${instance.slug} on ${host.name} exited ${result.code}: ${result.stderr.trim().slice(-500)}`);
+    }
+    await transport.remove(instanceDir);
+  }
+  await deps.store.updateInstance(instance.id, { deletedAt: deps.now() });
+}
+

@@ -1,0 +1,26 @@
+import type { Redactor } from '../redact';
+import type { LoadBalancer } from '../ports/load-balancer';
+import type { CoreLogger, DnsProvider, HealthProbe, HostDirectory, RecipeBook } from '../ports/other-ports';
+import type { Store } from '../ports/store';
+
+/** Everything the provisioning steps touch, handed in by the composition root. */
+export interface ProvisioningDeps {
+  store: Store;
+  hosts: HostDirectory;
+  lb: LoadBalancer;
+  dns: DnsProvider;
+  recipes: RecipeBook;
+  probe: HealthProbe;
+  /** Whether something already listens at address:port (placement skips such ports). */
+  portTaken: (address: string, port: number) => Promise<boolean>;
+  redactor: Redactor;
+  logger: CoreLogger;
+  now: () => Date;
+  baseDomain: string;
+  /** Superseded appservers older than this are terminated by retention. */
+  retentionMinAgeMs: number;
+  /** How often a follow job polls the host (log bytes, exit status, health). */
+  followIntervalMs: number;
+  /** How long one follow job runs before handing over to the next one. */
+  followBudgetMs: number;
+}

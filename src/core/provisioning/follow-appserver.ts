@@ -1,0 +1,125 @@
+import type { Appserver, Host } from '../model';
+import type { HostTransport } from '../ports/host-transport';
+import { safeCut } from '../redact';
+import { appserverConfig } from './create-appserver';
+import type { ProvisioningDeps } from './deps';
+import { failAppserver } from './fail-appserver';
+import { followOptions } from './provision-appserver';
+import { runnerName } from './work-files';
+import { stopService } from './stop-appserver';
+
+const readChunkBytes = 256 * 1024;
+const tailLines = 20;
+
+/**
+ * Follows a configuring appserver for up to `followBudgetMs`: copies new
+ * deploy.log bytes into the database (redacted, exactly once by byte offset),
+ * starts the service when the deploy phase exited 0, health-checks it, and
+ * moves the appserver to running or failed. Hands over to a fresh follow job
+ * while the deploy is still going, so no job runs long and a restart of the
+ * bot loses nothing: the deploy runs detached on the host.
+ */
+export async function followAppserver(deps: ProvisioningDeps, appserverId: number, signal?: AbortSignal): Promise<'done' | 'continue'> {
+  const deadline = Date.now() + deps.followBudgetMs;
+  let appserver = await deps.store.getAppserver(appserverId);
+  if (!appserver || appserver.state !== 'configuring') return 'done';
+  const host = (await deps.store.getHost(appserver.hostId!))!;
+  const transport = deps.hosts.transportFor(host);
+  while (Date.now() < deadline && !signal?.aborted) {
+    appserver = await deps.store.getAppserver(appserverId);
+    if (!appserver || appserver.state !== 'configuring') return 'done';
+    const outcome = await step(deps, appserver, host, transport);
+    if (outcome === 'done') return 'done';
+    await sleep(deps.followIntervalMs, signal);
+  }
+  await deps.store.enqueue('follow_appserver', { appserverId }, { ...followOptions(deps, appserverId), runAt: deps.now() });
+  return 'continue';
+}
+
+async function step(deps: ProvisioningDeps, appserver: Appserver, host: Host, transport: HostTransport): Promise<'done' | 'pending'> {
+  const workDir = appserver.workDir!;
+  const exitText = appserver.serviceStartedAt ? null : await transport.readFile(`${workDir}/deploy.exit`);
+  const drained = await copyLog(deps, appserver, transport, exitText !== null);
+  if (!appserver.serviceStartedAt) {
+    if (exitText === null || !drained) return 'pending';
+    const status = Number(exitText.toString().trim());
+    if (status !== 0) {
+      await failAppserver(deps, appserver, 'failed', `deploy phase exited with status ${status}; last lines:\n${await logTail(deps, appserver.id)}`);
+      return 'done';
+    }
+    const commit = (await transport.readFile(`${workDir}/commit.txt`))?.toString().trim() || appserver.commitSha;
+    const started = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'start'], { cwd: workDir, timeoutMs: 30_000 });
+    if (started.code !== 0) {
+      await failAppserver(deps, appserver, 'failed', `starting the service on ${host.name} failed: ${started.stderr.trim().slice(-500)}`);
+      return 'done';
+    }
+    await deps.store.updateAppserver(appserver.id, { serviceStartedAt: deps.now(), commitSha: commit, exitCode: 0 });
+    return 'pending';
+  }
+  const config = appserverConfig(appserver);
+  const url = `http://${host.address}:${appserver.port}${config.healthPath.startsWith('/') ? '' : '/'}${config.healthPath}`;
+  const health = await deps.probe(url, 2_000);
+  if (health.status !== null && health.status >= 200 && health.status < 300) {
+    await markRunning(deps, appserver);
+    return 'done';
+  }
+  if (deps.now().getTime() - appserver.serviceStartedAt.getTime() > config.healthTimeoutMs) {
+    const last = health.status === null ? (health.error ?? 'no answer') : `HTTP ${health.status}`;
+    await copyLog(deps, appserver, transport, true);
+    await stopService(deps, appserver, transport).catch(() => undefined);
+    await failAppserver(deps, appserver, 'failed', `health check ${url} did not answer 2xx within ${Math.round(config.healthTimeoutMs / 1000)}s (last: ${last}); last lines:\n${await logTail(deps, appserver.id)}`);
+    return 'done';
+  }
+  return 'pending';
+}
+
+async function markRunning(deps: ProvisioningDeps, appserver: Appserver): Promise<void> {
+  await deps.store.transaction(async (store) => {
+    const running = await store.transitionAppserver(appserver.id, 'configuring', 'running', { readyAt: deps.now() });
+    if (!running || running.deploymentId === null) return;
+    const deployment = await store.getDeployment(running.deploymentId);
+    if (!deployment || deployment.state !== 'running') return;
+    await store.updateDeployment(deployment.id, { state: 'succeeded', finishedAt: deps.now() });
+    if (deployment.activateOnSuccess) await store.enqueue('activate_appserver', { appserverId: running.id }, { instanceId: running.instanceId });
+    else await store.enqueue('retain_appservers', { instanceId: running.instanceId }, { instanceId: running.instanceId, jobKey: `retain:${running.instanceId}` });
+  });
+  deps.logger.info({ appserver: appserver.id }, 'appserver running');
+}
+
+/**
+ * Copies deploy.log from the stored offset. Holds back a partial line (a
+ * secret split across two reads is still redacted) unless `final`. Returns
+ * true when everything on the host has been stored.
+ */
+async function copyLog(deps: ProvisioningDeps, appserver: Appserver, transport: HostTransport, final: boolean): Promise<boolean> {
+  let offset = appserver.logOffset;
+  for (let round = 0; round < 64; round += 1) {
+    const bytes = await transport.readFile(`${appserver.workDir}/deploy.log`, { offset, maxBytes: readChunkBytes });
+    if (!bytes || bytes.length === 0) return true;
+    const complete = bytes.length < readChunkBytes;
+    const cut = safeCut(bytes, deps.redactor.longest, final && complete);
+    if (cut === 0) return false;
+    const text = deps.redactor.redact(bytes.subarray(0, cut).toString('utf8'));
+    const stored = await deps.store.appendLog(appserver.id, offset, text, offset + cut);
+    if (!stored) return false;
+    offset += cut;
+    if (complete && cut === bytes.length) return true;
+    if (complete) return false;
+  }
+  return false;
+}
+
+async function logTail(deps: ProvisioningDeps, appserverId: number): Promise<string> {
+  const chunks = await deps.store.readLog(appserverId, { tailBytes: 16 * 1024 });
+  return chunks.map((chunk) => chunk.content).join('').trimEnd().split('\n').slice(-tailLines).join('\n');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

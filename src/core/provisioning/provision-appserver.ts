@@ -1,0 +1,77 @@
+import { liveStates } from '../appserver-state';
+import { isSandboxError } from '../errors';
+import type { Appserver } from '../model';
+import { appserverConfig } from './create-appserver';
+import type { ProvisioningDeps } from './deps';
+import { failAppserver } from './fail-appserver';
+import { placeAppserver } from './place-appserver';
+import { renderWorkFiles, runnerName, sandboxEnv } from './work-files';
+
+export const workDirOf = (workRoot: string, slug: string, number: number): string => `${workRoot.replace(/\/+$/, '')}/${slug}/appserver-${number}`;
+
+/**
+ * new → waiting: picks a host and port; waiting → configuring: writes the
+ * work directory over the host transport and launches the deploy detached.
+ * No host → `error`; an unreachable host → `error` with the reason.
+ */
+export async function provisionAppserver(deps: ProvisioningDeps, appserverId: number): Promise<void> {
+  const placed = await deps.store.transaction(async (store) => {
+    const appserver = await store.getAppserver(appserverId);
+    if (!appserver || appserver.state !== 'new') return null;
+    await store.lockPlacement();
+    const hosts = await store.listHosts();
+    const live = await store.listAppserversInStates(liveStates);
+    const loads = hosts.map((host) => ({ hostId: host.id, ports: live.filter((a) => a.hostId === host.id && a.port !== null).map((a) => a.port!) }));
+    // A port some other program holds is skipped (the database only knows our own appservers).
+    let placement = placeAppserver(hosts, loads);
+    for (let tries = 0; placement.ok && tries < 20 && (await deps.portTaken(placement.host.address, placement.port)); tries += 1) {
+      loads.find((load) => load.hostId === (placement as { host: { id: number } }).host.id)?.ports.push(placement.port);
+      placement = placeAppserver(hosts, loads);
+    }
+    if (!placement.ok) return { appserver, reason: placement.reason };
+    const slug = appserverConfig(appserver).slug;
+    return {
+      appserver: await store.transitionAppserver(appserver.id, 'new', 'waiting', {
+        hostId: placement.host.id,
+        port: placement.port,
+        workDir: workDirOf(placement.host.workRoot, slug, appserver.number),
+      }),
+    };
+  });
+  if (!placed || !placed.appserver) return;
+  if ('reason' in placed) {
+    await failAppserver(deps, placed.appserver, 'error', `could not get a host: ${placed.reason}`);
+    return;
+  }
+  const appserver = placed.appserver;
+  try {
+    await launchDeploy(deps, appserver);
+  } catch (error) {
+    const current = await deps.store.getAppserver(appserver.id);
+    if (current?.state !== 'waiting') return;
+    const reason = isSandboxError(error) ? error.message : `preparing the host failed: ${error instanceof Error ? error.message : String(error)}`;
+    await failAppserver(deps, current, 'error', reason);
+    return;
+  }
+  const configuring = await deps.store.transitionAppserver(appserver.id, 'waiting', 'configuring', { configuringAt: deps.now() });
+  if (configuring) await deps.store.enqueue('follow_appserver', { appserverId: appserver.id }, followOptions(deps, appserver.id));
+}
+
+export const followOptions = (deps: ProvisioningDeps, appserverId: number) => ({
+  queueName: `appserver:${appserverId}`,
+  jobKey: `follow:${appserverId}`,
+  runAt: new Date(deps.now().getTime() + deps.followIntervalMs),
+});
+
+async function launchDeploy(deps: ProvisioningDeps, appserver: Appserver): Promise<void> {
+  const host = (await deps.store.getHost(appserver.hostId!))!;
+  const transport = deps.hosts.transportFor(host);
+  const config = appserverConfig(appserver);
+  const workDir = appserver.workDir!;
+  const env = sandboxEnv(config, { number: appserver.number, port: appserver.port!, workDir });
+  await transport.remove(workDir);
+  for (const file of renderWorkFiles(config, env)) await transport.writeFile(`${workDir}/${file.name}`, file.content, file.mode);
+  const result = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'deploy'], { cwd: workDir, timeoutMs: 30_000 });
+  if (result.code !== 0) throw new Error(`launching the deploy on ${host.name} failed (exit ${result.code}): ${result.stderr.trim().slice(-500)}`);
+  deps.logger.info({ appserver: appserver.id, host: host.name, port: appserver.port }, 'deploy launched');
+}

@@ -1,0 +1,111 @@
+import type { Host } from '../model';
+import type { ProvisioningDeps } from './deps';
+import { runnerName } from './work-files';
+
+export type Drift =
+  | { kind: 'orphan_directory'; host: string; path: string; why: string }
+  | { kind: 'vanished_process'; host: string; slug: string; appserver: number; appserverId: number }
+  | { kind: 'dangling_route'; slug: string }
+  | { kind: 'missing_route'; slug: string; appserverId: number; instanceId: number }
+  | { kind: 'unreachable_host'; host: string; error: string };
+
+const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const appserverDirPattern = /^appserver-(\d+)$/;
+
+/**
+ * Compares the database with what runs on the hosts (work directories,
+ * processes) and with the load balancer's routes. Only directories the bot
+ * itself names (`<slug>/appserver-<n>`) are ever considered.
+ */
+export async function findDrift(deps: ProvisioningDeps): Promise<Drift[]> {
+  const drift: Drift[] = [];
+  const instances = await deps.store.listInstances({ includeArchived: true, includeDeleted: true });
+  const bySlug = new Map(instances.map((instance) => [instance.slug, instance]));
+  for (const host of await deps.store.listHosts()) {
+    try {
+      drift.push(...(await hostDrift(deps, host, bySlug)));
+    } catch (error) {
+      drift.push({ kind: 'unreachable_host', host: host.name, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const routed = new Set(await deps.lb.listRoutes());
+  for (const slug of routed) {
+    const instance = bySlug.get(slug);
+    if (!instance || instance.archivedAt || instance.deletedAt || instance.activeAppserverId === null) drift.push({ kind: 'dangling_route', slug });
+  }
+  if (deps.lb.kind !== 'builtin') {
+    for (const instance of instances) {
+      if (instance.activeAppserverId !== null && !instance.archivedAt && !routed.has(instance.slug)) {
+        drift.push({ kind: 'missing_route', slug: instance.slug, appserverId: instance.activeAppserverId, instanceId: instance.id });
+      }
+    }
+  }
+  return drift;
+}
+
+async function hostDrift(deps: ProvisioningDeps, host: Host, bySlug: Map<string, { id: number; deletedAt: Date | null }>): Promise<Drift[]> {
+  const drift: Drift[] = [];
+  const transport = deps.hosts.transportFor(host);
+  const root = host.workRoot.replace(/\/+$/, '');
+  for (const slug of (await transport.listDir(root)).filter((name) => slugPattern.test(name))) {
+    const instance = bySlug.get(slug);
+    if (!instance || instance.deletedAt) {
+      drift.push({ kind: 'orphan_directory', host: host.name, path: `${root}/${slug}`, why: instance ? 'the sandbox was deleted' : 'no sandbox has this slug' });
+      continue;
+    }
+    const appservers = await deps.store.listAppservers(instance.id);
+    for (const name of await transport.listDir(`${root}/${slug}`)) {
+      const match = appserverDirPattern.exec(name);
+      if (!match) continue;
+      const appserver = appservers.find((a) => a.number === Number(match[1]) && a.hostId === host.id);
+      if (!appserver || appserver.state === 'terminated') {
+        drift.push({ kind: 'orphan_directory', host: host.name, path: `${root}/${slug}/${name}`, why: appserver ? 'its appserver was terminated' : 'no appserver of this number on this host' });
+      }
+    }
+    for (const appserver of appservers.filter((a) => a.state === 'running' && a.hostId === host.id && a.workDir)) {
+      const status = await transport.exec(['bash', `${appserver.workDir}/${runnerName}`, 'status'], { timeoutMs: 15_000 });
+      if (!status.stdout.includes('service.pid alive')) {
+        drift.push({ kind: 'vanished_process', host: host.name, slug, appserver: appserver.number, appserverId: appserver.id });
+      }
+    }
+  }
+  return drift;
+}
+
+/** Heals the drift: removes orphans, marks vanished appservers failed, fixes routes. */
+export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[]): Promise<void> {
+  const hosts = await deps.store.listHosts();
+  for (const item of drift) {
+    if (item.kind === 'orphan_directory') {
+      const host = hosts.find((h) => h.name === item.host);
+      if (!host) continue;
+      const transport = deps.hosts.transportFor(host);
+      if ((await transport.fileSize(`${item.path}/${runnerName}`)) !== null) await transport.exec(['bash', `${item.path}/${runnerName}`, 'cancel'], { timeoutMs: 30_000 });
+      await transport.remove(item.path);
+    } else if (item.kind === 'vanished_process') {
+      const appserver = await deps.store.getAppserver(item.appserverId);
+      if (appserver) await deps.store.transitionAppserver(appserver.id, 'running', 'failed', { failureReason: 'its service process vanished from the host', finishedAt: deps.now() });
+    } else if (item.kind === 'dangling_route') {
+      await deps.lb.remove(item.slug);
+    } else if (item.kind === 'missing_route') {
+      await deps.store.enqueue('activate_appserver', { appserverId: item.appserverId }, { instanceId: item.instanceId });
+    }
+    deps.logger.info({ drift: item }, 'reconcile healed drift');
+  }
+}
+
+export function describeDrift(item: Drift): string {
+  switch (item.kind) {
+    case 'orphan_directory':
+      return `orphan directory ${item.host}:${item.path} (${item.why}) → remove`;
+    case 'vanished_process':
+      return `appserver ${item.appserver} of ${item.slug} on ${item.host}: service process vanished → mark failed`;
+    case 'dangling_route':
+      return `route for ${item.slug} points nowhere → remove`;
+    case 'missing_route':
+      return `${item.slug} has an active appserver but no route → activate again`;
+    case 'unreachable_host':
+      return `host ${item.host} unreachable: ${item.error}`;
+  }
+}
+

@@ -1,0 +1,74 @@
+import { unfinishedStates } from '../appserver-state';
+import type { Appserver } from '../model';
+import type { HostTransport } from '../ports/host-transport';
+import type { ProvisioningDeps } from './deps';
+import { runnerName } from './work-files';
+
+/** Stops the service of an appserver (recipe stop phase, then its process group). */
+export async function stopService(deps: ProvisioningDeps, appserver: Appserver, transport?: HostTransport): Promise<void> {
+  if (!appserver.workDir || appserver.hostId === null) return;
+  const host = await deps.store.getHost(appserver.hostId);
+  if (!host) return;
+  const t = transport ?? deps.hosts.transportFor(host);
+  if ((await t.fileSize(`${appserver.workDir}/${runnerName}`)) === null) return;
+  await t.exec(['bash', `${appserver.workDir}/${runnerName}`, 'stop'], { cwd: appserver.workDir, timeoutMs: 60_000 });
+}
+
+/** Cancels an unfinished appserver: `cancelled`, and its remote deploy's process group is killed. */
+export async function cancelAppserver(deps: ProvisioningDeps, appserverId: number, reason: string): Promise<boolean> {
+  const appserver = await deps.store.getAppserver(appserverId);
+  if (!appserver || !unfinishedStates.includes(appserver.state)) return false;
+  const cancelled = await deps.store.transitionAppserver(appserver.id, appserver.state, 'cancelled', { failureReason: reason, finishedAt: deps.now() });
+  if (!cancelled) return false;
+  await killRemote(deps, appserver, 'cancel');
+  await deps.store.enqueue('terminate_appserver', { appserverId }, { instanceId: appserver.instanceId });
+  return true;
+}
+
+/** Cancels every unfinished appserver and deployment of an instance. */
+export async function cancelInstance(deps: ProvisioningDeps, instanceId: number): Promise<number> {
+  for (const deployment of await deps.store.listDeployments(instanceId)) {
+    if (deployment.state === 'pending' || deployment.state === 'running') await deps.store.updateDeployment(deployment.id, { state: 'cancelled', finishedAt: deps.now() });
+  }
+  let count = 0;
+  for (const appserver of await deps.store.listAppservers(instanceId)) {
+    if (await cancelAppserver(deps, appserver.id, 'cancelled on request')) count += 1;
+  }
+  return count;
+}
+
+/**
+ * Terminates an appserver: kills its deploy and service, runs the stop phase,
+ * removes its work directory (the instance's data directory stays). The
+ * active appserver is never terminated here. A host that cannot be reached
+ * makes this throw, so the job is retried later.
+ */
+export async function terminateAppserver(deps: ProvisioningDeps, appserverId: number): Promise<void> {
+  const appserver = await deps.store.getAppserver(appserverId);
+  if (!appserver || appserver.state === 'terminated') return;
+  const instance = await deps.store.getInstance(appserver.instanceId);
+  if (instance?.activeAppserverId === appserver.id) return;
+  if (unfinishedStates.includes(appserver.state)) {
+    await cancelAppserver(deps, appserver.id, 'terminated');
+    return;
+  }
+  if (appserver.hostId !== null && appserver.workDir) {
+    const host = await deps.store.getHost(appserver.hostId);
+    if (host) {
+      const transport = deps.hosts.transportFor(host);
+      await stopService(deps, appserver, transport);
+      await killRemote(deps, appserver, 'cancel');
+      await transport.remove(appserver.workDir);
+    }
+  }
+  await deps.store.transitionAppserver(appserver.id, appserver.state, 'terminated', { terminatedAt: deps.now() });
+}
+
+async function killRemote(deps: ProvisioningDeps, appserver: Appserver, phase: 'cancel'): Promise<void> {
+  if (appserver.hostId === null || !appserver.workDir) return;
+  const host = await deps.store.getHost(appserver.hostId);
+  if (!host) return;
+  const transport = deps.hosts.transportFor(host);
+  if ((await transport.fileSize(`${appserver.workDir}/${runnerName}`)) === null) return;
+  await transport.exec(['bash', `${appserver.workDir}/${runnerName}`, phase], { cwd: appserver.workDir, timeoutMs: 30_000 });
+}

@@ -1,0 +1,186 @@
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type * as schema from '../../../drizzle/schema';
+import { appservers, auditEvents, deployments, hosts, instances, logChunks } from '../../../drizzle/schema';
+import { transition, type AppserverState } from '../../core/appserver-state';
+import { SandboxError } from '../../core/errors';
+import type { Appserver } from '../../core/model';
+import type { EnqueueOptions, Store } from '../../core/ports/store';
+import { instanceQueue } from '../../jobs/enqueue';
+
+type Executor = NodePgDatabase<typeof schema>;
+
+const placementLockKey = 7_340_001;
+
+/** The Store port on PostgreSQL (drizzle). Every method joins the transaction it was created in. */
+export function createSandboxStore(db: Executor): Store {
+  const one = <T>(rows: T[], what: string): T => {
+    const row = rows[0];
+    if (!row) throw new SandboxError('not_found', `${what} not found`);
+    return row;
+  };
+  const asAppserver = (row: typeof appservers.$inferSelect): Appserver => row as Appserver;
+
+  const store: Store = {
+    async transaction(work) {
+      return db.transaction(async (tx) => work(createSandboxStore(tx as unknown as Executor)));
+    },
+    async lockInstance(id) {
+      await db.execute(sql`select id from instances where id = ${id} for update`);
+    },
+    async lockPlacement() {
+      await db.execute(sql`select pg_advisory_xact_lock(${placementLockKey})`);
+    },
+    async enqueue(task, payload, options: EnqueueOptions = {}) {
+      const queueName = options.queueName ?? (options.instanceId === undefined ? null : instanceQueue(options.instanceId));
+      await db.execute(sql`select graphile_worker.add_job(
+        identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${queueName},
+        run_at => ${options.runAt?.toISOString() ?? null}::timestamptz, max_attempts => ${options.maxAttempts ?? null}::int,
+        job_key => ${options.jobKey ?? null}, job_key_mode => ${options.jobKey ? 'replace' : null})`);
+    },
+
+    async getInstance(id) {
+      return (await db.select().from(instances).where(eq(instances.id, id)))[0] ?? null;
+    },
+    async findInstanceBySlug(slug) {
+      return (await db.select().from(instances).where(eq(instances.slug, slug)))[0] ?? null;
+    },
+    async findInstanceByPr(repo, number) {
+      return (await db.select().from(instances).where(and(sql`lower(${instances.prRepo}) = lower(${repo})`, eq(instances.prNumber, number), eq(instances.kind, 'pr'))))[0] ?? null;
+    },
+    async findInstanceByDomain(domain) {
+      const rows = await db
+        .select()
+        .from(instances)
+        .where(and(isNull(instances.deletedAt), or(eq(instances.domain, domain), sql`${instances.extraDomains} @> ${JSON.stringify([domain])}::jsonb`)))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async listInstances(options = {}) {
+      const conditions = [];
+      if (!options.includeArchived) conditions.push(isNull(instances.archivedAt));
+      if (!options.includeDeleted) conditions.push(isNull(instances.deletedAt));
+      return db.select().from(instances).where(and(...conditions)).orderBy(asc(instances.slug));
+    },
+    async insertInstance(values) {
+      return one(await db.insert(instances).values(values).returning(), 'instance');
+    },
+    async updateInstance(id, patch) {
+      return one(await db.update(instances).set({ ...patch, updatedAt: new Date() }).where(eq(instances.id, id)).returning(), `instance ${id}`);
+    },
+
+    async insertDeployment(values) {
+      return one(await db.insert(deployments).values(values).returning(), 'deployment');
+    },
+    async getDeployment(id) {
+      return (await db.select().from(deployments).where(eq(deployments.id, id)))[0] ?? null;
+    },
+    async updateDeployment(id, patch) {
+      return one(await db.update(deployments).set(patch).where(eq(deployments.id, id)).returning(), `deployment ${id}`);
+    },
+    async listDeployments(instanceId) {
+      return db.select().from(deployments).where(eq(deployments.instanceId, instanceId)).orderBy(asc(deployments.id));
+    },
+
+    async insertAppserver(values) {
+      const number = sql`(select coalesce(max(${appservers.number}), 0) + 1 from ${appservers} where ${appservers.instanceId} = ${values.instanceId})`;
+      return asAppserver(one(await db.insert(appservers).values({ ...values, number: number as unknown as number, state: 'new' }).returning(), 'appserver'));
+    },
+    async getAppserver(id) {
+      const row = (await db.select().from(appservers).where(eq(appservers.id, id)))[0];
+      return row ? asAppserver(row) : null;
+    },
+    async findAppserver(instanceId, number) {
+      const row = (await db.select().from(appservers).where(and(eq(appservers.instanceId, instanceId), eq(appservers.number, number))))[0];
+      return row ? asAppserver(row) : null;
+    },
+    async listAppservers(instanceId) {
+      return (await db.select().from(appservers).where(eq(appservers.instanceId, instanceId)).orderBy(asc(appservers.number))).map(asAppserver);
+    },
+    async listAppserversInStates(states) {
+      return (await db.select().from(appservers).where(inArray(appservers.state, [...states]))).map(asAppserver);
+    },
+    async transitionAppserver(id, from: AppserverState, to: AppserverState, patch = {}) {
+      transition(from, to);
+      const rows = await db
+        .update(appservers)
+        .set({ ...patch, state: to, updatedAt: new Date() })
+        .where(and(eq(appservers.id, id), eq(appservers.state, from)))
+        .returning();
+      return rows[0] ? asAppserver(rows[0]) : null;
+    },
+    async updateAppserver(id, patch) {
+      const { state: _state, ...rest } = patch;
+      return asAppserver(one(await db.update(appservers).set({ ...rest, updatedAt: new Date() }).where(eq(appservers.id, id)).returning(), `appserver ${id}`));
+    },
+
+    async listHosts() {
+      return db.select().from(hosts).orderBy(asc(hosts.id));
+    },
+    async getHost(id) {
+      return (await db.select().from(hosts).where(eq(hosts.id, id)))[0] ?? null;
+    },
+    async upsertHost(values) {
+      const { name: _name, acceptsNew: _acceptsNew, ...update } = values;
+      return one(
+        await db.insert(hosts).values(values).onConflictDoUpdate({ target: hosts.name, set: { ...update, updatedAt: new Date() } }).returning(),
+        'host',
+      );
+    },
+    async updateHost(id, patch) {
+      return one(await db.update(hosts).set({ ...patch, updatedAt: new Date() }).where(eq(hosts.id, id)).returning(), `host ${id}`);
+    },
+
+    async appendLog(appserverId, offset, content, nextOffset) {
+      return db.transaction(async (tx) => {
+        const advanced = await tx
+          .update(appservers)
+          .set({ logOffset: nextOffset })
+          .where(and(eq(appservers.id, appserverId), eq(appservers.logOffset, offset)))
+          .returning({ id: appservers.id });
+        if (advanced.length === 0) return false;
+        await tx.insert(logChunks).values({ appserverId, offset, content });
+        return true;
+      });
+    },
+    async readLog(appserverId, options = {}) {
+      if (options.tailBytes !== undefined) {
+        const rows = await db
+          .select({ offset: logChunks.offset, content: logChunks.content })
+          .from(logChunks)
+          .where(eq(logChunks.appserverId, appserverId))
+          .orderBy(desc(logChunks.offset))
+          .limit(64);
+        const picked: typeof rows = [];
+        let size = 0;
+        for (const row of rows) {
+          picked.unshift(row);
+          size += row.content.length;
+          if (size >= options.tailBytes) break;
+        }
+        return picked;
+      }
+      const rows = await db
+        .select({ offset: logChunks.offset, content: logChunks.content })
+        .from(logChunks)
+        .where(and(eq(logChunks.appserverId, appserverId), gt(logChunks.offset, options.afterOffset ?? -1)))
+        .orderBy(asc(logChunks.offset))
+        .limit(1000);
+      if (options.limitBytes === undefined) return rows;
+      const picked: typeof rows = [];
+      let size = 0;
+      for (const row of rows) {
+        if (size > 0 && size + row.content.length > options.limitBytes) break;
+        picked.push(row);
+        size += row.content.length;
+      }
+      return picked;
+    },
+
+    async recordAudit(event) {
+      await db.insert(auditEvents).values(event);
+    },
+  };
+  return store;
+}
+

@@ -1,0 +1,14 @@
+import type pg from 'pg';
+import type { Config } from '../config/schema';
+import type { ProvisioningDeps } from '../core/provisioning/deps';
+import type { Db } from '../infra/db/database';
+import type { Logger } from '../infra/logger';
+
+/** What every task gets, handed in by the composition root (no singletons). */
+export interface JobDeps {
+  config: Config;
+  db: Db;
+  pool: pg.Pool;
+  logger: Logger;
+  provisioning: ProvisioningDeps;
+}

@@ -1,0 +1,46 @@
+import type pg from 'pg';
+
+export type TaskName = keyof GraphileWorker.Tasks;
+
+export interface EnqueueOptions {
+  /** Serializes the job with every other job of this instance. */
+  instanceId?: number;
+  /** Coalesces bursts: a still-pending job with the same key is replaced (the latest wins). */
+  jobKey?: string;
+  jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe';
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+/** Anything that runs SQL: the pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+/** Queue name that serializes all jobs of one instance. */
+export const instanceQueue = (instanceId: number): string => `instance:${instanceId}`;
+
+/**
+ * Enqueues a typed job through `graphile_worker.add_job`, so it can join the
+ * caller's transaction (a webhook is recorded and its job added atomically).
+ */
+export async function enqueue<T extends TaskName>(
+  executor: Queryable,
+  task: T,
+  payload: GraphileWorker.Tasks[T],
+  options: EnqueueOptions = {},
+): Promise<{ id: string }> {
+  const result = await executor.query<{ id: string }>(
+    `select id::text from graphile_worker.add_job(
+       identifier => $1, payload => $2::json, queue_name => $3, run_at => $4,
+       max_attempts => $5, job_key => $6, job_key_mode => $7)`,
+    [
+      task,
+      JSON.stringify(payload),
+      options.instanceId === undefined ? null : instanceQueue(options.instanceId),
+      options.runAt ?? null,
+      options.maxAttempts ?? null,
+      options.jobKey ?? null,
+      options.jobKey ? (options.jobKeyMode ?? 'replace') : null,
+    ],
+  );
+  return { id: result.rows[0]!.id };
+}

@@ -1,0 +1,54 @@
+import type { Task, TaskList } from 'graphile-worker';
+import type { JobDeps } from './deps';
+import * as activateAppserver from './tasks/activate-appserver';
+import * as archiveInstance from './tasks/archive-instance';
+import * as cancelInstance from './tasks/cancel-instance';
+import * as deployInstance from './tasks/deploy-instance';
+import * as followAppserver from './tasks/follow-appserver';
+import * as provisionAppserver from './tasks/provision-appserver';
+import * as pruneLogs from './tasks/prune-logs';
+import * as reconcileHosts from './tasks/reconcile-hosts';
+import * as retainAppservers from './tasks/retain-appservers';
+import * as terminateAppserver from './tasks/terminate-appserver';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Graphile Worker declares its task payloads in this global namespace.
+  namespace GraphileWorker {
+    /** Typed payloads for enqueue: a task missing here or in the registry is a compile error. */
+    interface Tasks {
+      prune_logs: pruneLogs.Payload;
+      deploy_instance: deployInstance.Payload;
+      provision_appserver: provisionAppserver.Payload;
+      follow_appserver: followAppserver.Payload;
+      activate_appserver: activateAppserver.Payload;
+      cancel_instance: cancelInstance.Payload;
+      terminate_appserver: terminateAppserver.Payload;
+      archive_instance: archiveInstance.Payload;
+      retain_appservers: retainAppservers.Payload;
+      reconcile_hosts: reconcileHosts.Payload;
+    }
+  }
+}
+
+type TaskFactories = { [Name in keyof GraphileWorker.Tasks]: (deps: JobDeps) => Task };
+
+/** The one task registry. */
+export const taskFactories = {
+  prune_logs: pruneLogs.task,
+  deploy_instance: deployInstance.task,
+  provision_appserver: provisionAppserver.task,
+  follow_appserver: followAppserver.task,
+  activate_appserver: activateAppserver.task,
+  cancel_instance: cancelInstance.task,
+  terminate_appserver: terminateAppserver.task,
+  archive_instance: archiveInstance.task,
+  retain_appservers: retainAppservers.task,
+  reconcile_hosts: reconcileHosts.task,
+} satisfies TaskFactories;
+
+export function createTaskList(deps: JobDeps): TaskList {
+  return Object.fromEntries(Object.entries(taskFactories).map(([name, factory]) => [name, factory(deps)]));
+}
+
+/** Periodic jobs (Graphile crontab syntax). */
+export const crontab = ['0 4 * * * prune_logs ?jobKey=prune_logs', '*/10 * * * * reconcile_hosts ?jobKey=reconcile_hosts'].join('\n');

@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: Handler;
+}
+
+/** A small path router: `/sandboxes/:slug` patterns, first match wins; `mount` hands a whole prefix to another listener. */
+export class Router {
+  private readonly routes: Route[] = [];
+  private readonly mounts: { prefix: string; handler: Handler }[] = [];
+
+  on(method: string, path: string, handler: Handler): this {
+    const keys: string[] = [];
+    const source = path.replace(/:([a-zA-Z_]+)/g, (_m, key: string) => {
+      keys.push(key);
+      return '([^/]+)';
+    });
+    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler });
+    return this;
+  }
+
+  get(path: string, handler: Handler): this {
+    return this.on('GET', path, handler);
+  }
+
+  post(path: string, handler: Handler): this {
+    return this.on('POST', path, handler);
+  }
+
+  mount(prefix: string, handler: Handler): this {
+    this.mounts.push({ prefix, handler });
+    return this;
+  }
+
+  /** Returns false when nothing matched (the caller answers 404). */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    for (const mount of this.mounts) {
+      if (path === mount.prefix || path.startsWith(`${mount.prefix}/`)) {
+        await mount.handler(req, res, {});
+        return true;
+      }
+    }
+    let pathMatched = false;
+    for (const route of this.routes) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      pathMatched = true;
+      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      const params = Object.fromEntries(route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1] ?? '')]));
+      await route.handler(req, res, params);
+      return true;
+    }
+    if (pathMatched) {
+      sendText(res, 405, 'method not allowed\n');
+      return true;
+    }
+    return false;
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendHtml(res: ServerResponse, status: number, markup: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(markup),
+    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+  });
+  res.end(markup);
+}

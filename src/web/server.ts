@@ -1,0 +1,53 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../infra/logger';
+import { sendText, type Router } from './router';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface WebServerOptions {
+  router: Router;
+  logger: Logger;
+  /** Listeners tried before the router (the builtin load balancer answers sandbox hosts here). Return true when handled. */
+  before?: RequestListener[];
+}
+
+/** One HTTP server for everything: pages, health, GitHub webhooks, Slack, and sandbox traffic. */
+export function createWebServer({ router, logger, before = [] }: WebServerOptions): Server {
+  const server = createServer((req, res) => {
+    void dispatch(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url, method: req.method }, 'request failed');
+      if (!res.headersSent) sendText(res, 500, 'internal error; see the bot log\n');
+      else res.destroy();
+    });
+  });
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const listener of before) if (await listener(req, res)) return;
+    if (!(await router.handle(req, res))) sendText(res, 404, 'not found\n');
+  }
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+/** Listens, turning "port in use" into one clear message with the fix. */
+export function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(new Error(`port ${port} on ${host} is already in use by another process; stop it or set PORT to a free port`));
+      } else if (error.code === 'EACCES') {
+        reject(new Error(`not allowed to listen on ${host}:${port}; use a port above 1024 (set PORT)`));
+      } else {
+        reject(error);
+      }
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const fixture = join(import.meta.dirname, '..', 'fixtures', 'sample-app');
+
+export interface SampleRepo {
+  dir: string;
+  url: string;
+  head(): string;
+  /** Commits new content (VERSION and any files) and returns the new head SHA. */
+  commit(files: Record<string, string>, message?: string): string;
+}
+
+/** A throwaway git repository holding test/fixtures/sample-app, cloned by deploys over file://. */
+export function createSampleRepo(): SampleRepo {
+  const dir = mkdtempSync(join(tmpdir(), 'sbx-repo-'));
+  cpSync(fixture, dir, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } }).trim();
+  git('init', '--quiet', '--initial-branch=main');
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'initial');
+  return {
+    dir,
+    url: `file://${dir}`,
+    head: () => git('rev-parse', 'HEAD'),
+    commit(files, message = 'change') {
+      for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+      git('add', '.');
+      git('commit', '--quiet', '-m', message);
+      return git('rev-parse', 'HEAD');
+    },
+  };
+}

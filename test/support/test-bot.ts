@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot, type Bot } from '../../src/app/start-bot';
+import { loadConfig } from '../../src/config/load-config';
+import type { Config } from '../../src/config/schema';
+import type { Database } from '../../src/infra/db/database';
+import { createLogger } from '../../src/infra/logger';
+import { createTestDatabase } from './database';
+
+export interface TestBot {
+  bot: Bot;
+  config: Config;
+  database: Database;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole bot in-process (web on a random loopback port, worker, builtin
+ * load balancer) on a fresh test database, configured by a sandbox.yml text.
+ */
+export async function startTestBot(yaml: string, env: Record<string, string> = {}): Promise<TestBot> {
+  const database = await createTestDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'sbx-bot-'));
+  writeFileSync(join(dir, 'sandbox.yml'), yaml);
+  const config = loadConfig({ cwd: dir, env: { DATABASE_URL: database.url, PORT: '0', SBX_DATA_DIR: join(dir, 'data'), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json', ...env } });
+  const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env });
+  return {
+    bot,
+    config,
+    database,
+    url: `http://127.0.0.1:${bot.port}`,
+    async stop() {
+      await bot.worker?.stop(2_000);
+      await killAppservers(bot);
+      await bot.stop(2_000);
+      await database.close();
+    },
+  };
+}
+
+/** Deploys run detached and outlive the bot by design: kill every appserver's process groups after a test. */
+async function killAppservers(bot: Bot): Promise<void> {
+  const { store, hosts } = bot.provisioning;
+  const all = await store.listAppserversInStates(['new', 'waiting', 'configuring', 'running', 'failed', 'error', 'cancelled']);
+  for (const appserver of all) {
+    if (!appserver.workDir || appserver.hostId === null) continue;
+    const host = await store.getHost(appserver.hostId);
+    if (!host) continue;
+    const transport = hosts.transportFor(host);
+    if ((await transport.fileSize(`${appserver.workDir}/sbx-run.sh`)) === null) continue;
+    await transport.exec(['bash', `${appserver.workDir}/sbx-run.sh`, 'cancel'], { timeoutMs: 15_000 }).catch(() => undefined);
+  }
+}
