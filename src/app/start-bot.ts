@@ -13,6 +13,8 @@ import { createWebServer, listen } from '../web/server';
 import { createBuiltinProxy } from '../web/builtin-proxy';
 import { createProvisioning, type Provisioning } from './provisioning';
 import { syncHosts } from './sync-hosts';
+import type { Reporter } from '../core/ports/reporter';
+import { surfaceFactories, type Surface, type SurfaceContext } from './surfaces';
 
 export interface StartBotOptions {
   config: Config;
@@ -43,11 +45,18 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
   let worker: WorkerHandle | null = null;
   let server: Server | null = null;
   let provisioning: Provisioning | null = null;
+  const surfaces: Surface[] = [];
   try {
     await migrateDatabase(database.db, database.pool);
     provisioning = await createProvisioning({ config, db: database.db, logger, env });
     await syncHosts(provisioning.store, config);
-    const deps = { config, db: database.db, pool: database.pool, logger, provisioning };
+    const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, env };
+    for (const factory of surfaceFactories) {
+      const surface = await factory(surfaceContext);
+      if (surface) surfaces.push(surface);
+    }
+    const reporters: Reporter[] = surfaces.flatMap((surface) => (surface.reporter ? [surface.reporter] : []));
+    const deps = { config, db: database.db, pool: database.pool, logger, provisioning, reporters };
 
     const readiness = async (): Promise<ReadinessCheck[]> => {
       const checks: ReadinessCheck[] = [];
@@ -69,6 +78,7 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       const router = new Router();
       registerHealthRoutes(router, webDeps);
       registerDashboard(router, webDeps);
+      for (const surface of surfaces) surface.registerRoutes?.(router);
       const proxy = config.load_balancer.provider === 'builtin' ? createBuiltinProxy({ store: provisioning.store, baseDomain: config.base_domain, publicUrl: config.public_url! }) : null;
       server = createWebServer({ router, logger, before: proxy ? [proxy.handle] : [] });
       if (proxy) {
@@ -78,6 +88,7 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       }
       port = await listen(server, config.server.host, config.server.port);
       logger.info({ url: `http://${config.server.host}:${port}` }, 'web server listening');
+      for (const surface of surfaces) await surface.start?.();
     }
     // After the port is ours: a port in use must not leave a worker half-started.
     if (runWorker) {
@@ -98,6 +109,7 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
           const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
           server?.closeIdleConnections();
           await worker?.stop(graceMs);
+          for (const surface of surfaces) await surface.stop?.().catch(() => undefined);
           server?.closeAllConnections();
           await closed;
           await provisioning?.close();

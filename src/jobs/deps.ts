@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema';
+import type { Reporter } from '../core/ports/reporter';
 import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
 import type { Logger } from '../infra/logger';
@@ -11,4 +12,6 @@ export interface JobDeps {
   pool: pg.Pool;
   logger: Logger;
   provisioning: ProvisioningDeps;
+  /** Surfaces told about instance changes by the report_instance task. */
+  reporters: Reporter[];
 }

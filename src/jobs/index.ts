@@ -8,6 +8,7 @@ import * as followAppserver from './tasks/follow-appserver';
 import * as provisionAppserver from './tasks/provision-appserver';
 import * as pruneLogs from './tasks/prune-logs';
 import * as reconcileHosts from './tasks/reconcile-hosts';
+import * as reportInstance from './tasks/report-instance';
 import * as retainAppservers from './tasks/retain-appservers';
 import * as terminateAppserver from './tasks/terminate-appserver';
 
@@ -26,6 +27,7 @@ declare global {
       archive_instance: archiveInstance.Payload;
       retain_appservers: retainAppservers.Payload;
       reconcile_hosts: reconcileHosts.Payload;
+      report_instance: reportInstance.Payload;
     }
   }
 }
@@ -44,6 +46,7 @@ export const taskFactories = {
   archive_instance: archiveInstance.task,
   retain_appservers: retainAppservers.task,
   reconcile_hosts: reconcileHosts.task,
+  report_instance: reportInstance.task,
 } satisfies TaskFactories;
 
 export function createTaskList(deps: JobDeps): TaskList {

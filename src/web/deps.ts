@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema';
+import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
 import type { Logger } from '../infra/logger';
 
@@ -14,6 +15,7 @@ export interface WebDeps {
   db: Db;
   pool: pg.Pool;
   logger: Logger;
+  provisioning: ProvisioningDeps;
   /** Runs the readiness checks (database, migrations, worker). */
   readiness(): Promise<ReadinessCheck[]>;
 }

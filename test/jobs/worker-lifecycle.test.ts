@@ -23,7 +23,7 @@ afterAll(async () => {
   await database.close();
 });
 
-const deps = () => ({ config, db: database.db, pool: database.pool, logger, provisioning });
+const deps = () => ({ config, db: database.db, pool: database.pool, logger, provisioning, reporters: [] });
 
 async function jobState(id: string): Promise<{ locked_by: string | null; attempts: number; last_error: string | null } | undefined> {
   const result = await database.pool.query('select locked_by, attempts, last_error from graphile_worker._private_jobs where id = $1', [id]);

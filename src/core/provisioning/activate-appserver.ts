@@ -1,6 +1,7 @@
 import { SandboxError, isSandboxError } from '../errors';
 import { appserverConfig } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
+import { reportChange } from './report-change';
 
 /**
  * Routes the instance's domains to a running appserver. The load balancer
@@ -26,6 +27,7 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
       actor: 'system', surface: 'system', action: 'activate', instanceId: instance.id, instanceSlug: instance.slug, result: 'error',
       detail: { appserver: appserver.number, error: error instanceof Error ? error.message : String(error) },
     });
+    await reportChange(deps.store, instance.id, deps.now());
     if (isSandboxError(error, 'load_balancer_failed')) {
       deps.logger.error({ appserver: appserver.id, err: error }, 'activation failed; the previous route keeps serving');
       return;
@@ -37,6 +39,7 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
     await store.updateInstance(instance.id, { activeAppserverId: appserver.id });
     await store.updateAppserver(appserver.id, { activatedAt: deps.now() });
     await store.enqueue('retain_appservers', { instanceId: instance.id }, { instanceId: instance.id, jobKey: `retain:${instance.id}` });
+    await reportChange(store, instance.id, deps.now());
   });
   deps.logger.info({ instance: instance.slug, appserver: appserver.number }, 'appserver activated');
 }

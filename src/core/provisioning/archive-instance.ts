@@ -1,5 +1,6 @@
 import type { ProvisioningDeps } from './deps';
 import { cancelInstance, terminateAppserver } from './stop-appserver';
+import { reportChange } from './report-change';
 
 /**
  * Archive: routes and DNS removed first (nothing routes to a dying appserver),
@@ -16,6 +17,7 @@ export async function archiveInstance(deps: ProvisioningDeps, instanceId: number
   await cancelInstance(deps, instance.id);
   const appservers = await deps.store.listAppservers(instance.id);
   for (const appserver of appservers) await terminateAppserver(deps, appserver.id);
+  await reportChange(deps.store, instance.id, deps.now());
   if (!options.destroy) return;
   const recipe = (() => {
     try {

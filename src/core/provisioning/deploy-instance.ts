@@ -3,6 +3,7 @@ import type { Deployment } from '../model';
 import { createAppserver } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
 import { cancelAppserver } from './stop-appserver';
+import { reportChange } from './report-change';
 
 /**
  * Starts a requested deployment: supersedes every older unfinished one (so
@@ -24,6 +25,7 @@ export async function startDeployment(deps: ProvisioningDeps, deploymentId: numb
     const stale = (await store.listAppservers(instance.id)).filter((a) => unfinishedStates.includes(a.state));
     await store.updateDeployment(deployment.id, { state: 'running' });
     await createAppserver({ ...deps, store }, instance, deployment);
+    await reportChange(store, instance.id, deps.now());
     return stale;
   });
   for (const appserver of superseded) await cancelAppserver(deps, appserver.id, 'superseded by a newer deployment');

@@ -1,12 +1,14 @@
 import type { Appserver } from '../model';
 import type { ProvisioningDeps } from './deps';
 import { nextAttempt } from './deploy-instance';
+import { reportChange } from './report-change';
 
 /** Moves an appserver to `failed` or `error` with a reason, then tries the deployment's next attempt. */
 export async function failAppserver(deps: ProvisioningDeps, appserver: Appserver, state: 'failed' | 'error', reason: string): Promise<void> {
   const failed = await deps.store.transitionAppserver(appserver.id, appserver.state, state, { failureReason: reason, finishedAt: deps.now() });
   if (!failed) return;
   deps.logger.warn({ appserver: appserver.id, state, reason }, 'appserver did not come up');
+  await reportChange(deps.store, appserver.instanceId, deps.now());
   if (appserver.deploymentId === null) return;
   const deployment = await deps.store.getDeployment(appserver.deploymentId);
   if (deployment) await nextAttempt(deps, deployment);

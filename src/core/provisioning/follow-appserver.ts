@@ -7,6 +7,7 @@ import { failAppserver } from './fail-appserver';
 import { followOptions } from './provision-appserver';
 import { runnerName } from './work-files';
 import { stopService } from './stop-appserver';
+import { reportChange } from './report-change';
 
 const readChunkBytes = 256 * 1024;
 const tailLines = 20;
@@ -81,7 +82,8 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver): Promis
     if (!deployment || deployment.state !== 'running') return;
     await store.updateDeployment(deployment.id, { state: 'succeeded', finishedAt: deps.now() });
     if (deployment.activateOnSuccess) await store.enqueue('activate_appserver', { appserverId: running.id }, { instanceId: running.instanceId });
-    else await store.enqueue('retain_appservers', { instanceId: running.instanceId }, { instanceId: running.instanceId, jobKey: `retain:${running.instanceId}` });
+    await reportChange(store, running.instanceId, deps.now());
+    if (!deployment.activateOnSuccess) await store.enqueue('retain_appservers', { instanceId: running.instanceId }, { instanceId: running.instanceId, jobKey: `retain:${running.instanceId}` });
   });
   deps.logger.info({ appserver: appserver.id }, 'appserver running');
 }

@@ -5,6 +5,7 @@ import { appserverConfig } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
 import { failAppserver } from './fail-appserver';
 import { placeAppserver } from './place-appserver';
+import { reportChange } from './report-change';
 import { renderWorkFiles, runnerName, sandboxEnv } from './work-files';
 
 export const workDirOf = (workRoot: string, slug: string, number: number): string => `${workRoot.replace(/\/+$/, '')}/${slug}/appserver-${number}`;
@@ -55,6 +56,7 @@ export async function provisionAppserver(deps: ProvisioningDeps, appserverId: nu
   }
   const configuring = await deps.store.transitionAppserver(appserver.id, 'waiting', 'configuring', { configuringAt: deps.now() });
   if (configuring) await deps.store.enqueue('follow_appserver', { appserverId: appserver.id }, followOptions(deps, appserver.id));
+  await reportChange(deps.store, appserver.instanceId, deps.now());
 }
 
 export const followOptions = (deps: ProvisioningDeps, appserverId: number) => ({

@@ -3,6 +3,7 @@ import type { Appserver } from '../model';
 import type { HostTransport } from '../ports/host-transport';
 import type { ProvisioningDeps } from './deps';
 import { runnerName } from './work-files';
+import { reportChange } from './report-change';
 
 /** Stops the service of an appserver (recipe stop phase, then its process group). */
 export async function stopService(deps: ProvisioningDeps, appserver: Appserver, transport?: HostTransport): Promise<void> {
@@ -22,6 +23,7 @@ export async function cancelAppserver(deps: ProvisioningDeps, appserverId: numbe
   if (!cancelled) return false;
   await killRemote(deps, appserver, 'cancel');
   await deps.store.enqueue('terminate_appserver', { appserverId }, { instanceId: appserver.instanceId });
+  await reportChange(deps.store, appserver.instanceId, deps.now());
   return true;
 }
 
@@ -62,6 +64,7 @@ export async function terminateAppserver(deps: ProvisioningDeps, appserverId: nu
     }
   }
   await deps.store.transitionAppserver(appserver.id, appserver.state, 'terminated', { terminatedAt: deps.now() });
+  await reportChange(deps.store, appserver.instanceId, deps.now());
 }
 
 async function killRemote(deps: ProvisioningDeps, appserver: Appserver, phase: 'cancel'): Promise<void> {
