@@ -197,13 +197,14 @@ describe('deploying with the local provider and the builtin load balancer', () =
   it('archive removes routes and terminates every appserver; restore brings it back; delete of production needs force', async () => {
     await archive({ store: store() }, await instance('demo'), { actor });
     await waitFor(async () => (await store().listAppservers((await instance('demo')).id)).every((a) => a.state === 'terminated'), { timeoutMs: 20_000, what: 'all appservers terminated' });
-    expect((await viaProxy('demo.localhost')).status).toBe(404);
+    await waitFor(async () => (await viaProxy('demo.localhost')).status === 404, { what: 'the archived sandbox to stop answering' });
     expect(readdirSync(join(workRoot, 'demo')).filter((name) => name.startsWith('appserver-'))).toEqual([]);
 
     await restore({ store: store() }, await instance('demo'), { actor });
     const restored = await waitForState('demo', 3, ['running']);
     await waitFor(async () => (await instance('demo')).activeAppserverId === restored.id, { what: 'restored activation' });
-    expect((await viaProxy('demo.localhost')).status).toBe(200);
+    // the builtin proxy caches routes for a second
+    await waitFor(async () => (await viaProxy('demo.localhost')).status === 200, { what: 'the restored sandbox to answer' });
 
     await store().updateInstance((await instance('demo')).id, { production: true });
     await expect(deleteInstance({ store: store() }, await instance('demo'), { actor })).rejects.toThrow(/production instance.*--force/);
