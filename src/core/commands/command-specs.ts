@@ -1,0 +1,120 @@
+/** Where a command was typed: a PR comment names its sandbox implicitly; Slack names it in the text. */
+export type CommandSurface = 'github' | 'slack';
+
+export type CommandName = 'redeploy' | 'activate' | 'archive' | 'delete' | 'status' | 'logs' | 'extend' | 'approve' | 'list' | 'create' | 'help';
+
+/**
+ * A parsed command. `instance` is what the person typed to name a sandbox
+ * (slug, domain, PR URL or `owner/repo#N`, for `resolveInstance`); it is null
+ * on GitHub, where the command means the PR's own sandbox.
+ */
+export type SandboxCommand =
+  | { name: 'redeploy'; instance: string | null; activate: boolean }
+  | { name: 'activate'; instance: string | null; appserver: number | null }
+  | { name: 'archive'; instance: string | null }
+  | { name: 'delete'; instance: string | null; force: boolean }
+  | { name: 'status'; instance: string | null }
+  | { name: 'logs'; instance: string | null; appserver: number | null }
+  | { name: 'extend'; instance: string | null; duration: string; durationMs: number }
+  | { name: 'approve' }
+  | { name: 'list'; filter: string | null }
+  | { name: 'create'; slug: string; repository: string; ref: string | null };
+
+export interface CommandSpec {
+  surfaces: readonly CommandSurface[];
+  /** Arguments after the command name, per surface (GitHub omits the instance). */
+  usage: Record<CommandSurface, string>;
+  summary: string;
+  /** Flags the command accepts (without the leading `--`). */
+  flags: readonly string[];
+}
+
+/** Every command, in the order help lists them. */
+export const commandSpecs = {
+  redeploy: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '', slack: '<instance> [--no-activate]' },
+    summary: 'deploy the current settings at the newest commit in a new appserver',
+    flags: ['no-activate'],
+  },
+  activate: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '[N]', slack: '<instance> [N]' },
+    summary: 'route the sandbox to appserver N (default: the newest running one)',
+    flags: [],
+  },
+  archive: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '', slack: '<instance>' },
+    summary: 'stop every appserver and remove the routes; data is kept',
+    flags: [],
+  },
+  delete: {
+    surfaces: ['slack'],
+    usage: { github: '', slack: '<instance> [--force]' },
+    summary: 'archive, then destroy the data (databases, volumes)',
+    flags: ['force'],
+  },
+  status: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '', slack: '<instance>' },
+    summary: 'show the URLs, the state and the appservers',
+    flags: [],
+  },
+  logs: {
+    surfaces: ['slack'],
+    usage: { github: '', slack: '<instance> [N]' },
+    summary: 'show the last lines of the deploy log of appserver N (default: the newest)',
+    flags: [],
+  },
+  extend: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '<duration>', slack: '<instance> <duration>' },
+    summary: 'keep the sandbox alive longer, e.g. 3d or 12h',
+    flags: [],
+  },
+  approve: {
+    surfaces: ['github'],
+    usage: { github: '', slack: '' },
+    summary: "allow this pull request's code to be deployed (maintainers only)",
+    flags: [],
+  },
+  list: {
+    surfaces: ['slack'],
+    usage: { github: '', slack: '[text]' },
+    summary: 'list the sandboxes, optionally those whose name contains the text',
+    flags: [],
+  },
+  create: {
+    surfaces: ['slack'],
+    usage: { github: '', slack: '<slug> <repository> [ref]' },
+    summary: 'create a manual sandbox from a configured repository',
+    flags: [],
+  },
+  help: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '[command]', slack: '[command]' },
+    summary: 'show this help, or the usage of one command',
+    flags: [],
+  },
+} as const satisfies Record<CommandName, CommandSpec>;
+
+export interface CommandHelp {
+  name: CommandName;
+  /** The full invocation, e.g. `/sandbox activate [N]`. */
+  usage: string;
+  summary: string;
+}
+
+/** The commands available on a surface, as data for help texts and Block Kit. */
+export function listCommands(surface: CommandSurface): CommandHelp[] {
+  return (Object.keys(commandSpecs) as CommandName[])
+    .filter((name) => (commandSpecs[name].surfaces as readonly CommandSurface[]).includes(surface))
+    .map((name) => ({ name, usage: usageOf(name, surface), summary: commandSpecs[name].summary }));
+}
+
+/** `/sandbox <name> <args>` for one surface. */
+export function usageOf(name: CommandName, surface: CommandSurface): string {
+  const args = commandSpecs[name].usage[surface];
+  return `/sandbox ${name}${args ? ` ${args}` : ''}`;
+}
