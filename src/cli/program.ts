@@ -8,6 +8,11 @@ import { registerDoctor } from './commands/doctor';
 import { registerMigrate } from './commands/migrate';
 import { registerStart } from './commands/start';
 import { registerSettingsExplain } from './commands/settings-explain';
+import { registerInstances } from './commands/instances';
+import { registerLifecycle } from './commands/lifecycle';
+import { registerLogs } from './commands/logs';
+import { registerHosts } from './commands/hosts';
+import { registerCleanup } from './commands/cleanup';
 
 /** Builds the `sbx` program; `ctx` is injectable so tests can run commands in-process. */
 export function buildProgram(ctx: CliContext): Command {
@@ -21,6 +26,11 @@ export function buildProgram(ctx: CliContext): Command {
   registerDoctor(program, ctx);
   registerConfigCommands(program, ctx);
   registerSettingsExplain(program, ctx);
+  registerInstances(program, ctx);
+  registerLifecycle(program, ctx);
+  registerLogs(program, ctx);
+  registerHosts(program, ctx);
+  registerCleanup(program, ctx);
   return program;
 }
 
@@ -49,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (isSandboxError(error, 'config_invalid')) {
+    if (isSandboxError(error, 'config_invalid') || isSandboxError(error, 'usage')) {
       ctx.stderr.write(`${error.message}\n`);
       process.exitCode = 2;
       return;

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse } from 'yaml';
+import { SandboxError } from '../../core/errors';
+import { createManualInstance } from '../../core/operations/create-instance';
+import type { SettingsMap } from '../../core/settings';
+import { recipeOf } from '../../infra/recipes';
+import type { CliContext } from '../context';
+import { instanceJson, table } from '../present';
+import { withRuntime, writeJson } from '../runtime';
+
+export function registerInstances(program: Command, ctx: CliContext): void {
+  const instances = program.command('instances').description('sandboxes: create and list');
+
+  instances
+    .command('create <slug>')
+    .description('create a manual sandbox from a configured repository (deploy it with `sbx deploy <slug>`)')
+    .requiredOption('--repository <owner/name>', 'configured repository whose recipe and defaults it uses')
+    .requiredOption('--ref <ref>', 'branch, tag or commit to deploy')
+    .option('--repo-url <url>', 'clone URL instead of the repository’s')
+    .option('--settings-file <file>', 'YAML mapping merged over the repository’s default settings')
+    .option('--production', 'mark as production (delete then needs --force)')
+    .option('--json', 'print one JSON object')
+    .action(async (slug: string, options: { repository: string; ref: string; repoUrl?: string; settingsFile?: string; production?: boolean; json?: boolean }) => {
+      await withRuntime(ctx, async ({ config, provisioning, actor }) => {
+        const repository = config.repositories.find((r) => r.name.toLowerCase() === options.repository.toLowerCase());
+        if (!repository) throw new SandboxError('usage', `repository ${options.repository} is not configured; add it to repositories[] in sandbox.yml (configured: ${config.repositories.map((r) => r.name).join(', ') || 'none'})`);
+        const recipe = recipeOf(repository);
+        const instance = await createManualInstance(provisioning.store, {
+          slug,
+          repository: { name: repository.name, url: repository.url, defaultSettings: repository.settings as SettingsMap, defaultFields: repository.fields, extraDomainPrefixes: recipe.extraDomainPrefixes },
+          ref: options.ref,
+          repoUrl: options.repoUrl,
+          settings: options.settingsFile ? readSettingsFile(options.settingsFile) : {},
+          globalFields: config.defaults.fields,
+          ephemeralDatabases: repository.ephemeral_databases ?? config.defaults.ephemeral_databases,
+          production: options.production,
+          baseDomain: config.base_domain,
+          actor,
+        });
+        if (options.json) writeJson(ctx, instanceJson(instance));
+        else ctx.stdout.write(`created ${instance.slug} (${instance.domain}); deploy it with: npx sbx deploy ${instance.slug}\n`);
+      });
+    });
+
+  instances
+    .command('list')
+    .description('list sandboxes')
+    .option('--all', 'include archived ones')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { all?: boolean; json?: boolean }) => {
+      await withRuntime(ctx, async ({ provisioning: { store } }) => {
+        const rows = await store.listInstances({ includeArchived: options.all });
+        const described = await Promise.all(rows.map(async (instance) => instanceJson(instance, await store.listAppservers(instance.id))));
+        if (options.json) return writeJson(ctx, { instances: described });
+        if (described.length === 0) return void ctx.stdout.write('no sandboxes\n');
+        ctx.stdout.write(table([['SLUG', 'STATE', 'ACTIVE', 'DOMAIN'], ...described.map((i) => [i.slug, i.state, i.active === null ? '-' : String(i.active), i.domain])]));
+      });
+    });
+}
+
+function readSettingsFile(path: string): SettingsMap {
+  let value: unknown;
+  try {
+    value = parse(readFileSync(path, 'utf8'), { version: '1.1' });
+  } catch (error) {
+    throw new SandboxError('usage', `--settings-file ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new SandboxError('usage', `--settings-file ${path}: expected a YAML mapping`);
+  return value as SettingsMap;
+}
+

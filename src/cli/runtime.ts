@@ -1,0 +1,46 @@
+import { userInfo } from 'node:os';
+import { createProvisioning, type Provisioning } from '../app/provisioning';
+import { syncHosts } from '../app/sync-hosts';
+import type { Config } from '../config/schema';
+import type { Actor } from '../core/model';
+import type { Database } from '../infra/db/database';
+import { migrationsCurrent } from '../infra/db/migrate';
+import { createLogger } from '../infra/logger';
+import type { CliContext } from './context';
+import { withDatabase } from './with-database';
+
+export interface CliRuntime {
+  config: Config;
+  database: Database;
+  provisioning: Provisioning;
+  actor: Actor;
+}
+
+/** Database, provisioning adapters and the CLI actor (the OS user) for one command. */
+export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime) => Promise<T>): Promise<T> {
+  const config = ctx.config();
+  return withDatabase(ctx, async (database) => {
+    const migrations = await migrationsCurrent(database.pool);
+    if (!migrations.current) throw new Error(`the database is not migrated (${migrations.applied}/${migrations.expected}); run \`npx sbx migrate\` or start the bot once`);
+    const logger = createLogger({ level: 'warn', format: 'json' });
+    const provisioning = await createProvisioning({ config, db: database.db, logger, env: ctx.env });
+    try {
+      await syncHosts(provisioning.store, config);
+      return await work({ config, database, provisioning, actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username } });
+    } finally {
+      await provisioning.close();
+    }
+  });
+}
+
+/** Warns when no worker process is alive: jobs would wait until one starts. */
+export async function warnWithoutWorker(ctx: CliContext, database: Database): Promise<boolean> {
+  const alive = await database.pool.query(`select 1 from worker_heartbeats where last_seen_at > now() - interval '60 seconds' limit 1`);
+  if (alive.rowCount) return true;
+  ctx.stderr.write('note: no worker is running; the work is queued and starts when the bot runs (npm start, or `sbx worker`)\n');
+  return false;
+}
+
+export function writeJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../support/database';
+import type { Database } from '../../src/infra/db/database';
+import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
+import { freePort, runSbx, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
+
+/** The provisioning CLI as an operator uses it, against a running bot (separate processes). */
+describe('sbx instances / deploy / appservers / logs / activate / cleanup / hosts', () => {
+  let database: Database;
+  let repo: SampleRepo;
+  let bot: SbxProcess;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    repo = createSampleRepo();
+    const dir = mkdtempSync(join(tmpdir(), 'sbx-cli-'));
+    writeFileSync(join(dir, 'sandbox.yml'), `
+repositories:
+  - name: acme/sample
+    url: ${repo.url}
+    script:
+      deploy: git rev-parse HEAD > built-commit.txt && echo built
+      start: exec node server.mjs
+      health_path: /healthz
+      health_timeout: 20s
+compute:
+  local:
+    work_root: ${join(dir, 'work')}
+    port_range: [42100, 42199]
+retention:
+  min_age: 1h
+`);
+    const port = await freePort();
+    env = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn', SBX_ACTOR: 'operator' };
+    bot = spawnSbx(['start'], env);
+    await waitForStatus(`http://127.0.0.1:${port}/readyz`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await runSbx(['archive', 'cli-demo'], env).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await bot?.stop();
+    await database?.close();
+  });
+
+  it('creates, deploys with --wait, and lists as JSON', async () => {
+    const created = await runSbx(['instances', 'create', 'cli-demo', '--repository', 'acme/sample', '--ref', 'main', '--json'], env);
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ slug: 'cli-demo', domain: 'cli-demo.localhost', kind: 'manual', state: 'new' });
+
+    const deployed = await runSbx(['deploy', 'cli-demo', '--wait', '--json'], env);
+    expect(deployed.stderr).toContain('cli-demo appserver 1: running');
+    expect(deployed.code).toBe(0);
+    expect(JSON.parse(deployed.stdout)).toEqual({ slug: 'cli-demo', domain: 'cli-demo.localhost', number: 1, state: 'running', active: true, host: 'local', port: expect.any(Number), commit: repo.head(), failure_reason: null });
+
+    const list = JSON.parse((await runSbx(['instances', 'list', '--json'], env)).stdout) as { instances: { slug: string; state: string; active: number }[] };
+    expect(list.instances).toEqual([expect.objectContaining({ slug: 'cli-demo', state: 'running', active: 1 })]);
+  }, 60_000);
+
+  it('deploys without activating, shows appservers, activates by number, prints logs', async () => {
+    const second = await runSbx(['deploy', 'cli-demo', '--no-activate', '--wait', '--json'], env);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ number: 2, state: 'running', active: false });
+
+    const appservers = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as { appservers: { number: number; active: boolean }[] };
+    expect(appservers.appservers.map((a) => [a.number, a.active])).toEqual([[1, true], [2, false]]);
+
+    expect((await runSbx(['activate', 'cli-demo', '2'], env)).stdout).toContain('activating appserver 2 of cli-demo');
+    const deadline = Date.now() + 15_000;
+    let active = false;
+    while (!active && Date.now() < deadline) {
+      const rows = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as { appservers: { number: number; active: boolean }[] };
+      active = rows.appservers.find((a) => a.number === 2)?.active ?? false;
+    }
+    expect(active).toBe(true);
+
+    const logs = await runSbx(['logs', 'cli-demo', '1'], env);
+    expect(logs.stdout).toContain('[sbx] deploy phase');
+    expect(logs.stdout).toContain('built');
+  }, 60_000);
+
+  it('answers bad references, bad flags and bad refs clearly', async () => {
+    const unknown = await runSbx(['deploy', 'cli-dem'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no sandbox matches "cli-dem"; did you mean cli-demo?');
+    const badFlag = await runSbx(['deploy', 'cli-demo', '--attempts', 'zero'], env);
+    expect(badFlag.code).toBe(2);
+    const badRef = await runSbx(['instances', 'create', 'other', '--repository', 'acme/sample', '--ref', '--upload-pack=touch'], env);
+    expect(badRef.code).toBe(2);
+    const badSlug = await runSbx(['instances', 'create', 'Bad_Slug', '--repository', 'acme/sample', '--ref', 'main'], env);
+    expect(badSlug.code).toBe(2);
+    expect(badSlug.stderr).toContain('invalid instance slug');
+  }, 60_000);
+
+  it('lists hosts with their load, drains one, and reports no drift', async () => {
+    const hosts = JSON.parse((await runSbx(['hosts', 'list', '--json'], env)).stdout) as { hosts: { name: string; load: number; accepts_new: boolean }[] };
+    expect(hosts.hosts).toEqual([expect.objectContaining({ name: 'local', load: 2, accepts_new: true })]);
+    expect((await runSbx(['hosts', 'drain', 'local'], env)).stdout).toContain('drained');
+    expect((await runSbx(['hosts', 'drain', 'local', '--undo'], env)).stdout).toContain('accepts new');
+    const cleanup = JSON.parse((await runSbx(['cleanup', '--dry-run', '--json'], env)).stdout) as { drift: unknown[] };
+    expect(cleanup.drift).toEqual([]);
+  }, 60_000);
+});
