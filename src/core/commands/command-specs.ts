@@ -9,12 +9,12 @@ export type CommandName = 'redeploy' | 'activate' | 'archive' | 'delete' | 'stat
  * on GitHub, where the command means the PR's own sandbox.
  */
 export type SandboxCommand =
-  | { name: 'redeploy'; instance: string | null; activate: boolean }
+  | { name: 'redeploy'; instance: string | null; activate: boolean; attempts?: number }
   | { name: 'activate'; instance: string | null; appserver: number | null }
   | { name: 'archive'; instance: string | null }
   | { name: 'delete'; instance: string | null; force: boolean }
   | { name: 'status'; instance: string | null }
-  | { name: 'logs'; instance: string | null; appserver: number | null }
+  | { name: 'logs'; instance: string | null; appserver: number | null; lines?: number }
   | { name: 'extend'; instance: string | null; duration: string; durationMs: number }
   | { name: 'approve' }
   | { name: 'list'; filter: string | null }
@@ -33,7 +33,7 @@ export interface CommandSpec {
 export const commandSpecs = {
   redeploy: {
     surfaces: ['github', 'slack'],
-    usage: { github: '', slack: '<instance> [--no-activate]' },
+    usage: { github: '', slack: '<instance> [--no-activate] [--attempts N]' },
     summary: 'deploy the current settings at the newest commit in a new appserver',
     flags: ['no-activate'],
   },
@@ -63,8 +63,8 @@ export const commandSpecs = {
   },
   logs: {
     surfaces: ['slack'],
-    usage: { github: '', slack: '<instance> [N]' },
-    summary: 'show the last lines of the deploy log of appserver N (default: the newest)',
+    usage: { github: '', slack: '<instance> [N] [--lines L]' },
+    summary: 'show the last lines (default 20) of the deploy log of appserver N (default: the newest)',
     flags: [],
   },
   extend: {
@@ -81,14 +81,14 @@ export const commandSpecs = {
   },
   list: {
     surfaces: ['slack'],
-    usage: { github: '', slack: '[text]' },
-    summary: 'list the sandboxes, optionally those whose name contains the text',
+    usage: { github: '', slack: '[mine|failed|repo:<name>|text]' },
+    summary: 'list the sandboxes: yours, the failed ones, one repository’s, or those whose name contains the text',
     flags: [],
   },
   create: {
     surfaces: ['slack'],
-    usage: { github: '', slack: '<slug> <repository> [ref]' },
-    summary: 'create a manual sandbox from a configured repository',
+    usage: { github: '', slack: '<slug> <repository>|--repo-url URL [ref|--ref REF]' },
+    summary: 'create a manual sandbox from a configured repository and deploy it',
     flags: [],
   },
   help: {
@@ -98,6 +98,16 @@ export const commandSpecs = {
     flags: [],
   },
 } as const satisfies Record<CommandName, CommandSpec>;
+
+/**
+ * Options that take a value (`--attempts 3` or `--attempts=3`), per command;
+ * Slack only (a PR comment has no use for them). Value names are for usage texts.
+ */
+export const slackCommandOptions: Partial<Record<CommandName, Readonly<Record<string, string>>>> = {
+  redeploy: { attempts: 'N' },
+  logs: { lines: 'L' },
+  create: { 'repo-url': 'URL', ref: 'REF' },
+};
 
 export interface CommandHelp {
   name: CommandName;

@@ -1,5 +1,5 @@
 import { closeMatches } from '../operations/resolve-instance';
-import { commandSpecs, listCommands, usageOf, type CommandName, type CommandSurface, type SandboxCommand } from './command-specs';
+import { commandSpecs, listCommands, slackCommandOptions, usageOf, type CommandName, type CommandSurface, type SandboxCommand } from './command-specs';
 import { argumentReaders, tokenize } from './read-arguments';
 
 export type ReplyReason = 'help' | 'unknown_command' | 'usage' | 'wrong_surface';
@@ -35,7 +35,8 @@ export function parseSandboxCommand(text: string, options: ParseOptions): ParseR
     const other = surface === 'github' ? 'Slack' : 'a pull request comment';
     return reply('wrong_surface', `\`/sandbox ${name}\` works from ${other}, not here.\n\n${renderHelp(surface)}`, []);
   }
-  const args = tokenize(rest.join(' '), surface);
+  const valued = surface === 'slack' ? Object.keys(slackCommandOptions[name] ?? {}) : [];
+  const args = tokenize(rest.join(' '), surface, valued);
   const unknownFlags = [...args.flags].filter((flag) => !(commandSpecs[name].flags as readonly string[]).includes(flag));
   if (unknownFlags.length) return usage(name, surface, `unknown option --${unknownFlags[0]}`);
   const read = argumentReaders[name](args);

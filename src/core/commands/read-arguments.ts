@@ -4,6 +4,8 @@ import type { CommandName, CommandSurface, SandboxCommand } from './command-spec
 export interface Arguments {
   positionals: string[];
   flags: Set<string>;
+  /** Options given with a value (`--attempts 3`, `--attempts=3`); an option left without one maps to ''. */
+  options: Map<string, string>;
   surface: CommandSurface;
 }
 
@@ -15,16 +17,30 @@ type ArgumentReader = (args: Arguments) => ArgumentResult;
 const ok = (command: SandboxCommand): ArgumentResult => ({ ok: true, command });
 const problem = (text: string): ArgumentResult => ({ ok: false, problem: text });
 
-/** Splits the text into words and `--flags`; Slack's `<url|label>` links become their URL. */
-export function tokenize(text: string, surface: CommandSurface): Arguments {
+/**
+ * Splits the text into words and `--flags`; Slack's `<url|label>` links become
+ * their URL. Names in `valued` are options that take the next word (or the
+ * text after `=`) as their value.
+ */
+export function tokenize(text: string, surface: CommandSurface, valued: readonly string[] = []): Arguments {
   const positionals: string[] = [];
   const flags = new Set<string>();
-  for (const raw of text.trim().split(/\s+/).filter(Boolean)) {
-    const word = raw.replace(/^<([^|>]+)(?:\|[^>]*)?>$/, '$1');
-    if (/^--?[a-z]/i.test(word)) flags.add(word.replace(/^--?/, '').toLowerCase());
-    else positionals.push(word);
+  const options = new Map<string, string>();
+  const words = text.trim().split(/\s+/).filter(Boolean).map((raw) => raw.replace(/^<([^|>]+)(?:\|[^>]*)?>$/, '$1'));
+  for (let i = 0; i < words.length; i += 1) {
+    const word = words[i]!;
+    if (!/^--?[a-z]/i.test(word)) {
+      positionals.push(word);
+      continue;
+    }
+    const [name = '', inline] = word.replace(/^--?/, '').split(/=(.*)/s, 2);
+    const key = name.toLowerCase();
+    if (!valued.includes(key)) flags.add(word.replace(/^--?/, '').toLowerCase());
+    else if (inline !== undefined) options.set(key, inline);
+    else if (words[i + 1] !== undefined && !words[i + 1]!.startsWith('--')) options.set(key, words[(i += 1)]!);
+    else options.set(key, '');
   }
-  return { positionals, flags, surface };
+  return { positionals, flags, options, surface };
 }
 
 /**
@@ -46,6 +62,15 @@ function appserverNumber(word: string | undefined): number | null | string {
   return Number(match[1]);
 }
 
+/** A whole-number option within [min, max]; absent: undefined. */
+function countOption(args: Arguments, name: string, min: number, max: number): number | undefined | string {
+  const raw = args.options.get(name);
+  if (raw === undefined) return undefined;
+  if (raw === '') return `--${name} needs a value, e.g. --${name} ${min + 1}`;
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max) return `--${name} must be a whole number from ${min} to ${max}, not "${raw}"`;
+  return Number(raw);
+}
+
 function instanceOnly<N extends 'archive' | 'status'>(name: N): ArgumentReader {
   return (args) => {
     const taken = takeInstance(args, 0);
@@ -58,7 +83,9 @@ export const argumentReaders = {
   redeploy: (args) => {
     const taken = takeInstance(args, 0);
     if (typeof taken === 'string') return problem(taken);
-    return ok({ name: 'redeploy', instance: taken.instance, activate: !args.flags.has('no-activate') });
+    const attempts = countOption(args, 'attempts', 1, 10);
+    if (typeof attempts === 'string') return problem(attempts);
+    return ok({ name: 'redeploy', instance: taken.instance, activate: !args.flags.has('no-activate'), ...(attempts === undefined ? {} : { attempts }) });
   },
   activate: (args) => {
     const taken = takeInstance(args, 1);
@@ -70,7 +97,10 @@ export const argumentReaders = {
     const taken = takeInstance(args, 1);
     if (typeof taken === 'string') return problem(taken);
     const appserver = appserverNumber(taken.rest[0]);
-    return typeof appserver === 'string' ? problem(appserver) : ok({ name: 'logs', instance: taken.instance, appserver });
+    if (typeof appserver === 'string') return problem(appserver);
+    const lines = countOption(args, 'lines', 1, 500);
+    if (typeof lines === 'string') return problem(lines);
+    return ok({ name: 'logs', instance: taken.instance, appserver, ...(lines === undefined ? {} : { lines }) });
   },
   archive: instanceOnly('archive'),
   status: instanceOnly('status'),
@@ -92,9 +122,14 @@ export const argumentReaders = {
   approve: (args) => (args.positionals.length ? problem(`unexpected "${args.positionals.join(' ')}"`) : ok({ name: 'approve' })),
   list: (args) => ok({ name: 'list', filter: args.positionals.join(' ') || null }),
   create: (args) => {
-    const [slug, repository, ref, ...extra] = args.positionals;
-    if (slug === undefined || repository === undefined) return problem('give a slug and a configured repository (owner/name)');
-    if (extra.length) return problem(`unexpected "${extra.join(' ')}"`);
-    return ok({ name: 'create', slug, repository, ref: ref ?? null });
+    const repoUrl = args.options.get('repo-url');
+    const refOption = args.options.get('ref');
+    if (repoUrl === '' || refOption === '') return problem(`--${repoUrl === '' ? 'repo-url' : 'ref'} needs a value`);
+    const [slug, ...rest] = args.positionals;
+    const repository = repoUrl ?? rest.shift();
+    const ref = refOption ?? rest.shift() ?? null;
+    if (slug === undefined || repository === undefined) return problem('give a slug and a configured repository (owner/name, or --repo-url with its URL)');
+    if (rest.length) return problem(`unexpected "${rest.join(' ')}"`);
+    return ok({ name: 'create', slug, repository, ref });
   },
 } satisfies Record<Exclude<CommandName, 'help'>, ArgumentReader>;
