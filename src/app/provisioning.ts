@@ -13,16 +13,18 @@ import { createNginxLoadBalancer } from '../infra/load-balancers/nginx';
 import type { Logger } from '../infra/logger';
 import { createRecipeBook } from '../infra/recipes';
 import { collectSecrets } from './collect-secrets';
+import { syncHosts } from './sync-hosts';
 import { SandboxError } from '../core/errors';
 
 export interface Provisioning extends ProvisioningDeps {
   close(): Promise<void>;
 }
 
-/** Wires the provisioning ports to their adapters for this configuration. */
+/** Wires the provisioning ports to their adapters for this configuration (and records its hosts). */
 export async function createProvisioning({ config, db, logger, env }: { config: Config; db: Db; logger: Logger; env: NodeJS.ProcessEnv }): Promise<Provisioning> {
   const store = createSandboxStore(db);
   const hosts = createHostDirectory({ env, logger });
+  await syncHosts(store, config);
   const lb = await createLoadBalancer(config, store, hosts, logger);
   return {
     store,

@@ -12,7 +12,6 @@ import { Router } from '../web/router';
 import { createWebServer, listen } from '../web/server';
 import { createBuiltinProxy } from '../web/builtin-proxy';
 import { createProvisioning, type Provisioning } from './provisioning';
-import { syncHosts } from './sync-hosts';
 import type { Reporter } from '../core/ports/reporter';
 import { surfaceFactories, type Surface, type SurfaceContext } from './surfaces';
 
@@ -49,7 +48,6 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
   try {
     await migrateDatabase(database.db, database.pool);
     provisioning = await createProvisioning({ config, db: database.db, logger, env });
-    await syncHosts(provisioning.store, config);
     const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, env };
     for (const factory of surfaceFactories) {
       const surface = await factory(surfaceContext);

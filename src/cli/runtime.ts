@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import { createProvisioning, type Provisioning } from '../app/provisioning';
-import { syncHosts } from '../app/sync-hosts';
 import type { Config } from '../config/schema';
 import type { Actor } from '../core/model';
 import type { Database } from '../infra/db/database';
@@ -25,7 +24,6 @@ export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime
     const logger = createLogger({ level: 'warn', format: 'json' });
     const provisioning = await createProvisioning({ config, db: database.db, logger, env: ctx.env });
     try {
-      await syncHosts(provisioning.store, config);
       return await work({ config, database, provisioning, actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username } });
     } finally {
       await provisioning.close();

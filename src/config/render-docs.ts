@@ -59,7 +59,9 @@ function walk(node: JsonSchema, path: string, rows: string[]): void {
     for (const [key, child] of Object.entries(concrete.items.properties)) walk(child, `${path}[].${key}`, rows);
     return;
   }
-  rows.push([path, typeName(concrete) + (nullable ? ' or null' : ''), formatDefault(node.default ?? concrete.default), escapeCell(node.description ?? concrete.description ?? '')].join('\u0000'));
+  const options = node.anyOf?.filter((option) => option.type !== 'null') ?? [];
+  const type = options.length > 1 ? options.map(typeName).join(' or ') : typeName(concrete);
+  rows.push([path, type + (nullable ? ' or null' : ''), formatDefault(node.default ?? concrete.default), escapeCell(node.description ?? concrete.description ?? '')].join('\u0000'));
 }
 
 function typeName(node: JsonSchema): string {
