@@ -191,3 +191,34 @@ export const systemFlags = pgTable('system_flags', {
   value: jsonb('value').notNull(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * Slack messages the bot keeps current: one per operation started from Slack
+ * (`deploy`, `activate`, `archive`, `delete`; posted in the channel the
+ * command came from) and one per instance in the notification channel
+ * (`notification`). `ts` is null until the message is posted.
+ */
+export const slackMessages = pgTable(
+  'slack_messages',
+  {
+    id: serial('id').primaryKey(),
+    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    purpose: text('purpose').$type<'deploy' | 'activate' | 'archive' | 'delete' | 'notification'>().notNull(),
+    /** The deployment (`deploy`) or appserver (`activate`) the message follows. */
+    subjectId: integer('subject_id'),
+    channel: text('channel').notNull(),
+    ts: text('ts'),
+    /** Slack user id of who asked (null for notifications). */
+    requestedBy: text('requested_by'),
+    /** The last content sent, so an unchanged state costs no chat.update. */
+    rendered: text('rendered'),
+    /** Final state shown; the message is no longer updated. */
+    done: boolean('done').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('slack_messages_open_idx').on(t.instanceId).where(sql`not ${t.done}`),
+    uniqueIndex('slack_messages_notification_idx').on(t.instanceId, t.channel).where(sql`${t.purpose} = 'notification'`),
+  ],
+);
