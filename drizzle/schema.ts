@@ -222,3 +222,47 @@ export const slackMessages = pgTable(
     uniqueIndex('slack_messages_notification_idx').on(t.instanceId, t.channel).where(sql`${t.purpose} = 'notification'`),
   ],
 );
+
+/**
+ * What the GitHub App knows about one pull request of a watched repository:
+ * its last-read state, why nothing deploys (`waiting`), and the ids of what
+ * the bot shows on GitHub (check run, transient deployment, sticky comment)
+ * with a digest of the last content sent, so an unchanged state costs no API
+ * call. `notice` is the latest command reply folded into the sticky comment.
+ */
+export const githubPullRequests = pgTable(
+  'github_pull_requests',
+  {
+    id: serial('id').primaryKey(),
+    /** `owner/name` as GitHub spells it. */
+    repository: text('repository').notNull(),
+    number: integer('number').notNull(),
+    installationId: bigint('installation_id', { mode: 'number' }),
+    instanceId: integer('instance_id').references(() => instances.id),
+    state: text('state').$type<'open' | 'closed'>().notNull(),
+    merged: boolean('merged').notNull().default(false),
+    draft: boolean('draft').notNull().default(false),
+    headSha: text('head_sha').notNull(),
+    author: text('author').notNull(),
+    fromFork: boolean('from_fork').notNull().default(false),
+    waiting: text('waiting').$type<'approval' | 'draft'>(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    notice: jsonb('notice').$type<{ actor: string; command: string; text: string; at: string }>(),
+    checkRunId: bigint('check_run_id', { mode: 'number' }),
+    checkRunSha: text('check_run_sha'),
+    checkRunDigest: text('check_run_digest'),
+    commentId: bigint('comment_id', { mode: 'number' }),
+    commentDigest: text('comment_digest'),
+    deploymentId: bigint('deployment_id', { mode: 'number' }),
+    deploymentSha: text('deployment_sha'),
+    deploymentDigest: text('deployment_digest'),
+    syncedAt: timestamp('synced_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('github_pull_requests_pr_idx').on(sql`lower(${t.repository})`, t.number),
+    index('github_pull_requests_instance_idx').on(t.instanceId),
+    index('github_pull_requests_check_run_idx').on(t.checkRunId),
+  ],
+);
