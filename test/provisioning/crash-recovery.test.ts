@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualInstance } from '../../src/core/operations/create-instance';
+import { requestDeployment } from '../../src/core/operations/operations';
+import type { Database } from '../../src/infra/db/database';
+import { createSandboxStore } from '../../src/infra/db/sandbox-store';
+import { createTestDatabase } from '../support/database';
+import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
+import { freePort, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
+import { waitFor } from '../support/wait-for';
+
+/** Kill the worker (SIGKILL) in the middle of a deploy, start it again: the deploy finishes, the log is complete, the state is right. */
+describe('a worker killed mid-deploy', () => {
+  let database: Database;
+  let bot: SbxProcess | undefined;
+  let env: Record<string, string>;
+  let port: number;
+  let repo: SampleRepo;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    repo = createSampleRepo();
+    const dir = mkdtempSync(join(tmpdir(), 'sbx-crash-'));
+    writeFileSync(join(dir, 'sandbox.yml'), `
+repositories:
+  - name: acme/sample
+    url: ${repo.url}
+    script:
+      deploy: |
+        git rev-parse HEAD > built-commit.txt
+        for i in $(seq 1 60); do echo "line $i of the deploy"; sleep 0.08; done
+      start: exec node server.mjs
+      health_path: /healthz
+      health_timeout: 30s
+compute:
+  local:
+    work_root: ${join(dir, 'work')}
+    port_range: [42300, 42399]
+`);
+    port = await freePort();
+    env = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn' };
+  });
+
+  afterAll(async () => {
+    await bot?.stop();
+    await database?.close();
+  });
+
+  it('resumes following from the stored offset: no byte lost or duplicated, ends running and active', async () => {
+    bot = spawnSbx(['start'], env);
+    await waitForStatus(`http://127.0.0.1:${port}/readyz`);
+    const store = createSandboxStore(database.db);
+    const instance = await createManualInstance(store, {
+      slug: 'crashy', ref: 'main', globalFields: {}, ephemeralDatabases: true, baseDomain: 'localhost', actor: { surface: 'cli', id: 't' },
+      repository: { name: 'acme/sample', url: repo.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+    });
+    await requestDeployment({ store }, instance, { actor: { surface: 'cli', id: 't' } });
+    const logText = async () => {
+      const appserver = await store.findAppserver(instance.id, 1);
+      return appserver ? (await store.readLog(appserver.id)).map((c) => c.content).join('') : '';
+    };
+    await waitFor(async () => (await logText()).includes('line 10 of'), { timeoutMs: 30_000, what: 'ten log lines in the database' }).catch((error: Error) => {
+      throw new Error(`${error.message}\nbot output:\n${bot?.output()}`);
+    });
+
+    expect(await bot.stop('SIGKILL')).toBe('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await store.findAppserver(instance.id, 1))?.state).toBe('configuring');
+
+    bot = spawnSbx(['start'], env);
+    await waitFor(async () => (await store.findAppserver(instance.id, 1))?.state === 'running', { timeoutMs: 60_000, what: 'the deploy to finish after the restart' });
+    await waitFor(async () => (await store.getInstance(instance.id))?.activeAppserverId !== null, { what: 'activation' });
+
+    const lines = (await logText()).split('\n').filter((line) => /^line \d+ of the deploy$/.test(line));
+    expect(lines).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 1} of the deploy`));
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { host: `crashy.localhost:${port}` } });
+    expect(response.status).toBe(200);
+  }, 120_000);
+});
