@@ -8,6 +8,7 @@ import { activate, requestDeployment } from '../../src/core/operations/operation
 import { getWithHost, startNginx, type NginxHarness } from '../support/nginx';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { startSshd, type TestSshd } from '../support/sshd';
+import { runSbx } from '../support/spawn-sbx';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
 
@@ -119,6 +120,7 @@ describe('ssh host and nginx load balancer', () => {
     await waitFor(async () => (await answer('e2e.sandbox.test')).body?.commit === head, { what: 'nginx to route to appserver 2' });
     await activate({ store: store() }, await instance('e2e'), { actor, number: 1 });
     await waitFor(async () => (await answer('e2e.sandbox.test')).body?.version === '1', { what: 'nginx to route back to appserver 1' });
+    await nginx.settle();
     polling = false;
     await poller;
     expect(failures).toEqual([]);
@@ -140,6 +142,14 @@ describe('ssh host and nginx load balancer', () => {
     }
   });
 
+  it('sbx doctor checks the SSH host and the nginx configuration', async () => {
+    const result = await runSbx(['doctor', '--json'], t.cliEnv);
+    const report = JSON.parse(result.stdout) as { ok: boolean; checks: { check: string; status: string; detail: string }[] };
+    expect(report.checks.find((c) => c.check === 'host host-1')).toMatchObject({ status: 'ok' });
+    expect(report.checks.find((c) => c.check === 'load balancer (nginx)')).toMatchObject({ status: 'ok' });
+    expect(result.code).toBe(0);
+  });
+
   it('an unreachable host puts the new appserver in error with the reason, and the sandbox keeps serving', async () => {
     sshd.kill();
     try {
@@ -149,6 +159,10 @@ describe('ssh host and nginx load balancer', () => {
       expect(fourth.state).toBe('error');
       expect(fourth.failureReason).toMatch(/ssh to host-1 \(127\.0\.0\.1:\d+\)/);
       expect((await answer('e2e.sandbox.test')).body?.version).toBe('1');
+      const doctor = await runSbx(['doctor', '--json'], t.cliEnv);
+      expect(doctor.code).toBe(1);
+      const report = JSON.parse(doctor.stdout) as { checks: { check: string; status: string; detail: string }[] };
+      expect(report.checks.find((c) => c.check === 'host host-1')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ssh to host-1/) });
     } finally {
       await sshd.restart();
     }

@@ -13,6 +13,8 @@ export interface TestBot {
   config: Config;
   database: Database;
   url: string;
+  /** The sandbox.yml and environment the bot runs with (to run `sbx` commands against the same setup). */
+  cliEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -24,13 +26,15 @@ export async function startTestBot(yaml: string, env: Record<string, string> = {
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bot-'));
   writeFileSync(join(dir, 'sandbox.yml'), yaml);
-  const config = loadConfig({ cwd: dir, env: { DATABASE_URL: database.url, PORT: '0', SBX_DATA_DIR: join(dir, 'data'), LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json', ...env } });
+  const cliEnv = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), ...env };
+  const config = loadConfig({ cwd: dir, env: { ...cliEnv, PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json' } });
   const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env });
   return {
     bot,
     config,
     database,
     url: `http://127.0.0.1:${bot.port}`,
+    cliEnv,
     async stop() {
       await bot.worker?.stop(2_000);
       await killAppservers(bot);

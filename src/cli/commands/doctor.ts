@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '../../infra/db/database';
 import { migrationsCurrent } from '../../infra/db/migrate';
 import { describeSurfaces } from '../../web/pages/dashboard';
 import type { CliContext } from '../context';
+import { checkHostsAndLoadBalancer } from '../doctor-provisioning';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 export interface CheckResult {
@@ -15,7 +16,7 @@ export interface CheckResult {
 }
 
 /** A doctor check; later parts of the bot add theirs to `doctorChecks`. */
-export type DoctorCheck = (env: { config: Config; database: Database | null }) => Promise<CheckResult[]>;
+export type DoctorCheck = (env: { config: Config; database: Database | null; env: NodeJS.ProcessEnv }) => Promise<CheckResult[]>;
 
 const checkDataDir: DoctorCheck = async ({ config }) => {
   try {
@@ -42,7 +43,7 @@ const checkSurfaces: DoctorCheck = async ({ config }) =>
     .filter((surface) => surface.name === 'GitHub App' || surface.name === 'Slack app')
     .map((surface) => ({ check: surface.name, status: surface.on ? 'ok' : 'skip', detail: surface.detail }));
 
-export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces];
+export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkHostsAndLoadBalancer];
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program
@@ -67,7 +68,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
           results.push({ check: 'database', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'check DATABASE_URL or unset it' });
         }
         try {
-          for (const check of doctorChecks) results.push(...(await check({ config, database })));
+          for (const check of doctorChecks) results.push(...(await check({ config, database, env: ctx.env })));
         } finally {
           await database?.close();
         }
