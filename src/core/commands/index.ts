@@ -1,2 +1,2 @@
 export { commandSpecs, listCommands, slackCommandOptions, usageOf, type CommandHelp, type CommandName, type CommandSpec, type CommandSurface, type SandboxCommand } from './command-specs';
-export { parseCommentCommand, parseSandboxCommand, renderHelp, type CommentOptions, type ParseOptions, type ParseResult, type ReplyReason } from './parse-command';
+export { findCommentCommand, parseCommentCommand, parseSandboxCommand, renderHelp, type CommentOptions, type ParseOptions, type ParseResult, type ReplyReason } from './parse-command';

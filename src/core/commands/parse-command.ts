@@ -54,8 +54,18 @@ export interface CommentOptions {
  * are ignored, so ordinary discussion never gets an answer.
  */
 export function parseCommentCommand(body: string | null | undefined, options: CommentOptions): ParseResult {
-  const line = findCommandLine(body ?? '', options.appName);
+  const line = findCommentCommand(body, options);
   return line === null ? { kind: 'ignore' } : parseSandboxCommand(line, { surface: 'github' });
+}
+
+/**
+ * The command text of a PR comment (what follows `/sandbox` or the mention,
+ * possibly empty), or null when the comment addresses no command to the bot.
+ * Webhook intake uses it to decide, without parsing further, whether a
+ * comment needs a job at all.
+ */
+export function findCommentCommand(body: string | null | undefined, options: CommentOptions): string | null {
+  return findCommandLine(body ?? '', options.appName);
 }
 
 function findCommandLine(body: string, appName: string): string | null {
