@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualInstance } from '../../src/core/operations/create-instance';
+import { requestDeployment } from '../../src/core/operations/operations';
+import { findDrift } from '../../src/core/provisioning/reconcile';
+import { createSampleRepo } from '../support/sample-repo';
+import { runSbx } from '../support/spawn-sbx';
+import { startTestBot, type TestBot } from '../support/test-bot';
+import { waitFor } from '../support/wait-for';
+
+/** Reconcile: drift between the database and the host is found, shown by `sbx cleanup --dry-run`, and healed by `sbx cleanup`. */
+describe('reconcile and sbx cleanup', () => {
+  let t: TestBot;
+  let workRoot: string;
+
+  beforeAll(async () => {
+    const repo = createSampleRepo();
+    workRoot = mkdtempSync(join(tmpdir(), 'sbx-reconcile-'));
+    t = await startTestBot(`
+repositories:
+  - name: acme/sample
+    url: ${repo.url}
+    script:
+      deploy: git rev-parse HEAD > built-commit.txt
+      start: exec node server.mjs
+      health_path: /healthz
+compute:
+  local:
+    work_root: ${workRoot}
+    port_range: [42500, 42599]
+`);
+    const store = t.bot.provisioning.store;
+    const instance = await createManualInstance(store, {
+      slug: 'steady', ref: 'main', globalFields: {}, ephemeralDatabases: true, baseDomain: 'localhost', actor: { surface: 'cli', id: 't' },
+      repository: { name: 'acme/sample', url: repo.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+    });
+    await requestDeployment({ store }, instance, { actor: { surface: 'cli', id: 't' } });
+    await waitFor(async () => (await store.findAppserver(instance.id, 1))?.state === 'running', { timeoutMs: 30_000, what: 'the deploy' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('finds orphan directories and vanished processes, shows them on a dry run, and heals them', async () => {
+    mkdirSync(join(workRoot, 'ghost', 'appserver-1'), { recursive: true });
+    mkdirSync(join(workRoot, 'steady', 'appserver-9'), { recursive: true });
+    mkdirSync(join(workRoot, 'not_ours'), { recursive: true });
+    writeFileSync(join(workRoot, 'ghost', 'appserver-1', 'deploy.log'), 'old\n');
+    const appserver = (await t.bot.provisioning.store.findAppserver((await t.bot.provisioning.store.findInstanceBySlug('steady'))!.id, 1))!;
+    process.kill(-Number(readFileSync(join(appserver.workDir!, 'service.pid'), 'utf8')), 'SIGKILL');
+
+    await waitFor(async () => (await findDrift(t.bot.provisioning)).some((d) => d.kind === 'vanished_process'), { what: 'the vanished process to show' });
+    const drift = await findDrift(t.bot.provisioning);
+    expect(drift).toEqual(
+      expect.arrayContaining([
+        { kind: 'orphan_directory', host: 'local', path: `${workRoot}/ghost`, why: 'no sandbox has this slug' },
+        { kind: 'orphan_directory', host: 'local', path: `${workRoot}/steady/appserver-9`, why: 'no appserver of this number on this host' },
+        { kind: 'vanished_process', host: 'local', slug: 'steady', appserver: 1, appserverId: appserver.id },
+      ]),
+    );
+    expect(drift).toHaveLength(3);
+
+    const dry = await runSbx(['cleanup', '--dry-run'], t.cliEnv);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`would heal: orphan directory local:${workRoot}/ghost (no sandbox has this slug) → remove`);
+    expect(dry.stdout).toContain('would heal: appserver 1 of steady on local: service process vanished → mark failed');
+    expect(existsSync(join(workRoot, 'ghost'))).toBe(true);
+
+    const healed = await runSbx(['cleanup'], t.cliEnv);
+    expect(healed.code).toBe(0);
+    expect(existsSync(join(workRoot, 'ghost'))).toBe(false);
+    expect(existsSync(join(workRoot, 'steady', 'appserver-9'))).toBe(false);
+    expect(existsSync(join(workRoot, 'steady', 'appserver-1'))).toBe(true);
+    expect(existsSync(join(workRoot, 'not_ours'))).toBe(true);
+    expect((await t.bot.provisioning.store.getAppserver(appserver.id))?.state).toBe('failed');
+    expect((await t.bot.provisioning.store.getAppserver(appserver.id))?.failureReason).toBe('its service process vanished from the host');
+  });
+});
