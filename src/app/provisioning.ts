@@ -39,8 +39,8 @@ export async function createProvisioning({ config, db, logger, env }: { config: 
     now: () => new Date(),
     baseDomain: config.base_domain,
     retentionMinAgeMs: config.retention.min_age,
-    followIntervalMs: 250,
-    followBudgetMs: 20_000,
+    followIntervalMs: 100,
+    followBudgetMs: 1_500,
     close: () => hosts.closeAll(),
   };
 }

@@ -9,7 +9,7 @@ import { runnerName } from './work-files';
 import { stopService } from './stop-appserver';
 import { reportChange } from './report-change';
 
-const readChunkBytes = 256 * 1024;
+const readChunkBytes = 128 * 1024;
 const tailLines = 20;
 
 /**
@@ -118,10 +118,14 @@ async function logTail(deps: ProvisioningDeps, appserverId: number): Promise<str
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

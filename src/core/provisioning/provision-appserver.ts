@@ -55,7 +55,7 @@ export async function provisionAppserver(deps: ProvisioningDeps, appserverId: nu
     return;
   }
   const configuring = await deps.store.transitionAppserver(appserver.id, 'waiting', 'configuring', { configuringAt: deps.now() });
-  if (configuring) await deps.store.enqueue('follow_appserver', { appserverId: appserver.id }, followOptions(deps, appserver.id));
+  if (configuring) await deps.store.enqueue('follow_appserver', { appserverId: appserver.id }, { ...followOptions(deps, appserver.id), runAt: deps.now() });
   await reportChange(deps.store, appserver.instanceId, deps.now());
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type * as schema from '../../../drizzle/schema';
 import { appservers, auditEvents, deployments, hosts, instances, logChunks } from '../../../drizzle/schema';
@@ -145,20 +145,14 @@ export function createSandboxStore(db: Executor): Store {
     },
     async readLog(appserverId, options = {}) {
       if (options.tailBytes !== undefined) {
-        const rows = await db
-          .select({ offset: logChunks.offset, content: logChunks.content })
-          .from(logChunks)
-          .where(eq(logChunks.appserverId, appserverId))
-          .orderBy(desc(logChunks.offset))
-          .limit(64);
-        const picked: typeof rows = [];
-        let size = 0;
-        for (const row of rows) {
-          picked.unshift(row);
-          size += row.content.length;
-          if (size >= options.tailBytes) break;
-        }
-        return picked;
+        // Only the chunks that cover the last tailBytes, chosen in SQL: chunks can be large.
+        const result = await db.execute<{ offset: string; content: string }>(sql`
+          select "offset", content from (
+            select "offset", content, sum(octet_length(content)) over (order by "offset" desc) as covered
+            from log_chunks where appserver_id = ${appserverId}) tail
+          where covered - octet_length(content) < ${options.tailBytes}
+          order by "offset"`);
+        return result.rows.map((row) => ({ offset: Number(row.offset), content: row.content }));
       }
       const rows = await db
         .select({ offset: logChunks.offset, content: logChunks.content })
