@@ -5,6 +5,7 @@ import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
 import type { Logger } from '../infra/logger';
 import type { Router } from '../web/router';
+import { createSlackSurface } from '../bot/slack-surface';
 
 /** What a surface (GitHub App, Slack app, status pages) gets from the composition root. */
 export interface SurfaceContext {
@@ -35,4 +36,4 @@ export interface Surface {
 export type SurfaceFactory = (context: SurfaceContext) => Promise<Surface | null>;
 
 /** Every surface of the bot, in the order their routes are registered. */
-export const surfaceFactories: SurfaceFactory[] = [];
+export const surfaceFactories: SurfaceFactory[] = [createSlackSurface];

@@ -27,7 +27,7 @@ export async function startTestBot(yaml: string, env: Record<string, string> = {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bot-'));
   writeFileSync(join(dir, 'sandbox.yml'), yaml);
   const cliEnv = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), ...env };
-  const config = loadConfig({ cwd: dir, env: { ...cliEnv, PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json' } });
+  const config = loadConfig({ cwd: dir, env: { ...cliEnv, PORT: env.PORT ?? '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json' } });
   const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env });
   return {
     bot,

@@ -40,5 +40,6 @@ export async function archiveInstance(deps: ProvisioningDeps, instanceId: number
     await transport.remove(instanceDir);
   }
   await deps.store.updateInstance(instance.id, { deletedAt: deps.now() });
+  await reportChange(deps.store, instance.id, deps.now());
 }
 

@@ -1,0 +1,52 @@
+import { parseSandboxCommand, type ParseResult, type SandboxCommand } from '../core/commands';
+import { isSandboxError } from '../core/errors';
+import { escapeText, type SlackView } from '../infra/slack/blocks';
+import { runners } from './commands';
+import type { Runner } from './commands/runner';
+import type { SlackDeps, SlackRequest } from './deps';
+import { errorReply } from './error-words';
+
+/**
+ * Parses a slash command with the shared parser. `/sandbox <text>` is the
+ * parser's own syntax; `/redeploy <text>` and `/activate <text>` are
+ * `/sandbox redeploy <text>` and `/sandbox activate <text>` (a workspace may
+ * rename them: the last word of the command's name decides).
+ */
+export function parseSlashCommand(command: string, text: string): ParseResult {
+  const name = /(redeploy|activate)$/i.exec(command.trim())?.[1]?.toLowerCase();
+  if (!name) return parseSandboxCommand(text, { surface: 'slack' });
+  const rest = text.trim();
+  if (rest === '' || /^(help|-h|--help)$/i.test(rest)) return parseSandboxCommand(`help ${name}`, { surface: 'slack' });
+  return parseSandboxCommand(`${name} ${rest}`, { surface: 'slack' });
+}
+
+/** Parse → authorize → read or enqueue → the ephemeral reply. Never throws: errors become replies, and land in the audit log. */
+export async function handleCommand(deps: SlackDeps, request: SlackRequest, command: string, text: string): Promise<SlackView> {
+  const parsed = parseSlashCommand(command, text);
+  if (parsed.kind === 'ignore') return { text: '' };
+  if (parsed.kind === 'reply') return { text: escapeText(parsed.text) };
+  try {
+    const run = runners[parsed.command.name] as Runner<SandboxCommand['name']>;
+    return await run(deps, request, parsed.command);
+  } catch (error) {
+    await auditFailure(deps, request, parsed.command, error);
+    return errorReply(error, deps.logger);
+  }
+}
+
+async function auditFailure(deps: SlackDeps, request: SlackRequest, command: SandboxCommand, error: unknown): Promise<void> {
+  const reference = 'instance' in command ? command.instance : 'slug' in command ? command.slug : null;
+  try {
+    await deps.store.recordAudit({
+      actor: request.userId,
+      surface: 'slack',
+      action: command.name,
+      instanceId: null,
+      instanceSlug: reference,
+      result: isSandboxError(error, 'not_permitted') ? 'refused' : 'error',
+      detail: { channel: request.channelId, code: isSandboxError(error) ? error.code : 'internal', message: error instanceof Error ? error.message : String(error) },
+    });
+  } catch (auditError) {
+    deps.logger.error({ err: auditError }, 'could not record a failed Slack command in the audit log');
+  }
+}

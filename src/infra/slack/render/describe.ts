@@ -1,0 +1,81 @@
+import type { AppserverState } from '../../../core/appserver-state';
+import type { Appserver, Deployment, Instance } from '../../../core/model';
+import { link } from '../blocks';
+
+/** Everything a Slack view of one instance needs, read once per report. */
+export interface InstanceView {
+  instance: Instance;
+  appservers: Appserver[];
+  deployments: Deployment[];
+  links: { status: string; sandboxes: string[] };
+}
+
+const stateWords: Record<AppserverState, string> = {
+  new: 'queued',
+  waiting: 'waiting for a host',
+  configuring: 'deploying',
+  running: 'running',
+  failed: 'failed',
+  error: 'could not get a host',
+  cancelled: 'cancelled',
+  terminated: 'terminated',
+};
+
+const stateEmoji: Record<AppserverState, string> = {
+  new: ':hourglass_flowing_sand:',
+  waiting: ':hourglass_flowing_sand:',
+  configuring: ':hammer_and_wrench:',
+  running: ':large_green_circle:',
+  failed: ':x:',
+  error: ':x:',
+  cancelled: ':no_entry_sign:',
+  terminated: ':white_circle:',
+};
+
+export function appserverWords(appserver: Appserver): string {
+  return stateWords[appserver.state];
+}
+
+export function appserverEmoji(appserver: Appserver): string {
+  return stateEmoji[appserver.state];
+}
+
+export function shortSha(sha: string | null): string {
+  return sha ? sha.slice(0, 7) : '';
+}
+
+/** `• #3 running, active · a1b2c3d` */
+export function appserverLine(view: InstanceView, appserver: Appserver): string {
+  const active = view.instance.activeAppserverId === appserver.id ? ', *active*' : '';
+  const commit = appserver.commitSha ? ` · \`${shortSha(appserver.commitSha)}\`` : '';
+  return `${appserverEmoji(appserver)} appserver ${appserver.number} ${appserverWords(appserver)}${active}${commit}`;
+}
+
+/** One phrase for the whole instance: archived, deploying, live, failed, new. */
+export function instanceSummary(view: InstanceView): { emoji: string; words: string } {
+  const { instance, appservers } = view;
+  if (instance.deletedAt) return { emoji: ':wastebasket:', words: 'deleted' };
+  if (instance.archivedAt) return { emoji: ':file_cabinet:', words: 'archived' };
+  const latest = appservers.at(-1);
+  const active = appservers.find((a) => a.id === instance.activeAppserverId);
+  if (latest && ['new', 'waiting', 'configuring'].includes(latest.state)) return { emoji: stateEmoji[latest.state], words: `appserver ${latest.number} ${stateWords[latest.state]}` };
+  if (latest && (latest.state === 'failed' || latest.state === 'error')) {
+    return { emoji: ':x:', words: `appserver ${latest.number} ${stateWords[latest.state]}${active ? ` (appserver ${active.number} still serves)` : ''}` };
+  }
+  if (active) return { emoji: ':large_green_circle:', words: `live on appserver ${active.number}` };
+  if (latest?.state === 'running') return { emoji: ':large_yellow_circle:', words: `appserver ${latest.number} running, not active` };
+  return { emoji: ':white_circle:', words: 'not deployed' };
+}
+
+/** Links to every domain: `<http://demo.localhost:3000|demo.localhost>`. */
+export function domainLinks(view: InstanceView): string {
+  const domains = [view.instance.domain, ...view.instance.extraDomains];
+  return domains.map((domain, i) => link(view.links.sandboxes[i] ?? `https://${domain}`, domain)).join(', ');
+}
+
+/** The newest running appserver that is not the active one (what an Activate button offers). */
+export function activatable(view: InstanceView, among: readonly Appserver[] = view.appservers): Appserver | null {
+  if (view.instance.archivedAt || view.instance.deletedAt) return null;
+  const candidates = among.filter((a) => a.state === 'running' && a.id !== view.instance.activeAppserverId);
+  return candidates.sort((a, b) => b.number - a.number)[0] ?? null;
+}

@@ -1,0 +1,31 @@
+import { codeBlock, context, escapeText, link, section, type Block, type SlackView } from '../blocks';
+import { instanceButtons } from './buttons';
+import { activatable, appserverLine, domainLinks, instanceSummary, type InstanceView } from './describe';
+import { firstLine } from './render-operation';
+
+const shownAppservers = 6;
+
+/** `/sandbox status`: URLs, state, appservers (newest first), and the buttons. */
+export function renderStatus(view: InstanceView): SlackView {
+  const { instance, appservers } = view;
+  const summary = instanceSummary(view);
+  const origin = instance.kind === 'pr' && instance.prUrl ? link(instance.prUrl, `${instance.prRepo}#${instance.prNumber}`) : `manual, from ${escapeText(instance.prRepo ?? instance.repoUrl ?? '?')}${instance.ref ? ` at \`${escapeText(instance.ref)}\`` : ''}`;
+  const lines = [`*${link(view.links.status, instance.slug)}*: ${summary.emoji} ${summary.words}`, `Domains: ${domainLinks(view)}`, `Origin: ${origin}`];
+  const newest = [...appservers].reverse().slice(0, shownAppservers);
+  const blocks: Block[] = [section(lines.join('\n'))];
+  if (newest.length) {
+    const more = appservers.length > shownAppservers ? `\n…and ${appservers.length - shownAppservers} older` : '';
+    blocks.push(context(newest.map((a) => appserverLine(view, a)).join('\n') + more));
+  }
+  const latest = appservers.at(-1);
+  if (latest?.failureReason && (latest.state === 'failed' || latest.state === 'error')) blocks.push(section(`Appserver ${latest.number}: ${escapeText(firstLine(latest.failureReason))}`));
+  blocks.push(...instanceButtons({ instance, statusUrl: view.links.status, activate: activatable(view) }));
+  return { text: `${instance.slug}: ${summary.words}`, blocks };
+}
+
+/** `/sandbox logs`: the last lines of one appserver's log and a link to the whole of it. */
+export function renderLogs(view: InstanceView, appserverNumber: number, text: string, lines: number): SlackView {
+  const body = text.trimEnd().split('\n').slice(-lines).join('\n');
+  const header = `*${link(view.links.status, view.instance.slug)}* appserver ${appserverNumber}: last ${lines} lines (the whole log is on the status page)`;
+  return { text: `${view.instance.slug} appserver ${appserverNumber} log`, blocks: [section(header), section(body ? codeBlock(body, 2_800) : '_the log is empty so far_')] };
+}

@@ -1,0 +1,77 @@
+import type { Reporter } from '../../core/ports/reporter';
+import type { Store } from '../../core/ports/store';
+import type { Logger } from '../logger';
+import type { SlackView } from './blocks';
+import { loadInstanceView, type LinkSettings } from './load-instance-view';
+import type { InstanceView } from './render/describe';
+import { renderNotification, wantsNotification } from './render/render-notification';
+import { renderOperation, type OperationPurpose } from './render/render-operation';
+import { permanentSlackErrors, slackErrorCode, type SlackPoster } from './slack-client';
+import type { SlackMessageRepo, SlackMessageRow } from './slack-message-repo';
+
+export interface SlackReporterDeps {
+  store: Store;
+  messages: SlackMessageRepo;
+  poster: SlackPoster;
+  links: LinkSettings;
+  /** Channel id for failures of PR sandboxes and manual instances' state changes; null: none. */
+  notificationChannel: string | null;
+  logger: Logger;
+}
+
+/**
+ * Keeps Slack current for one instance: every unfinished operation message
+ * (posted on the first report, then chat.update in place) and the
+ * instance's one message in the notification channel. A message is sent
+ * only when its content changed, so repeated reports cost nothing.
+ */
+export function createSlackReporter(deps: SlackReporterDeps): Reporter {
+  return {
+    name: 'slack',
+    async report(instanceId) {
+      const instance = await deps.store.getInstance(instanceId);
+      if (!instance) return;
+      const view = await loadInstanceView(deps.store, instance, deps.links);
+      for (const row of await deps.messages.listOpen(instanceId)) {
+        const activationError = row.purpose === 'activate' ? await activationErrorFor(deps, view, row) : null;
+        const rendered = renderOperation({ purpose: row.purpose as OperationPurpose, subjectId: row.subjectId, requestedBy: row.requestedBy }, view, { activationError });
+        await sync(deps, row, rendered, rendered.done);
+      }
+      await notify(deps, view);
+    },
+  };
+}
+
+async function activationErrorFor(deps: SlackReporterDeps, view: InstanceView, row: SlackMessageRow): Promise<string | null> {
+  const appserver = view.appservers.find((a) => a.id === row.subjectId);
+  return appserver ? deps.messages.activationError(view.instance.id, appserver.number, row.createdAt) : null;
+}
+
+async function notify(deps: SlackReporterDeps, view: InstanceView): Promise<void> {
+  if (!deps.notificationChannel) return;
+  const row = await deps.messages.notification(view.instance.id, deps.notificationChannel, wantsNotification(view));
+  if (row && !row.done) await sync(deps, row, renderNotification(view), false);
+}
+
+/** Posts or updates one message when its content changed; a message Slack will never take again is given up. */
+async function sync(deps: SlackReporterDeps, row: SlackMessageRow, view: SlackView, done: boolean): Promise<void> {
+  const rendered = JSON.stringify(view);
+  if (row.ts !== null && row.rendered === rendered) {
+    if (done && !row.done) await deps.messages.update(row.id, { done });
+    return;
+  }
+  try {
+    if (row.ts === null) {
+      const ts = await deps.poster.post(row.channel, view);
+      await deps.messages.update(row.id, { ts, rendered, done });
+    } else {
+      await deps.poster.update(row.channel, row.ts, view);
+      await deps.messages.update(row.id, { rendered, done });
+    }
+  } catch (error) {
+    const code = slackErrorCode(error);
+    if (code === null || !permanentSlackErrors.includes(code)) throw error;
+    deps.logger.warn({ channel: row.channel, ts: row.ts, instanceId: row.instanceId, slackError: code }, 'slack message can no longer be sent; giving it up (invite the bot to the channel, or check slack.channels)');
+    await deps.messages.update(row.id, { done: true });
+  }
+}
