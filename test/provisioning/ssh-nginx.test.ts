@@ -33,7 +33,7 @@ repositories:
   - name: acme/sample
     url: ${repo.url}
     script:
-      deploy: git rev-parse HEAD > built-commit.txt && echo built on the host
+      deploy: git rev-parse HEAD > built-commit.txt && echo built on the host && if [ "$SBX_SLUG" = slow ]; then for i in $(seq 1 30); do echo "step $i"; sleep 0.1; done; fi
       start: exec node server.mjs
       health_path: /healthz
       health_timeout: 20s
@@ -167,4 +167,20 @@ describe('ssh host and nginx load balancer', () => {
       await sshd.restart();
     }
   });
+
+  it('a connection lost mid-deploy does not fail the deploy: it reconnects and follows on', async () => {
+    await requestDeployment({ store: store() }, await create('slow'), { actor });
+    const logText = async () => {
+      const appserver = await store().findAppserver((await instance('slow')).id, 1);
+      return appserver ? (await store().readLog(appserver.id)).map((c) => c.content).join('') : '';
+    };
+    await waitFor(async () => (await logText()).includes('step 3\n'), { timeoutMs: 30_000, what: 'the slow deploy to start' });
+    sshd.kill();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sshd.restart();
+    const done = await running('slow', 1);
+    expect(done.state).toBe('running');
+    const steps = (await logText()).split('\n').filter((line) => /^step \d+$/.test(line));
+    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => `step ${i + 1}`));
+  }, 60_000);
 });
