@@ -118,6 +118,27 @@ describe('/redeploy', () => {
     expect(await auditRows('U0BOB')).toEqual([expect.objectContaining({ action: 'redeploy', result: 'refused', surface: 'slack' })]);
   });
 
+  it('acks within Slack\'s 3 seconds while the database is stuck, then answers through response_url', async () => {
+    const quiet = await instance('quiet');
+    const blocker = await s.t.database.pool.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select id from instances where id = $1 for update', [quiet.id]);
+      const started = Date.now();
+      const answer = await s.command('/redeploy', 'quiet');
+      const ackMs = Date.now() - started;
+      expect(ackMs).toBeLessThan(3_000);
+      expect(answer.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Working on it; the database is slow') });
+      expect(s.fake.responsesTo(answer.responseUrl)).toEqual([]);
+      await blocker.query('commit');
+      const [late] = await s.responses(answer.responseUrl);
+      expect(late).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('On it: redeploying') });
+    } finally {
+      await blocker.query('rollback').catch(() => undefined);
+      blocker.release();
+    }
+  });
+
   it('lets members of an allowed user group deploy', async () => {
     const answer = await s.command('/redeploy', 'quiet', { user: 'U0CAROL' });
     expect(String(answer.json?.text)).toContain('On it: redeploying');
