@@ -6,6 +6,7 @@ import { migrationsCurrent } from '../../infra/db/migrate';
 import { describeSurfaces } from '../../web/pages/dashboard';
 import type { CliContext } from '../context';
 import { checkHostsAndLoadBalancer } from '../doctor-provisioning';
+import { checkSlackTokens } from '../doctor-slack';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 export interface CheckResult {
@@ -43,7 +44,7 @@ const checkSurfaces: DoctorCheck = async ({ config }) =>
     .filter((surface) => surface.name === 'GitHub App' || surface.name === 'Slack app')
     .map((surface) => ({ check: surface.name, status: surface.on ? 'ok' : 'skip', detail: surface.detail }));
 
-export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkHostsAndLoadBalancer];
+export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkHostsAndLoadBalancer, checkSlackTokens];
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program
