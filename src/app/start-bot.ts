@@ -6,7 +6,6 @@ import { migrateDatabase, migrationsCurrent } from '../infra/db/migrate';
 import type { Logger } from '../infra/logger';
 import { startWorker, type WorkerHandle } from '../jobs/start-worker';
 import type { ReadinessCheck, WebDeps } from '../web/deps';
-import { registerDashboard } from '../web/pages/dashboard';
 import { registerHealthRoutes } from '../web/routes/health';
 import { Router } from '../web/router';
 import { createWebServer, listen } from '../web/server';
@@ -75,7 +74,6 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       const webDeps: WebDeps = { ...deps, readiness };
       const router = new Router();
       registerHealthRoutes(router, webDeps);
-      registerDashboard(router, webDeps);
       for (const surface of surfaces) surface.registerRoutes?.(router);
       const proxy = config.load_balancer.provider === 'builtin' ? createBuiltinProxy({ store: provisioning.store, baseDomain: config.base_domain, publicUrl: config.public_url! }) : null;
       server = createWebServer({ router, logger, before: proxy ? [proxy.handle] : [] });

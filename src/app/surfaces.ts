@@ -5,6 +5,7 @@ import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
 import type { Logger } from '../infra/logger';
 import type { Router } from '../web/router';
+import { createStatusPages } from '../web/status-pages';
 import { createSlackSurface } from '../bot/slack-surface';
 
 /** What a surface (GitHub App, Slack app, status pages) gets from the composition root. */
@@ -36,4 +37,4 @@ export interface Surface {
 export type SurfaceFactory = (context: SurfaceContext) => Promise<Surface | null>;
 
 /** Every surface of the bot, in the order their routes are registered. */
-export const surfaceFactories: SurfaceFactory[] = [createSlackSurface];
+export const surfaceFactories: SurfaceFactory[] = [createStatusPages(), createSlackSurface];

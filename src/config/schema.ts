@@ -160,9 +160,14 @@ const web = z
     auth: z
       .strictObject({
         orgs: z.array(z.string()).default([]).describe('Members of these GitHub orgs may sign in.'),
-        teams: z.array(z.string()).default([]).describe('Members of these org/team slugs may sign in.'),
+        teams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected org/team-slug')).default([]).describe('Members of these org/team slugs may sign in.'),
         public_read: z.boolean().default(false).describe('Read-only pages without sign-in.'),
         session_secret: z.string().nullable().default(null).describe('Signs session cookies (env SESSION_SECRET); generated and stored in the data directory when unset.'),
+        session_ttl: duration('12h', 'How long a sign-in lasts.'),
+        permissions: z
+          .partialRecord(z.enum(['deploy', 'activate', 'cancel', 'archive']), z.array(z.string()))
+          .default({})
+          .describe('GitHub logins and org/team slugs allowed per action on the status pages; `*` means everyone signed in. Default: everyone signed in.'),
       })
       .prefault({}),
   })

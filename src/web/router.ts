@@ -4,15 +4,20 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record
 
 interface Route {
   method: string;
+  path: string;
   pattern: RegExp;
   keys: string[];
   handler: Handler;
 }
 
 /** A small path router: `/sandboxes/:slug` patterns, first match wins; `mount` hands a whole prefix to another listener. */
+/** Told about every request the router sees, with the route pattern that matched (for metrics). */
+export type RouteObserver = (req: IncomingMessage, res: ServerResponse, route: string) => void;
+
 export class Router {
   private readonly routes: Route[] = [];
   private readonly mounts: { prefix: string; handler: Handler }[] = [];
+  private readonly observers: RouteObserver[] = [];
 
   on(method: string, path: string, handler: Handler): this {
     const keys: string[] = [];
@@ -20,7 +25,7 @@ export class Router {
       keys.push(key);
       return '([^/]+)';
     });
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler });
+    this.routes.push({ method, path, pattern: new RegExp(`^${source}/?$`), keys, handler });
     return this;
   }
 
@@ -37,30 +42,49 @@ export class Router {
     return this;
   }
 
+  observe(observer: RouteObserver): this {
+    this.observers.push(observer);
+    return this;
+  }
+
   /** Returns false when nothing matched (the caller answers 404). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     for (const mount of this.mounts) {
       if (path === mount.prefix || path.startsWith(`${mount.prefix}/`)) {
+        this.notify(req, res, mount.prefix);
         await mount.handler(req, res, {});
         return true;
       }
     }
-    let pathMatched = false;
+    let pathMatched: string | null = null;
     for (const route of this.routes) {
       const match = route.pattern.exec(path);
       if (!match) continue;
-      pathMatched = true;
+      pathMatched = route.path;
       if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
-      const params = Object.fromEntries(route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1] ?? '')]));
+      let params: Record<string, string>;
+      try {
+        params = Object.fromEntries(route.keys.map((key, i) => [key, decodeURIComponent(match[i + 1] ?? '')]));
+      } catch {
+        this.notify(req, res, route.path);
+        sendText(res, 400, 'malformed path\n');
+        return true;
+      }
+      this.notify(req, res, route.path);
       await route.handler(req, res, params);
       return true;
     }
+    this.notify(req, res, pathMatched ?? '(unmatched)');
     if (pathMatched) {
       sendText(res, 405, 'method not allowed\n');
       return true;
     }
     return false;
+  }
+
+  private notify(req: IncomingMessage, res: ServerResponse, route: string): void {
+    for (const observer of this.observers) observer(req, res, route);
   }
 }
 
@@ -75,11 +99,12 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
   res.end(text);
 }
 
-export function sendHtml(res: ServerResponse, status: number, markup: string): void {
+export function sendHtml(res: ServerResponse, status: number, markup: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
+    ...headers,
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(markup),
-    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'same-origin',
   });

@@ -1,0 +1,32 @@
+import { unfinishedStates, type AppserverState } from './appserver-state';
+
+/** What an instance is doing, in one word, for lists, badges and filters. */
+export const instanceStatuses = ['new', 'deploying', 'running', 'failed', 'cancelled', 'idle', 'archived', 'deleted'] as const;
+export type InstanceStatus = (typeof instanceStatuses)[number];
+
+export interface InstanceStatusInput {
+  archived: boolean;
+  deleted: boolean;
+  /** State of the active appserver, if any. */
+  activeState: AppserverState | null;
+  /** State of the newest appserver, if any. */
+  latestState: AppserverState | null;
+  /** Whether any appserver is still deploying (new, waiting, configuring). */
+  deploying: boolean;
+}
+
+/**
+ * Sums an instance up: deleted and archived win; then a deploy under way;
+ * then a running active appserver; then the newest appserver's outcome.
+ * Example: active appserver 2 running, appserver 3 configuring → `deploying`.
+ */
+export function instanceStatus(input: InstanceStatusInput): InstanceStatus {
+  if (input.deleted) return 'deleted';
+  if (input.archived) return 'archived';
+  if (input.deploying || (input.latestState !== null && unfinishedStates.includes(input.latestState))) return 'deploying';
+  if (input.activeState === 'running') return 'running';
+  if (input.latestState === null) return 'new';
+  if (input.latestState === 'failed' || input.latestState === 'error' || input.activeState === 'failed') return 'failed';
+  if (input.latestState === 'cancelled') return 'cancelled';
+  return 'idle';
+}

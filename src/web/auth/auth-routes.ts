@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readCookies, setCookie } from '../http/cookies';
+import { FormError, readForm } from '../http/read-form';
+import { sendProblem } from '../error-words';
+import type { Router } from '../router';
+import type { StatusDeps } from '../status-deps';
+import { groupsToCheck, maySignIn } from './access';
+import { authorizeUrl, exchangeCode, fetchLogin, findMemberships, githubEndpoints, SignInError } from './github-oauth';
+import { randomToken, sameText } from './signed-values';
+
+const oauthCookie = 'sbx_oauth';
+const oauthTtlMs = 10 * 60_000;
+
+/** Only paths on this site: `/sandboxes/x`, never `//evil.example` or `https://…`. */
+export function safeReturnPath(value: string | null | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\r\n]/.test(value)) return '/';
+  return value;
+}
+
+function redirect(res: ServerResponse, status: 302 | 303, location: string): void {
+  res.writeHead(status, { location, 'cache-control': 'no-store', 'content-length': 0 });
+  res.end();
+}
+
+/** GitHub sign-in (the App's OAuth web flow), limited to the configured orgs and teams; sign-out. */
+export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
+  const { config, auth } = deps;
+  const endpoints = githubEndpoints(config.github);
+  const redirectUri = `${config.public_url}/auth/callback`;
+  const clientId = config.github.client_id;
+  const clientSecret = config.github.client_secret;
+  const allowedGroups = [...config.web.auth.orgs, ...config.web.auth.teams];
+
+  router.get('/auth/sign-in', (req, res) => {
+    if (!clientId || !clientSecret) {
+      sendProblem(res, 503, 'Sign-in is not configured', 'Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App’s OAuth client) and web.auth.orgs or web.auth.teams in sandbox.yml.', { back: '/' });
+      return;
+    }
+    if (allowedGroups.length === 0) {
+      sendProblem(res, 503, 'Sign-in is not configured', 'No one may sign in yet: list the GitHub orgs or org/team slugs whose members may sign in under web.auth.orgs or web.auth.teams in sandbox.yml.', { back: '/' });
+      return;
+    }
+    const state = randomToken();
+    const returnTo = safeReturnPath(new URL(req.url ?? '/', 'http://local').searchParams.get('return_to'));
+    setCookie(res, oauthCookie, auth.values.seal('oauth', { state, returnTo }, oauthTtlMs), { path: '/auth', maxAge: oauthTtlMs / 1000, secure: auth.secure });
+    redirect(res, 302, authorizeUrl(endpoints, { clientId, redirectUri, state }));
+  });
+
+  router.get('/auth/callback', async (req, res) => {
+    const query = new URL(req.url ?? '/', 'http://local').searchParams;
+    const pending = auth.values.open<{ state: string; returnTo: string }>('oauth', readCookies(req).get(oauthCookie));
+    setCookie(res, oauthCookie, '', { path: '/auth', maxAge: 0, secure: auth.secure });
+    const state = query.get('state');
+    if (!pending || !state || !sameText(state, pending.state)) {
+      sendProblem(res, 400, 'Sign-in expired', 'This sign-in link is stale or was not started here; sign in again.', { back: '/auth/sign-in' });
+      return;
+    }
+    if (query.get('error')) {
+      sendProblem(res, 403, 'Sign-in cancelled', `GitHub said: ${query.get('error_description') ?? query.get('error')}`, { back: '/' });
+      return;
+    }
+    const code = query.get('code');
+    if (!code || !clientId || !clientSecret) {
+      sendProblem(res, 400, 'Sign-in failed', 'GitHub sent no code back; sign in again.', { back: '/auth/sign-in' });
+      return;
+    }
+    try {
+      const token = await exchangeCode(endpoints, { clientId, clientSecret, code, redirectUri });
+      const login = await fetchLogin(endpoints, token);
+      const memberOf = await findMemberships(endpoints, token, login, groupsToCheck(config.web.auth));
+      if (!maySignIn(config.web.auth, memberOf)) {
+        await deps.store.recordAudit({ actor: login, surface: 'web', action: 'sign_in', result: 'refused', detail: { reason: 'not a member' } });
+        sendProblem(res, 403, 'Not allowed', `@${login} is not an active member of ${allowedGroups.join(', ')}; ask an owner to add you, then sign in again.`, { back: '/' });
+        return;
+      }
+      auth.startSession(res, { login, memberOf, sid: randomToken() });
+      await deps.store.recordAudit({ actor: login, surface: 'web', action: 'sign_in', result: 'ok', detail: { memberOf } });
+      redirect(res, 303, safeReturnPath(pending.returnTo));
+    } catch (error) {
+      if (!(error instanceof SignInError) && !(error instanceof Error && error.name === 'TimeoutError') && !(error instanceof TypeError)) throw error;
+      deps.logger.warn({ err: error }, 'sign-in failed');
+      const message = error instanceof SignInError ? error.message : 'GitHub could not be reached; try again in a moment.';
+      sendProblem(res, 502, 'Sign-in failed', message, { back: '/' });
+    }
+  });
+
+  router.post('/auth/sign-out', async (req, res) => {
+    const session = auth.session(req);
+    const form = await readFormOrProblem(req, res);
+    if (!form) return;
+    if (session && !auth.checkCsrf(session, form.get('_csrf'))) {
+      sendProblem(res, 403, 'Refused', 'The form was stale or not sent from this site; reload the page and try again.', { back: '/' });
+      return;
+    }
+    auth.endSession(res);
+    redirect(res, 303, '/');
+  });
+}
+
+/** Reads a form, answering 4xx itself when it is not one. */
+export async function readFormOrProblem(req: IncomingMessage, res: ServerResponse): Promise<URLSearchParams | null> {
+  try {
+    return await readForm(req);
+  } catch (error) {
+    if (!(error instanceof FormError)) throw error;
+    sendProblem(res, error.status, 'Invalid form', error.message);
+    return null;
+  }
+}

@@ -1,0 +1,36 @@
+import type { ServerResponse } from 'node:http';
+import { isSandboxError, type SandboxErrorCode } from '../core/errors';
+import { html, page, type PageChrome } from './html';
+import { sendHtml } from './router';
+
+/** How the status pages put each error code: HTTP status and a heading. The one place they do. */
+const words: Record<SandboxErrorCode, { status: number; title: string }> = {
+  config_invalid: { status: 500, title: 'The bot’s configuration is invalid' },
+  settings_invalid: { status: 422, title: 'The settings are invalid' },
+  not_permitted: { status: 403, title: 'Not permitted' },
+  not_found: { status: 404, title: 'Not found' },
+  ambiguous: { status: 409, title: 'Ambiguous' },
+  conflict: { status: 409, title: 'Not possible right now' },
+  illegal_transition: { status: 409, title: 'Not possible in this state' },
+  host_unreachable: { status: 502, title: 'A host could not be reached' },
+  no_capacity: { status: 503, title: 'No host has room' },
+  deploy_failed: { status: 502, title: 'The deploy failed' },
+  health_check_failed: { status: 502, title: 'The health check failed' },
+  load_balancer_failed: { status: 502, title: 'The load balancer failed' },
+  database_unavailable: { status: 503, title: 'The database is unavailable' },
+  maintenance: { status: 503, title: 'The bot is in maintenance' },
+  usage: { status: 400, title: 'Invalid request' },
+};
+
+/** Renders a SandboxError (or any error, as 500) as a page with a way back; returns false for errors it does not know. */
+export function sendErrorPage(res: ServerResponse, error: unknown, options: { back?: string; chrome?: PageChrome; redact: (text: string) => string }): boolean {
+  if (!isSandboxError(error)) return false;
+  const { status, title } = words[error.code];
+  sendProblem(res, status, title, options.redact(error.message), options);
+  return true;
+}
+
+export function sendProblem(res: ServerResponse, status: number, title: string, message: string, options: { back?: string; chrome?: PageChrome } = {}): void {
+  const body = html`<div class="error" role="alert"><h2>${title}</h2><p>${message}</p></div>${options.back ? html`<p><a href="${options.back}">Back</a></p>` : ''}`;
+  sendHtml(res, status, page(title, body, options.chrome), { 'cache-control': 'no-store' });
+}

@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { appserverStates } from '../core/appserver-state';
+import { processMetrics } from './metrics';
+import type { Router } from './router';
+
+/** Deploy duration buckets, in seconds: a script deploy takes seconds, an Open edX deploy about an hour. */
+export const deployBuckets = [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] as const;
+
+const outcomes = ['succeeded', 'failed', 'cancelled'] as const;
+
+interface Snapshot {
+  deployments: Map<string, number>;
+  appservers: Map<string, number>;
+  jobs: { ready: number; scheduled: number; running: number; failed: number };
+  durations: { outcome: string; buckets: number[]; count: number; sum: number }[];
+}
+
+/**
+ * Reads every database-backed metric in one round of queries at scrape time,
+ * so any number of web replicas report the same numbers and nothing is
+ * counted twice.
+ */
+async function readSnapshot(pool: pg.Pool): Promise<Snapshot> {
+  const [deployments, appservers, jobs, durations] = await Promise.all([
+    pool.query<{ state: string; n: string }>(`select state, count(*)::text as n from deployments group by state`),
+    pool.query<{ state: string; n: string }>(`select state, count(*)::text as n from appservers group by state`),
+    pool.query<{ ready: string; scheduled: string; running: string; failed: string }>(`select
+        count(*) filter (where locked_at is null and attempts < max_attempts and run_at <= now())::text as ready,
+        count(*) filter (where locked_at is null and attempts < max_attempts and run_at > now())::text as scheduled,
+        count(*) filter (where locked_at is not null)::text as running,
+        count(*) filter (where locked_at is null and attempts >= max_attempts)::text as failed
+      from graphile_worker.jobs`),
+    pool.query<{ outcome: string; buckets: string[]; n: string; total: string }>(`select outcome,
+        array[${deployBuckets.map((le) => `count(*) filter (where seconds <= ${le})::text`).join(', ')}] as buckets,
+        count(*)::text as n, coalesce(sum(seconds), 0)::text as total
+      from (select state as outcome, extract(epoch from finished_at - created_at) as seconds
+            from deployments where finished_at is not null and state in ('succeeded', 'failed', 'cancelled')) d
+      group by outcome`),
+  ]);
+  const counts = (rows: { state: string; n: string }[]) => new Map(rows.map((row) => [row.state, Number(row.n)]));
+  const job = jobs.rows[0]!;
+  return {
+    deployments: counts(deployments.rows),
+    appservers: counts(appservers.rows),
+    jobs: { ready: Number(job.ready), scheduled: Number(job.scheduled), running: Number(job.running), failed: Number(job.failed) },
+    durations: durations.rows.map((row) => ({ outcome: row.outcome, buckets: row.buckets.map(Number), count: Number(row.n), sum: Number(row.total) })),
+  };
+}
+
+/** A histogram whose buckets come from SQL (prom-client's Histogram can only observe one value at a time). */
+class DatabaseHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private series: Snapshot['durations'] = [];
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  set(series: Snapshot['durations']): void {
+    this.series = series;
+  }
+  reset(): void {
+    this.series = [];
+  }
+  async get() {
+    const values = this.series.flatMap(({ outcome, buckets, count, sum }) => [
+      ...deployBuckets.map((le, i) => ({ metricName: `${this.name}_bucket`, labels: { le, outcome }, value: buckets[i] ?? 0 })),
+      { metricName: `${this.name}_bucket`, labels: { le: '+Inf', outcome }, value: count },
+      { metricName: `${this.name}_sum`, labels: { outcome }, value: sum },
+      { metricName: `${this.name}_count`, labels: { outcome }, value: count },
+    ]);
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+}
+
+/** `/metrics`: the process's counters plus the database-backed numbers, in Prometheus text format. */
+export function registerMetricsRoute(router: Router, pool: pg.Pool, options: { liveLogViewers: () => number }): void {
+  const registry = new Registry();
+  const deployments = new Counter({ name: 'sbx_deployments_total', help: 'Finished deployments, by outcome.', labelNames: ['outcome'] as const, registers: [registry] });
+  const appservers = new Gauge({ name: 'sbx_appservers', help: 'AppServers, by state.', labelNames: ['state'] as const, registers: [registry] });
+  const queueDepth = new Gauge({ name: 'sbx_job_queue_depth', help: 'Jobs ready to run and not yet taken by a worker.', registers: [registry] });
+  const jobs = new Gauge({ name: 'sbx_jobs', help: 'Jobs by status: ready, scheduled (later or retrying), running, failed (out of attempts).', labelNames: ['status'] as const, registers: [registry] });
+  const durations = new DatabaseHistogram('sbx_deploy_duration_seconds', 'Time from a deployment request to its outcome (all attempts), by outcome.');
+  registry.registerMetric(durations as never);
+  new Gauge({ name: 'sbx_live_log_viewers', help: 'Live deploy log streams open on this web process.', registers: [registry], collect() {
+    this.set(options.liveLogViewers());
+  } });
+
+  router.get('/metrics', async (_req, res) => {
+    const snapshot = await readSnapshot(pool);
+    deployments.reset();
+    for (const outcome of outcomes) deployments.inc({ outcome }, snapshot.deployments.get(outcome) ?? 0);
+    for (const state of appserverStates) appservers.set({ state }, snapshot.appservers.get(state) ?? 0);
+    queueDepth.set(snapshot.jobs.ready);
+    for (const [status, value] of Object.entries(snapshot.jobs)) jobs.set({ status }, value);
+    durations.set(snapshot.durations);
+    const text = `${await processMetrics.metrics()}\n${await registry.metrics()}`;
+    res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+  });
+}

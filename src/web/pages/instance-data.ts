@@ -1,0 +1,74 @@
+import { stringify } from 'yaml';
+import { unfinishedStates } from '../../core/appserver-state';
+import { instanceStatus, type InstanceStatus } from '../../core/instance-status';
+import type { Appserver, Host, Instance } from '../../core/model';
+import { maskSecretSettings } from '../../core/settings/mask-secret-settings';
+import type { SettingsValue } from '../../core/settings';
+import type { LogChunk } from '../logs/log-reader';
+import type { StatusDeps } from '../status-deps';
+
+/** How much of the log the page itself carries; the rest is in log.txt. */
+export const pageLogBytes = 64 * 1024;
+
+export interface LogView {
+  appserver: Appserver;
+  text: string;
+  /** Offset of the last chunk shown: the live stream continues after it. */
+  lastOffset: number;
+  /** True when the page shows only the end of the log. */
+  truncated: boolean;
+  live: boolean;
+}
+
+export interface InstancePageData {
+  instance: Instance;
+  status: InstanceStatus;
+  appservers: Appserver[];
+  hosts: Map<number, Host>;
+  log: LogView | null;
+  /** Merged settings as YAML, secrets masked by key and by value. */
+  settingsYaml: string;
+  fields: [string, string][];
+}
+
+/** The appserver whose log the page shows: the chosen one, else one deploying, else the active one, else the newest. */
+export function pickLogAppserver(instance: Instance, appservers: Appserver[], chosen: number | null): Appserver | null {
+  if (chosen !== null) return appservers.find((a) => a.number === chosen) ?? null;
+  const newestFirst = [...appservers].sort((a, b) => b.number - a.number);
+  return newestFirst.find((a) => unfinishedStates.includes(a.state)) ?? newestFirst.find((a) => a.id === instance.activeAppserverId) ?? newestFirst[0] ?? null;
+}
+
+/** Everything the instance page shows to a reader; `null` when the page shows only state and domains. */
+export async function loadInstanceDetails(deps: StatusDeps, instance: Instance, appservers: Appserver[], chosen: number | null): Promise<Omit<InstancePageData, 'instance' | 'status' | 'appservers'>> {
+  const hosts = new Map((await deps.store.listHosts()).map((host) => [host.id, host]));
+  const target = pickLogAppserver(instance, appservers, chosen);
+  const log = target ? await readLogView(deps, target) : null;
+  const masked = maskSecretSettings(instance.settings as SettingsValue);
+  const settingsYaml = Object.keys(instance.settings).length === 0 ? '' : deps.redactor.redact(stringify(masked, { lineWidth: 0 }));
+  const fields = Object.entries(instance.fields).map(([key, value]): [string, string] => [key, deps.redactor.redact(String(value))]);
+  return { hosts, log, settingsYaml, fields };
+}
+
+async function readLogView(deps: StatusDeps, appserver: Appserver): Promise<LogView> {
+  const chunks: LogChunk[] = await deps.logs.tail(appserver.id, pageLogBytes);
+  let text = chunks.map((chunk) => chunk.content).join('');
+  let truncated = chunks.length > 0 && chunks[0]!.offset > 0;
+  if (text.length > pageLogBytes) {
+    const cut = text.indexOf('\n', text.length - pageLogBytes);
+    text = text.slice(cut >= 0 ? cut + 1 : text.length - pageLogBytes);
+    truncated = true;
+  }
+  return { appserver, text, lastOffset: chunks.at(-1)?.offset ?? -1, truncated, live: unfinishedStates.includes(appserver.state) };
+}
+
+export function summarize(instance: Instance, appservers: Appserver[]): InstanceStatus {
+  const newest = appservers.reduce<Appserver | null>((latest, a) => (!latest || a.number > latest.number ? a : latest), null);
+  const active = appservers.find((a) => a.id === instance.activeAppserverId) ?? null;
+  return instanceStatus({
+    archived: instance.archivedAt !== null,
+    deleted: instance.deletedAt !== null,
+    activeState: active?.state ?? null,
+    latestState: newest?.state ?? null,
+    deploying: appservers.some((a) => unfinishedStates.includes(a.state)),
+  });
+}

@@ -1,0 +1,38 @@
+import { html, page } from '../html';
+import { sendProblem } from '../error-words';
+import type { Router } from '../router';
+import { sendHtml } from '../router';
+import type { StatusDeps } from '../status-deps';
+import { loadInstanceDetails, summarize } from './instance-data';
+import { noticeFor, renderDetails, renderSummary } from './instance-view';
+
+/** `/sandboxes/<slug>`: the check run's details link. Signed out: state and domains only (unless public_read). */
+export function registerInstancePage(router: Router, deps: StatusDeps): void {
+  router.get('/sandboxes/:slug', async (req, res, { slug }) => {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://local');
+    const viewer = deps.auth.viewer(req);
+    const chrome = { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search };
+    const instance = await deps.store.findInstanceBySlug(slug!.toLowerCase());
+    if (!instance || instance.deletedAt) {
+      sendProblem(res, 404, 'No such sandbox', `There is no sandbox named ${slug}.`, { back: '/', chrome });
+      return;
+    }
+    const appservers = (await deps.store.listAppservers(instance.id)).map((a) => (a.failureReason ? { ...a, failureReason: deps.redactor.redact(a.failureReason) } : a));
+    const status = summarize(instance, appservers);
+    let body;
+    if (!viewer.canRead) {
+      body = html`<h2>${instance.slug}</h2>${renderSummary(deps.config, instance, status)}
+<p class="muted">Sign in with GitHub to see its settings, appservers and deploy log${deps.config.github.client_id ? '' : ' (sign-in is not configured on this bot)'}.</p>`;
+    } else {
+      const chosenText = url.searchParams.get('appserver');
+      const chosen = chosenText !== null && /^\d{1,9}$/.test(chosenText) ? Number(chosenText) : null;
+      const details = await loadInstanceDetails(deps, instance, appservers, chosen);
+      const now = new Date();
+      body = html`${noticeFor(url.searchParams.get('done'), /^\d{1,9}$/.test(url.searchParams.get('n') ?? '') ? url.searchParams.get('n') : null)}<h2>${instance.slug}</h2>
+${renderDetails(deps.config, { instance, status, appservers, ...details }, viewer, now)}`;
+    }
+    const markup = page(instance.slug, body, chrome);
+    sendHtml(res, 200, markup, { 'cache-control': 'private, no-store', 'server-timing': `app;dur=${(performance.now() - started).toFixed(1)}` });
+  });
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { groupsToCheck, mayAct, maySignIn, viewerFor, type Session } from '../../src/web/auth/access';
+import { safeReturnPath } from '../../src/web/auth/auth-routes';
+import { createSignedValues } from '../../src/web/auth/signed-values';
+
+const auth = (overrides: Partial<Parameters<typeof viewerFor>[0]> = {}) => ({
+  orgs: ['acme'],
+  teams: ['acme/ops'],
+  public_read: false,
+  session_secret: null,
+  session_ttl: 3_600_000,
+  permissions: {},
+  ...overrides,
+});
+const session = (login: string, memberOf: string[]): Session => ({ login, memberOf, sid: 's' });
+
+describe('signed values', () => {
+  const secret = 'x'.repeat(64);
+  it('open what they sealed, for the same purpose and before expiry only', () => {
+    let now = 1_000;
+    const values = createSignedValues(secret, () => now);
+    const sealed = values.seal('session', { login: 'alice' }, 60_000);
+    expect(values.open('session', sealed)).toMatchObject({ login: 'alice' });
+    expect(values.open('oauth', sealed)).toBeNull();
+    expect(createSignedValues('y'.repeat(64), () => now).open('session', sealed)).toBeNull();
+    now += 60_001;
+    expect(values.open('session', sealed)).toBeNull();
+  });
+
+  it.each(['', 'abc', 'abc.def', '.', 'eyJsb2dpbiI6ImV2ZSJ9.', `${Buffer.from('{"login":"eve","exp":9e15}').toString('base64url')}.forged`])('reject %j', (text) => {
+    expect(createSignedValues(secret).open('session', text)).toBeNull();
+  });
+});
+
+describe('who may do what', () => {
+  it('signs in members of the configured orgs or teams only', () => {
+    expect(maySignIn(auth(), ['acme'])).toBe(true);
+    expect(maySignIn(auth(), ['ACME/ops'])).toBe(true);
+    expect(maySignIn(auth(), ['other'])).toBe(false);
+    expect(maySignIn(auth({ orgs: [], teams: [] }), ['acme'])).toBe(false);
+  });
+
+  it('checks the teams named in permissions as well at sign-in', () => {
+    expect(groupsToCheck(auth({ permissions: { archive: ['acme/admins', 'bob', '*'] } }))).toEqual(['acme', 'acme/ops', 'acme/admins']);
+  });
+
+  const cases: [Partial<Record<'archive', string[]>>, string, string[], boolean][] = [
+    [{}, 'alice', [], true],
+    [{ archive: ['acme/ops'] }, 'alice', ['acme'], false],
+    [{ archive: ['acme/ops'] }, 'olivia', ['acme', 'acme/ops'], true],
+    [{ archive: ['Alice'] }, 'alice', [], true],
+    [{ archive: ['*'] }, 'anyone', [], true],
+    [{ archive: [] }, 'alice', ['acme/ops'], false],
+  ];
+  it.each(cases)('permissions %j: %s in %j may archive: %s', (permissions, login, memberOf, allowed) => {
+    expect(mayAct(auth({ permissions }), session(login, memberOf), 'archive')).toBe(allowed);
+  });
+
+  it('signed out: reads only with public_read, never acts', () => {
+    expect(viewerFor(auth(), null, null).canRead).toBe(false);
+    const reader = viewerFor(auth({ public_read: true }), null, null);
+    expect(reader.canRead).toBe(true);
+    expect(reader.can('deploy')).toBe(false);
+  });
+});
+
+describe('return paths after sign-in', () => {
+  it.each([
+    ['/sandboxes/demo?appserver=2', '/sandboxes/demo?appserver=2'],
+    ['//evil.example/x', '/'],
+    ['https://evil.example/', '/'],
+    ['/\\evil.example', '/'],
+    ['/x\r\nSet-Cookie: a=b', '/'],
+    [null, '/'],
+  ])('%j → %j', (input, expected) => {
+    expect(safeReturnPath(input)).toBe(expected);
+  });
+});
