@@ -20,14 +20,16 @@ export interface SlackApp {
 /**
  * A Bolt app on the receiver the mode asks for. Initialization is deferred:
  * worker-only processes build the surface without ever calling Slack, and
- * web processes call `connect()` once the server listens.
+ * web processes call `connect()` once the server listens. No conversation
+ * store: the bot keeps no per-conversation state (and two replicas could
+ * not share it).
  */
 export function createSlackApp(mode: Exclude<SlackMode, { kind: 'off' }>, options: { apiUrl: string | null; logger: Logger }): SlackApp {
   const logger = boltLogger(options.logger);
   const clientOptions = webClientOptions(options.apiUrl);
   if (mode.kind === 'http') {
     const receiver = new HTTPReceiver({ signingSecret: mode.signingSecret, endpoints: [slackEventsPath], logger });
-    const app = new App({ token: mode.botToken, receiver, deferInitialization: true, clientOptions, logger });
+    const app = new App({ token: mode.botToken, receiver, deferInitialization: true, clientOptions, logger, convoStore: false });
     return {
       app,
       mode: 'http',
@@ -37,7 +39,7 @@ export function createSlackApp(mode: Exclude<SlackMode, { kind: 'off' }>, option
     };
   }
   const receiver = new SocketModeReceiver({ appToken: mode.appToken, logger, installerOptions: { clientOptions } });
-  const app = new App({ token: mode.botToken, receiver, deferInitialization: true, clientOptions, logger });
+  const app = new App({ token: mode.botToken, receiver, deferInitialization: true, clientOptions, logger, convoStore: false });
   let started = false;
   return {
     app,

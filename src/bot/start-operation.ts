@@ -1,6 +1,5 @@
 import { isSandboxError } from '../core/errors';
 import type { Store } from '../core/ports/store';
-import { reportChange } from '../core/provisioning/report-change';
 import type { Db } from '../infra/db/database';
 import { createSandboxStore } from '../infra/db/sandbox-store';
 import type { OperationPurpose } from '../infra/slack/render/render-operation';
@@ -13,7 +12,8 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
  * Runs a core operation and records the Slack message that will follow it,
  * in one transaction: the operation's job, its audit event and the message
  * ref commit together (or not at all), so the acknowledgement that follows
- * is only sent for work that is durably queued. The first report posts the
+ * is only sent for work that is durably queued. Every operation's job
+ * reports the instance when it acts, and that first report posts the
  * message in the request's channel. A refusal from core (a SandboxError)
  * keeps whatever core recorded about it, such as a refused audit event.
  */
@@ -24,11 +24,11 @@ export async function startOperation<T>(
 ): Promise<T> {
   const outcome = await deps.db.transaction(async (tx): Promise<Outcome<T>> => {
     const executor = tx as unknown as Db;
-    const store = createSandboxStore(executor);
+    // Core's own transaction joins this one (no savepoint: two round trips fewer before the ack).
+    const store: Store = { ...createSandboxStore(executor), transaction: (work) => work(store) };
     try {
       const { value, subjectId } = await run(store);
       await createSlackMessageRepo(executor).insert({ instanceId: request.instanceId, purpose: request.purpose, subjectId, channel: request.channelId, requestedBy: request.userId });
-      await reportChange(store, request.instanceId);
       return { ok: true, value };
     } catch (error) {
       if (isSandboxError(error)) return { ok: false, error };

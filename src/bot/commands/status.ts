@@ -7,6 +7,6 @@ import { auditRead, instanceReference, type Runner } from './runner';
 export const status: Runner<'status'> = async (deps, request, command) => {
   await deps.permissions.require(request.userId, 'read');
   const instance = await resolveInstance(deps.store, instanceReference(command));
-  await auditRead(deps, request, 'status', instance);
-  return renderStatus(await loadInstanceView(deps.store, instance, deps.links));
+  const [view] = await Promise.all([loadInstanceView(deps.store, instance, deps.links), auditRead(deps, request, 'status', instance)]);
+  return renderStatus(view);
 };
