@@ -24,7 +24,10 @@ export function parseSlashCommand(command: string, text: string): ParseResult {
 export async function handleCommand(deps: SlackDeps, request: SlackRequest, command: string, text: string): Promise<SlackView> {
   const parsed = parseSlashCommand(command, text);
   if (parsed.kind === 'ignore') return { text: '' };
-  if (parsed.kind === 'reply') return { text: escapeText(parsed.text) };
+  if (parsed.kind === 'reply') {
+    await audit(deps, request, { action: parsed.reason === 'help' ? 'help' : 'command', instanceSlug: null, result: parsed.reason === 'help' ? 'ok' : 'error', detail: { reason: parsed.reason, command, text } });
+    return { text: escapeText(parsed.text) };
+  }
   try {
     const run = runners[parsed.command.name] as Runner<SandboxCommand['name']>;
     return await run(deps, request, parsed.command);
@@ -35,18 +38,19 @@ export async function handleCommand(deps: SlackDeps, request: SlackRequest, comm
 }
 
 async function auditFailure(deps: SlackDeps, request: SlackRequest, command: SandboxCommand, error: unknown): Promise<void> {
-  const reference = 'instance' in command ? command.instance : 'slug' in command ? command.slug : null;
+  await audit(deps, request, {
+    action: command.name,
+    instanceSlug: 'instance' in command ? command.instance : 'slug' in command ? command.slug : null,
+    result: isSandboxError(error, 'not_permitted') ? 'refused' : 'error',
+    detail: { code: isSandboxError(error) ? error.code : 'internal', message: error instanceof Error ? error.message : String(error) },
+  });
+}
+
+/** Records a command core did not record itself (a parser reply, a refusal, an error); a failing audit log is logged, not shown. */
+async function audit(deps: SlackDeps, request: SlackRequest, event: { action: string; instanceSlug: string | null; result: 'ok' | 'refused' | 'error'; detail: Record<string, unknown> }): Promise<void> {
   try {
-    await deps.store.recordAudit({
-      actor: request.userId,
-      surface: 'slack',
-      action: command.name,
-      instanceId: null,
-      instanceSlug: reference,
-      result: isSandboxError(error, 'not_permitted') ? 'refused' : 'error',
-      detail: { channel: request.channelId, code: isSandboxError(error) ? error.code : 'internal', message: error instanceof Error ? error.message : String(error) },
-    });
+    await deps.store.recordAudit({ actor: request.userId, surface: 'slack', action: event.action, instanceId: null, instanceSlug: event.instanceSlug, result: event.result, detail: { channel: request.channelId, ...event.detail } });
   } catch (auditError) {
-    deps.logger.error({ err: auditError }, 'could not record a failed Slack command in the audit log');
+    deps.logger.error({ err: auditError }, 'could not record a Slack command in the audit log');
   }
 }

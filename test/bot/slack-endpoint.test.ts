@@ -97,6 +97,7 @@ describe('/redeploy', () => {
     expect(String(answer.json?.text)).toContain(problem);
     expect(String(answer.json?.text)).toContain('Usage: `/sandbox redeploy &lt;instance&gt;');
     expect((await deploymentsOf('demo')).length).toBe(before);
+    expect((await auditRows('U0ALICE')).at(-1)).toMatchObject({ action: 'command', result: 'error', detail: expect.objectContaining({ reason: 'usage', command: '/redeploy', text }) });
   });
 
   it('with no text, answers with its usage', async () => {
@@ -147,6 +148,27 @@ describe('/redeploy', () => {
   });
 });
 
+describe('/activate', () => {
+  it('switches to the newest running appserver, or the one named, through core', async () => {
+    const demo = await instance('demo');
+    await waitFor(async () => (await store().listAppservers(demo.id)).some((a) => a.state === 'running'), { timeoutMs: 30_000, what: 'demo to run' });
+    const running = (await store().listAppservers(demo.id)).filter((a) => a.state === 'running').at(-1)!;
+    const answer = await s.command('/activate', `demo ${running.number}`);
+    expect(answer.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`switching *<http://localhost:${s.t.bot.port}/sandboxes/demo|demo>* to appserver ${running.number}`) });
+    expect(await auditRows('U0ALICE')).toContainEqual(expect.objectContaining({ action: 'activate', result: 'ok', detail: expect.objectContaining({ appserver: running.number }) }));
+    await waitFor(async () => (await instance('demo')).activeAppserverId === running.id, { what: 'the activation' });
+  });
+
+  it('names the appservers there are when asked for one that is not', async () => {
+    expect(String((await s.command('/activate', 'demo 99')).json?.text)).toMatch(/Not found: demo has no appserver 99 \(it has 1/);
+    expect(String((await s.command('/activate', 'demo two')).json?.text)).toContain('"two" is not an appserver number');
+  });
+
+  it('is refused to users without the activate permission, even deployers', async () => {
+    expect(String((await s.command('/activate', 'demo', { user: 'U0CAROL' })).json?.text)).toContain('you may not activate appservers from Slack; ask <@U0ALICE>');
+  });
+});
+
 describe('/sandbox', () => {
   it('answers unknown subcommands with "did you mean" and help', async () => {
     const answer = await s.command('/sandbox', 'stauts demo');
@@ -158,8 +180,9 @@ describe('/sandbox', () => {
     const answer = await s.command('/sandbox', 'status demo.localhost');
     const text = messageText(answer.json ?? {});
     expect(text).toContain(`<http://demo.localhost:${s.t.bot.port}|demo.localhost>`);
-    expect(text).toMatch(/appserver 1 running/);
-    expect(buttonsOf(answer.json ?? {}).map((b) => b.action_id)).toEqual(['sbx_activate', 'sbx_logs', 'sbx_redeploy']);
+    expect(text).toContain('live on appserver 1');
+    expect(text).toContain('appserver 1 running, *active*');
+    expect(buttonsOf(answer.json ?? {}).map((b) => b.action_id)).toEqual(['sbx_logs', 'sbx_redeploy']);
   });
 
   it('list filters by mine, failed and text', async () => {
@@ -205,6 +228,10 @@ describe('/sandbox', () => {
     const refused = await s.click('sbx_delete_confirm', confirm.value, { user: 'U0CAROL' });
     expect(refused.status).toBe(200);
     expect((await s.responses(refused.responseUrl))[0]).toMatchObject({ text: expect.stringContaining('you may not delete sandboxes') });
+    expect((await instance('fresh')).archivedAt).toBeNull();
+
+    const cancel = await s.click('sbx_delete_cancel', String((await instance('fresh')).id));
+    expect((await s.responses(cancel.responseUrl))[0]).toMatchObject({ replace_original: true, text: 'Not deleted.' });
     expect((await instance('fresh')).archivedAt).toBeNull();
 
     const click = await s.click('sbx_delete_confirm', confirm.value);
