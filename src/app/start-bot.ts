@@ -53,7 +53,8 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       if (surface) surfaces.push(surface);
     }
     const reporters: Reporter[] = surfaces.flatMap((surface) => (surface.reporter ? [surface.reporter] : []));
-    const deps = { config, db: database.db, pool: database.pool, logger, provisioning, reporters };
+    const github = surfaces.find((surface) => surface.github)?.github ?? null;
+    const deps = { config, db: database.db, pool: database.pool, logger, provisioning, reporters, github };
 
     const readiness = async (): Promise<ReadinessCheck[]> => {
       const checks: ReadinessCheck[] = [];

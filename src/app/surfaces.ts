@@ -3,8 +3,10 @@ import type { Config } from '../config/schema';
 import type { Reporter } from '../core/ports/reporter';
 import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
+import type { GitHubApp } from '../infra/github/github-app';
 import type { Logger } from '../infra/logger';
 import type { Router } from '../web/router';
+import { createGitHubSurface } from '../github/github-surface';
 import { createStatusPages } from '../web/status-pages';
 import { createSlackSurface } from '../bot/slack-surface';
 
@@ -29,6 +31,8 @@ export interface Surface {
   registerRoutes?(router: Router): void;
   /** Told about instance changes by the report_instance job (only in worker processes). */
   reporter?: Reporter;
+  /** GitHub API access for the pull request jobs (the GitHub App surface only). */
+  github?: GitHubApp;
   /** Starts background connections (e.g. Slack Socket Mode) in web processes. */
   start?(): Promise<void>;
   stop?(): Promise<void>;
@@ -37,4 +41,4 @@ export interface Surface {
 export type SurfaceFactory = (context: SurfaceContext) => Promise<Surface | null>;
 
 /** Every surface of the bot, in the order their routes are registered. */
-export const surfaceFactories: SurfaceFactory[] = [createStatusPages(), createSlackSurface];
+export const surfaceFactories: SurfaceFactory[] = [createStatusPages(), createSlackSurface, createGitHubSurface];

@@ -6,7 +6,8 @@ import { SandboxError } from '../core/errors';
 import { configSchema, type Config } from './schema';
 
 export interface LoadConfigOptions {
-  env?: NodeJS.ProcessEnv;
+  // A plain record, not NodeJS.ProcessEnv: Probot narrows some variables (LOG_LEVEL, LOG_FORMAT) in that global type.
+  env?: Record<string, string | undefined>;
   cwd?: string;
 }
 
@@ -81,6 +82,7 @@ export const envBindings: EnvBinding[] = [
   { env: 'GHE_HOST', path: ['github', 'ghe_host'] },
   { env: 'GHE_PROTOCOL', path: ['github', 'ghe_protocol'] },
   { env: 'WEBHOOK_PROXY_URL', path: ['github', 'webhook_proxy_url'] },
+  { env: 'APP_SLUG', path: ['github', 'app_slug'] },
   { env: 'SLACK_BOT_TOKEN', path: ['slack', 'bot_token'] },
   { env: 'SLACK_SIGNING_SECRET', path: ['slack', 'signing_secret'] },
   { env: 'SLACK_APP_TOKEN', path: ['slack', 'app_token'] },

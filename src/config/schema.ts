@@ -133,6 +133,9 @@ const github = z
     ghe_host: z.string().nullable().default(null).describe('GitHub Enterprise host (env GHE_HOST).'),
     ghe_protocol: z.enum(['https', 'http']).default('https').describe('env GHE_PROTOCOL'),
     webhook_proxy_url: z.string().nullable().default(null).describe('smee.io-style proxy for development (env WEBHOOK_PROXY_URL).'),
+    app_slug: z.string().nullable().default(null).describe('The App’s slug, for `@slug redeploy` mentions (env APP_SLUG); default: asked from GitHub at start.'),
+    sync_debounce: duration('1s', 'A pull request sync waits this long for more events (a burst of pushes deploys once, the newest commit).'),
+    throttle: z.boolean().default(true).describe('Octokit’s rate-limit throttling and retries; turn off only against a test double of the API.'),
   })
   .prefault({});
 

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema';
 import type { Reporter } from '../core/ports/reporter';
 import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
+import type { GitHubApp } from '../infra/github/github-app';
 import type { Logger } from '../infra/logger';
 
 /** What every task gets, handed in by the composition root (no singletons). */
@@ -14,4 +15,6 @@ export interface JobDeps {
   provisioning: ProvisioningDeps;
   /** Surfaces told about instance changes by the report_instance task. */
   reporters: Reporter[];
+  /** The GitHub App's API access; absent when the App is not configured. */
+  github?: GitHubApp | null;
 }

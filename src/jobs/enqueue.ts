@@ -5,6 +5,8 @@ export type TaskName = keyof GraphileWorker.Tasks;
 export interface EnqueueOptions {
   /** Serializes the job with every other job of this instance. */
   instanceId?: number;
+  /** Explicit queue name (e.g. one per pull request); wins over `instanceId`. */
+  queueName?: string;
   /** Coalesces bursts: a still-pending job with the same key is replaced (the latest wins). */
   jobKey?: string;
   jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe';
@@ -35,7 +37,7 @@ export async function enqueue<T extends TaskName>(
     [
       task,
       JSON.stringify(payload),
-      options.instanceId === undefined ? null : instanceQueue(options.instanceId),
+      options.queueName ?? (options.instanceId === undefined ? null : instanceQueue(options.instanceId)),
       options.runAt ?? null,
       options.maxAttempts ?? null,
       options.jobKey ?? null,

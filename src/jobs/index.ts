@@ -8,8 +8,12 @@ import * as followAppserver from './tasks/follow-appserver';
 import * as provisionAppserver from './tasks/provision-appserver';
 import * as pruneLogs from './tasks/prune-logs';
 import * as reconcileHosts from './tasks/reconcile-hosts';
+import * as reconcilePullRequests from './tasks/reconcile-pull-requests';
 import * as reportInstance from './tasks/report-instance';
+import * as reportPullRequest from './tasks/report-pull-request';
 import * as retainAppservers from './tasks/retain-appservers';
+import * as runPrCommand from './tasks/run-pr-command';
+import * as syncPullRequest from './tasks/sync-pull-request';
 import * as terminateAppserver from './tasks/terminate-appserver';
 
 declare global {
@@ -28,6 +32,10 @@ declare global {
       retain_appservers: retainAppservers.Payload;
       reconcile_hosts: reconcileHosts.Payload;
       report_instance: reportInstance.Payload;
+      sync_pull_request: syncPullRequest.Payload;
+      run_pr_command: runPrCommand.Payload;
+      report_pull_request: reportPullRequest.Payload;
+      reconcile_pull_requests: reconcilePullRequests.Payload;
     }
   }
 }
@@ -47,6 +55,10 @@ export const taskFactories = {
   retain_appservers: retainAppservers.task,
   reconcile_hosts: reconcileHosts.task,
   report_instance: reportInstance.task,
+  sync_pull_request: syncPullRequest.task,
+  run_pr_command: runPrCommand.task,
+  report_pull_request: reportPullRequest.task,
+  reconcile_pull_requests: reconcilePullRequests.task,
 } satisfies TaskFactories;
 
 export function createTaskList(deps: JobDeps): TaskList {
@@ -54,4 +66,4 @@ export function createTaskList(deps: JobDeps): TaskList {
 }
 
 /** Periodic jobs (Graphile crontab syntax). */
-export const crontab = ['0 4 * * * prune_logs ?jobKey=prune_logs', '*/10 * * * * reconcile_hosts ?jobKey=reconcile_hosts'].join('\n');
+export const crontab = ['0 4 * * * prune_logs ?jobKey=prune_logs', '*/10 * * * * reconcile_hosts ?jobKey=reconcile_hosts', '*/15 * * * * reconcile_pull_requests ?jobKey=reconcile_pull_requests'].join('\n');

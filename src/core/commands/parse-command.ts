@@ -45,7 +45,7 @@ export function parseSandboxCommand(text: string, options: ParseOptions): ParseR
 
 export interface CommentOptions {
   /** The App's slug, so `@<slug> redeploy` works as well as `/sandbox redeploy`. */
-  appName: string;
+  appName: string | null;
 }
 
 /**
@@ -68,8 +68,8 @@ export function findCommentCommand(body: string | null | undefined, options: Com
   return findCommandLine(body ?? '', options.appName);
 }
 
-function findCommandLine(body: string, appName: string): string | null {
-  const mention = new RegExp(`^@${escapeRegExp(appName)}(?:\\[bot\\])?(?:\\s+(.*))?$`, 'i');
+function findCommandLine(body: string, appName: string | null): string | null {
+  const mention = appName ? new RegExp(`^@${escapeRegExp(appName)}(?:\\[bot\\])?(?:\\s+(.*))?$`, 'i') : null;
   let fence: string | null = null;
   for (const raw of body.split(/\r?\n/)) {
     const line = raw.trim();
@@ -82,7 +82,7 @@ function findCommandLine(body: string, appName: string): string | null {
     if (fence !== null || line.startsWith('>')) continue;
     const slash = /^\/sandbox(?:\s+(.*))?$/i.exec(line);
     if (slash) return slash[1] ?? '';
-    const mentioned = mention.exec(line);
+    const mentioned = mention?.exec(line);
     if (mentioned) return mentioned[1] ?? '';
   }
   return null;

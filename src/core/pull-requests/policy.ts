@@ -1,0 +1,52 @@
+import type { PermissionLevel } from '../ports/pull-requests';
+import type { SettingsMap } from '../settings';
+
+/** How one watched repository treats its pull requests (from `repositories[]` in sandbox.yml). */
+export interface RepositoryPolicy {
+  /** `owner/name`. */
+  name: string;
+  /** Clone URL from the configuration; null: the pull request's own clone URL. */
+  url: string | null;
+  settings: SettingsMap;
+  fields: Readonly<Record<string, string>>;
+  denySettings: readonly string[];
+  ephemeralDatabases: boolean | null;
+  teams: readonly string[];
+  minPermission: PermissionLevel;
+  allowForks: boolean;
+  allowDrafts: boolean;
+  onPush: 'redeploy' | 'ignore';
+  archiveGraceMs: number;
+  /** Extra domain prefixes and fields the repository's recipe declares. */
+  domainPrefixes: readonly string[];
+  recipeFields: readonly string[];
+}
+
+/** Everything the pull request logic reads from the configuration, as plain values. */
+export interface PullRequestPolicy {
+  repositories: readonly RepositoryPolicy[];
+  baseDomain: string;
+  slugTemplate: string;
+  globalFields: Readonly<Record<string, string>>;
+  globalEphemeralDatabases: boolean;
+  /** Global deny patterns, on top of the built-in list. */
+  denySettings: readonly string[];
+}
+
+/** The watched repository `name` (case-insensitive), or null when it is not configured. */
+export function findRepositoryPolicy(policy: PullRequestPolicy, name: string): RepositoryPolicy | null {
+  const wanted = name.toLowerCase();
+  return policy.repositories.find((repository) => repository.name.toLowerCase() === wanted) ?? null;
+}
+
+const ranks: Record<PermissionLevel, number> = { read: 0, triage: 1, write: 2, maintain: 3, admin: 4 };
+
+/** True when `granted` is at least `required` (read < triage < write < maintain < admin). */
+export function permissionAtLeast(granted: PermissionLevel | null, required: PermissionLevel): boolean {
+  return granted !== null && ranks[granted] >= ranks[required];
+}
+
+/** Job key (and queue name) of a pull request's sync: one pending sync per PR, run one at a time. */
+export function pullRequestKey(repository: string, number: number): string {
+  return `pr:${repository.toLowerCase()}#${number}`;
+}

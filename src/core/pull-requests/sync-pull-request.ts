@@ -1,0 +1,142 @@
+import type { Actor, Instance } from '../model';
+import { archive, requestDeployment, restore } from '../operations/operations';
+import type { CoreLogger } from '../ports/other-ports';
+import type { PullRequestRecord, PullRequestRecords, PullRequestSnapshot, PullRequestSource } from '../ports/pull-requests';
+import type { Store } from '../ports/store';
+import { appserverConfig } from '../provisioning/create-appserver';
+import { mergeSettings } from '../settings';
+import { withoutSecretSettings } from './fork-settings';
+import { needsAuthorCheck, planSync, type SandboxConfig, type SyncPlan, type WaitingReason } from './plan-sync';
+import { findRepositoryPolicy, type PullRequestPolicy, type RepositoryPolicy } from './policy';
+
+/** What the pull request logic works with, handed in by the job. */
+export interface PullRequestDeps {
+  store: Store;
+  records: PullRequestRecords;
+  source: PullRequestSource;
+  policy: PullRequestPolicy;
+  logger: CoreLogger;
+  now: () => Date;
+}
+
+export interface SyncRequest {
+  repository: string;
+  number: number;
+  installationId: number | null;
+  /** Who caused the sync (webhook sender, reconcile); default: the PR author. */
+  actor?: Actor;
+}
+
+export type SyncOutcome =
+  | { kind: 'unconfigured' }
+  | { kind: 'not_found' }
+  | { kind: 'deleted'; record: PullRequestRecord }
+  | { kind: 'closed'; record: PullRequestRecord; archive: 'none' | 'now' | 'later'; archiveAt: Date | null }
+  | { kind: 'open'; record: PullRequestRecord; instance: Instance; waiting: WaitingReason | null; action: 'none' | 'deploy' | 'restore'; reason: string };
+
+/**
+ * Reads the pull request from GitHub and brings its sandbox in line with it
+ * (see `planSync`): creates, restores, redeploys or archives through the
+ * core operations, and records what it saw. Safe to run any number of times.
+ */
+export async function syncPullRequest(deps: PullRequestDeps, request: SyncRequest): Promise<SyncOutcome> {
+  const repository = findRepositoryPolicy(deps.policy, request.repository);
+  if (!repository) {
+    deps.logger.info({ repository: request.repository, number: request.number }, 'pull request of a repository that is not in sandbox.yml (repositories[]); nothing to do');
+    return { kind: 'unconfigured' };
+  }
+  const pr = await deps.source.getPullRequest(request.repository, request.number, request.installationId);
+  if (!pr) return { kind: 'not_found' };
+  const found = await deps.store.findInstanceByPr(pr.repository, pr.number);
+  if (found?.deletedAt) return { kind: 'deleted', record: await saveRecord(deps, pr, null) };
+
+  const authorAllowed = needsAuthorCheck(pr, repository, found) ? await deps.source.mayTrigger(pr.repository, pr.author, repository, pr.installationId) : null;
+  const deployments = found ? await deps.store.listDeployments(found.id) : [];
+  const latestDeployment = deployments.reduce<(typeof deployments)[number] | null>((latest, d) => (!latest || d.id > latest.id ? d : latest), null);
+  const plan = planSync({ pr, repository, policy: deps.policy, instance: found, authorAllowed, latestDeployment, deployed: found ? await deployedConfig(deps.store, found.id) : null, now: deps.now() });
+  const actor = request.actor ?? { surface: 'github', id: pr.author };
+
+  if (plan.kind === 'closed') {
+    const closed = await saveRecord(deps, pr, null);
+    if (plan.archive === 'now' && found) await archive({ store: deps.store }, found, { actor });
+    return { kind: 'closed', record: closed, archive: plan.archive, archiveAt: plan.archiveAt };
+  }
+
+  const instance = found ? await updateInstance(deps.store, found, pr, repository, plan) : await createInstance(deps.store, pr, repository, plan);
+  const saved = await saveRecord(deps, pr, plan.waiting, instance.id);
+  if (!found) deps.logger.info({ slug: instance.slug, pr: pr.htmlUrl }, 'pull request sandbox created');
+  if (plan.action === 'deploy') await requestDeployment({ store: deps.store }, instance, { actor, commitSha: pr.headSha, activateOnSuccess: true });
+  if (plan.action === 'restore') await restore({ store: deps.store }, instance, { actor });
+  if (plan.action !== 'none') deps.logger.info({ slug: instance.slug, action: plan.action, reason: plan.reason, sha: pr.headSha }, 'pull request sandbox deploying');
+  return { kind: 'open', record: saved, instance, waiting: plan.waiting, action: plan.action, reason: plan.reason };
+}
+
+async function saveRecord(deps: PullRequestDeps, pr: PullRequestSnapshot, waiting: WaitingReason | null, instanceId?: number): Promise<PullRequestRecord> {
+  return deps.records.save(pr.repository, pr.number, {
+    installationId: pr.installationId,
+    state: pr.state,
+    merged: pr.merged,
+    draft: pr.draft,
+    headSha: pr.headSha,
+    author: pr.author,
+    fromFork: pr.fromFork,
+    closedAt: pr.closedAt,
+    waiting: pr.state === 'open' ? waiting : null,
+    syncedAt: deps.now(),
+    ...(instanceId === undefined ? {} : { instanceId }),
+  });
+}
+
+/** The settings, fields and database mode of the newest appserver, or null without appservers. */
+async function deployedConfig(store: Store, instanceId: number): Promise<SandboxConfig | null> {
+  const appservers = await store.listAppservers(instanceId);
+  const newest = appservers.reduce<(typeof appservers)[number] | null>((found, a) => (!found || a.number > found.number ? a : found), null);
+  if (!newest) return null;
+  const config = appserverConfig(newest);
+  return { settings: config.settings, fields: config.fields, databaseMode: config.databaseMode };
+}
+
+type OpenPlan = Extract<SyncPlan, { kind: 'open' }>;
+
+function cloneUrl(pr: PullRequestSnapshot, repository: RepositoryPolicy): string {
+  return repository.url ?? (pr.fromFork ? (pr.headCloneUrl ?? pr.baseCloneUrl) : pr.baseCloneUrl);
+}
+
+function sandboxConfig(pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): SandboxConfig {
+  if (plan.desired) return plan.desired;
+  const defaults = pr.fromFork ? withoutSecretSettings(repository.settings) : repository.settings;
+  return { settings: mergeSettings(defaults, {}) as Record<string, unknown>, fields: plan.explanation.fields, databaseMode: plan.explanation.databases };
+}
+
+async function createInstance(store: Store, pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): Promise<Instance> {
+  const { explanation } = plan;
+  return store.insertInstance({
+    slug: explanation.slug,
+    domain: explanation.domain,
+    extraDomains: explanation.domains.slice(1),
+    kind: 'pr',
+    prRepo: pr.repository,
+    prNumber: pr.number,
+    prUrl: pr.htmlUrl,
+    prAuthor: pr.author,
+    prHeadSha: pr.headSha,
+    prFromFork: pr.fromFork,
+    repoUrl: cloneUrl(pr, repository),
+    ref: pr.headRef,
+    settingsErrors: plan.errors,
+    ...sandboxConfig(pr, repository, plan),
+  });
+}
+
+async function updateInstance(store: Store, instance: Instance, pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): Promise<Instance> {
+  return store.updateInstance(instance.id, {
+    prUrl: pr.htmlUrl,
+    prAuthor: pr.author,
+    prHeadSha: pr.headSha,
+    prFromFork: pr.fromFork,
+    repoUrl: cloneUrl(pr, repository),
+    ref: pr.headRef,
+    settingsErrors: plan.errors,
+    ...(plan.desired ?? {}),
+  });
+}

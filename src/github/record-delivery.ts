@@ -1,0 +1,50 @@
+import type pg from 'pg';
+import { pullRequestKey } from '../core/pull-requests/policy';
+import { enqueue } from '../jobs/enqueue';
+import type { DeliveryJob, DeliveryRoute } from './route-delivery';
+
+export type RecordOutcome = { kind: 'recorded'; job: DeliveryJob | null; noop: string | null } | { kind: 'duplicate' };
+
+/**
+ * Records a delivery and enqueues its job in one transaction: a redelivery
+ * (same X-GitHub-Delivery) finds its row and does nothing; a crash between
+ * the two writes leaves neither. A check run button without a PR number
+ * (fork PRs) is resolved through the bot's own record of that check run.
+ */
+export async function recordDelivery(pool: pg.Pool, deliveryId: string, route: DeliveryRoute): Promise<RecordOutcome> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const inserted = await client.query(
+      `insert into webhook_deliveries (delivery_id, event, action, repository, pr_number)
+       values ($1, $2, $3, $4, $5) on conflict (delivery_id) do nothing returning delivery_id`,
+      [deliveryId, route.facts.event, route.facts.action, route.facts.repository, route.facts.prNumber],
+    );
+    if (inserted.rowCount === 0) {
+      await client.query('rollback');
+      return { kind: 'duplicate' };
+    }
+    const job = route.job ?? ('checkRun' in route ? await checkRunJob(client, route.checkRun) : null);
+    if (job) await enqueue(client, job.task, job.payload, job.options);
+    await client.query('commit');
+    return { kind: 'recorded', job, noop: job ? null : 'noop' in route ? route.noop : 'a check run the bot does not know' };
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+type CheckRunRequest = NonNullable<Extract<DeliveryRoute, { checkRun: object }>['checkRun']>;
+
+async function checkRunJob(client: pg.PoolClient, checkRun: CheckRunRequest): Promise<DeliveryJob | null> {
+  const found = await client.query<{ repository: string; number: number }>('select repository, number from github_pull_requests where check_run_id = $1', [checkRun.id]);
+  const row = found.rows[0];
+  if (!row) return null;
+  return {
+    task: 'run_pr_command',
+    payload: { repository: row.repository, number: row.number, installationId: checkRun.installationId, login: checkRun.login, text: null, action: checkRun.action, commentId: null },
+    options: { queueName: pullRequestKey(row.repository, row.number) },
+  };
+}

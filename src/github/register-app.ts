@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { Config } from '../config/schema';
+import type { Logger } from '../infra/logger';
+import { projectRoot } from '../infra/project-root';
+import { html, page } from '../web/html';
+import { sendHtml, sendText, type Router } from '../web/router';
+
+export interface RegisterOptions {
+  config: Config;
+  logger: Logger;
+  /** Where the credentials are written (`.env` in the working directory by default). */
+  envFile: string;
+  /** `GH_ORG`: register the App for this organization instead of the signed-in user. */
+  org: string | null;
+  fetch?: typeof fetch;
+}
+
+/** The web root of GitHub (or GitHub Enterprise) for the App creation page. */
+function webRoot(config: Config): string {
+  return config.github.ghe_host ? `${config.github.ghe_protocol}://${config.github.ghe_host}` : 'https://github.com';
+}
+
+function apiRoot(config: Config): string {
+  return config.github.ghe_host ? `${webRoot(config)}/api/v3` : 'https://api.github.com';
+}
+
+/** The App manifest: app.yml with the URLs of this bot filled in. */
+export function buildManifest(config: Config): Record<string, unknown> {
+  const file = join(projectRoot(), 'app.yml');
+  const manifest = (existsSync(file) ? parseYaml(readFileSync(file, 'utf8')) : {}) as Record<string, unknown>;
+  const publicUrl = config.public_url!;
+  return {
+    ...manifest,
+    url: manifest.url ?? publicUrl,
+    hook_attributes: { url: config.github.webhook_proxy_url ?? `${publicUrl}/api/github/webhooks` },
+    redirect_url: `${publicUrl}/probot/setup`,
+  };
+}
+
+/**
+ * Probot's register-the-app flow on the bot's own server, for a first start
+ * without credentials: `/probot` posts app.yml as a manifest to GitHub;
+ * GitHub sends the browser back to `/probot/setup?code=…`, whose code is
+ * exchanged for the App's id, key and secrets, stored in `.env`. Restart
+ * the bot afterwards (it reads `.env` at start).
+ */
+export function registerAppRoutes(router: Router, options: RegisterOptions): void {
+  const { config, logger } = options;
+  // One registration at a time, on this process: the flow runs once, before the App exists.
+  const states = new Set<string>();
+
+  router.get('/probot', (_req, res) => {
+    const state = randomBytes(16).toString('hex');
+    states.add(state);
+    const action = `${webRoot(config)}${options.org ? `/organizations/${encodeURIComponent(options.org)}` : ''}/settings/apps/new?state=${state}`;
+    const manifest = JSON.stringify(buildManifest(config));
+    sendHtml(res, 200, page('Register the GitHub App', html`
+<h2>Register the GitHub App</h2>
+<p>The bot has no GitHub App credentials yet. Register an App from <code>app.yml</code> in one step: GitHub asks you to confirm its name, then sends you back here, and the bot stores the App's id, private key and webhook secret in <code>${options.envFile}</code>.</p>
+<form method="post" action="${action}"><input type="hidden" name="manifest" value="${manifest}"><button type="submit">Register the GitHub App on ${webRoot(config)}</button></form>
+<p class="muted">Already registered? Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> and restart.</p>`));
+  });
+
+  router.get('/probot/setup', async (req, res) => {
+    const query = new URL(req.url ?? '/', 'http://local').searchParams;
+    const code = query.get('code');
+    const state = query.get('state');
+    if (!code || !/^[\w-]{1,200}$/.test(code)) return sendText(res, 400, 'code missing or invalid; start again at /probot\n');
+    if (!state || !states.delete(state)) return sendText(res, 400, 'unknown state; start again at /probot\n');
+    const answer = await (options.fetch ?? fetch)(`${apiRoot(config)}/app-manifests/${code}/conversions`, { method: 'POST', headers: { accept: 'application/vnd.github+json' } });
+    if (!answer.ok) return sendText(res, 502, `GitHub refused the registration code (HTTP ${answer.status}); start again at /probot\n`);
+    const app = (await answer.json()) as { id: number; slug?: string; html_url: string; pem: string; webhook_secret: string; client_id?: string; client_secret?: string };
+    updateEnvFile(options.envFile, {
+      APP_ID: String(app.id),
+      PRIVATE_KEY: app.pem,
+      WEBHOOK_SECRET: app.webhook_secret,
+      ...(app.slug ? { APP_SLUG: app.slug } : {}),
+      ...(app.client_id ? { GITHUB_CLIENT_ID: app.client_id } : {}),
+      ...(app.client_secret ? { GITHUB_CLIENT_SECRET: app.client_secret } : {}),
+    });
+    logger.info({ app: app.slug ?? app.id, envFile: options.envFile }, 'GitHub App registered and stored; restart the bot to use it');
+    res.writeHead(302, { location: `${app.html_url}/installations/new` }).end();
+  });
+}
+
+/** Sets keys in an env file, keeping every other line; multi-line values are double-quoted. */
+export function updateEnvFile(path: string, values: Record<string, string>): void {
+  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
+  const kept: string[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
+    if (key === undefined || !(key in values)) {
+      kept.push(line);
+      continue;
+    }
+    const value = line.slice(line.indexOf('=') + 1).trim();
+    // An old multi-line quoted value: skip its lines up to the closing quote.
+    if (value.startsWith('"') && !/^"[^"]*"\s*(#.*)?$/.test(value)) {
+      while (i + 1 < lines.length) {
+        i += 1;
+        if (lines[i]!.includes('"')) break;
+      }
+    }
+  }
+  while (kept.length && kept[kept.length - 1] === '') kept.pop();
+  const added = Object.entries(values).map(([key, value]) => `${key}=${/^[\w./:@-]*$/.test(value) ? value : `"${value.replace(/\n+$/, '')}"`}`);
+  writeFileSync(path, `${[...kept, ...added].join('\n')}\n`, { mode: 0o600 });
+}

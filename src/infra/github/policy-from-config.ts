@@ -1,0 +1,41 @@
+import type { Config, RepositoryConfig } from '../../config/schema';
+import type { PullRequestPolicy, RepositoryPolicy } from '../../core/pull-requests/policy';
+import type { SettingsMap } from '../../core/settings';
+
+/** The configuration as the pull request logic reads it (plain values, no config types in core). */
+export function policyFromConfig(config: Config): PullRequestPolicy {
+  return {
+    repositories: config.repositories.map(repositoryPolicy),
+    baseDomain: config.base_domain,
+    slugTemplate: config.naming.slug_template,
+    globalFields: config.defaults.fields,
+    globalEphemeralDatabases: config.defaults.ephemeral_databases,
+    denySettings: config.deny_settings,
+  };
+}
+
+function repositoryPolicy(repository: RepositoryConfig): RepositoryPolicy {
+  return {
+    name: repository.name,
+    url: repository.url,
+    settings: repository.settings as SettingsMap,
+    fields: repository.fields,
+    denySettings: repository.deny_settings,
+    ephemeralDatabases: repository.ephemeral_databases,
+    teams: repository.trigger.teams,
+    minPermission: repository.trigger.min_permission,
+    allowForks: repository.trigger.allow_forks,
+    allowDrafts: repository.trigger.allow_drafts,
+    onPush: repository.on_push,
+    archiveGraceMs: repository.archive_grace,
+    domainPrefixes: domainPrefixes(repository),
+    recipeFields: [],
+  };
+}
+
+// The Open edX recipes serve Studio and the LMS preview next to the LMS.
+function domainPrefixes(repository: RepositoryConfig): string[] {
+  if (repository.recipe === 'script') return repository.script?.extra_domain_prefixes ?? [];
+  if (repository.recipe === 'openedx-ansible' || repository.recipe === 'tutor') return ['studio', 'preview'];
+  return [];
+}

@@ -1,0 +1,116 @@
+import { listCommands } from '../../../core/commands';
+import { formatDuration } from '../../../core/duration';
+import { describeAllowed } from '../../../core/pull-requests/run-pr-command';
+import { deployDuration, viewReport, type ReportPhase, type ReportState } from './report-state';
+import { describeErrors, inline, truncate } from './render-text';
+
+/** Hidden marker that identifies the bot's one comment on a pull request. */
+export const commentMarker = '<!-- sandbox-bot:pull-request -->';
+
+/** GitHub refuses comments of 65,536 characters or more; stay well below. */
+export const maxCommentLength = 60_000;
+
+const headings: Record<ReportPhase, string> = {
+  waiting_approval: '⏸️ Sandbox waiting for approval',
+  waiting_draft: '⏸️ Sandbox waiting: draft pull request',
+  settings_error: '⚠️ Sandbox settings error',
+  deploying: '🟡 Sandbox deploying',
+  running: '🟢 Sandbox running',
+  failed: '🔴 Sandbox deploy failed',
+  cancelled: '⚪ Sandbox deploy cancelled',
+  not_deployed: '⚪ Sandbox not deployed',
+  archived: '⚪ Sandbox archived',
+  closed: '⚪ Sandbox archived: pull request closed',
+};
+
+/**
+ * The sticky comment (pure): state, URLs, appservers, settings errors, the
+ * latest command reply, how to customize with a **Settings** block, and the
+ * commands. Long output (logs) stays on the status page; the whole comment
+ * stays under GitHub's size limit.
+ */
+export function renderComment(state: ReportState, now: Date): string {
+  const view = viewReport(state);
+  const { record, instance, statusUrl } = state;
+  const parts: string[] = [commentMarker, `### ${headings[view.phase]}`, ''];
+  parts.push(describePhase(state, now));
+
+  if (instance && view.phase !== 'waiting_approval') {
+    if (state.urls.length && !instance.archivedAt && record.state === 'open') parts.push('', `**URL:** ${state.urls.map((url) => `<${url}>`).join(' · ')}`);
+    if (statusUrl) parts.push(`**Status page and deploy log:** <${statusUrl}>`);
+  }
+  if (view.settingsErrors.length) {
+    parts.push('', `The **Settings** block in the description has ${view.settingsErrors.length === 1 ? 'a problem' : 'problems'}, so nothing new was deployed${view.active ? ` (appserver ${view.active.number} keeps serving)` : ''}:`, '', truncate(describeErrors(view.settingsErrors), 20_000));
+  }
+  const table = appserverTable(state, now);
+  if (table) parts.push('', table);
+  if (record.notice) parts.push('', `> ${truncate(inline(record.notice.text), 3_000)}`);
+  parts.push('', customizeSection(), '', commandsSection());
+  return truncate(parts.join('\n'), maxCommentLength, '\n\n… (shortened; the status page has everything)');
+}
+
+function describePhase(state: ReportState, now: Date): string {
+  const view = viewReport(state);
+  const { record } = state;
+  const head = view.headAppserver;
+  const sha = `\`${record.headSha.slice(0, 7)}\``;
+  switch (view.phase) {
+    case 'waiting_approval': {
+      const who = state.repository ? describeAllowed(state.repository) : 'a maintainer';
+      const why = record.fromFork ? 'pull requests from forks' : `pull requests from people outside the maintainers`;
+      return `Thanks for the pull request, @${record.author}! Sandboxes for ${why} are deployed once a maintainer has had a look. Any of ${who} can comment \`/sandbox approve\` to deploy this one.`;
+    }
+    case 'waiting_draft':
+      return 'This pull request is a draft; its sandbox is deployed once it is marked ready for review.';
+    case 'settings_error':
+      return `Fix the **Settings** block in the description and the sandbox redeploys by itself.`;
+    case 'deploying':
+      if (!head) return `A deploy of ${sha} is queued.`;
+      if (head.state === 'running') return `Appserver ${head.number} runs ${sha}; the sandbox is switching to it.`;
+      return `Appserver ${head.number} is deploying ${sha} (${head.state}, ${formatDuration(deployDuration(head, now))} so far).`;
+    case 'running':
+      return view.active?.id === head!.id
+        ? `Appserver ${head!.number} runs ${sha} and serves the sandbox (deployed in ${formatDuration(deployDuration(head!, now))}).`
+        : `Appserver ${head!.number} runs ${sha} but is not active; comment \`/sandbox activate ${head!.number}\` to switch to it.`;
+    case 'failed':
+      return `Appserver ${head!.number} failed to deploy ${sha}: ${inline(head!.failureReason?.split('\n')[0] ?? 'see the deploy log')}${view.active ? ` Appserver ${view.active.number} keeps serving.` : ''}`;
+    case 'cancelled':
+      return `The deploy of ${sha} was cancelled; \`/sandbox redeploy\` starts another.`;
+    case 'not_deployed':
+      return state.repository?.onPush === 'ignore' ? `${sha} is not deployed: this repository does not deploy new commits by itself (\`on_push: ignore\`); comment \`/sandbox redeploy\`.` : `${sha} is not deployed; comment \`/sandbox redeploy\`.`;
+    case 'archived':
+      return 'The sandbox is archived; its data is kept. `/sandbox redeploy` brings it back.';
+    case 'closed':
+      return 'The pull request is closed, so its sandbox is archived (its data is kept). Reopening the pull request brings it back.';
+  }
+}
+
+function appserverTable(state: ReportState, now: Date): string | null {
+  const shown = state.appservers.slice(0, 5);
+  if (shown.length === 0) return null;
+  const activeId = state.instance?.activeAppserverId;
+  const rows = shown.map((a) => `| ${a.number}${a.id === activeId ? ' (active)' : ''} | ${a.state} | \`${(a.commitSha ?? a.ref ?? '').slice(0, 7)}\` | ${formatDuration(deployDuration(a, now))} |`);
+  const more = state.appservers.length > shown.length ? `\n\n${state.appservers.length - shown.length} older appservers are on the status page.` : '';
+  return ['| Appserver | State | Commit | Deploy time |', '| --- | --- | --- | --- |', ...rows].join('\n') + more;
+}
+
+function customizeSection(): string {
+  return [
+    '<details><summary>Customize this sandbox</summary>',
+    '',
+    'Add a **Settings** block to the pull request description; it is merged over the repository’s default settings and the sandbox redeploys when it changes:',
+    '',
+    '    **Settings**',
+    '    ```yaml',
+    '    MY_FEATURE_FLAG: true',
+    '    ```',
+    '',
+    'Write `(ephemeral databases)` or `(persistent databases)` on the line that names the sandbox’s domain to choose its databases. Secrets and host names cannot be set from a pull request. The bot’s `docs/settings.md` has every rule.',
+    '</details>',
+  ].join('\n');
+}
+
+function commandsSection(): string {
+  const lines = listCommands('github').map((command) => `- \`${command.usage}\`: ${command.summary}`);
+  return ['<details><summary>Commands</summary>', '', 'Comment one of these on the pull request:', '', ...lines, '</details>'].join('\n');
+}

@@ -1,0 +1,31 @@
+import type { PullRequestDeps } from '../core/pull-requests/sync-pull-request';
+import { createPullRequestRecords } from '../infra/db/pull-request-records';
+import type { GitHubApp } from '../infra/github/github-app';
+import { policyFromConfig } from '../infra/github/policy-from-config';
+import type { ReportDeps } from '../infra/github/report/report-pull-request';
+import type { JobDeps } from './deps';
+
+export interface GitHubJobDeps extends PullRequestDeps, ReportDeps {
+  github: GitHubApp;
+}
+
+/**
+ * What the pull request tasks need, or null when the GitHub App is not
+ * configured in this process (the tasks then log and do nothing: the jobs
+ * stay harmless when credentials are removed).
+ */
+export function gitHubJobDeps(deps: JobDeps): GitHubJobDeps | null {
+  if (!deps.github) return null;
+  const { config, provisioning } = deps;
+  return {
+    store: provisioning.store,
+    records: createPullRequestRecords(deps.db),
+    source: deps.github.source,
+    github: deps.github,
+    policy: policyFromConfig(config),
+    logger: deps.logger,
+    now: provisioning.now,
+    publicUrl: config.public_url!,
+    builtinLoadBalancer: config.load_balancer.provider === 'builtin',
+  };
+}
