@@ -29,10 +29,12 @@ export function createSlackReporter(deps: SlackReporterDeps): Reporter {
   return {
     name: 'slack',
     async report(instanceId) {
+      const open = await deps.messages.listOpen(instanceId);
+      if (open.length === 0 && !deps.notificationChannel) return;
       const instance = await deps.store.getInstance(instanceId);
       if (!instance) return;
       const view = await loadInstanceView(deps.store, instance, deps.links);
-      for (const row of await deps.messages.listOpen(instanceId)) {
+      for (const row of open) {
         const activationError = row.purpose === 'activate' ? await activationErrorFor(deps, view, row) : null;
         const rendered = renderOperation({ purpose: row.purpose as OperationPurpose, subjectId: row.subjectId, requestedBy: row.requestedBy }, view, { activationError });
         await sync(deps, row, rendered, rendered.done);
