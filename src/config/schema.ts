@@ -178,7 +178,7 @@ const web = z
 
 const worker = z
   .strictObject({
-    concurrency: z.number().int().min(1).max(100).default(5).describe('Jobs run at once per worker process.'),
+    concurrency: z.number().int().min(1).max(100).default(10).describe('Jobs run at once per worker process.'),
     shutdown_grace: duration('30s', 'How long running jobs get to finish after SIGTERM.'),
     maintenance: z.boolean().default(false).describe('Start in maintenance mode: the worker takes no jobs.'),
   })
