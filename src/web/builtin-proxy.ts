@@ -19,7 +19,8 @@ const cacheMs = 1_000;
  * go to the active appserver of the instance owning that domain (streaming,
  * WebSocket upgrades too). No active appserver: a small preliminary page.
  * Unknown sandbox hosts: 404. Routes come from the database, cached for a
- * second, so every web replica routes alike.
+ * second (a switch between two running appservers may take that long to
+ * show), so every web replica routes alike.
  */
 export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: Store; baseDomain: string; publicUrl: string }) {
   const cache = new Map<string, { at: number; target: Target | null }>();
@@ -40,7 +41,8 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       const host = appserver?.hostId ? await store.getHost(appserver.hostId) : null;
       target = { slug: instance.slug, address: host?.address ?? null, port: appserver?.port ?? null, state: appserver?.state ?? 'no active appserver' };
     }
-    cache.set(domain, { at: Date.now(), target });
+    // A sandbox waiting for its first activation is not cached: it answers the moment it is activated.
+    if (!target || target.address !== null) cache.set(domain, { at: Date.now(), target });
     return target;
   }
 

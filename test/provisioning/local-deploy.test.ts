@@ -128,6 +128,7 @@ describe('deploying with the local provider and the builtin load balancer', () =
     await requestDeployment({ store: store() }, await instance('demo'), { actor });
     const second = await waitForState('demo', 2, ['running']);
     await waitFor(async () => (await instance('demo')).activeAppserverId === second.id, { what: 'activation of appserver 2' });
+    await waitFor(async () => JSON.parse((await viaProxy('demo.localhost')).body).version === '2', { what: 'the proxy to route to appserver 2' });
     expect(JSON.parse((await viaProxy('demo.localhost')).body)).toMatchObject({ commit: head, version: '2' });
     expect((await appserver('demo', 1))?.state).toBe('running');
 
