@@ -99,4 +99,27 @@ describe('the live deploy log (Server-Sent Events)', () => {
     const page = await (await fetch(`${t.url}/sandboxes/live`, { headers: { cookie } })).text();
     expect(page).not.toContain('data-stream=');
   });
+
+  it('keeps many chunks in byte order everywhere: stream, resume, log.txt and the page', async () => {
+    const many = (await seedInstance(t, { slug: 'many', appservers: [{ state: 'configuring' }] })).appservers[0]!;
+    const offsets: number[] = [];
+    let at = 0;
+    for (let i = 1; i <= 150; i += 1) {
+      const text = `line ${i}\n`;
+      offsets.push(at);
+      await t.store.appendLog(many.id, at, text, at + text.length);
+      at += text.length;
+    }
+    const whole = Array.from({ length: 150 }, (_, i) => `line ${i + 1}\n`).join('');
+    const url = `${t.url}/sandboxes/many/appservers/1/log/stream`;
+    const all = await readEvents(url, { headers: { cookie }, until: (e) => logs(e).length >= 150 });
+    expect(logs(all.events).map((e) => Number(e.id))).toEqual(offsets);
+    expect(logs(all.events).map((e) => e.data).join('')).toBe(whole);
+    const resumed = await readEvents(url, { headers: { cookie, 'last-event-id': String(offsets[98]) }, until: (e) => logs(e).length >= 51, timeoutMs: 5_000 });
+    expect(logs(resumed.events).map((e) => e.data).join('')).toBe(whole.slice(whole.indexOf('line 100\n')));
+    expect(await (await fetch(`${t.url}/sandboxes/many/appservers/1/log.txt`, { headers: { cookie } })).text()).toBe(whole);
+    const page = await (await fetch(`${t.url}/sandboxes/many`, { headers: { cookie } })).text();
+    expect(/<pre class="log" id="log-text"[^>]*>([^<]*)<\/pre>/.exec(page)?.[1]).toBe(whole);
+    expect(page).toContain(`data-stream="/sandboxes/many/appservers/1/log/stream?after=${offsets.at(-1)}"`);
+  });
 });

@@ -24,6 +24,7 @@ export interface LogReader {
 }
 
 const maxChunks = 256;
+// Offsets leave the database as text (bigint) and are sorted as numbers: always order by t."offset", never by the text alias.
 
 /** `redact` runs over every chunk read: logs are redacted when stored, and again here for secrets configured since. */
 export function createLogReader(pool: pg.Pool, redact: (text: string) => string): LogReader {
@@ -32,10 +33,10 @@ export function createLogReader(pool: pg.Pool, redact: (text: string) => string)
     async after(appserverId, afterOffset, limitBytes) {
       return rows(
         await pool.query(
-          `select "offset"::text, content from (
+          `select t."offset"::text as "offset", t.content from (
              select "offset", content, sum(octet_length(content)) over (order by "offset") - octet_length(content) as before
              from log_chunks where appserver_id = $1 and "offset" > $2 order by "offset" limit ${maxChunks}
-           ) t where before < $3 order by "offset"`,
+           ) t where t.before < $3 order by t."offset"`,
           [appserverId, afterOffset, limitBytes],
         ),
       );
@@ -43,10 +44,10 @@ export function createLogReader(pool: pg.Pool, redact: (text: string) => string)
     async tail(appserverId, bytes) {
       return rows(
         await pool.query(
-          `select "offset"::text, content from (
+          `select t."offset"::text as "offset", t.content from (
              select "offset", content, sum(octet_length(content)) over (order by "offset" desc) - octet_length(content) as after_it
              from log_chunks where appserver_id = $1 order by "offset" desc limit ${maxChunks}
-           ) t where after_it < $2 order by "offset"`,
+           ) t where t.after_it < $2 order by t."offset"`,
           [appserverId, bytes],
         ),
       );
