@@ -157,8 +157,12 @@ describe('sign-in with GitHub', () => {
 });
 
 describe('signed in', () => {
-  it('the instance page shows everything, with secrets masked', async () => {
-    const markup = decode(await (await get('/sandboxes/demo', aliceCookie)).text());
+  it('the instance page shows everything, with secrets masked, gzipped for the wire', async () => {
+    const answer = await get('/sandboxes/demo', aliceCookie, { 'accept-encoding': 'gzip' });
+    expect(answer.headers.get('content-encoding')).toBe('gzip');
+    expect(answer.headers.get('cache-control')).toBe('private, no-store');
+    expect(answer.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const markup = decode(await answer.text());
     expect(markup).toContain('Signed in as <strong>alice</strong>');
     expect(markup).toContain('GREETING: hello from the defaults');
     expect(markup).toContain('DB_PASSWORD: "***"');

@@ -76,11 +76,12 @@ export function registerLogRoutes(router: Router, deps: StatusDeps): void {
     const follow = deps.feeds.follow(appserver.id, {
       cursor: streamCursor(req),
       write: (chunk) => res.write(sseEvent(chunk)),
-      state: (state) => void res.write(`event: state\ndata: ${state}\n\n`),
+      state: (state) => void (res.writableNeedDrain || res.write(`event: state\ndata: ${state}\n\n`)),
       // complete: the log is whole, so the page stops listening; otherwise (shutdown) the browser reconnects, maybe to another replica.
       finish: (complete) => (complete ? res.end('event: end\ndata: complete\n\n') : res.destroy()),
     });
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs);
+    // A viewer that stopped reading gets no keep-alives either: nothing piles up for it.
+    const keepAlive = setInterval(() => res.writableNeedDrain || res.write(': keep-alive\n\n'), keepAliveMs);
     res.on('drain', () => follow.resume());
     res.on('close', () => {
       clearInterval(keepAlive);

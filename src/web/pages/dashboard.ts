@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema';
 import { html, page, type SafeHtml } from '../html';
 import type { Router } from '../router';
-import { sendHtml } from '../router';
+import { sendPage } from '../router';
 import type { StatusDeps } from '../status-deps';
 import { listInstanceRows, listRepositories, parseFilters } from './dashboard-data';
 import { renderAudit, renderFilters, renderHosts, renderInstances, renderQueue } from './dashboard-view';
@@ -41,6 +41,7 @@ export function describeSurfaces(config: Config): { name: string; on: boolean; d
 /** `/`: instances with filters and search; for readers also the queue, jobs, hosts and recent audit events. */
 export function registerDashboard(router: Router, deps: StatusDeps): void {
   router.get('/', async (req, res) => {
+    const startedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://local');
     const viewer = deps.auth.viewer(req);
     const filters = parseFilters(url.searchParams);
@@ -66,6 +67,6 @@ ${operations}
 <div class="table-wrap"><table><thead><tr><th scope="col">Part</th><th scope="col">State</th>${viewer.canRead ? html`<th scope="col">Detail</th>` : ''}</tr></thead><tbody>
 ${surfaces.map((s) => html`<tr><td>${s.name}</td><td class="${s.on ? 'ok' : 'warn'}">${s.on ? 'on' : 'off'}</td>${viewer.canRead ? html`<td>${s.detail}</td>` : ''}</tr>`)}
 </tbody></table></div>`;
-    sendHtml(res, 200, page('Dashboard', body, { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search }), { 'cache-control': 'private, no-store' });
+    await sendPage(req, res, 200, page('Dashboard', body, { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search }), { headers: { 'cache-control': 'private, no-store' }, startedAt });
   });
 }

@@ -1,7 +1,7 @@
 import { html, page } from '../html';
 import { sendProblem } from '../error-words';
 import type { Router } from '../router';
-import { sendHtml } from '../router';
+import { sendPage } from '../router';
 import type { StatusDeps } from '../status-deps';
 import { loadInstanceDetails, summarize } from './instance-data';
 import { noticeFor, renderDetails, renderSummary } from './instance-view';
@@ -33,6 +33,6 @@ export function registerInstancePage(router: Router, deps: StatusDeps): void {
 ${renderDetails(deps.config, { instance, status, appservers, ...details }, viewer, now)}`;
     }
     const markup = page(instance.slug, body, chrome);
-    sendHtml(res, 200, markup, { 'cache-control': 'private, no-store', 'server-timing': `app;dur=${(performance.now() - started).toFixed(1)}` });
+    await sendPage(req, res, 200, markup, { headers: { 'cache-control': 'private, no-store' }, startedAt: started });
   });
 }

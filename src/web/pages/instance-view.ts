@@ -37,9 +37,13 @@ function actionForm(viewer: Viewer, action: WebAction, url: string, label: strin
 
 /** State and domains: all that someone signed out sees. */
 export function renderSummary(config: Config, instance: Instance, status: InstanceStatus): SafeHtml {
+  return html`<dl class="facts">${summaryItems(config, instance, status)}</dl>`;
+}
+
+function summaryItems(config: Config, instance: Instance, status: InstanceStatus): SafeHtml {
   const domains = [instance.domain, ...instance.extraDomains];
-  return html`<dl class="facts"><dt>State</dt><dd>${badge(status)}</dd>
-<dt>Domains</dt><dd>${domains.map((domain, i) => html`${i ? ', ' : ''}<a href="${domainUrl(config, domain)}">${domain}</a>`)}</dd></dl>`;
+  return html`<dt>State</dt><dd>${badge(status)}</dd>
+<dt>Domains</dt><dd>${domains.map((domain, i) => html`${i ? ', ' : ''}<a href="${domainUrl(config, domain)}">${domain}</a>`)}</dd>`;
 }
 
 export function renderDetails(config: Config, data: InstancePageData, viewer: Viewer, now: Date): SafeHtml {
@@ -50,8 +54,7 @@ export function renderDetails(config: Config, data: InstancePageData, viewer: Vi
   const actions = live
     ? [actionForm(viewer, 'deploy', `${base}/redeploy`, 'Redeploy'), deploying ? actionForm(viewer, 'cancel', `${base}/cancel`, 'Cancel deploy') : html``, actionForm(viewer, 'archive', `${base}/archive`, 'Archive')]
     : [];
-  return html`${renderSummary(config, instance, status)}
-<dl class="facts">
+  return html`<dl class="facts">${summaryItems(config, instance, status)}
 ${instance.prUrl ? html`<dt>Pull request</dt><dd><a href="${instance.prUrl}">${instance.prRepo}#${instance.prNumber}</a>${instance.prAuthor ? html` by @${instance.prAuthor}` : ''}</dd>` : ''}
 <dt>Repository</dt><dd>${instance.prRepo ?? '—'}${instance.ref ? html` <span class="muted">(${instance.ref})</span>` : ''}</dd>
 <dt>Kind</dt><dd>${instance.kind}${instance.production ? ', production' : ''}</dd>
