@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/model';
 import { createSampleRepo } from '../support/sample-repo';
 import { csrfFrom, seedInstance, signIn, startStatusBot, type StatusBot } from '../support/status-bot';
+import { waitFor } from '../support/wait-for';
 
 const planted = { webhook: 'whsec-planted-123', db: 's3cret-db-password' };
 const alice = { login: 'alice', memberOf: ['acme'] };
@@ -193,6 +194,29 @@ describe('signed in', () => {
     expectNoSecrets(all);
   });
 
+  it('links the pull request of a PR sandbox', async () => {
+    await t.store.updateInstance(demo.id, { prRepo: 'acme/sample', prNumber: 42, prUrl: 'https://github.com/acme/sample/pull/42', prAuthor: 'octocat' });
+    const markup = await (await get('/sandboxes/demo', aliceCookie)).text();
+    expect(markup).toContain('<a href="https://github.com/acme/sample/pull/42">acme/sample#42</a> by @octocat');
+    expect(await (await get('/', aliceCookie)).text()).toContain('acme/sample#42</a> <span class="muted">@octocat</span>');
+  });
+
+  it('the dashboard shows a job that failed, with its error', async () => {
+    const failedAppserver = (await t.store.listAppservers(demo.id)).find((a) => a.number === 2)!;
+    await t.store.enqueue('activate_appserver', { appserverId: failedAppserver.id }, { maxAttempts: 1 });
+    await waitFor(async () => (await t.database.pool.query(`select 1 from graphile_worker.jobs where attempts >= max_attempts`)).rowCount === 1, { timeoutMs: 10_000, what: 'the job to fail' });
+    const markup = decode(await (await get('/', aliceCookie)).text());
+    expect(markup).toMatch(/<td>activate_appserver<\/td>.*failed<\/span> after 1 attempts/s);
+    expect(markup).toContain('cannot activate appserver 2 of demo: it is failed');
+  });
+
+  it('serves the live-log script as a cacheable asset', async () => {
+    const answer = await get('/assets/live-log.js');
+    expect(answer.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(answer.headers.get('cache-control')).toContain('max-age');
+    expect(await answer.text()).toContain('new EventSource(pre.dataset.stream)');
+  });
+
   it('log.txt is the whole stored log, redacted', async () => {
     const [first] = await t.store.listAppservers(demo.id);
     await t.store.appendLog(first!.id, 0, `line one\nthe secret is ${planted.webhook}\n`, 40);
@@ -250,6 +274,14 @@ describe('actions', () => {
     expect(answer.status).toBe(303);
     const web = (await t.store.listDeployments(demo.id)).filter((d) => d.surface === 'web');
     expect(web).toMatchObject([{ requestedBy: 'alice', activateOnSuccess: true }]);
+  });
+
+  it('cancel reaches the core operation and the audit log', async () => {
+    const answer = await post('/sandboxes/demo/cancel', { _csrf: await form(aliceCookie) }, aliceCookie);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('/sandboxes/demo?done=cancel');
+    const audit = await t.database.pool.query(`select actor, surface, result from audit_events where action = 'cancel'`);
+    expect(audit.rows).toEqual([{ actor: 'alice', surface: 'web', result: 'ok' }]);
   });
 
   it('a form that is not a form is refused', async () => {
