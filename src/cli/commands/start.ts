@@ -18,45 +18,50 @@ export function registerStart(program: Command, ctx: CliContext): void {
         const config = ctx.config();
         const logger = createLogger(config.log);
         const startedAt = Date.now();
+        // Signals are handled from the first moment: one that arrives while starting stops the bot once it is up.
+        const shutdown = watchSignals(logger);
         let bot: Bot;
         try {
           bot = await startBot({ config, logger, web: role.web, worker: role.worker });
         } catch (error) {
+          shutdown.dispose();
           logger.fatal({ err: error }, error instanceof Error ? error.message : String(error));
           await flush(logger);
           ctx.setExitCode(1);
           return;
         }
         logger.info({ ms: Date.now() - startedAt, url: bot.port ? config.public_url : undefined }, 'sandbox bot is ready');
-        await untilSignal(bot, logger, config.worker.shutdown_grace);
+        const signal = await shutdown.requested;
+        logger.info({ signal, graceMs: config.worker.shutdown_grace }, 'shutting down: no new jobs; running jobs get the grace period');
+        await bot.stop(config.worker.shutdown_grace).catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+        shutdown.dispose();
+        logger.info('stopped');
       });
   }
 }
 
-/** First SIGINT/SIGTERM: graceful stop. A second one: exit at once. */
-function untilSignal(bot: Bot, logger: Logger, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (signalled) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(130);
-      }
-      signalled = true;
-      logger.info({ signal, graceMs }, 'shutting down: no new jobs; running jobs get the grace period');
-      void bot
-        .stop(graceMs)
-        .catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'))
-        .finally(() => {
-          logger.info('stopped');
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve();
-        });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+/** First SIGINT/SIGTERM: `requested` resolves (graceful stop). A second one: exit at once. */
+function watchSignals(logger: Logger): { requested: Promise<NodeJS.Signals>; dispose(): void } {
+  let signalled = false;
+  let resolveRequested: (signal: NodeJS.Signals) => void = () => undefined;
+  const requested = new Promise<NodeJS.Signals>((resolve) => (resolveRequested = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    signalled = true;
+    resolveRequested(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    requested,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 function flush(logger: Logger): Promise<void> {
