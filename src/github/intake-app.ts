@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ApplicationFunction } from 'probot';
 import type { Logger } from '../infra/logger';
-import { recordDelivery } from './record-delivery';
+import { createDeliveryRecorder } from './delivery-recorder';
 import { routeDelivery, unwatchedReason } from './route-delivery';
 
 export interface IntakeOptions {
@@ -18,10 +18,11 @@ export interface IntakeOptions {
  * Nothing here calls the GitHub API or does slow work; the jobs do.
  */
 export function intakeApp(options: IntakeOptions): ApplicationFunction {
+  const recorder = createDeliveryRecorder(options.pool);
   return (app) => {
     app.onAny(async (context) => {
       const route = routeDelivery(context.name, context.payload, { appSlug: options.appSlug(), syncDebounceMs: options.syncDebounceMs, now: new Date(), watched: options.watched });
-      const outcome = await recordDelivery(options.pool, context.id, route);
+      const outcome = await recorder.record(context.id, route);
       const where = { delivery: context.id, event: context.name, action: route.facts.action, repository: route.facts.repository, number: route.facts.prNumber };
       if (outcome.kind === 'duplicate') options.logger.info(where, 'webhook delivered again; already recorded');
       else if (outcome.noop === unwatchedReason) options.logger.info(where, 'webhook for a repository that is not in sandbox.yml (repositories[]); nothing to do');

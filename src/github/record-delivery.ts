@@ -3,31 +3,24 @@ import { pullRequestKey } from '../core/pull-requests/policy';
 import { enqueue } from '../jobs/enqueue';
 import type { DeliveryJob, DeliveryRoute } from './route-delivery';
 
+// Ordinary deliveries are written in batches by delivery-recorder.ts; this file handles the one that needs a lookup first.
+
 export type RecordOutcome = { kind: 'recorded'; job: DeliveryJob | null; noop: string | null } | { kind: 'duplicate' };
 
-/**
- * Records a delivery and enqueues its job in one transaction: a redelivery
- * (same X-GitHub-Delivery) finds its row and does nothing; a crash between
- * the two writes leaves neither. A check run button without a PR number
- * (fork PRs) is resolved through the bot's own record of that check run.
- */
-export async function recordDelivery(pool: pg.Pool, deliveryId: string, route: DeliveryRoute): Promise<RecordOutcome> {
+/** A check run button without a PR number: the PR comes from the bot's record of that check run, in the same transaction. */
+export async function recordWithLookup(pool: pg.Pool, deliveryId: string, route: Extract<DeliveryRoute, { checkRun: object }>): Promise<RecordOutcome> {
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const inserted = await client.query(
-      `insert into webhook_deliveries (delivery_id, event, action, repository, pr_number)
-       values ($1, $2, $3, $4, $5) on conflict (delivery_id) do nothing returning delivery_id`,
-      [deliveryId, route.facts.event, route.facts.action, route.facts.repository, route.facts.prNumber],
-    );
+    const inserted = await client.query(insertDelivery, [deliveryId, route.facts.event, route.facts.action, route.facts.repository, route.facts.prNumber]);
     if (inserted.rowCount === 0) {
       await client.query('rollback');
       return { kind: 'duplicate' };
     }
-    const job = route.job ?? ('checkRun' in route ? await checkRunJob(client, route.checkRun) : null);
+    const job = await checkRunJob(client, route.checkRun);
     if (job) await enqueue(client, job.task, job.payload, job.options);
     await client.query('commit');
-    return { kind: 'recorded', job, noop: job ? null : 'noop' in route ? route.noop : 'a check run the bot does not know' };
+    return { kind: 'recorded', job, noop: job ? null : 'a check run the bot does not know' };
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
     throw error;
@@ -35,6 +28,9 @@ export async function recordDelivery(pool: pg.Pool, deliveryId: string, route: D
     client.release();
   }
 }
+
+const insertDelivery = `insert into webhook_deliveries (delivery_id, event, action, repository, pr_number)
+  values ($1, $2, $3, $4, $5) on conflict (delivery_id) do nothing returning delivery_id`;
 
 type CheckRunRequest = NonNullable<Extract<DeliveryRoute, { checkRun: object }>['checkRun']>;
 

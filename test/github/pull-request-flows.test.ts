@@ -119,7 +119,7 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     expect(botComments(1)).toHaveLength(1);
     expect(botComments(1)[0]!.body).toContain('pr1-app.localhost');
     expect(botComments(1)[0]!.body).toContain(`${t.config.public_url}/sandboxes/pr1-app`);
-    expect((await served('pr1-app.localhost'))?.commit).toBe(sha);
+    await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, { what: 'the sandbox to serve the commit' });
     const deployment = [...fake.deployments.values()].find((d) => d.ref === sha)!;
     expect(deployment.environment).toBe('sandbox/pr-1');
     await waitFor(() => deployment.statuses.at(-1)?.state === 'success', { what: 'the deployment status' });
@@ -241,4 +241,23 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     expect(vars).toContain('SITE_NAME: demo');
     expect(vars).not.toContain('s3cret-db-password');
   }, 90_000);
+
+  it('the check run’s Redeploy button works on a fork pull request, whose events carry no PR number', async () => {
+    const sha = fake.pull(repoName, 3).headSha;
+    const count = (await appserversOf(3)).length;
+    const run = latestRun(sha)!;
+    const payload = { action: 'requested_action', check_run: { id: run.id, name: 'sandbox', pull_requests: [] }, requested_action: { identifier: 'redeploy' }, repository: { full_name: repoName }, installation: { id: 1 }, sender: { login: 'maintainer', type: 'User' } };
+    expect((await postWebhook(t.url, 'check_run', payload, { secret: webhookSecret })).status).toBe(200);
+    await waitFor(async () => (await appserversOf(3)).length === count + 1, { timeoutMs: 20_000, what: 'a new appserver' });
+    await waitFor(() => fake.checkRunsFor(sha).length > 1 && latestRun(sha)!.current.conclusion === 'success', { timeoutMs: 60_000, what: 'a new check run to succeed' });
+    await waitFor(() => botComments(3)[0]!.body.includes('@maintainer asked for a redeploy'), { what: 'the notice' });
+  }, 90_000);
+
+  it('the periodic reconcile archives the sandbox of a pull request closed while nobody listened', async () => {
+    const sha = fake.pull(repoName, 40).headSha;
+    fake.setPull(repoName, { number: 40, headSha: sha, state: 'closed', merged: true, closedAt: new Date().toISOString() });
+    await store().enqueue('reconcile_pull_requests', {}, { jobKey: 'reconcile_pull_requests' });
+    await waitFor(async () => (await instanceOf(40)).archivedAt !== null, { timeoutMs: 20_000, what: 'the sandbox of PR 40 to be archived' });
+    await waitFor(() => botComments(40)[0]!.body.includes('pull request closed'), { what: 'the comment to say closed' });
+  }, 60_000);
 });

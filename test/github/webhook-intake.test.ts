@@ -167,4 +167,17 @@ describe('verification and de-duplication', () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
     expect((await t.jobs()).filter((job) => job.task === 'run_pr_command')).toHaveLength(1);
   });
+
+  it('a burst is written in batches: one pending sync per PR, every command its own job', async () => {
+    const example = examplesOf('pull_request').find((payload) => payload.action === 'synchronize')!;
+    const pushes = Array.from({ length: 40 }, (_, i) => post('pull_request', { ...example, pull_request: { ...(example.pull_request as object), number: 100 + (i % 4) } }));
+    const commands = Array.from({ length: 40 }, (_, i) => post('issue_comment', commentEvent('Codertocat/Hello-World', 2, { id: 1_000 + i, body: '/sandbox status', login: 'octocat' })));
+    const answers = await Promise.all([...pushes, ...commands]);
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    const jobs = await t.jobs();
+    expect(jobs.filter((job) => job.task === 'sync_pull_request').map((job) => job.key).sort()).toEqual([100, 101, 102, 103].map((n) => `pr:codertocat/hello-world#${n}`));
+    expect(jobs.filter((job) => job.task === 'run_pr_command')).toHaveLength(40);
+    const rows = await t.database.pool.query('select count(*)::int as n from webhook_deliveries where delivery_id = any($1)', [answers.map((answer) => answer.deliveryId)]);
+    expect(rows.rows[0].n).toBe(80);
+  });
 });

@@ -62,6 +62,8 @@ export class FakeGitHub {
   readonly appSlug = 'sandbox-bot';
   /** Answers of `POST /app-manifests/:code/conversions` (the register-the-app flow). */
   readonly manifestConversions = new Map<string, Record<string, unknown>>();
+  /** Answer the App's JWT with 401, as GitHub does for a key of another App. */
+  rejectAppJwt = false;
   private readonly repos = new Map<string, FakeRepo>();
   private nextId = 1000;
   private server: Server | null = null;
@@ -188,7 +190,8 @@ export class FakeGitHub {
     if (method === 'POST' && (match = m(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
       send(201, { token: `ghs_fake_${match[1]}`, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {}, repository_selection: 'all' });
     } else if (method === 'GET' && path === '/app') {
-      send(200, { id: 1, slug: this.appSlug, name: 'Sandbox Bot' });
+      if (this.rejectAppJwt) send(401, { message: 'A JSON web token could not be decoded' });
+      else send(200, { id: 1, slug: this.appSlug, name: 'Sandbox Bot' });
     } else if (method === 'POST' && (match = m(/^\/app-manifests\/([\w-]+)\/conversions$/))) {
       const answer = this.manifestConversions.get(match[1]!);
       if (answer) send(201, answer);

@@ -7,6 +7,7 @@ import { describeSurfaces } from '../../web/pages/dashboard';
 import type { CliContext } from '../context';
 import { checkHostsAndLoadBalancer } from '../doctor-provisioning';
 import { checkSlackTokens } from '../doctor-slack';
+import { checkGitHubApp } from '../doctor-github';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 export interface CheckResult {
@@ -44,7 +45,7 @@ const checkSurfaces: DoctorCheck = async ({ config }) =>
     .filter((surface) => surface.name === 'GitHub App' || surface.name === 'Slack app')
     .map((surface) => ({ check: surface.name, status: surface.on ? 'ok' : 'skip', detail: surface.detail }));
 
-export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkHostsAndLoadBalancer, checkSlackTokens];
+export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkHostsAndLoadBalancer, checkSlackTokens, checkGitHubApp];
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program

@@ -1,0 +1,115 @@
+import type pg from 'pg';
+import { recordWithLookup, type RecordOutcome } from './record-delivery';
+import type { DeliveryRoute } from './route-delivery';
+
+export interface DeliveryRecorder {
+  /** Records the delivery and enqueues its job in one transaction; resolves once both are committed. */
+  record(deliveryId: string, route: DeliveryRoute): Promise<RecordOutcome>;
+}
+
+interface Pending {
+  deliveryId: string;
+  route: Exclude<DeliveryRoute, { checkRun: object }>;
+  resolve(outcome: RecordOutcome): void;
+  reject(error: unknown): void;
+}
+
+/** Statements writing deliveries at once; the rest of the pool stays free for everything else. */
+const maxFlushesInFlight = 3;
+
+/**
+ * Group commit for webhook intake: deliveries that arrive while earlier
+ * ones are being written go to PostgreSQL together, in one statement (one
+ * transaction, one round trip): the delivery rows, then the jobs of the
+ * deliveries that were new. Every request still waits for its own commit
+ * before its 2xx. A lone delivery is written at once.
+ */
+export function createDeliveryRecorder(pool: pg.Pool): DeliveryRecorder {
+  let queue: Pending[] = [];
+  let inFlight = 0;
+
+  const pump = () => {
+    while (queue.length && inFlight < maxFlushesInFlight) {
+      const batch = queue;
+      queue = [];
+      inFlight += 1;
+      void writeBatch(pool, batch)
+        .then(
+          (inserted) => {
+            for (const item of batch) {
+              item.resolve(inserted.has(item) ? { kind: 'recorded', job: item.route.job, noop: item.route.job ? null : item.route.noop } : { kind: 'duplicate' });
+            }
+          },
+          (error: unknown) => batch.forEach((item) => item.reject(error)),
+        )
+        .finally(() => {
+          inFlight -= 1;
+          pump();
+        });
+    }
+  };
+
+  return {
+    record(deliveryId, route) {
+      if ('checkRun' in route) return recordWithLookup(pool, deliveryId, route);
+      return new Promise((resolve, reject) => {
+        queue.push({ deliveryId, route, resolve, reject });
+        // Let the requests parsed in this turn of the event loop join the batch.
+        if (queue.length === 1) setImmediate(pump);
+      });
+    },
+  };
+}
+
+const batchSql = `
+with input as (
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) as t(delivery_id, event, action, repository, pr_number)
+),
+inserted as (
+  insert into webhook_deliveries (delivery_id, event, action, repository, pr_number)
+  select delivery_id, event, action, repository, pr_number from input
+  on conflict (delivery_id) do nothing
+  returning delivery_id
+),
+jobs as (
+  select j.* from unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[]) with ordinality
+    as j(delivery_id, identifier, payload, queue_name, run_at, job_key, ord)
+  where j.delivery_id in (select delivery_id from inserted)
+),
+-- add_jobs replaces a pending job with the same key; within one batch the latest delivery wins.
+latest as (
+  select distinct on (coalesce(job_key, 'delivery:' || delivery_id)) * from jobs order by coalesce(job_key, 'delivery:' || delivery_id), ord desc
+),
+added as (
+  select count(*) as jobs from graphile_worker.add_jobs(array(
+    select (identifier, payload::json, queue_name, run_at, null, job_key, null, null)::graphile_worker.job_spec from latest order by ord
+  ), false)
+)
+select (select coalesce(array_agg(delivery_id), '{}') from inserted) as inserted, (select jobs from added) as jobs`;
+
+/** Writes one batch; returns the items whose delivery was new. A delivery id twice in one batch counts once. */
+async function writeBatch(pool: pg.Pool, batch: Pending[]): Promise<Set<Pending>> {
+  const first = new Map<string, Pending>();
+  for (const item of batch) if (!first.has(item.deliveryId)) first.set(item.deliveryId, item);
+  const items = [...first.values()];
+  const withJobs = items.filter((item) => item.route.job);
+  const result = await pool.query<{ inserted: string[] }>({
+    name: 'record-webhook-deliveries',
+    text: batchSql,
+    values: [
+      items.map((item) => item.deliveryId),
+      items.map((item) => item.route.facts.event),
+      items.map((item) => item.route.facts.action),
+      items.map((item) => item.route.facts.repository),
+      items.map((item) => item.route.facts.prNumber),
+      withJobs.map((item) => item.deliveryId),
+      withJobs.map((item) => item.route.job!.task),
+      withJobs.map((item) => JSON.stringify(item.route.job!.payload)),
+      withJobs.map((item) => item.route.job!.options.queueName ?? null),
+      withJobs.map((item) => item.route.job!.options.runAt?.toISOString() ?? null),
+      withJobs.map((item) => item.route.job!.options.jobKey ?? null),
+    ],
+  });
+  const inserted = new Set(result.rows[0]?.inserted ?? []);
+  return new Set(items.filter((item) => inserted.has(item.deliveryId)));
+}
