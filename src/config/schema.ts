@@ -110,7 +110,7 @@ const loadBalancer = z
         name_prefix: z.string().regex(/^[a-z0-9_-]*$/).default('sbx-'),
         test_command: z.array(z.string()).default(['nginx', '-t']).describe('argv that validates the configuration.'),
         reload_command: z.array(z.string()).default(['nginx', '-s', 'reload']).describe('argv that reloads nginx.'),
-        listen: z.union([z.number().int().min(1).max(65535), z.string().regex(/^[0-9a-f.:\[\]]+:\d+$/, 'expected a port or address:port')]).default(80).describe('Port (or address:port) every fragment listens on.'),
+        listen: z.union([z.number().int().min(1).max(65535), z.string().regex(/^[0-9a-f.:[\]]+:\d+$/, 'expected a port or address:port')]).default(80).describe('Port (or address:port) every fragment listens on.'),
       })
       .optional(),
   })
