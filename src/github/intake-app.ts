@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ApplicationFunction } from 'probot';
 import type { Logger } from '../infra/logger';
+import { webhooksReceived } from '../web/metrics';
 import { createDeliveryRecorder } from './delivery-recorder';
 import { routeDelivery, unwatchedReason } from './route-delivery';
 
@@ -23,6 +24,7 @@ export function intakeApp(options: IntakeOptions): ApplicationFunction {
     app.onAny(async (context) => {
       const route = routeDelivery(context.name, context.payload, { appSlug: options.appSlug(), syncDebounceMs: options.syncDebounceMs, now: new Date(), watched: options.watched });
       const outcome = await recorder.record(context.id, route);
+      webhooksReceived.inc({ event: context.name });
       const where = { delivery: context.id, event: context.name, action: route.facts.action, repository: route.facts.repository, number: route.facts.prNumber };
       if (outcome.kind === 'duplicate') options.logger.info(where, 'webhook delivered again; already recorded');
       else if (outcome.noop === unwatchedReason) options.logger.info(where, 'webhook for a repository that is not in sandbox.yml (repositories[]); nothing to do');

@@ -1,4 +1,5 @@
 import { listCommands } from '../../../core/commands';
+import type { Appserver } from '../../../core/model';
 import { formatDuration } from '../../../core/duration';
 import { describeAllowed } from '../../../core/pull-requests/run-pr-command';
 import { deployDuration, viewReport, type ReportPhase, type ReportState } from './report-state';
@@ -67,7 +68,7 @@ function describePhase(state: ReportState, now: Date): string {
     case 'deploying':
       if (!head) return `A deploy of ${sha} is queued.`;
       if (head.state === 'running') return `Appserver ${head.number} runs ${sha}; the sandbox is switching to it.`;
-      return `Appserver ${head.number} is deploying ${sha} (${head.state}, ${formatDuration(deployDuration(head, now))} so far).`;
+      return `Appserver ${head.number} is deploying ${sha} (${head.state}); the status page shows its log as it runs.`;
     case 'running':
       return view.active?.id === head!.id
         ? `Appserver ${head!.number} runs ${sha} and serves the sandbox (deployed in ${formatDuration(deployDuration(head!, now))}).`
@@ -89,7 +90,9 @@ function appserverTable(state: ReportState, now: Date): string | null {
   const shown = state.appservers.slice(0, 5);
   if (shown.length === 0) return null;
   const activeId = state.instance?.activeAppserverId;
-  const rows = shown.map((a) => `| ${a.number}${a.id === activeId ? ' (active)' : ''} | ${a.state} | \`${(a.commitSha ?? a.ref ?? '').slice(0, 7)}\` | ${formatDuration(deployDuration(a, now))} |`);
+  // Unfinished deploys show no running time: the comment changes only when a state does.
+  const took = (a: Appserver) => (a.readyAt ?? a.finishedAt ? formatDuration(deployDuration(a, now)) : '…');
+  const rows = shown.map((a) => `| ${a.number}${a.id === activeId ? ' (active)' : ''} | ${a.state} | \`${(a.commitSha ?? a.ref ?? '').slice(0, 7)}\` | ${took(a)} |`);
   const more = state.appservers.length > shown.length ? `\n\n${state.appservers.length - shown.length} older appservers are on the status page.` : '';
   return ['| Appserver | State | Commit | Deploy time |', '| --- | --- | --- | --- |', ...rows].join('\n') + more;
 }
