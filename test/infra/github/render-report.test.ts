@@ -27,6 +27,7 @@ describe('the phase of the head commit', () => {
     ['closed', { record: { ...record, state: 'closed' } }, 'closed'],
     ['waiting for approval', { record: { ...record, waiting: 'approval' } }, 'waiting_approval'],
     ['a draft', { record: { ...record, waiting: 'draft' } }, 'waiting_draft'],
+    ['a draft again, already deployed', { record: { ...record, waiting: 'draft' }, instance: active, appservers: [running], deployments: [deployment(2, 'succeeded')] }, 'running'],
     ['settings errors', { instance: { ...instance, settingsErrors: [{ code: 'settings_yaml', message: 'line 3, column 1: bad', line: 3, column: 1 }] } as Instance }, 'settings_error'],
     ['archived', { instance: { ...instance, archivedAt: now } as Instance }, 'archived'],
     ['a queued deploy', { deployments: [deployment(1, 'pending')] }, 'deploying'],

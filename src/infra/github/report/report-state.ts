@@ -50,10 +50,11 @@ export function viewReport(state: ReportState): ReportView {
   if (record.state === 'closed') return view('closed');
   if (!instance) return view('not_deployed');
   if (record.waiting === 'approval') return view('waiting_approval');
-  if (record.waiting === 'draft') return view('waiting_draft');
+  const open = deployments.find((d) => d.commitSha === record.headSha && (d.state === 'pending' || d.state === 'running')) ?? null;
+  // A pull request turned back into a draft keeps showing the sandbox it already has.
+  if (record.waiting === 'draft' && !headAppserver && !open) return view('waiting_draft');
   if (settingsErrors.length) return view('settings_error');
   if (instance.archivedAt) return view('archived');
-  const open = deployments.find((d) => d.commitSha === record.headSha && (d.state === 'pending' || d.state === 'running')) ?? null;
   // A newer request for the head commit than the appserver shown: its appserver is on the way.
   if (open && (!headAppserver || (headAppserver.deploymentId ?? 0) < open.id)) return view('deploying');
   if (!headAppserver) return view('not_deployed');
