@@ -1,3 +1,4 @@
+import { sandboxUrls, statusPageUrl } from '../../../core/naming/sandbox-urls';
 import type { PullRequestRecord } from '../../../core/ports/pull-requests';
 import type { Store } from '../../../core/ports/store';
 import { findRepositoryPolicy, type PullRequestPolicy } from '../../../core/pull-requests/policy';
@@ -29,16 +30,9 @@ export async function loadReportState(deps: LoadReportDeps, record: PullRequestR
     instance,
     appservers,
     deployments,
-    urls: instance ? browserUrls([instance.domain, ...instance.extraDomains], deps.publicUrl, deps.builtinLoadBalancer) : [],
-    statusUrl: instance ? `${deps.publicUrl.replace(/\/+$/, '')}/sandboxes/${encodeURIComponent(instance.slug)}` : null,
+    urls: instance ? sandboxUrls([instance.domain, ...instance.extraDomains], { publicUrl: deps.publicUrl, builtinLoadBalancer: deps.builtinLoadBalancer }) : [],
+    statusUrl: instance ? statusPageUrl(deps.publicUrl, instance.slug) : null,
     logTail,
     now,
   };
-}
-
-/** Browser URLs of the domains: the bot's scheme, and its port when the builtin load balancer answers them. */
-function browserUrls(domains: readonly string[], publicUrl: string, builtin: boolean): string[] {
-  const base = new URL(publicUrl);
-  const port = builtin && base.port ? `:${base.port}` : '';
-  return domains.map((domain) => `${base.protocol}//${domain}${port}`);
 }
