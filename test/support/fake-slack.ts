@@ -108,6 +108,8 @@ export async function startFakeSlack(options: { allow?: string[] } = {}): Promis
       reply(call.result);
     });
   });
+  // Idle connections stay open for the whole test: no keep-alive race between the client reusing a socket and the server closing it.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
