@@ -204,7 +204,7 @@ describe('signed in', () => {
   it('the dashboard shows a job that failed, with its error', async () => {
     const failedAppserver = (await t.store.listAppservers(demo.id)).find((a) => a.number === 2)!;
     await t.store.enqueue('activate_appserver', { appserverId: failedAppserver.id }, { maxAttempts: 1 });
-    await waitFor(async () => (await t.database.pool.query(`select 1 from graphile_worker.jobs where attempts >= max_attempts`)).rowCount === 1, { timeoutMs: 10_000, what: 'the job to fail' });
+    await waitFor(async () => (await t.database.pool.query(`select 1 from graphile_worker.jobs where task_identifier = 'activate_appserver' and attempts >= max_attempts and locked_at is null and last_error is not null`)).rowCount === 1, { timeoutMs: 10_000, what: 'the job to fail' });
     const markup = decode(await (await get('/', aliceCookie)).text());
     expect(markup).toMatch(/<td>activate_appserver<\/td>.*failed<\/span> after 1 attempts/s);
     expect(markup).toContain('cannot activate appserver 2 of demo: it is failed');
