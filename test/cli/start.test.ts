@@ -53,6 +53,8 @@ describe('sbx start on embedded PostgreSQL', () => {
     const dashboard = await (await fetch(`http://127.0.0.1:${port}/`)).text();
     expect(dashboard).toContain('No sandboxes yet');
     expect(dashboard).toMatch(/GitHub App<\/td><td class="warn">off/);
+    expect(dashboard).toContain('<a href="/probot">Register the GitHub App</a>');
+    expect((await fetch(`http://127.0.0.1:${port}/probot`)).status).toBe(200);
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     const pgPort = embeddedPort();
     expect(await canConnect(pgPort)).toBe(true);

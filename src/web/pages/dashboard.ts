@@ -66,7 +66,8 @@ ${operations}
 <h2 id="setup">Setup</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Part</th><th scope="col">State</th>${viewer.canRead ? html`<th scope="col">Detail</th>` : ''}</tr></thead><tbody>
 ${surfaces.map((s) => html`<tr><td>${s.name}</td><td class="${s.on ? 'ok' : 'warn'}">${s.on ? 'on' : 'off'}</td>${viewer.canRead ? html`<td>${s.detail}</td>` : ''}</tr>`)}
-</tbody></table></div>`;
+</tbody></table></div>
+${surfaces.find((s) => s.name === 'GitHub App')?.on ? '' : html`<p><a href="/probot">Register the GitHub App</a> so pull requests get sandboxes (or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET).</p>`}`;
     await sendPage(req, res, 200, page('Dashboard', body, { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search }), { headers: { 'cache-control': 'private, no-store' }, startedAt });
   });
 }
