@@ -10,7 +10,7 @@ export interface DeploymentOutcome {
 
 /** Polls a deployment until it ends, reporting each appserver state change; bounded by `timeoutMs`. */
 export async function waitForDeployment(
-  { provisioning: { store } }: CliRuntime,
+  { provisioning: { store }, database }: CliRuntime,
   deploymentId: number,
   { timeoutMs, activate, progress }: { timeoutMs: number; activate: boolean; progress: (line: string) => void },
 ): Promise<DeploymentOutcome> {
@@ -36,8 +36,21 @@ export async function waitForDeployment(
       if (!activate || active) {
         return { ok: true, deploymentState: deployment.state, appserver: latest, summary: `${instance.slug} appserver ${latest.number} is running${active ? ` and active at http://${instance.domain}` : ''}` };
       }
+      const refused = await activationError(database, instance.id, latest.number);
+      if (refused) return { ok: false, deploymentState: deployment.state, appserver: latest, summary: `${instance.slug} appserver ${latest.number} is running but could not be activated: ${refused}` };
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   return { ok: false, deploymentState: 'timeout', appserver: null, summary: `gave up waiting after ${Math.round(timeoutMs / 1000)}s (the deployment goes on)` };
+}
+
+/** The error of a failed activation of this appserver, from the audit log (activation runs in a job). */
+async function activationError(database: CliRuntime['database'], instanceId: number, number: number): Promise<string | null> {
+  const result = await database.pool.query<{ error: string | null }>(
+    `select detail->>'error' as error from audit_events
+      where instance_id = $1 and action = 'activate' and result = 'error' and detail->>'appserver' = $2
+      order by id desc limit 1`,
+    [instanceId, String(number)],
+  );
+  return result.rows[0] ? (result.rows[0].error ?? 'the load balancer refused the change') : null;
 }

@@ -131,7 +131,9 @@ describe('ssh host and nginx load balancer', () => {
     const broken = join(nginx.configDir, 'zz-broken.conf');
     writeFileSync(broken, 'this is not nginx configuration;\n');
     try {
-      await requestDeployment({ store: store() }, await instance('e2e'), { actor });
+      const cli = await runSbx(['deploy', 'e2e', '--wait', '--timeout', '60'], t.cliEnv);
+      expect(cli.code).toBe(1);
+      expect(cli.stdout).toMatch(/^failed: e2e appserver 3 is running but could not be activated: .*nginx/m);
       const third = await running('e2e', 3);
       expect(third.state).toBe('running');
       await waitFor(async () => (await t.database.pool.query(`select 1 from audit_events where action = 'activate' and result = 'error' and detail->>'appserver' = '3'`)).rowCount === 1, { what: 'the failed activation in the audit log' });
