@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type Bot } from '../../src/app/start-bot';
@@ -25,7 +26,7 @@ export interface TestBot {
 export async function startTestBot(yaml: string, env: Record<string, string> = {}): Promise<TestBot> {
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bot-'));
-  writeFileSync(join(dir, 'sandbox.yml'), yaml);
+  writeFileSync(join(dir, 'sandbox.yml'), withOwnPortRange(yaml));
   const cliEnv = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), ...env };
   const config = loadConfig({ cwd: dir, env: { ...cliEnv, PORT: env.PORT ?? '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json' } });
   const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env });
@@ -56,4 +57,22 @@ async function killAppservers(bot: Bot): Promise<void> {
     if ((await transport.fileSize(`${appserver.workDir}/sbx-run.sh`)) === null) continue;
     await transport.exec(['bash', `${appserver.workDir}/sbx-run.sh`, 'cancel'], { timeoutMs: 15_000 }).catch(() => undefined);
   }
+}
+
+let portBlock = 0;
+
+/**
+ * Test files run in parallel, each with its own bot: unless the test chose a
+ * port range, give the local provider a block of ports of its own (by
+ * process and call), so two files never race for the same appserver port.
+ */
+function withOwnPortRange(yaml: string): string {
+  const document = parseDocument(yaml);
+  const config = (document.toJS() ?? {}) as { compute?: { provider?: string; local?: { port_range?: unknown } } };
+  if (config.compute?.provider && config.compute.provider !== 'local') return yaml;
+  if (config.compute?.local?.port_range) return yaml;
+  portBlock += 1;
+  const low = 45_000 + ((process.pid * 7 + portBlock * 97) % 150) * 100;
+  document.setIn(['compute', 'local', 'port_range'], document.createNode([low, low + 99], { flow: true }));
+  return document.toString();
 }

@@ -13,12 +13,16 @@ export const workDirOf = (workRoot: string, slug: string, number: number): strin
 /**
  * new → waiting: picks a host and port; waiting → configuring: writes the
  * work directory over the host transport and launches the deploy detached.
- * No host → `error`; an unreachable host → `error` with the reason.
+ * No host → `error`; an unreachable host → `error` with the reason. Safe to
+ * run again after a crash at any point: a waiting appserver is launched anew.
  */
 export async function provisionAppserver(deps: ProvisioningDeps, appserverId: number): Promise<void> {
   const placed = await deps.store.transaction(async (store) => {
     const appserver = await store.getAppserver(appserverId);
-    if (!appserver || appserver.state !== 'new') return null;
+    if (!appserver) return null;
+    // Placed already, but the job stopped before the launch was recorded (a crash): launch again.
+    if (appserver.state === 'waiting' && appserver.hostId !== null && appserver.workDir) return { appserver };
+    if (appserver.state !== 'new') return null;
     await store.lockPlacement();
     const hosts = await store.listHosts();
     const live = await store.listAppserversInStates(liveStates);
@@ -71,6 +75,8 @@ async function launchDeploy(deps: ProvisioningDeps, appserver: Appserver): Promi
   const config = appserverConfig(appserver);
   const workDir = appserver.workDir!;
   const env = sandboxEnv(config, { number: appserver.number, port: appserver.port!, workDir });
+  // A launch that happened before a crash is stopped first, so a retry never runs two deploys.
+  if ((await transport.fileSize(`${workDir}/${runnerName}`)) !== null) await transport.exec(['bash', `${workDir}/${runnerName}`, 'cancel'], { cwd: workDir, timeoutMs: 30_000 });
   await transport.remove(workDir);
   for (const file of renderWorkFiles(config, env)) await transport.writeFile(`${workDir}/${file.name}`, file.content, file.mode);
   const result = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'deploy'], { cwd: workDir, timeoutMs: 30_000 });

@@ -104,6 +104,8 @@ case "$phase" in
     echo "$status" > deploy.exit.tmp && mv deploy.exit.tmp deploy.exit
     ;;
   start)
+    # Started already (a follow job retried after a crash): keep the running service.
+    if [ -s service.pid ] && kill -0 -- "-$(cat service.pid)" 2>/dev/null; then exit 0; fi
     echo $$ > service.pid
     echo "[sbx] starting the service on port $PORT" >> deploy.log
     cd checkout && exec bash ../phases/start.sh >> ../deploy.log 2>&1 < /dev/null

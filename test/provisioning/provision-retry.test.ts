@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProvisioning, type Provisioning } from '../../src/app/provisioning';
+import { loadConfig } from '../../src/config/load-config';
+import { createManualInstance } from '../../src/core/operations/create-instance';
+import { createAppserver } from '../../src/core/provisioning/create-appserver';
+import { provisionAppserver } from '../../src/core/provisioning/provision-appserver';
+import type { Database } from '../../src/infra/db/database';
+import { createLogger } from '../../src/infra/logger';
+import { createTestDatabase } from '../support/database';
+import { createSampleRepo } from '../support/sample-repo';
+import { waitFor } from '../support/wait-for';
+
+/** The provisioning step is safe to run again after a crash between the launch and recording it. */
+describe('provision_appserver after a crash', () => {
+  let database: Database;
+  let provisioning: Provisioning;
+  const alive = (pgid: number) => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const repo = createSampleRepo();
+    const dir = mkdtempSync(join(tmpdir(), 'sbx-retry-'));
+    writeFileSync(join(dir, 'sandbox.yml'), `
+repositories:
+  - name: acme/sample
+    url: ${repo.url}
+    script:
+      deploy: echo started; sleep 30
+      start: exec node server.mjs
+      health_path: /healthz
+compute:
+  local:
+    work_root: ${join(dir, 'work')}
+    port_range: [42700, 42799]
+`);
+    const config = loadConfig({ cwd: dir, env: { SBX_DATA_DIR: join(dir, 'data') } });
+    provisioning = await createProvisioning({ config, db: database.db, logger: createLogger({ level: 'silent', format: 'json' }), env: {} });
+  });
+
+  afterAll(async () => {
+    for (const appserver of await provisioning.store.listAppserversInStates(['waiting', 'configuring'])) {
+      const pid = readFileSync(join(appserver.workDir!, 'deploy.pid'), 'utf8');
+      if (alive(Number(pid))) process.kill(-Number(pid), 'SIGKILL');
+    }
+    await provisioning.close();
+    await database.close();
+  });
+
+  it('launches again from waiting, stopping the deploy the interrupted run had started', async () => {
+    const { store } = provisioning;
+    const instance = await createManualInstance(store, {
+      slug: 'retry', ref: 'main', globalFields: {}, ephemeralDatabases: true, baseDomain: 'localhost', actor: { surface: 'cli', id: 't' },
+      repository: { name: 'acme/sample', url: null, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+    });
+    const deployment = await store.insertDeployment({ instanceId: instance.id, requestedBy: 't', surface: 'cli', ref: 'main' });
+    const appserver = await createAppserver(provisioning, (await store.getInstance(instance.id))!, deployment);
+
+    await provisionAppserver(provisioning, appserver.id);
+    const first = (await store.getAppserver(appserver.id))!;
+    expect(first.state).toBe('configuring');
+    await waitFor(() => {
+      try {
+        return readFileSync(join(first.workDir!, 'deploy.pid'), 'utf8').trim().length > 0;
+      } catch {
+        return false;
+      }
+    }, { what: 'the first deploy to start' });
+    const firstGroup = Number(readFileSync(join(first.workDir!, 'deploy.pid'), 'utf8'));
+    expect(alive(firstGroup)).toBe(true);
+
+    // the crash: the launch happened, recording it did not
+    await database.pool.query(`update appservers set state = 'waiting', configuring_at = null where id = $1`, [appserver.id]);
+    await provisionAppserver(provisioning, appserver.id);
+
+    const again = (await store.getAppserver(appserver.id))!;
+    expect(again.state).toBe('configuring');
+    expect([again.hostId, again.port, again.workDir]).toEqual([first.hostId, first.port, first.workDir]);
+    await waitFor(() => !alive(firstGroup), { what: 'the first deploy to be stopped' });
+    await waitFor(() => {
+      try {
+        return Number(readFileSync(join(again.workDir!, 'deploy.pid'), 'utf8')) !== firstGroup;
+      } catch {
+        return false;
+      }
+    }, { what: 'a second deploy to run' });
+  });
+});
