@@ -82,7 +82,7 @@ repositories:
       health_path: /healthz
 compute:
   provider: ssh
-  hosts:${host('host-a', sshdA, keyA, 44000)}${host('host-b', sshdB, keyB, 44200)}
+  hosts:${host('host-a', sshdA, keyA, 30000)}${host('host-b', sshdB, keyB, 30200)}
 load_balancer:
   provider: nginx
   nginx:

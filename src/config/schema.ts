@@ -93,7 +93,7 @@ const compute = z
       .strictObject({
         work_root: z.string().nullable().default(null).describe('Work directories of local appservers; default <data_dir>/appservers.'),
         capacity: z.number().int().min(0).default(20),
-        port_range: portRange.default([41000, 41999]),
+        port_range: portRange.default([21000, 21999]).describe("Ports of local appservers; keep them below the kernel's ephemeral range (ip_local_port_range, usually from 32768), or an outgoing connection can hold one."),
       })
       .prefault({}),
     hosts: z.array(sshHost).default([]).describe('SSH hosts (provider ssh).'),

@@ -30,7 +30,7 @@ repositories:
 compute:
   local:
     work_root: ${join(dir, 'work')}
-    port_range: [42100, 42199]
+    port_range: [31100, 31199]
 retention:
   min_age: 1h
 `);

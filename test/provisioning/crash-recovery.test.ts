@@ -37,7 +37,7 @@ repositories:
 compute:
   local:
     work_root: ${join(dir, 'work')}
-    port_range: [42300, 42399]
+    port_range: [31300, 31399]
 `);
     port = await freePort();
     env = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn' };

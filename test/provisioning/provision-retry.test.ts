@@ -41,7 +41,7 @@ repositories:
 compute:
   local:
     work_root: ${join(dir, 'work')}
-    port_range: [42700, 42799]
+    port_range: [31700, 31799]
 `);
     const config = loadConfig({ cwd: dir, env: { SBX_DATA_DIR: join(dir, 'data') } });
     provisioning = await createProvisioning({ config, db: database.db, logger: createLogger({ level: 'silent', format: 'json' }), env: {} });

@@ -29,7 +29,7 @@ repositories:
 compute:
   local:
     work_root: ${workRoot}
-    port_range: [42500, 42599]
+    port_range: [31500, 31599]
 `);
     const store = t.bot.provisioning.store;
     const instance = await createManualInstance(store, {

@@ -47,7 +47,7 @@ compute:
       private_key_path: ${keyPath}
       host_key_fingerprint: "${sshd.hostKeyFingerprint}"
       work_root: ${workRoot}
-      port_range: [43100, 43199]
+      port_range: [31900, 31999]
 load_balancer:
   provider: nginx
   nginx:

@@ -64,7 +64,8 @@ let portBlock = 0;
 /**
  * Test files run in parallel, each with its own bot: unless the test chose a
  * port range, give the local provider a block of ports of its own (by
- * process and call), so two files never race for the same appserver port.
+ * process and call), so two files never race for the same appserver port;
+ * below the kernel's ephemeral range, so no outgoing connection holds one.
  */
 function withOwnPortRange(yaml: string): string {
   const document = parseDocument(yaml);
@@ -72,7 +73,7 @@ function withOwnPortRange(yaml: string): string {
   if (config.compute?.provider && config.compute.provider !== 'local') return yaml;
   if (config.compute?.local?.port_range) return yaml;
   portBlock += 1;
-  const low = 45_000 + ((process.pid * 7 + portBlock * 97) % 150) * 100;
+  const low = 22_000 + ((process.pid * 7 + portBlock * 97) % 80) * 100;
   document.setIn(['compute', 'local', 'port_range'], document.createNode([low, low + 99], { flow: true }));
   return document.toString();
 }
