@@ -108,6 +108,19 @@ function sandboxConfig(pr: PullRequestSnapshot, repository: RepositoryPolicy, pl
   return { settings: mergeSettings(defaults, {}) as Record<string, unknown>, fields: plan.explanation.fields, databaseMode: plan.explanation.databases };
 }
 
+/** What a sync always writes from the pull request itself, on create and on update alike. */
+function pullRequestFields(pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan) {
+  return {
+    prUrl: pr.htmlUrl,
+    prAuthor: pr.author,
+    prHeadSha: pr.headSha,
+    prFromFork: pr.fromFork,
+    repoUrl: cloneUrl(pr, repository),
+    ref: pr.headRef,
+    settingsErrors: plan.errors,
+  };
+}
+
 async function createInstance(store: Store, pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): Promise<Instance> {
   const { explanation } = plan;
   return store.insertInstance({
@@ -117,26 +130,11 @@ async function createInstance(store: Store, pr: PullRequestSnapshot, repository:
     kind: 'pr',
     prRepo: pr.repository,
     prNumber: pr.number,
-    prUrl: pr.htmlUrl,
-    prAuthor: pr.author,
-    prHeadSha: pr.headSha,
-    prFromFork: pr.fromFork,
-    repoUrl: cloneUrl(pr, repository),
-    ref: pr.headRef,
-    settingsErrors: plan.errors,
+    ...pullRequestFields(pr, repository, plan),
     ...sandboxConfig(pr, repository, plan),
   });
 }
 
 async function updateInstance(store: Store, instance: Instance, pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): Promise<Instance> {
-  return store.updateInstance(instance.id, {
-    prUrl: pr.htmlUrl,
-    prAuthor: pr.author,
-    prHeadSha: pr.headSha,
-    prFromFork: pr.fromFork,
-    repoUrl: cloneUrl(pr, repository),
-    ref: pr.headRef,
-    settingsErrors: plan.errors,
-    ...(plan.desired ?? {}),
-  });
+  return store.updateInstance(instance.id, { ...pullRequestFields(pr, repository, plan), ...(plan.desired ?? {}) });
 }
