@@ -20,6 +20,19 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 /** Queue name that serializes all jobs of one instance. */
 export const instanceQueue = (instanceId: number): string => `instance:${instanceId}`;
 
+/** The arguments of `graphile_worker.add_job` for a job, in its parameter order; the one place options become them. */
+export function addJobArguments<T extends TaskName>(task: T, payload: GraphileWorker.Tasks[T], options: EnqueueOptions = {}) {
+  return [
+    task,
+    JSON.stringify(payload),
+    options.queueName ?? (options.instanceId === undefined ? null : instanceQueue(options.instanceId)),
+    options.runAt?.toISOString() ?? null,
+    options.maxAttempts ?? null,
+    options.jobKey ?? null,
+    options.jobKey ? (options.jobKeyMode ?? 'replace') : null,
+  ] as const;
+}
+
 /**
  * Enqueues a typed job through `graphile_worker.add_job`, so it can join the
  * caller's transaction (a webhook is recorded and its job added atomically).
@@ -32,17 +45,9 @@ export async function enqueue<T extends TaskName>(
 ): Promise<{ id: string }> {
   const result = await executor.query<{ id: string }>(
     `select id::text from graphile_worker.add_job(
-       identifier => $1, payload => $2::json, queue_name => $3, run_at => $4,
-       max_attempts => $5, job_key => $6, job_key_mode => $7)`,
-    [
-      task,
-      JSON.stringify(payload),
-      options.queueName ?? (options.instanceId === undefined ? null : instanceQueue(options.instanceId)),
-      options.runAt ?? null,
-      options.maxAttempts ?? null,
-      options.jobKey ?? null,
-      options.jobKey ? (options.jobKeyMode ?? 'replace') : null,
-    ],
+       identifier => $1, payload => $2::json, queue_name => $3, run_at => $4::timestamptz,
+       max_attempts => $5::int, job_key => $6, job_key_mode => $7)`,
+    [...addJobArguments(task, payload, options)],
   );
   return { id: result.rows[0]!.id };
 }

@@ -6,7 +6,7 @@ import { transition, type AppserverState } from '../../core/appserver-state';
 import { SandboxError } from '../../core/errors';
 import type { Appserver } from '../../core/model';
 import type { EnqueueOptions, Store } from '../../core/ports/store';
-import { instanceQueue } from '../../jobs/enqueue';
+import { addJobArguments } from '../../jobs/enqueue';
 
 type Executor = NodePgDatabase<typeof schema>;
 
@@ -32,11 +32,11 @@ export function createSandboxStore(db: Executor): Store {
       await db.execute(sql`select pg_advisory_xact_lock(${placementLockKey})`);
     },
     async enqueue(task, payload, options: EnqueueOptions = {}) {
-      const queueName = options.queueName ?? (options.instanceId === undefined ? null : instanceQueue(options.instanceId));
+      const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode] = addJobArguments(task, payload, options);
       await db.execute(sql`select graphile_worker.add_job(
-        identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${queueName},
-        run_at => ${options.runAt?.toISOString() ?? null}::timestamptz, max_attempts => ${options.maxAttempts ?? null}::int,
-        job_key => ${options.jobKey ?? null}, job_key_mode => ${options.jobKey ? 'replace' : null})`);
+        identifier => ${identifier}, payload => ${json}::json, queue_name => ${queueName},
+        run_at => ${runAt}::timestamptz, max_attempts => ${maxAttempts}::int,
+        job_key => ${jobKey}, job_key_mode => ${jobKeyMode})`);
     },
 
     async getInstance(id) {
