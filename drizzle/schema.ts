@@ -63,6 +63,11 @@ export const instances = pgTable(
     prHeadSha: text('pr_head_sha'),
     prFromFork: boolean('pr_from_fork').notNull().default(false),
     approvedBy: text('approved_by'),
+    /** The head commit an approval was given for: a fork or outsider's later commit waits for a new approval. */
+    approvedSha: text('approved_sha'),
+    /** HTTP basic-auth credentials of a sandbox whose repository has `access: basic_auth` (null: public). */
+    accessUser: text('access_user'),
+    accessPassword: text('access_password'),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     fields: jsonb('fields').$type<Record<string, string>>().notNull().default({}),
     databaseMode: text('database_mode').$type<'ephemeral' | 'persistent'>().notNull().default('ephemeral'),
@@ -113,6 +118,8 @@ export const appservers = pgTable(
     port: integer('port'),
     workDir: text('work_dir'),
     logOffset: bigint('log_offset', { mode: 'number' }).notNull().default(0),
+    /** Bytes of log output not stored because the appserver's log reached its cap (the tail is kept). */
+    logDroppedBytes: bigint('log_dropped_bytes', { mode: 'number' }).notNull().default(0),
     exitCode: integer('exit_code'),
     /** When the recipe's start phase was launched (the deploy phase had exited 0). */
     serviceStartedAt: timestamp('service_started_at', { withTimezone: true }),
@@ -169,14 +176,31 @@ export const instanceTags = pgTable(
   (t) => [primaryKey({ columns: [t.instanceId, t.tag] })],
 );
 
-export const webhookDeliveries = pgTable('webhook_deliveries', {
-  deliveryId: text('delivery_id').primaryKey(),
-  event: text('event').notNull(),
-  action: text('action'),
-  repository: text('repository'),
-  prNumber: integer('pr_number'),
-  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    deliveryId: text('delivery_id').primaryKey(),
+    event: text('event').notNull(),
+    action: text('action'),
+    repository: text('repository'),
+    prNumber: integer('pr_number'),
+    /** SHA-256 of the raw body: a delivery re-sent under a new id with an identical body is a duplicate. */
+    bodyDigest: text('body_digest'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('webhook_deliveries_body_digest_idx').on(t.bodyDigest)],
+);
+
+/** Signed Slack requests seen within the signature window, so a replay is refused (pruned past the window). */
+export const slackRequestsSeen = pgTable(
+  'slack_requests_seen',
+  {
+    signature: text('signature').primaryKey(),
+    requestTimestamp: bigint('request_timestamp', { mode: 'number' }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('slack_requests_seen_received_idx').on(t.receivedAt)],
+);
 
 export const workerHeartbeats = pgTable('worker_heartbeats', {
   workerId: text('worker_id').primaryKey(),
