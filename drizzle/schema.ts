@@ -269,7 +269,7 @@ export const githubPullRequests = pgTable(
     headSha: text('head_sha').notNull(),
     author: text('author').notNull(),
     fromFork: boolean('from_fork').notNull().default(false),
-    waiting: text('waiting').$type<'approval' | 'draft'>(),
+    waiting: text('waiting').$type<'approval' | 'draft' | 'isolation'>(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     notice: jsonb('notice').$type<{ actor: string; command: string; text: string; at: string }>(),
     checkRunId: bigint('check_run_id', { mode: 'number' }),

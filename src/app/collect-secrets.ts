@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema';
 import { collectSecretValues } from '../core/settings';
+import { sharedPasswords } from '../infra/sandbox-access';
 
 /**
  * Every secret the bot knows: secret values of the configuration and the
@@ -20,6 +21,7 @@ export function collectSecrets(config: Config, env: NodeJS.ProcessEnv): string[]
     }
   }
   for (const host of config.compute.hosts) if (host.private_key_env) values.push(env[host.private_key_env]);
-  for (const repository of config.repositories) values.push(...collectSecretValues(repository.settings as never));
+  for (const repository of config.repositories) values.push(...collectSecretValues(repository.settings as never, repository.secret_settings));
+  values.push(...sharedPasswords(config, env));
   return values.filter((value): value is string => typeof value === 'string' && value.length > 0);
 }

@@ -12,7 +12,9 @@ import { createBuiltinLoadBalancer } from '../infra/load-balancers/builtin';
 import { createNginxLoadBalancer } from '../infra/load-balancers/nginx';
 import type { Logger } from '../infra/logger';
 import { createRecipeBook } from '../infra/recipes';
+import { createSandboxAccessRules } from '../infra/sandbox-access';
 import { collectSecrets } from './collect-secrets';
+import { isolationOf } from '../infra/hosts/local-isolation';
 import { syncHosts } from './sync-hosts';
 import { SandboxError } from '../core/errors';
 
@@ -23,7 +25,7 @@ export interface Provisioning extends ProvisioningDeps {
 /** Wires the provisioning ports to their adapters for this configuration (and records its hosts). */
 export async function createProvisioning({ config, db, logger, env }: { config: Config; db: Db; logger: Logger; env: NodeJS.ProcessEnv }): Promise<Provisioning> {
   const store = createSandboxStore(db);
-  const hosts = createHostDirectory({ env, logger });
+  const hosts = createHostDirectory({ env, logger, localRunAs: isolationOf(config).isolated ? config.compute.local.run_as : null });
   await syncHosts(store, config);
   const lb = await createLoadBalancer(config, store, hosts, logger);
   return {
@@ -32,6 +34,7 @@ export async function createProvisioning({ config, db, logger, env }: { config: 
     lb,
     dns: createWildcardDns(),
     recipes: createRecipeBook(config),
+    access: createSandboxAccessRules(config, env),
     probe: httpHealthProbe,
     portTaken: tcpPortTaken,
     redactor: createRedactor(collectSecrets(config, env)),
@@ -41,6 +44,7 @@ export async function createProvisioning({ config, db, logger, env }: { config: 
     retentionMinAgeMs: config.retention.min_age,
     followIntervalMs: 100,
     followBudgetMs: 1_500,
+    logMaxBytes: config.retention.log_max_bytes,
     close: () => hosts.closeAll(),
   };
 }

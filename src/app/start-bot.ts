@@ -11,6 +11,7 @@ import { Router } from '../web/router';
 import { createWebServer, listen } from '../web/server';
 import { createBuiltinProxy } from '../web/builtin-proxy';
 import { createProvisioning, type Provisioning } from './provisioning';
+import { protectBotFiles } from './sandbox-isolation';
 import type { Reporter } from '../core/ports/reporter';
 import { surfaceFactories, type Surface, type SurfaceContext } from './surfaces';
 
@@ -47,6 +48,7 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
   try {
     await migrateDatabase(database.db, database.pool);
     provisioning = await createProvisioning({ config, db: database.db, logger, env });
+    await protectBotFiles({ config, logger, env });
     const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, env };
     for (const factory of surfaceFactories) {
       const surface = await factory(surfaceContext);

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import type { Config } from '../config/schema';
 import type { Store } from '../core/ports/store';
+import { localWorkRoot } from '../infra/hosts/local-isolation';
 
 /** Records the configured hosts (the local machine, or the SSH hosts of sandbox.yml); hosts added with `sbx hosts add` stay. */
 export async function syncHosts(store: Store, config: Config): Promise<void> {
@@ -14,7 +14,7 @@ export async function syncHosts(store: Store, config: Config): Promise<void> {
       capacity: local.capacity,
       portRangeLow: local.port_range[0],
       portRangeHigh: local.port_range[1],
-      workRoot: local.work_root ?? join(config.data_dir, 'appservers'),
+      workRoot: localWorkRoot(config),
       fromConfig: true,
     });
     return;

@@ -1,9 +1,11 @@
+import { sandboxLinks } from '../config/sandbox-links';
 import type { SurfaceFactory } from '../app/surfaces';
 import { createSlackMessageRepo } from '../infra/slack/slack-message-repo';
 import { createSlackPoster, createWebClient, slackErrorCode } from '../infra/slack/slack-client';
 import { createSlackReporter } from '../infra/slack/slack-reporter';
 import { sendText } from '../web/router';
 import { createSlackApp, slackEventsPath } from './create-slack-app';
+import { createSlackGuard } from './guard-slack-request';
 import type { SlackDeps } from './deps';
 import { createPermissions } from './permissions';
 import { registerListeners } from './register-listeners';
@@ -24,7 +26,7 @@ export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, p
   const log = logger.child({ surface: 'slack' });
   const client = createWebClient({ token: mode.botToken, apiUrl: config.slack.api_url, logger: log });
   const messages = createSlackMessageRepo(db);
-  const links = { publicUrl: config.public_url ?? `http://localhost:${config.server.port}`, builtinLoadBalancer: config.load_balancer.provider === 'builtin' };
+  const links = sandboxLinks(config);
   const permissions = createPermissions({
     rules: config.slack.permissions,
     groupMembers: async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
@@ -63,9 +65,11 @@ export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, p
     reporter: createSlackReporter({ store: provisioning.store, messages, poster: createSlackPoster(client), links, notificationChannel: config.slack.channels.failures, logger: log }),
     registerRoutes(router) {
       const listener = slack.requestListener;
-      if (!listener) return;
-      router.mount(slackEventsPath, (req, res) => {
+      if (!listener || mode.kind !== 'http') return;
+      const guard = createSlackGuard({ signingSecret: mode.signingSecret, db });
+      router.mount(slackEventsPath, async (req, res) => {
         if (!connected) return sendText(res, 503, 'the Slack app is not connected yet (auth.test failed or pending); see the bot log\n');
+        if (await guard(req, res)) return;
         listener(req, res);
       });
     },

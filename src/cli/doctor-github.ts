@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import type { Config } from '../config/schema';
+import { readGitHubSetupCode } from '../infra/db/github-setup-code';
 import { apiBaseUrl, createGitHubApp, type Octokit } from '../infra/github/github-app';
 import { status } from '../infra/github/pull-request-source';
 import { createLogger } from '../infra/logger';
@@ -10,10 +11,12 @@ import type { CheckResult, DoctorCheck } from './commands/doctor';
  * accepted for APP_ID) and the App is installed on every repository in
  * `repositories[]`. Skipped when the App is not configured at all.
  */
-export const checkGitHubApp: DoctorCheck = async ({ config }) => {
+export const checkGitHubApp: DoctorCheck = async ({ config, database }) => {
   const { app_id: appId, private_key: key, webhook_secret: secret } = config.github;
   if (!appId && !key && !secret) {
-    return [{ check: 'GitHub App credentials', status: 'skip', detail: 'the GitHub App is off', hint: 'run `npm start` and open /probot to register it, or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET' }];
+    const setupCode = database ? await readGitHubSetupCode(database.db) : null;
+    const register = setupCode ? `open ${config.public_url ?? ''}/probot and enter the setup code ${setupCode} to register it` : 'run `npm start` and open /probot with the setup code it logs to register it';
+    return [{ check: 'GitHub App credentials', status: 'skip', detail: 'the GitHub App is off', hint: `${register}, or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET` }];
   }
   const missing = [!appId && 'APP_ID', !key && 'PRIVATE_KEY (or PRIVATE_KEY_PATH)', !secret && 'WEBHOOK_SECRET'].filter(Boolean);
   if (missing.length) return [{ check: 'GitHub App credentials', status: 'fail', detail: `missing ${missing.join(', ')}`, hint: 'set all three, from the App’s settings page on GitHub' }];

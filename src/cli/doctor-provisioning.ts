@@ -1,4 +1,6 @@
 import { createProvisioning } from '../app/provisioning';
+import { createSandboxStore } from '../infra/db/sandbox-store';
+import { canSwitchUsers, isolationOf, localWorkRoot } from '../infra/hosts/local-isolation';
 import { migrationsCurrent } from '../infra/db/migrate';
 import { createLogger } from '../infra/logger';
 import type { CheckResult, DoctorCheck } from './commands/doctor';
@@ -39,3 +41,36 @@ export const checkHostsAndLoadBalancer: DoctorCheck = async ({ config, database,
   }
   return results;
 };
+
+/**
+ * What runs as whom: a warning when PR code would run as the bot's own user
+ * (local provider, bot not root or run_as null), and for every SSH host
+ * whose user is root. `switchUsers` is injectable for tests.
+ */
+export function checkSandboxIsolation(switchUsers: () => boolean = canSwitchUsers): DoctorCheck {
+  return async ({ config, database }) => {
+    const results: CheckResult[] = [];
+    const isolation = isolationOf(config, switchUsers());
+    if (config.compute.provider === 'local') {
+      results.push(
+        isolation.isolated
+          ? { check: 'sandbox isolation', status: 'ok', detail: `${isolation.detail}; work root ${localWorkRoot(config, switchUsers())}` }
+          : {
+              check: 'sandbox isolation',
+              status: 'warn',
+              detail: `${isolation.detail}; fork PRs are not deployed unless their repository sets trigger.allow_forks_unisolated`,
+              hint: 'run the bot as root (it then runs each sandbox as an OS user of its own, see compute.local.run_as), or deploy on SSH hosts',
+            },
+      );
+    }
+    const hosts = database ? await createSandboxStore(database.db).listHosts().catch(() => []) : [];
+    const sshUsers = new Map<string, string>();
+    for (const host of config.compute.hosts) sshUsers.set(host.name, host.user);
+    for (const host of hosts) if (host.provider === 'ssh') sshUsers.set(host.name, host.user ?? 'root');
+    for (const [name, user] of sshUsers) {
+      if (user !== 'root') continue;
+      results.push({ check: `host ${name} user`, status: 'warn', detail: 'the SSH user is root: PR code on this host runs as root', hint: `use an unprivileged user that owns nothing of the bot's (compute.hosts: ${name}, user)` });
+    }
+    return results;
+  };
+}

@@ -1,3 +1,4 @@
+import { statusOfInstance } from '../core/instance-status';
 import type { Appserver, Host, Instance } from '../core/model';
 
 /** The stable JSON shape of an appserver for `--json` (other tools rely on it). */
@@ -26,22 +27,11 @@ export function instanceJson(instance: Instance, appservers: readonly Appserver[
     kind: instance.kind,
     repository: instance.prRepo,
     ref: instance.ref,
-    state: instanceState(instance, appservers),
+    state: statusOfInstance(instance, appservers),
     active: active?.number ?? null,
     latest: latest?.number ?? null,
     archived: instance.archivedAt !== null,
   };
-}
-
-/** One word for an instance: archived, deploying, running, failed, new. */
-export function instanceState(instance: Instance, appservers: readonly Appserver[]): string {
-  if (instance.deletedAt) return 'deleted';
-  if (instance.archivedAt) return 'archived';
-  const latest = appservers.at(-1);
-  if (!latest) return 'new';
-  if (['new', 'waiting', 'configuring'].includes(latest.state)) return 'deploying';
-  if (instance.activeAppserverId !== null) return 'running';
-  return latest.state;
 }
 
 /** A plain text table: columns padded to the widest cell. */

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load-config';
 import type { Config } from '../config/schema';
 import { isSandboxError } from '../core/errors';
 import type { CliContext } from './context';
+import { describeCliError } from './describe-error';
 import { registerConfigCommands } from './commands/config';
 import { registerDoctor } from './commands/doctor';
 import { registerMigrate } from './commands/migrate';
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    ctx.stderr.write(`sbx: ${error instanceof Error ? error.message : String(error)}\n`);
+    ctx.stderr.write(`sbx: ${describeCliError(error)}\n`);
     process.exitCode = 1;
   }
 }

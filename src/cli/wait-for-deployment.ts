@@ -1,4 +1,6 @@
+import { sandboxLinks } from '../config/sandbox-links';
 import type { Appserver } from '../core/model';
+import { sandboxUrls } from '../core/naming/sandbox-urls';
 import type { CliRuntime } from './runtime';
 
 export interface DeploymentOutcome {
@@ -10,7 +12,7 @@ export interface DeploymentOutcome {
 
 /** Polls a deployment until it ends, reporting each appserver state change; bounded by `timeoutMs`. */
 export async function waitForDeployment(
-  { provisioning: { store }, database }: CliRuntime,
+  { provisioning: { store }, database, config }: CliRuntime,
   deploymentId: number,
   { timeoutMs, activate, progress }: { timeoutMs: number; activate: boolean; progress: (line: string) => void },
 ): Promise<DeploymentOutcome> {
@@ -34,7 +36,7 @@ export async function waitForDeployment(
     if (deployment.state === 'succeeded' && latest?.state === 'running') {
       const active = instance.activeAppserverId === latest.id;
       if (!activate || active) {
-        return { ok: true, deploymentState: deployment.state, appserver: latest, summary: `${instance.slug} appserver ${latest.number} is running${active ? ` and active at http://${instance.domain}` : ''}` };
+        return { ok: true, deploymentState: deployment.state, appserver: latest, summary: `${instance.slug} appserver ${latest.number} is running${active ? ` and active at ${sandboxUrls([instance.domain], sandboxLinks(config)).join('')}` : ''}` };
       }
       const refused = await activationError(database, instance.id, latest.number);
       if (refused) return { ok: false, deploymentState: deployment.state, appserver: latest, summary: `${instance.slug} appserver ${latest.number} is running but could not be activated: ${refused}` };

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SandboxError } from '../core/errors';
+import { settingsToJsOptions, settingsYamlOptions } from '../core/settings/yaml-options';
 import { configSchema, type Config } from './schema';
 
 export interface LoadConfigOptions {
@@ -46,7 +47,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
 }
 
 function readYamlFile(path: string, source: string): Record<string, unknown> {
-  const doc = parseDocument(readFileSync(path, 'utf8'), { uniqueKeys: true, prettyErrors: true });
+  const text = readFileSync(path, 'utf8');
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
@@ -57,7 +59,28 @@ function readYamlFile(path: string, source: string): Record<string, unknown> {
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(source, ['the file must be a YAML mapping (key: value lines) at the top level']);
   }
-  return value as Record<string, unknown>;
+  return withSettingsReadAsInPullRequests(value as Record<string, unknown>, text);
+}
+
+/**
+ * Repository default settings are merged with a PR's Settings block and end
+ * up in the same vars file, so they are read with the same YAML rules (YAML
+ * 1.1 as PyYAML reads it: `yes` is true there). The rest of the file is plain
+ * YAML 1.2. The file is read a second time with the settings rules and only
+ * `repositories[].settings` is taken from that reading.
+ */
+function withSettingsReadAsInPullRequests(values: Record<string, unknown>, text: string): Record<string, unknown> {
+  if (!Array.isArray(values.repositories)) return values;
+  const asSettings: unknown = parseDocument(text, settingsYamlOptions).toJS(settingsToJsOptions);
+  const repositories = (asSettings as { repositories?: unknown } | null)?.repositories;
+  if (!Array.isArray(repositories)) return values;
+  return {
+    ...values,
+    repositories: values.repositories.map((repository: unknown, i) => {
+      const settings = (repositories[i] as { settings?: unknown } | undefined)?.settings;
+      return repository && typeof repository === 'object' && 'settings' in repository && settings !== undefined ? { ...repository, settings } : repository;
+    }),
+  };
 }
 
 type EnvBinding = { env: string; path: string[]; parse?: (raw: string) => unknown };

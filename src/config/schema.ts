@@ -51,6 +51,10 @@ const trigger = z
     teams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected org/team-slug')).default([]).describe('Members of these org teams may trigger sandboxes.'),
     min_permission: z.enum(permissionLevels).default('write').describe('Users with at least this repository permission may trigger sandboxes.'),
     allow_forks: z.boolean().default(false).describe('Deploy PRs from forks without a `/sandbox approve`.'),
+    allow_forks_unisolated: z
+      .boolean()
+      .default(false)
+      .describe('Deploy fork PRs (approved, or with allow_forks) even where PR code would run as the bot’s own user (local provider without run_as isolation). Leave false unless you trust every fork author.'),
     allow_drafts: z.boolean().default(false).describe('Deploy draft PRs.'),
   })
   .prefault({})
@@ -63,11 +67,25 @@ export const repositorySchema = z.strictObject({
   settings: settingsMapping.default({}).describe('Default settings (YAML mapping); PR settings are merged on top.'),
   fields: z.record(z.string(), z.string()).default({}).describe('Default field values (openedx_release, configuration_version, …).'),
   deny_settings: z.array(z.string()).default([]).describe('Extra setting keys (glob patterns) a PR may not set, on top of the built-in list.'),
+  secret_settings: z
+    .array(z.string())
+    .default([])
+    .describe('Extra setting keys (names or glob patterns) whose values are secrets, on top of the names that look secret: masked on pages, redacted from logs, not given to forks.'),
   ephemeral_databases: z.boolean().nullable().default(null).describe('Database mode default for this repository; null: the global default.'),
   trigger,
   on_push: z.enum(['redeploy', 'ignore']).default('redeploy').describe('What a push to the PR does.'),
   archive_grace: duration('0s', 'How long after close/merge the sandbox is archived.'),
   ttl: optionalDuration('Idle sandboxes expire after this long; null: never.'),
+  access: z
+    .enum(['public', 'basic_auth'])
+    .default('public')
+    .describe('Who reaches the sandboxes: `public` (anyone who knows the domain) or `basic_auth` (HTTP basic auth at the load balancer; the credentials show on the status page to signed-in people and in Slack status to people who may deploy, never on GitHub).'),
+  access_credentials_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+    .nullable()
+    .default(null)
+    .describe('With `access: basic_auth`: name of an environment variable holding `user:password` shared by every sandbox of the repository; null: a random user and password per sandbox.'),
   script: scriptRecipe.optional(),
 });
 
@@ -91,7 +109,21 @@ const compute = z
     provider: z.enum(['local', 'ssh', 'openstack']).default('local').describe('Where appservers run.'),
     local: z
       .strictObject({
-        work_root: z.string().nullable().default(null).describe('Work directories of local appservers; default <data_dir>/appservers.'),
+        work_root: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe(
+            'Work directories of local appservers; default /var/lib/sandbox-bot/appservers when the bot runs as root, else ~/.local/state/sandbox-bot/appservers. Keep it outside the bot’s folder and data directory: a checkout below the bot’s folder would pick up its package.json and node_modules. Every parent must be o+x; the root itself becomes root:<run_as> mode 0710.',
+          ),
+        run_as: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_-]{0,23}$/, 'expected a lowercase OS user name of at most 24 characters')
+          .nullable()
+          .default('sbx-sandbox')
+          .describe(
+            'OS group, and name prefix of the users, local appservers run as: each sandbox gets a user of its own (<run_as>-1, <run_as>-2, …; created with useradd --system when missing) owning its directory (mode 0700), so PR code cannot read the bot’s data directory, .env, database or other sandboxes. Needs the bot to run as root; otherwise, or with null, PR code runs as the bot’s user (a warning at start and in sbx doctor) and fork PRs wait unless trigger.allow_forks_unisolated.',
+          ),
         capacity: z.number().int().min(0).default(20),
         port_range: portRange.default([21000, 21999]).describe("Ports of local appservers; keep them below the kernel's ephemeral range (ip_local_port_range, usually from 32768), or an outgoing connection can hold one."),
       })
@@ -188,6 +220,12 @@ const retention = z
   .strictObject({
     min_age: duration('1h', 'Superseded appservers older than this are terminated.'),
     logs_max_age: duration('30d', 'Deploy logs older than this are pruned.'),
+    log_max_bytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(50 * 1024 * 1024)
+      .describe('Deploy log bytes stored per appserver; beyond it the oldest output is dropped (a marker line says how much) and the newest is kept.'),
   })
   .prefault({});
 

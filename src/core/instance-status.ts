@@ -1,4 +1,5 @@
 import { unfinishedStates, type AppserverState } from './appserver-state';
+import type { Appserver, Instance } from './model';
 
 /** What an instance is doing, in one word, for lists, badges and filters. */
 export const instanceStatuses = ['new', 'deploying', 'running', 'failed', 'cancelled', 'idle', 'archived', 'deleted'] as const;
@@ -29,4 +30,17 @@ export function instanceStatus(input: InstanceStatusInput): InstanceStatus {
   if (input.latestState === 'failed' || input.latestState === 'error' || input.activeState === 'failed') return 'failed';
   if (input.latestState === 'cancelled') return 'cancelled';
   return 'idle';
+}
+
+/** The status of an instance from its record and its appservers: the one word every surface shows. */
+export function statusOfInstance(instance: Pick<Instance, 'archivedAt' | 'deletedAt' | 'activeAppserverId'>, appservers: readonly Pick<Appserver, 'id' | 'number' | 'state'>[]): InstanceStatus {
+  const newest = appservers.reduce<Pick<Appserver, 'number' | 'state'> | null>((latest, a) => (!latest || a.number > latest.number ? a : latest), null);
+  const active = appservers.find((a) => a.id === instance.activeAppserverId) ?? null;
+  return instanceStatus({
+    archived: instance.archivedAt !== null,
+    deleted: instance.deletedAt !== null,
+    activeState: active?.state ?? null,
+    latestState: newest?.state ?? null,
+    deploying: appservers.some((a) => unfinishedStates.includes(a.state)),
+  });
 }

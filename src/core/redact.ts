@@ -1,12 +1,32 @@
-/** Secrets shorter than this are not redacted: replacing "a" or "true" everywhere would destroy logs, not protect them. */
+import { isSecretName } from './secret-names';
+
+/**
+ * Known secret values shorter than this are not replaced everywhere (replacing
+ * "a" or "true" everywhere would destroy logs, not protect them); they are
+ * still hidden after a secret name (`password=ab`), like any value there.
+ */
 export const minSecretLength = 4;
 
+export const redactedText = '***';
+
 export interface Redactor {
-  /** Replaces every occurrence of every secret with `***`. */
+  /**
+   * Hides secrets in one or more whole lines: every known secret value of
+   * `minSecretLength` or more, every value written after a secret-looking
+   * name (`DB_PASSWORD=x`, `"token": "x"`, `Authorization: Bearer x`), and
+   * the password of every URL (`postgres://app:***@db`). No rule reaches
+   * across a line break, so redacting line by line equals redacting the whole.
+   */
   redact(text: string): string;
-  /** The longest secret: a stream keeps this many bytes back so a secret split across reads is still caught. */
+  /** Length of the longest known secret value (a stream keeps at least this much back inside a line). */
   readonly longest: number;
 }
+
+// name, separator, optional opening quote, value (an auth scheme word joins the value: `Bearer abc`).
+const assignment = /([A-Za-z0-9_.-]+)(["']?[ \t]{0,8}[=:][ \t]{0,8})(["']?)((?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;&]+)/gi;
+// scheme://user:password@ or scheme://user@ (a user alone is hidden only when it looks like a token).
+const urlUserinfo = /([a-z][a-z0-9+.-]*:\/\/)([^\s/@:?#"'<>]*)(?::([^\s/@?#"'<>]*))?@/gi;
+const tokenLikeUserLength = 20;
 
 /** Builds a redactor for these secret values (multi-line secrets are also redacted line by line). */
 export function createRedactor(secrets: Iterable<string>): Redactor {
@@ -16,28 +36,41 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
     unique.add(secret);
     for (const line of secret.split(/\r?\n/)) if (line.trim().length >= 8) unique.add(line.trim());
   }
-  const list = [...unique].filter((secret) => secret.length >= minSecretLength).sort((a, b) => b.length - a.length);
-  if (list.length === 0) return { redact: (text) => text, longest: 0 };
-  const pattern = new RegExp(list.map(escapeRegExp).join('|'), 'g');
+  const list = [...unique].filter((secret) => secret.length >= minSecretLength && secret !== redactedText).sort((a, b) => b.length - a.length);
+  const literal = list.length === 0 ? null : new RegExp(list.map(escapeRegExp).join('|'), 'g');
   return {
-    redact: (text) => text.replace(pattern, '***'),
-    longest: list[0]!.length,
+    redact: (text) => redactAssignments(redactUrls(literal ? text.replace(literal, redactedText) : text)),
+    longest: list[0]?.length ?? 0,
   };
+}
+
+function redactAssignments(text: string): string {
+  const pattern = new RegExp(assignment.source, assignment.flags);
+  let out = '';
+  let copied = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const [, name, separator, quote, value] = match as unknown as [string, string, string, string, string];
+    const valueStart = match.index + name.length + separator.length + quote.length;
+    if (!isSecretName(name)) {
+      // The value may itself hold `name=value` (`x: password=y`): look at it again.
+      pattern.lastIndex = valueStart;
+      continue;
+    }
+    // Already hidden (a known secret, a URL password): keep what follows (`***@host`).
+    if (value.startsWith(redactedText)) continue;
+    out += text.slice(copied, valueStart) + redactedText;
+    copied = valueStart + value.length;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+function redactUrls(text: string): string {
+  return text.replace(urlUserinfo, (match, scheme: string, user: string, password: string | undefined) => {
+    if (password !== undefined) return password === redactedText || password === '' ? match : `${scheme}${user}:${redactedText}@`;
+    return user.length >= tokenLikeUserLength ? `${scheme}${redactedText}@` : match;
+  });
 }
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * How much of a log buffer can be stored now: up to its last newline (a
- * secret is never split by a line break), or — for a long line — all but
- * the last `longest - 1` bytes; the rest waits for the next read. At the end
- * of the stream everything is flushed.
- */
-export function safeCut(buffer: Buffer, longest: number, final: boolean): number {
-  if (final) return buffer.length;
-  const newline = buffer.lastIndexOf(0x0a);
-  if (newline >= 0) return newline + 1;
-  return Math.max(0, buffer.length - Math.max(longest - 1, 0) - 4);
 }

@@ -3,12 +3,16 @@ import { recordWithLookup, type RecordOutcome } from './record-delivery';
 import type { DeliveryRoute } from './route-delivery';
 
 export interface DeliveryRecorder {
-  /** Records the delivery and enqueues its job in one transaction; resolves once both are committed. */
-  record(deliveryId: string, route: DeliveryRoute): Promise<RecordOutcome>;
+  /**
+   * Records the delivery and enqueues its job in one transaction; resolves once both are committed.
+   * A delivery whose id or body digest (SHA-256 of the raw body) was seen before is a duplicate.
+   */
+  record(deliveryId: string, route: DeliveryRoute, bodyDigest: string | null): Promise<RecordOutcome>;
 }
 
 interface Pending {
   deliveryId: string;
+  bodyDigest: string | null;
   route: Exclude<DeliveryRoute, { checkRun: object }>;
   resolve(outcome: RecordOutcome): void;
   reject(error: unknown): void;
@@ -50,10 +54,10 @@ export function createDeliveryRecorder(pool: pg.Pool): DeliveryRecorder {
   };
 
   return {
-    record(deliveryId, route) {
-      if ('checkRun' in route) return recordWithLookup(pool, deliveryId, route);
+    record(deliveryId, route, bodyDigest) {
+      if ('checkRun' in route) return recordWithLookup(pool, deliveryId, route, bodyDigest);
       return new Promise((resolve, reject) => {
-        queue.push({ deliveryId, route, resolve, reject });
+        queue.push({ deliveryId, bodyDigest, route, resolve, reject });
         // Let the requests parsed in this turn of the event loop join the batch.
         if (queue.length === 1) setImmediate(pump);
       });
@@ -63,12 +67,13 @@ export function createDeliveryRecorder(pool: pg.Pool): DeliveryRecorder {
 
 const batchSql = `
 with input as (
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) as t(delivery_id, event, action, repository, pr_number)
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $12::text[]) as t(delivery_id, event, action, repository, pr_number, body_digest)
 ),
+-- No conflict target: a delivery id seen before, or the same body under a new id (a replay), is skipped alike.
 inserted as (
-  insert into webhook_deliveries (delivery_id, event, action, repository, pr_number)
-  select delivery_id, event, action, repository, pr_number from input
-  on conflict (delivery_id) do nothing
+  insert into webhook_deliveries (delivery_id, event, action, repository, pr_number, body_digest)
+  select delivery_id, event, action, repository, pr_number, body_digest from input
+  on conflict do nothing
   returning delivery_id
 ),
 jobs as (
@@ -87,7 +92,7 @@ added as (
 )
 select (select coalesce(array_agg(delivery_id), '{}') from inserted) as inserted, (select jobs from added) as jobs`;
 
-/** Writes one batch; returns the items whose delivery was new. A delivery id twice in one batch counts once. */
+/** Writes one batch; returns the items whose delivery was new. A delivery id or a body twice in one batch counts once. */
 async function writeBatch(pool: pg.Pool, batch: Pending[]): Promise<Set<Pending>> {
   const first = new Map<string, Pending>();
   for (const item of batch) if (!first.has(item.deliveryId)) first.set(item.deliveryId, item);
@@ -108,6 +113,7 @@ async function writeBatch(pool: pg.Pool, batch: Pending[]): Promise<Set<Pending>
       withJobs.map((item) => item.route.job!.options.queueName ?? null),
       withJobs.map((item) => item.route.job!.options.runAt?.toISOString() ?? null),
       withJobs.map((item) => item.route.job!.options.jobKey ?? null),
+      items.map((item) => item.bodyDigest),
     ],
   });
   const inserted = new Set(result.rows[0]?.inserted ?? []);

@@ -1,11 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { createNodeMiddleware, Probot } from 'probot';
 import type { Surface, SurfaceContext, SurfaceFactory } from '../app/surfaces';
 import { findRepositoryPolicy } from '../core/pull-requests/policy';
+import { ensureGitHubSetupCode } from '../infra/db/github-setup-code';
 import { createPullRequestRecords } from '../infra/db/pull-request-records';
 import { apiBaseUrl, createGitHubApp, octokitClass } from '../infra/github/github-app';
 import { policyFromConfig } from '../infra/github/policy-from-config';
 import { requestReport } from '../jobs/tasks/report-pull-request';
+import { BodyTooLargeError, maxRequestBytes, readBody, refuseTooLarge } from '../web/http/read-body';
 import { sendText } from '../web/router';
 import { intakeApp } from './intake-app';
 import { registerAppRoutes } from './register-app';
@@ -36,8 +41,10 @@ export const createGitHubSurface: SurfaceFactory = async (context) => {
   });
   let appSlug: string | null = config.github.app_slug;
   const policy = policyFromConfig(config);
+  // The digest of the body being handled, per request: Probot hands the handler the parsed payload only.
+  const bodyDigest = new AsyncLocalStorage<string>();
   const middleware = await createNodeMiddleware(
-    intakeApp({ pool, logger, appSlug: () => appSlug, syncDebounceMs: config.github.sync_debounce, watched: (name) => findRepositoryPolicy(policy, name) !== null }),
+    intakeApp({ pool, logger, appSlug: () => appSlug, syncDebounceMs: config.github.sync_debounce, watched: (name) => findRepositoryPolicy(policy, name) !== null, bodyDigest: () => bodyDigest.getStore() ?? null }),
     { probot: intakeProbot, webhooksPath },
   );
   const records = createPullRequestRecords(context.db);
@@ -55,7 +62,11 @@ export const createGitHubSurface: SurfaceFactory = async (context) => {
     },
     registerRoutes(router) {
       router.mount('/api/github', async (req, res) => {
-        await middleware(req, res, () => sendText(res, 404, 'not found\n'));
+        const next = () => sendText(res, 404, 'not found\n');
+        if (!isSignedDelivery(req)) return void (await middleware(req, res, next));
+        const body = await readDeliveryBody(req, res);
+        if (!body) return;
+        await bodyDigest.run(createHash('sha256').update(body).digest('hex'), () => middleware(req, res, next));
       });
     },
     async start() {
@@ -69,15 +80,38 @@ export const createGitHubSurface: SurfaceFactory = async (context) => {
   } satisfies Surface;
 };
 
-function registrationSurface({ config, logger, env }: SurfaceContext): Surface {
+/** A POST to the webhook path with a signature: the only request whose body is read (others are refused by Probot unread). */
+function isSignedDelivery(req: IncomingMessage): boolean {
+  return req.method === 'POST' && new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') === webhooksPath && typeof req.headers['x-hub-signature-256'] === 'string';
+}
+
+/**
+ * Reads a delivery's raw body, at most GitHub's 25 MB, before Probot
+ * verifies it (Probot would read any size); Probot then uses it as read
+ * (`rawBody`). Answers 413 itself and returns null when it is larger.
+ */
+async function readDeliveryBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
+  try {
+    const body = await readBody(req, maxRequestBytes);
+    Object.assign(req, { rawBody: body, body: {} });
+    return body;
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    refuseTooLarge(req, res, error.limit);
+    return null;
+  }
+}
+
+function registrationSurface({ config, logger, env, db }: SurfaceContext): Surface {
   const envFile = env.SBX_ENV_FILE ?? join(process.cwd(), '.env');
   return {
     name: 'github-registration',
     registerRoutes(router) {
-      registerAppRoutes(router, { config, logger, envFile, org: env.GH_ORG ?? null });
+      registerAppRoutes(router, { config, logger, envFile, org: env.GH_ORG ?? null, db });
     },
     async start() {
-      logger.info({ url: `${config.public_url}/probot` }, 'the GitHub App is not configured: open this page to register it (or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET)');
+      const setupCode = await ensureGitHubSetupCode(db);
+      logger.info({ url: `${config.public_url}/probot`, setupCode }, `the GitHub App is not configured: open this page and enter the setup code ${setupCode} to register it (or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET)`);
     },
   };
 }

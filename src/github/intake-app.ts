@@ -12,6 +12,8 @@ export interface IntakeOptions {
   appSlug: () => string | null;
   syncDebounceMs: number;
   watched: (repository: string) => boolean;
+  /** SHA-256 of the raw body of the delivery being handled (null when unknown), read inside the handler. */
+  bodyDigest: () => string | null;
 }
 
 /**
@@ -23,7 +25,7 @@ export function intakeApp(options: IntakeOptions): ApplicationFunction {
   return (app) => {
     app.onAny(async (context) => {
       const route = routeDelivery(context.name, context.payload, { appSlug: options.appSlug(), syncDebounceMs: options.syncDebounceMs, now: new Date(), watched: options.watched });
-      const outcome = await recorder.record(context.id, route);
+      const outcome = await recorder.record(context.id, route, options.bodyDigest());
       webhooksReceived.inc({ event: context.name });
       const where = { delivery: context.id, event: context.name, action: route.facts.action, repository: route.facts.repository, number: route.facts.prNumber };
       if (outcome.kind === 'duplicate') options.logger.info(where, 'webhook delivered again; already recorded');

@@ -8,11 +8,11 @@ import type { DeliveryJob, DeliveryRoute } from './route-delivery';
 export type RecordOutcome = { kind: 'recorded'; job: DeliveryJob | null; noop: string | null } | { kind: 'duplicate' };
 
 /** A check run button without a PR number: the PR comes from the bot's record of that check run, in the same transaction. */
-export async function recordWithLookup(pool: pg.Pool, deliveryId: string, route: Extract<DeliveryRoute, { checkRun: object }>): Promise<RecordOutcome> {
+export async function recordWithLookup(pool: pg.Pool, deliveryId: string, route: Extract<DeliveryRoute, { checkRun: object }>, bodyDigest: string | null): Promise<RecordOutcome> {
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const inserted = await client.query(insertDelivery, [deliveryId, route.facts.event, route.facts.action, route.facts.repository, route.facts.prNumber]);
+    const inserted = await client.query(insertDelivery, [deliveryId, route.facts.event, route.facts.action, route.facts.repository, route.facts.prNumber, bodyDigest]);
     if (inserted.rowCount === 0) {
       await client.query('rollback');
       return { kind: 'duplicate' };
@@ -29,8 +29,9 @@ export async function recordWithLookup(pool: pg.Pool, deliveryId: string, route:
   }
 }
 
-const insertDelivery = `insert into webhook_deliveries (delivery_id, event, action, repository, pr_number)
-  values ($1, $2, $3, $4, $5) on conflict (delivery_id) do nothing returning delivery_id`;
+// No conflict target: the same delivery id, or the same body under a new id, is a duplicate.
+const insertDelivery = `insert into webhook_deliveries (delivery_id, event, action, repository, pr_number, body_digest)
+  values ($1, $2, $3, $4, $5, $6) on conflict do nothing returning delivery_id`;
 
 type CheckRunRequest = NonNullable<Extract<DeliveryRoute, { checkRun: object }>['checkRun']>;
 

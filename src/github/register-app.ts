@@ -3,9 +3,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Config } from '../config/schema';
+import type { Db } from '../infra/db/database';
+import { checkGitHubSetupCode, clearGitHubSetupCode } from '../infra/db/github-setup-code';
 import type { Logger } from '../infra/logger';
 import { projectRoot } from '../infra/project-root';
 import { html, page } from '../web/html';
+import { drainRefused } from '../web/http/read-body';
+import { FormError, readForm } from '../web/http/read-form';
 import { sendHtml, sendText, type Router } from '../web/router';
 
 export interface RegisterOptions {
@@ -15,6 +19,8 @@ export interface RegisterOptions {
   envFile: string;
   /** `GH_ORG`: register the App for this organization instead of the signed-in user. */
   org: string | null;
+  /** Holds the one-time setup code (system_flags). */
+  db: Db;
   fetch?: typeof fetch;
 }
 
@@ -42,7 +48,10 @@ export function buildManifest(config: Config): Record<string, unknown> {
 
 /**
  * Probot's register-the-app flow on the bot's own server, for a first start
- * without credentials: `/probot` posts app.yml as a manifest to GitHub;
+ * without credentials. Whoever completes it decides which App's keys the bot
+ * trusts, so it opens only with the one-time setup code the bot logs at
+ * start (and `sbx doctor` shows): `/probot` asks for the code; with it, the
+ * page posts app.yml as a manifest to GitHub;
  * GitHub sends the browser back to `/probot/setup?code=…`, whose code is
  * exchanged for the App's id, key and secrets, stored in `.env`. Restart
  * the bot afterwards (it reads `.env` at start).
@@ -52,7 +61,22 @@ export function registerAppRoutes(router: Router, options: RegisterOptions): voi
   // One registration at a time, on this process: the flow runs once, before the App exists.
   const states = new Set<string>();
 
-  router.get('/probot', (_req, res) => {
+  router.get('/probot', (_req, res) => sendHtml(res, 200, setupCodePage(null)));
+
+  router.post('/probot', async (req, res) => {
+    let form: URLSearchParams;
+    try {
+      form = await readForm(req);
+    } catch (error) {
+      if (!(error instanceof FormError)) throw error;
+      sendText(res, error.status, `${error.message}\n`);
+      return drainRefused(req);
+    }
+    if (!(await checkGitHubSetupCode(options.db, form.get('setup_code')))) {
+      logger.warn({ ip: req.socket.remoteAddress }, 'GitHub App registration refused: wrong setup code');
+      return sendHtml(res, 403, setupCodePage('That is not the setup code. Copy it from the bot’s log or from `sbx doctor`.'));
+    }
+    // A state is handed out only with the right code, so /probot/setup needs no code of its own.
     const state = randomBytes(16).toString('hex');
     states.add(state);
     const action = `${webRoot(config)}${options.org ? `/organizations/${encodeURIComponent(options.org)}` : ''}/settings/apps/new?state=${state}`;
@@ -81,9 +105,19 @@ export function registerAppRoutes(router: Router, options: RegisterOptions): voi
       ...(app.client_id ? { GITHUB_CLIENT_ID: app.client_id } : {}),
       ...(app.client_secret ? { GITHUB_CLIENT_SECRET: app.client_secret } : {}),
     });
+    await clearGitHubSetupCode(options.db);
     logger.info({ app: app.slug ?? app.id, envFile: options.envFile }, 'GitHub App registered and stored; restart the bot to use it');
     res.writeHead(302, { location: `${app.html_url}/installations/new` }).end();
   });
+}
+
+function setupCodePage(problem: string | null): string {
+  return page('Register the GitHub App', html`
+<h2>Register the GitHub App</h2>
+${problem ? html`<div class="error" role="alert"><p>${problem}</p></div>` : ''}
+<p>The bot has no GitHub App credentials yet. To register one, enter the setup code the bot printed in its log when it started (<code>setup code</code>), also shown by <code>sbx doctor</code>.</p>
+<form method="post" action="/probot"><label>Setup code <input name="setup_code" autocomplete="off" required></label> <button type="submit">Continue</button></form>
+<p class="muted">Already registered? Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> and restart.</p>`);
 }
 
 /** Sets keys in an env file, keeping every other line; multi-line values are double-quoted. */

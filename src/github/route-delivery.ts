@@ -57,7 +57,7 @@ const base = z.object({
 const pullRequestEvent = base.extend({ number: z.number().optional(), pull_request: z.object({ number: z.number() }), changes: z.record(z.string(), z.unknown()).optional() });
 const issueCommentEvent = base.extend({
   issue: z.object({ number: z.number(), pull_request: z.unknown().optional() }),
-  comment: z.object({ id: z.number(), body: z.string().nullish(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
+  comment: z.object({ id: z.number(), body: z.string().nullish(), created_at: z.string().optional(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
 });
 const checkRunEvent = base.extend({
   check_run: z.object({ id: z.number(), name: z.string(), pull_requests: z.array(z.object({ number: z.number() })).default([]) }),
@@ -98,7 +98,7 @@ export function routeDelivery(event: string, payload: unknown, options: RouteOpt
     if (text === null) return noop('a comment without a /sandbox command');
     return {
       facts,
-      job: { task: 'run_pr_command', payload: { repository: facts.repository, number: facts.prNumber, installationId, login: parsed.data.comment.user.login, text: text.slice(0, 2_000), action: null, commentId: parsed.data.comment.id }, options: { queueName: pullRequestKey(facts.repository, facts.prNumber) } },
+      job: { task: 'run_pr_command', payload: { repository: facts.repository, number: facts.prNumber, installationId, login: parsed.data.comment.user.login, text: text.slice(0, 2_000), action: null, commentId: parsed.data.comment.id, commentedAt: isoTime(parsed.data.comment.created_at) }, options: { queueName: pullRequestKey(facts.repository, facts.prNumber) } },
     };
   }
 
@@ -122,4 +122,10 @@ export function routeDelivery(event: string, payload: unknown, options: RouteOpt
   }
 
   return noop(`${event} events are not used`);
+}
+
+/** A timestamp from a payload as ISO 8601, or null when it is missing or not a date. */
+function isoTime(value: string | undefined): string | null {
+  const time = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
 }

@@ -1,3 +1,4 @@
+import { sandboxLinks } from '../config/sandbox-links';
 import type { PullRequestDeps } from '../core/pull-requests/sync-pull-request';
 import { createPullRequestRecords } from '../infra/db/pull-request-records';
 import type { GitHubApp } from '../infra/github/github-app';
@@ -25,7 +26,6 @@ export function gitHubJobDeps(deps: JobDeps): GitHubJobDeps | null {
     policy: policyFromConfig(config),
     logger: deps.logger,
     now: provisioning.now,
-    publicUrl: config.public_url!,
-    builtinLoadBalancer: config.load_balancer.provider === 'builtin',
+    ...sandboxLinks(config),
   };
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
@@ -10,6 +11,8 @@ interface Target {
   address: string | null;
   port: number | null;
   state: string;
+  /** `user:password` every proxied request must carry (`access: basic_auth`); null: public. */
+  credentials: string | null;
 }
 
 const cacheMs = 1_000;
@@ -39,7 +42,8 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
     if (instance && !instance.archivedAt) {
       const appserver = instance.activeAppserverId === null ? null : await store.getAppserver(instance.activeAppserverId);
       const host = appserver?.hostId ? await store.getHost(appserver.hostId) : null;
-      target = { slug: instance.slug, address: host?.address ?? null, port: appserver?.port ?? null, state: appserver?.state ?? 'no active appserver' };
+      const credentials = instance.accessUser && instance.accessPassword ? `${instance.accessUser}:${instance.accessPassword}` : null;
+      target = { slug: instance.slug, address: host?.address ?? null, port: appserver?.port ?? null, state: appserver?.state ?? 'no active appserver', credentials };
     }
     // A sandbox waiting for its first activation is not cached: it answers the moment it is activated.
     if (!target || target.address !== null) cache.set(domain, { at: Date.now(), target });
@@ -60,8 +64,13 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       sendHtml(res, 503, page(target.slug, html`<p>The sandbox <strong>${target.slug}</strong> has no active appserver yet (${target.state}).</p><p><a href="${statusUrl}">See its status and deploy log</a>.</p>`));
       return true;
     }
+    if (!authorized(req, target)) {
+      res.setHeader('www-authenticate', `Basic realm="${target.slug}", charset="UTF-8"`);
+      sendText(res, 401, `the sandbox ${target.slug} needs a user and password; signed-in people find them on its status page: ${publicUrl}/sandboxes/${target.slug}\n`);
+      return true;
+    }
     const upstream = request(
-      { host: target.address, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-host': req.headers.host, 'x-forwarded-proto': 'http', 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
+      { host: target.address, port: target.port, method: req.method, path: req.url, headers: { ...upstreamHeaders(req, target), 'x-forwarded-host': req.headers.host, 'x-forwarded-proto': 'http', 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -84,8 +93,12 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
       return true;
     }
+    if (!authorized(req, target)) {
+      socket.end(`HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm="${target.slug}", charset="UTF-8"\r\nconnection: close\r\n\r\n`);
+      return true;
+    }
     const upstream = connect(target.port, target.address, () => {
-      const headers = Object.entries(req.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => `${name}: ${v}`) : [`${name}: ${value}`]));
+      const headers = Object.entries(upstreamHeaders(req, target)).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => `${name}: ${v}`) : [`${name}: ${value}`]));
       upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`);
       if (head.length) upstream.write(head);
       upstream.pipe(socket);
@@ -97,4 +110,25 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
   }
 
   return { handle, upgrade };
+}
+
+/** The request's headers for the appserver: the sandbox's own credentials stay at the load balancer (PR code never sees them). */
+function upstreamHeaders(req: IncomingMessage, target: Pick<Target, 'credentials'>): IncomingMessage['headers'] {
+  if (target.credentials === null) return req.headers;
+  const { authorization: _dropped, ...rest } = req.headers;
+  return rest;
+}
+
+/**
+ * Whether the request may reach the appserver: always for a public sandbox;
+ * otherwise its `Authorization: Basic` must decode to the sandbox's
+ * `user:password`, compared in constant time (digests of equal length).
+ */
+export function authorized(req: Pick<IncomingMessage, 'headers'>, target: Pick<Target, 'credentials'>): boolean {
+  if (target.credentials === null) return true;
+  const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const given = createHash('sha256').update(Buffer.from(match[1]!, 'base64')).digest();
+  const wanted = createHash('sha256').update(target.credentials, 'utf8').digest();
+  return timingSafeEqual(given, wanted);
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../infra/logger';
+import { declaredLength, maxRequestBytes, refuseTooLarge } from './http/read-body';
 import { sendText, type Router } from './router';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -22,6 +23,8 @@ export function createWebServer({ router, logger, before = [] }: WebServerOption
   });
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const listener of before) if (await listener(req, res)) return;
+    // Sandbox traffic (above) streams to the sandbox; nothing of the bot's own reads a body this large.
+    if ((declaredLength(req) ?? 0) > maxRequestBytes) return refuseTooLarge(req, res, maxRequestBytes);
     if (!(await router.handle(req, res))) sendText(res, 404, 'not found\n');
   }
   server.keepAliveTimeout = 5_000;

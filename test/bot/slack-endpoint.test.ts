@@ -58,7 +58,7 @@ describe('the /slack/events endpoint', () => {
     const answer = await s.command('/sandbox', 'help');
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(answer.json?.text)).toContain('/sandbox redeploy &lt;instance&gt; [--no-activate] [--attempts N]');
+    expect(String(answer.json?.text)).toContain('/redeploy &lt;instance&gt; [--no-activate] [--attempts N]');
   });
 
   it.each([
@@ -72,6 +72,34 @@ describe('the /slack/events endpoint', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await deploymentsOf('quiet')).length).toBe(before);
     expect(await auditRows('U0MALLORY')).toEqual([]);
+  });
+
+  it('refuses a correctly signed request timestamped more than five minutes ahead', async () => {
+    const before = (await deploymentsOf('quiet')).length;
+    const form = slashCommandForm({ command: '/redeploy', text: 'quiet', responseUrl: s.fake.responseUrl() });
+    const answer = await postToSlack(s.t.url, signingSecret, form, { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(answer.status).toBe(401);
+    expect(answer.text).toContain('more than five minutes');
+    expect((await deploymentsOf('quiet')).length).toBe(before);
+  });
+
+  it('runs a signed request once: the same request replayed within the window is refused', async () => {
+    const before = (await deploymentsOf('quiet')).length;
+    const form = slashCommandForm({ command: '/redeploy', text: 'quiet', responseUrl: s.fake.responseUrl() });
+    const timestamp = Math.floor(Date.now() / 1000) - 60;
+    const first = await postToSlack(s.t.url, signingSecret, form, { timestamp });
+    expect(first.status).toBe(200);
+    expect(String(first.json?.text)).toContain('On it: redeploying');
+    const replays = await Promise.all([1, 2, 3].map(() => postToSlack(s.t.url, signingSecret, form, { timestamp })));
+    expect(replays.map((replay) => replay.status)).toEqual([401, 401, 401]);
+    expect(replays[0]!.text).toContain('already received');
+    expect((await deploymentsOf('quiet')).length).toBe(before + 1);
+    const seen = await s.t.database.pool.query<{ n: number }>('select count(*)::int as n from slack_requests_seen where request_timestamp = $1', [timestamp]);
+    expect(seen.rows[0]!.n).toBe(1);
+    // A new request (its own timestamp, so its own signature) with the same text runs.
+    const again = await postToSlack(s.t.url, signingSecret, form, { timestamp: timestamp + 1 });
+    expect(again.status).toBe(200);
+    expect((await deploymentsOf('quiet')).length).toBe(before + 2);
   });
 });
 
@@ -95,14 +123,14 @@ describe('/redeploy', () => {
     const answer = await s.command('/redeploy', text);
     expect(answer.status).toBe(200);
     expect(String(answer.json?.text)).toContain(problem);
-    expect(String(answer.json?.text)).toContain('Usage: `/sandbox redeploy &lt;instance&gt;');
+    expect(String(answer.json?.text)).toContain('Usage: `/redeploy &lt;instance&gt;');
     expect((await deploymentsOf('demo')).length).toBe(before);
     expect((await auditRows('U0ALICE')).at(-1)).toMatchObject({ action: 'command', result: 'error', detail: expect.objectContaining({ reason: 'usage', command: '/redeploy', text }) });
   });
 
   it('with no text, answers with its usage', async () => {
     const answer = await s.command('/redeploy', '');
-    expect(String(answer.json?.text)).toContain('/sandbox redeploy &lt;instance&gt;');
+    expect(String(answer.json?.text)).toContain('/redeploy &lt;instance&gt;');
   });
 
   it('names close matches for an unknown sandbox, and audits the miss', async () => {

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { slackEventsPath } from '../../src/bot/create-slack-app';
 import { parseSlashCommand } from '../../src/bot/handle-command';
+import { commandSpecs } from '../../src/core/commands';
 
 interface Manifest {
   features: { slash_commands: { command: string; url: string; usage_hint: string }[] };
@@ -27,6 +28,23 @@ describe('slack-app-manifest.yml', () => {
     const examples: Record<string, string> = { '/redeploy': 'demo --no-activate --attempts 2', '/activate': 'demo 2', '/sandbox': 'list mine' };
     for (const { command } of manifest.features.slash_commands) {
       expect(parseSlashCommand(command, examples[command]!)).toMatchObject({ kind: 'run' });
+    }
+  });
+
+  it('/sandbox help shows every command the manifest registers as it is typed, with its usage hint', () => {
+    const help = parseSlashCommand('/sandbox', 'help');
+    const text = help.kind === 'reply' ? help.text : '';
+    for (const { command, usage_hint } of manifest.features.slash_commands.filter((c) => c.command !== '/sandbox')) {
+      expect(text).toContain(`\`${command} ${usage_hint}\``);
+    }
+    expect(text).not.toContain('/sandbox redeploy');
+    expect(text).not.toContain('/sandbox activate');
+  });
+
+  it('a command with a slash command of its own is one the manifest declares', () => {
+    const declared = manifest.features.slash_commands.map((c) => c.command);
+    for (const spec of Object.values(commandSpecs)) {
+      if ('slashCommand' in spec) expect(declared).toContain(spec.slashCommand);
     }
   });
 });

@@ -29,7 +29,7 @@ repositories:
       health_timeout: 20s
 compute:
   local:
-    work_root: ${join(dir, 'work')}
+    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
     port_range: [31100, 31199]
 retention:
   min_age: 1h
@@ -52,10 +52,15 @@ retention:
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ slug: 'cli-demo', domain: 'cli-demo.localhost', kind: 'manual', state: 'new' });
 
-    const deployed = await runSbx(['deploy', 'cli-demo', '--wait', '--json'], env);
+    const deployed = await runSbx(['deploy', 'cli-demo', '--wait'], env);
     expect(deployed.stderr).toContain('cli-demo appserver 1: running');
     expect(deployed.code).toBe(0);
-    expect(JSON.parse(deployed.stdout)).toEqual({ slug: 'cli-demo', domain: 'cli-demo.localhost', number: 1, state: 'running', active: true, host: 'local', port: expect.any(Number), commit: repo.head(), failure_reason: null });
+    // The URL it prints works when pasted: the builtin load balancer answers on the bot's port.
+    const url = `http://cli-demo.localhost:${env.PORT}`;
+    expect(deployed.stdout).toContain(`active at ${url}`);
+    expect((await fetch(`http://127.0.0.1:${env.PORT}/`, { headers: { host: new URL(url).host } })).status).toBe(200);
+    const shown = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as { appservers: unknown[] };
+    expect(shown.appservers).toEqual([{ slug: 'cli-demo', domain: 'cli-demo.localhost', number: 1, state: 'running', active: true, host: 'local', port: expect.any(Number), commit: repo.head(), failure_reason: null }]);
 
     const list = JSON.parse((await runSbx(['instances', 'list', '--json'], env)).stdout) as { instances: { slug: string; state: string; active: number }[] };
     expect(list.instances).toEqual([expect.objectContaining({ slug: 'cli-demo', state: 'running', active: 1 })]);
@@ -103,5 +108,16 @@ retention:
     expect((await runSbx(['hosts', 'drain', 'local', '--undo'], env)).stdout).toContain('accepts new');
     const cleanup = JSON.parse((await runSbx(['cleanup', '--dry-run', '--json'], env)).stdout) as { drift: unknown[] };
     expect(cleanup.drift).toEqual([]);
+  }, 60_000);
+
+  it('archive, restore and delete are also under `sbx instances`', async () => {
+    const archived = await runSbx(['instances', 'archive', 'cli-demo'], env);
+    expect(archived.code).toBe(0);
+    expect(archived.stdout).toContain('archiving cli-demo');
+    const restored = await runSbx(['instances', 'restore', 'cli-demo'], env);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain('restoring cli-demo');
+    const help = await runSbx(['instances', 'delete', '--help'], env);
+    expect(help.stdout).toContain('--force');
   }, 60_000);
 });

@@ -111,10 +111,11 @@ describe('sbx settings explain (in-process)', () => {
   });
 
   it('uses --defaults-file instead of the configured settings, and --base-domain', async () => {
-    const defaults = file('defaults.yml', 'FROM_FILE: 1\nEDXAPP_FEATURES: {Z: 1}\n');
+    const defaults = file('defaults.yml', 'FROM_FILE: 1\nEDXAPP_FEATURES: {Z: 1}\nVERBOSE: yes\n');
     const result = await explain(['--body-file', file('good.md', goodBody), '--defaults-file', defaults, '--repo', 'edx/edx-platform', '--base-domain', 'other.test', '--json']);
     const json = JSON.parse(result.stdout) as { settings: unknown; domain: string };
-    expect(json.settings).toEqual({ FROM_FILE: 1, EDXAPP_FEATURES: { Z: 1, B: true }, openedx_release: 'my-release' });
+    // `yes` reads as true, as it would in the PR's Settings block.
+    expect(json.settings).toEqual({ FROM_FILE: 1, EDXAPP_FEATURES: { Z: 1, B: true }, VERBOSE: true, openedx_release: 'my-release' });
     expect(json.domain).toBe('pr1-edx-edx-platform.other.test');
   });
 

@@ -23,7 +23,9 @@ describe('sbx start on embedded PostgreSQL', () => {
     const lock = join(dataDir, 'postgres', 'postmaster.pid');
     if (existsSync(lock)) {
       try {
-        process.kill(Number(readFileSync(lock, 'utf8').split('\n')[0]), 'SIGQUIT');
+        // A stale lock's pid may be another process now (a vitest worker): signal only this data directory's postmaster.
+        const pid = Number(readFileSync(lock, 'utf8').split('\n')[0]);
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(dataDir, 'postgres'))) process.kill(pid, 'SIGQUIT');
       } catch {
         // already gone
       }

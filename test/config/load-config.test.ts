@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config';
+import { parseSettings } from '../../src/core/settings';
 
 function withFile(text: string): { cwd: string } {
   const cwd = mkdtempSync(join(tmpdir(), 'sbx-config-'));
@@ -66,10 +67,25 @@ repositories:
     const repo = config.repositories[0]!;
     expect(repo.recipe).toBe('script');
     expect(repo.on_push).toBe('redeploy');
-    expect(repo.trigger).toEqual({ teams: [], min_permission: 'write', allow_forks: false, allow_drafts: false });
+    expect(repo.trigger).toEqual({ teams: [], min_permission: 'write', allow_forks: false, allow_drafts: false, allow_forks_unisolated: false });
     expect(repo.script?.health_timeout).toBe(120_000);
     expect(repo.script?.deploy).toBe('true');
     expect(repo.archive_grace).toBe(0);
+  });
+
+  it('reads repository default settings with the same YAML rules as a PR Settings block', () => {
+    const settings = 'DEBUG: yes\nCACHE: off\nWORKERS: 1_000\nRATIO: 1e3\nLABEL: y\nRELEASE: 2024-01-02\n';
+    const { cwd } = withFile(`
+repositories:
+  - name: acme/shop
+    settings:
+${settings.split('\n').filter(Boolean).map((line) => `      ${line}`).join('\n')}
+    script: { start: node server.js }
+`);
+    const fromConfig = loadConfig({ cwd, env: {} }).repositories[0]!.settings;
+    const fromPullRequest = parseSettings({ text: settings, fenceLine: 1, fenceColumn: 1, firstLine: 2, removedIndent: [] }).settings;
+    expect(fromConfig).toEqual(fromPullRequest);
+    expect(fromConfig).toEqual({ DEBUG: true, CACHE: false, WORKERS: 1000, RATIO: '1e3', LABEL: 'y', RELEASE: '2024-01-02' });
   });
 
   it('names the path and the allowed values of a bad enum', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRedactor, safeCut } from '../../src/core/redact';
+import { createRedactor } from '../../src/core/redact';
 
 describe('createRedactor', () => {
   it.each([
@@ -24,11 +24,43 @@ describe('createRedactor', () => {
   });
 });
 
-describe('safeCut', () => {
-  it('stores up to the last newline, holds back a partial line, flushes at the end', () => {
-    expect(safeCut(Buffer.from('one\ntwo\nthr'), 10, false)).toBe(8);
-    expect(safeCut(Buffer.from('one\ntwo\nthr'), 10, true)).toBe(11);
-    expect(safeCut(Buffer.from('no newline at all in this long line'), 8, false)).toBe(35 - 7 - 4);
-    expect(safeCut(Buffer.from('short'), 30, false)).toBe(0);
+describe('createRedactor: what counts as a secret in a log line', () => {
+  it.each([
+    ['dbPassword=ab', [], 'dbPassword=***'],
+    ['DBPASSWORD: x', [], 'DBPASSWORD: ***'],
+    ['export PASSWD=a1', [], 'export PASSWD=***'],
+    ['APIKEY=k1 next', [], 'APIKEY=*** next'],
+    ['PASSPHRASE: "abc"', [], 'PASSPHRASE: "***"'],
+    ['SENTRY_DSN=https://abc@sentry.io/1', [], 'SENTRY_DSN=***'],
+    ['DATABASE_URL: postgres://app:pw@db/app', [], 'DATABASE_URL: postgres://app:***@db/app'],
+    ['cloning https://x-access-token:ghs_1@github.com/o/r', [], 'cloning https://x-access-token:***@github.com/o/r'],
+    ['cloning https://ghp_aaaaaaaaaaaaaaaaaaaaaaaa@github.com/o/r', [], 'cloning https://***@github.com/o/r'],
+    ['ssh://git@github.com/o/r stays', [], 'ssh://git@github.com/o/r stays'],
+    ['{"token": "t0k", "user": "bob"}', [], '{"token": "***", "user": "bob"}'],
+    ["{'api_key': 'k'}", [], "{'api_key': '***'}"],
+    ['Authorization: Bearer abc.def', [], 'Authorization: ***'],
+    ['x: password=c', [], 'x: password=***'],
+    ['mysql --password=abc --user=bob', [], 'mysql --password=*** --user=bob'],
+    ['/login?user=bob&secret=s1&next=/', [], '/login?user=bob&secret=***&next=/'],
+    ['author: Jane', [], 'author: Jane'],
+    ['AUTH_TYPE=ldap KEYBOARD_LAYOUT=fr PWD=/srv', [], 'AUTH_TYPE=ldap KEYBOARD_LAYOUT=fr PWD=/srv'],
+    ['time 12:30:45 ok', [], 'time 12:30:45 ok'],
+    // A known short value is hidden only after a secret name, not everywhere.
+    ['password=ab; the tab and abc stay', ['ab'], 'password=***; the tab and abc stay'],
+    ['MYSQL_PASSWORD: ab', ['ab'], 'MYSQL_PASSWORD: ***'],
+    ['long values go everywhere: s3cret-1', ['s3cret-1'], 'long values go everywhere: ***'],
+  ])('%j with %j → %j', (text, secrets, expected) => {
+    expect(createRedactor(secrets).redact(text)).toBe(expected);
+  });
+
+  it('is line-local: redacting line by line equals redacting the whole (property)', () => {
+    const redactor = createRedactor(['hunter2-long']);
+    const piece = fc.constantFrom('password', '=', ': ', ' ', 'x', 'hunter2-long', 'pg://a:', '@h', '\n', 'é');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const text = pieces.join('');
+        expect(text.split(/(?<=\n)/).map(redactor.redact).join('')).toBe(redactor.redact(text));
+      }),
+    );
   });
 });

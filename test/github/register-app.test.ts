@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkGitHubApp } from '../../src/cli/doctor-github';
+import { configSchema } from '../../src/config/schema';
 import { updateEnvFile } from '../../src/github/register-app';
+import { readGitHubSetupCode } from '../../src/infra/db/github-setup-code';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github';
 import { testPrivateKey } from '../support/github-webhooks';
 import { startWebOnlyBot, type WebOnlyBot } from '../support/web-only-bot';
@@ -31,8 +34,36 @@ describe('registering the GitHub App on a first start without credentials', () =
     expect((await fetch(`${t.url}/api/github/webhooks`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 
-  it('offers app.yml as a manifest, exchanges the code and stores the credentials in .env', async () => {
-    const page = await (await fetch(`${t.url}/probot`)).text();
+  const setupCode = async () => (await readGitHubSetupCode(t.database.db))!;
+  const enterCode = (code: string | null) =>
+    fetch(`${t.url}/probot`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: code === null ? '' : new URLSearchParams({ setup_code: code }).toString() });
+
+  it('makes a one-time setup code at start, and sbx doctor shows it', async () => {
+    const code = await setupCode();
+    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const [result] = await checkGitHubApp({ config: configSchema.parse({ public_url: t.config.public_url }), database: t.database, env: {} });
+    expect(result).toMatchObject({ status: 'skip', hint: expect.stringContaining(`/probot and enter the setup code ${code}`) });
+  });
+
+  it('asks for the setup code first: without it, or with a wrong one, no manifest and no state are handed out', async () => {
+    const first = await fetch(`${t.url}/probot`);
+    expect(first.status).toBe(200);
+    const form = await first.text();
+    expect(form).toContain('name="setup_code"');
+    expect(form).not.toContain('name="manifest"');
+    for (const code of [null, 'WRONG-CODE-1234', (await setupCode()).slice(0, -1)]) {
+      const answer = await enterCode(code);
+      expect(answer.status).toBe(403);
+      const text = await answer.text();
+      expect(text).not.toContain('name="manifest"');
+      expect(text).not.toContain('state=');
+    }
+  });
+
+  it('with the setup code, offers app.yml as a manifest, exchanges the code, stores the credentials in .env and retires the setup code', async () => {
+    const entered = await enterCode((await setupCode()).toLowerCase());
+    expect(entered.status).toBe(200);
+    const page = await entered.text();
     const action = decode(/<form method="post" action="([^"]+)"/.exec(page)![1]!);
     expect(action).toMatch(new RegExp(`^http://${fake.host}/settings/apps/new\\?state=[0-9a-f]{32}$`));
     const manifest = JSON.parse(decode(/name="manifest" value="([^"]+)"/.exec(page)![1]!)) as Record<string, unknown>;
@@ -57,6 +88,9 @@ describe('registering the GitHub App on a first start without credentials', () =
 
     // A state is good for one registration only.
     expect((await fetch(`${t.url}/probot/setup?code=code123&state=${state}`)).status).toBe(400);
+    // The setup code was for one registration too.
+    expect(await readGitHubSetupCode(t.database.db)).toBeNull();
+    expect((await enterCode('ANY')).status).toBe(403);
   });
 
   it('refuses a code without a state it handed out', async () => {

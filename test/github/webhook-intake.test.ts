@@ -137,7 +137,9 @@ describe('commands, edits and check run buttons', () => {
 });
 
 describe('verification and de-duplication', () => {
-  const payload = () => commentEvent('Codertocat/Hello-World', 2, { id: 90, body: '/sandbox status', login: 'octocat' });
+  // Each test its own comment: a body seen before is a duplicate whatever its delivery id.
+  let commentId = 90;
+  const payload = () => commentEvent('Codertocat/Hello-World', 2, { id: (commentId += 1), body: '/sandbox status', login: 'octocat' });
 
   it.each([
     ['a wrong signature', 'sha256=' + '0'.repeat(64)],
@@ -170,7 +172,8 @@ describe('verification and de-duplication', () => {
 
   it('a burst is written in batches: one pending sync per PR, every command its own job', async () => {
     const example = examplesOf('pull_request').find((payload) => payload.action === 'synchronize')!;
-    const pushes = Array.from({ length: 40 }, (_, i) => post('pull_request', { ...example, pull_request: { ...(example.pull_request as object), number: 100 + (i % 4) } }));
+    // Forty different pushes (a new head each) to four PRs.
+    const pushes = Array.from({ length: 40 }, (_, i) => post('pull_request', { ...example, after: i.toString(16).padStart(40, '0'), pull_request: { ...(example.pull_request as object), number: 100 + (i % 4) } }));
     const commands = Array.from({ length: 40 }, (_, i) => post('issue_comment', commentEvent('Codertocat/Hello-World', 2, { id: 1_000 + i, body: '/sandbox status', login: 'octocat' })));
     const answers = await Promise.all([...pushes, ...commands]);
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
@@ -179,5 +182,35 @@ describe('verification and de-duplication', () => {
     expect(jobs.filter((job) => job.task === 'run_pr_command')).toHaveLength(40);
     const rows = await t.database.pool.query('select count(*)::int as n from webhook_deliveries where delivery_id = any($1)', [answers.map((answer) => answer.deliveryId)]);
     expect(rows.rows[0].n).toBe(80);
+  });
+
+  it('the same body re-sent under a new delivery id is a duplicate: recorded once, one job', async () => {
+    const body = payload();
+    const first = await post('issue_comment', body);
+    const replayed = await post('issue_comment', body);
+    expect([first.status, replayed.status]).toEqual([200, 200]);
+    expect(await deliveries(first.deliveryId)).toMatchObject([{ body_digest: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(await deliveries(replayed.deliveryId)).toEqual([]);
+    expect((await t.jobs()).filter((job) => job.task === 'run_pr_command')).toHaveLength(1);
+  });
+
+  it('the same body under five new delivery ids at once (one batch) still makes one job', async () => {
+    const body = payload();
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => post('issue_comment', body)));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    const rows = await t.database.pool.query('select count(*)::int as n from webhook_deliveries where delivery_id = any($1)', [answers.map((answer) => answer.deliveryId)]);
+    expect(rows.rows[0].n).toBe(1);
+    expect((await t.jobs()).filter((job) => job.task === 'run_pr_command')).toHaveLength(1);
+  });
+
+  it('a check run button re-sent under a new delivery id runs once', async () => {
+    const example = examplesOf('check_run').find((payload) => payload.action === 'requested_action')!;
+    // No pull request in the payload: the recorder looks the check run up (a path of its own).
+    const body = { ...example, repository: { full_name: 'Codertocat/Hello-World' }, check_run: { id: 6001, name: 'sandbox', pull_requests: [] }, requested_action: { identifier: 'activate' } };
+    const first = await post('check_run', body);
+    const replayed = await post('check_run', body);
+    expect([first.status, replayed.status]).toEqual([200, 200]);
+    expect(await deliveries(first.deliveryId)).toHaveLength(1);
+    expect(await deliveries(replayed.deliveryId)).toEqual([]);
   });
 });

@@ -36,7 +36,7 @@ repositories:
       health_timeout: 30s
 compute:
   local:
-    work_root: ${join(dir, 'work')}
+    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
     port_range: [31300, 31399]
 `);
     port = await freePort();

@@ -44,6 +44,11 @@ ${script('true', 'exec sleep 300')}
   - name: acme/slow
     url: ${repo.url}
 ${script('echo started slow deploy\nsleep 60')}
+  - name: acme/crashing
+    url: ${repo.url}
+    script:
+      start: 'echo "crashing at $SBX_COMMIT in $SBX_SLUG"; exit 7'
+      health_timeout: 5m
 compute:
   local:
     work_root: ${workRoot}
@@ -157,6 +162,16 @@ describe('deploying with the local provider and the builtin load balancer', () =
     const pid = Number(readFileSync(join(failed.workDir!, 'service.pid'), 'utf8'));
     expect(() => process.kill(-pid, 0)).toThrow();
     expect((await instance('unhealthy')).activeAppserverId).toBeNull();
+  });
+
+  it('a service that exits before its health check passes fails at once with its status and last lines, and saw SBX_COMMIT', async () => {
+    const crashing = await create('crashing', 'acme/crashing');
+    await requestDeployment({ store: store() }, crashing, { actor });
+    // health_timeout is 5 minutes: only the exit can end this within the wait.
+    const failed = await waitForState('crashing', 1, ['failed', 'running'], 20_000);
+    expect(failed.state).toBe('failed');
+    expect(failed.failureReason).toMatch(/^the service exited with status 7 before its health check http:\/\/127\.0\.0\.1:\d+\/ answered 2xx; last lines:\n/);
+    expect(failed.failureReason).toContain(`crashing at ${repo.head()} in crashing`);
   });
 
   it('settings full of shell metacharacters reach the recipe as data and never run', async () => {

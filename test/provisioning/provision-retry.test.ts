@@ -11,6 +11,7 @@ import type { Database } from '../../src/infra/db/database';
 import { createLogger } from '../../src/infra/logger';
 import { createTestDatabase } from '../support/database';
 import { createSampleRepo } from '../support/sample-repo';
+import { signalRecordedGroup } from '../support/recorded-group';
 import { waitFor } from '../support/wait-for';
 
 /** The provisioning step is safe to run again after a crash between the launch and recording it. */
@@ -40,7 +41,7 @@ repositories:
       health_path: /healthz
 compute:
   local:
-    work_root: ${join(dir, 'work')}
+    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
     port_range: [31700, 31799]
 `);
     const config = loadConfig({ cwd: dir, env: { SBX_DATA_DIR: join(dir, 'data') } });
@@ -49,8 +50,7 @@ compute:
 
   afterAll(async () => {
     for (const appserver of await provisioning.store.listAppserversInStates(['waiting', 'configuring'])) {
-      const pid = readFileSync(join(appserver.workDir!, 'deploy.pid'), 'utf8');
-      if (alive(Number(pid))) process.kill(-Number(pid), 'SIGKILL');
+      signalRecordedGroup(join(appserver.workDir!, 'deploy.pid'), 'SIGKILL');
     }
     await provisioning.close();
     await database.close();

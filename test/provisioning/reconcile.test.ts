@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { findDrift } from '../../src/core/provisioning/reconcile';
 import { createSampleRepo } from '../support/sample-repo';
 import { runSbx } from '../support/spawn-sbx';
 import { startTestBot, type TestBot } from '../support/test-bot';
+import { signalRecordedGroup } from '../support/recorded-group';
 import { waitFor } from '../support/wait-for';
 
 /** Reconcile: drift between the database and the host is found, shown by `sbx cleanup --dry-run`, and healed by `sbx cleanup`. */
@@ -50,7 +51,7 @@ compute:
     mkdirSync(join(workRoot, 'not_ours'), { recursive: true });
     writeFileSync(join(workRoot, 'ghost', 'appserver-1', 'deploy.log'), 'old\n');
     const appserver = (await t.bot.provisioning.store.findAppserver((await t.bot.provisioning.store.findInstanceBySlug('steady'))!.id, 1))!;
-    process.kill(-Number(readFileSync(join(appserver.workDir!, 'service.pid'), 'utf8')), 'SIGKILL');
+    expect(signalRecordedGroup(join(appserver.workDir!, 'service.pid'), 'SIGKILL')).toBe(true);
 
     await waitFor(async () => (await findDrift(t.bot.provisioning)).some((d) => d.kind === 'vanished_process'), { what: 'the vanished process to show' });
     const drift = await findDrift(t.bot.provisioning);

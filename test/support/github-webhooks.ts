@@ -57,11 +57,11 @@ export function pullRequestEvent(action: string, repository: string, pull: Recor
 }
 
 /** An issue_comment.created delivery on a pull request. */
-export function commentEvent(repository: string, number: number, comment: { id: number; body: string; login: string }): Record<string, unknown> {
+export function commentEvent(repository: string, number: number, comment: { id: number; body: string; login: string; createdAt?: Date }): Record<string, unknown> {
   return {
     action: 'created',
     issue: { number, pull_request: { url: `https://github.example/${repository}/pull/${number}` } },
-    comment: { id: comment.id, body: comment.body, user: { login: comment.login, type: 'User' } },
+    comment: { id: comment.id, body: comment.body, created_at: (comment.createdAt ?? new Date()).toISOString(), user: { login: comment.login, type: 'User' } },
     repository: { full_name: repository },
     installation: { id: 1 },
     sender: { login: comment.login, type: 'User' },

@@ -173,7 +173,8 @@ function countChildren(pid: number): number {
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
+  // Once nginx's master has exited and been reaped, its pid (and group id) may be another process's.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
     process.kill(-child.pid, signal);
   } catch (error) {

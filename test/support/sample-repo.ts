@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,9 +13,11 @@ export interface SampleRepo {
   commit(files: Record<string, string>, message?: string): string;
 }
 
-/** A throwaway git repository holding test/fixtures/sample-app, cloned by deploys over file://. */
+/** A throwaway git repository holding test/fixtures/sample-app, cloned by deploys over file:// (world-readable, as sandbox users clone it). */
 export function createSampleRepo(): SampleRepo {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-repo-'));
+  // Deploys clone as a sandbox user, not as the test's own user: like any repository URL, it must be readable by them.
+  chmodSync(dir, 0o755);
   cpSync(fixture, dir, { recursive: true });
   const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } }).trim();
   git('init', '--quiet', '--initial-branch=main');

@@ -190,7 +190,8 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
  * (collecting first, since children are re-parented once the listener dies).
  */
 function signalAll(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
-  if (!child?.pid) return;
+  // Once sshd has exited and been reaped, its pid may be another process's: nothing of ours is left under it.
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
   for (const pid of [child.pid, ...descendants(child.pid)]) {
     try {
       process.kill(pid, signal);

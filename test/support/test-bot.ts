@@ -65,13 +65,16 @@ let portBlock = 0;
  * Test files run in parallel, each with its own bot: unless the test chose a
  * port range, give the local provider a block of ports of its own (by
  * process and call), so two files never race for the same appserver port;
- * below the kernel's ephemeral range, so no outgoing connection holds one.
+ * below the kernel's ephemeral range, so no outgoing connection holds one;
+ * and a throwaway work root unless the test chose one.
  */
 function withOwnPortRange(yaml: string): string {
   const document = parseDocument(yaml);
-  const config = (document.toJS() ?? {}) as { compute?: { provider?: string; local?: { port_range?: unknown } } };
+  const config = (document.toJS() ?? {}) as { compute?: { provider?: string; local?: { port_range?: unknown; work_root?: unknown } } };
   if (config.compute?.provider && config.compute.provider !== 'local') return yaml;
-  if (config.compute?.local?.port_range) return yaml;
+  // Not the machine-wide default work root (/var/lib/sandbox-bot/appservers as root): a throwaway one.
+  if (!config.compute?.local?.work_root) document.setIn(['compute', 'local', 'work_root'], mkdtempSync(join(tmpdir(), 'sbx-work-')));
+  if (config.compute?.local?.port_range) return document.toString();
   portBlock += 1;
   const low = 22_000 + ((process.pid * 7 + portBlock * 97) % 80) * 100;
   document.setIn(['compute', 'local', 'port_range'], document.createNode([low, low + 99], { flow: true }));

@@ -65,14 +65,51 @@ describe('who may do what', () => {
 });
 
 describe('return paths after sign-in', () => {
+  const publicUrl = 'https://sbx.example.com';
+
   it.each([
     ['/sandboxes/demo?appserver=2', '/sandboxes/demo?appserver=2'],
-    ['//evil.example/x', '/'],
-    ['https://evil.example/', '/'],
-    ['/\\evil.example', '/'],
-    ['/x\r\nSet-Cookie: a=b', '/'],
+    ['/sandboxes/demo#log', '/sandboxes/demo#log'],
+    ['/', '/'],
     [null, '/'],
-  ])('%j → %j', (input, expected) => {
-    expect(safeReturnPath(input)).toBe(expected);
+    ['', '/'],
+  ])('keeps the same-origin path %j → %j', (input, expected) => {
+    expect(safeReturnPath(input, publicUrl)).toBe(expected);
+  });
+
+  it.each([
+    '//evil.example/x',
+    '///evil.example/x',
+    '/\\evil.example',
+    '/\\/evil.example',
+    '\\\\evil.example',
+    '/\t/evil.example/x',
+    '/\n/evil.example/x',
+    '/\r\n/evil.example/x',
+    '/x\r\nSet-Cookie: a=b',
+    '/\u0000/evil.example',
+    '/%09/evil.example/x',
+    '/%0a/evil.example/x',
+    '/%5c/evil.example',
+    '/%5C%5Cevil.example',
+    'https://evil.example/',
+    'http://sbx.example.com/',
+    'https://sbx.example.com.evil.example/',
+    'https:evil.example',
+    'javascript:alert(1)',
+    'JavaScript:alert(1)',
+    ' javascript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'evil.example',
+    '%2F%2Fevil.example',
+    '/%',
+  ])('refuses %j', (input) => {
+    expect(safeReturnPath(input, publicUrl)).toBe('/');
+  });
+
+  it.each(['/%2F%2Fevil.example', '/%2fevil.example', '/./evil.example', '/a/../..//evil.example', '/.//evil.example'])('keeps %j on this site', (input) => {
+    const result = safeReturnPath(input, publicUrl);
+    expect(result.startsWith('/') && !result.startsWith('//')).toBe(true);
+    expect(new URL(result, publicUrl).origin).toBe(publicUrl);
   });
 });

@@ -1,4 +1,5 @@
 import { SandboxError } from '../../core/errors';
+import { droppedLogMarker } from '../../core/log-dropped-marker';
 import { resolveInstance } from '../../core/operations/resolve-instance';
 import { loadInstanceView } from '../../infra/slack/load-instance-view';
 import { renderLogs } from '../../infra/slack/render/render-status';
@@ -21,5 +22,5 @@ export const logs: Runner<'logs'> = async (deps, request, command) => {
   const lines = command.lines ?? defaultLines;
   const chunks = await deps.store.readLog(appserver.id, { tailBytes: Math.min(64 * 1024, lines * bytesPerLine) });
   await auditRead(deps, request, 'logs', instance, { appserver: appserver.number });
-  return renderLogs(view, appserver.number, chunks.map((chunk) => chunk.content).join(''), lines);
+  return renderLogs(view, appserver.number, chunks.map((chunk) => chunk.content).join(''), lines, droppedLogMarker(appserver.logDroppedBytes));
 };

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { renderConfigurationDocs } from '../../config/render-docs';
 import type { Config } from '../../config/schema';
+import type { SettingsValue } from '../../core/settings';
+import { maskSecretSettings } from '../../core/settings/mask-secret-settings';
 import type { CliContext } from '../context';
 
 const secretPaths = [
@@ -11,7 +13,7 @@ const secretPaths = [
   ['web', 'auth', 'session_secret'], ['dns', 'gandi', 'api_key'],
 ] as const;
 
-/** A copy of the configuration with every secret replaced by `***` (and the database password hidden). */
+/** A copy of the configuration with every secret replaced by `***` (the database password and secret repository settings too). */
 export function maskSecrets(config: Config): Record<string, unknown> {
   const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
   for (const path of secretPaths) {
@@ -30,6 +32,8 @@ export function maskSecrets(config: Config): Record<string, unknown> {
       database.url = '***';
     }
   }
+  const repositories = copy.repositories as unknown as { settings: SettingsValue; secret_settings: string[] }[];
+  for (const repository of repositories) repository.settings = maskSecretSettings(repository.settings, repository.secret_settings);
   return copy;
 }
 

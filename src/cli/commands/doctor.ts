@@ -5,11 +5,12 @@ import { openDatabase, type Database } from '../../infra/db/database';
 import { migrationsCurrent } from '../../infra/db/migrate';
 import { describeSurfaces } from '../../web/pages/dashboard';
 import type { CliContext } from '../context';
-import { checkHostsAndLoadBalancer } from '../doctor-provisioning';
+import { checkHostsAndLoadBalancer, checkSandboxIsolation } from '../doctor-provisioning';
 import { checkSlackTokens } from '../doctor-slack';
 import { checkGitHubApp } from '../doctor-github';
 
-export type CheckStatus = 'ok' | 'fail' | 'skip';
+/** `warn`: works, but unsafe or unusual; does not fail the doctor. */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 export interface CheckResult {
   check: string;
   status: CheckStatus;
@@ -45,7 +46,7 @@ const checkSurfaces: DoctorCheck = async ({ config }) =>
     .filter((surface) => surface.name === 'GitHub App' || surface.name === 'Slack app')
     .map((surface) => ({ check: surface.name, status: surface.on ? 'ok' : 'skip', detail: surface.detail }));
 
-export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkHostsAndLoadBalancer, checkSlackTokens, checkGitHubApp];
+export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkSandboxIsolation(), checkHostsAndLoadBalancer, checkSlackTokens, checkGitHubApp];
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program

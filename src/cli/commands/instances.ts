@@ -10,7 +10,7 @@ import { instanceJson, table } from '../present';
 import { withRuntime, writeJson } from '../runtime';
 
 export function registerInstances(program: Command, ctx: CliContext): void {
-  const instances = program.command('instances').description('sandboxes: create and list');
+  const instances = program.command('instances').description('sandboxes: create, list, archive, restore and delete');
 
   instances
     .command('create <slug>')

@@ -68,16 +68,23 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       });
     });
 
-  const simple = (name: string, summary: string, run: (runtime: CliRuntime, reference: string, options: { force?: boolean }) => Promise<string>) =>
-    program
-      .command(`${name} <instance>`)
-      .description(summary)
-      .action(async (reference: string, options: { force?: boolean }) => {
-        await withRuntime(ctx, async (runtime) => {
-          ctx.stdout.write(`${await run(runtime, reference, options)}\n`);
-          await warnWithoutWorker(ctx, runtime.database);
-        });
-      });
+  // archive, restore and delete are also `sbx instances <name>` (where SPEC §6 lists them).
+  const instances = program.commands.find((command) => command.name() === 'instances');
+  const simple = (name: string, summary: string, run: (runtime: CliRuntime, reference: string, options: { force?: boolean }) => Promise<string>, { alsoUnderInstances = false } = {}) => {
+    const parents = alsoUnderInstances && instances ? [program, instances] : [program];
+    const commands = parents.map((parent) =>
+      parent
+        .command(`${name} <instance>`)
+        .description(summary)
+        .action(async (reference: string, options: { force?: boolean }) => {
+          await withRuntime(ctx, async (runtime) => {
+            ctx.stdout.write(`${await run(runtime, reference, options)}\n`);
+            await warnWithoutWorker(ctx, runtime.database);
+          });
+        }),
+    );
+    return { option: (flags: string, description: string) => commands.forEach((command) => command.option(flags, description)) };
+  };
 
   simple('cancel', 'cancel the sandbox’s unfinished deployments', async ({ provisioning: { store }, actor }, reference) => {
     const instance = await resolveInstance(store, reference);
@@ -88,15 +95,15 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     const instance = await resolveInstance(store, reference);
     await archive({ store }, instance, { actor });
     return `archiving ${instance.slug}`;
-  });
+  }, { alsoUnderInstances: true });
   simple('restore', 'bring an archived sandbox back (deploys and activates)', async ({ provisioning: { store }, actor }, reference) => {
     const instance = await resolveInstance(store, reference);
     await restore({ store }, instance, { actor });
     return `restoring ${instance.slug}`;
-  });
+  }, { alsoUnderInstances: true });
   simple('delete', 'archive, then destroy the sandbox’s data (production ones need --force)', async ({ provisioning: { store }, actor }, reference, options) => {
     const instance = await resolveInstance(store, reference);
     await deleteInstance({ store }, instance, { actor, force: options.force });
     return `deleting ${instance.slug}`;
-  }).option('--force', 'delete even a production sandbox');
+  }, { alsoUnderInstances: true }).option('--force', 'delete even a production sandbox');
 }

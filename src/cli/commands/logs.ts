@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { unfinishedStates } from '../../core/appserver-state';
 import { SandboxError } from '../../core/errors';
+import { droppedLogMarker } from '../../core/log-dropped-marker';
 import { resolveInstance } from '../../core/operations/resolve-instance';
 import type { CliContext } from '../context';
 import { withRuntime } from '../runtime';
@@ -17,6 +18,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         const appserver = number === undefined ? appservers.at(-1) : appservers.find((a) => a.number === Number(number));
         if (!appserver) throw new SandboxError('not_found', `${instance.slug} has no appserver ${number ?? ''}`.trim());
         let offset = -1;
+        ctx.stdout.write(droppedLogMarker(appserver.logDroppedBytes));
         for (let idle = 0; ; ) {
           const chunks = await store.readLog(appserver.id, { afterOffset: offset, limitBytes: 1 << 20 });
           for (const chunk of chunks) {

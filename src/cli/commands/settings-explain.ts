@@ -5,6 +5,7 @@ import type { Config, RepositoryConfig } from '../../config/schema';
 import { isSandboxError } from '../../core/errors';
 import { explainSettings, isSettingsMap, type SettingsExplanation, type SettingsMap } from '../../core/settings';
 import type { CliContext } from '../context';
+import { settingsToJsOptions, settingsYamlOptions } from '../../core/settings/yaml-options';
 
 interface ExplainOptions {
   bodyFile: string;
@@ -117,13 +118,14 @@ function readText(path: string, flag: string): string {
 }
 
 function readDefaults(path: string): SettingsMap {
-  const doc = parseDocument(readText(path, '--defaults-file'), { uniqueKeys: true, prettyErrors: true });
+  // The same YAML rules as a PR's Settings block (`yes` is true), since the two are merged.
+  const doc = parseDocument(readText(path, '--defaults-file'), { ...settingsYamlOptions, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     const where = first?.linePos ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
     throw new UsageProblem(`--defaults-file ${path}${where}: ${first?.message.split('\n')[0]}; fix the YAML`);
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const value: unknown = doc.toJS(settingsToJsOptions) ?? {};
   if (!isSettingsMap(value)) throw new UsageProblem(`--defaults-file ${path} must hold a YAML mapping of settings (NAME: value lines)`);
   return value;
 }

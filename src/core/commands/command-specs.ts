@@ -27,6 +27,8 @@ export interface CommandSpec {
   summary: string;
   /** Flags the command accepts (without the leading `--`). */
   flags: readonly string[];
+  /** The Slack slash command registered for it in slack-app-manifest.yml (`/redeploy`), if it has its own. */
+  slashCommand?: string;
 }
 
 /** Every command, in the order help lists them. */
@@ -36,12 +38,14 @@ export const commandSpecs = {
     usage: { github: '', slack: '<instance> [--no-activate] [--attempts N]' },
     summary: 'deploy the current settings at the newest commit in a new appserver',
     flags: ['no-activate'],
+    slashCommand: '/redeploy',
   },
   activate: {
     surfaces: ['github', 'slack'],
     usage: { github: '[N]', slack: '<instance> [N]' },
     summary: 'route the sandbox to appserver N (default: the newest running one)',
     flags: [],
+    slashCommand: '/activate',
   },
   archive: {
     surfaces: ['github', 'slack'],
@@ -123,8 +127,18 @@ export function listCommands(surface: CommandSurface): CommandHelp[] {
     .map((name) => ({ name, usage: usageOf(name, surface), summary: commandSpecs[name].summary }));
 }
 
-/** `/sandbox <name> <args>` for one surface. */
+/**
+ * The invocation people type on a surface: in Slack a command with a slash
+ * command of its own is shown as that (`/redeploy <instance>`), since that is
+ * what the app registers; everywhere else `/sandbox <name> <args>`.
+ */
 export function usageOf(name: CommandName, surface: CommandSurface): string {
   const args = commandSpecs[name].usage[surface];
-  return `/sandbox ${name}${args ? ` ${args}` : ''}`;
+  return `${invocationOf(name, surface)}${args ? ` ${args}` : ''}`;
+}
+
+/** How to invoke a command on a surface, without its arguments (`/redeploy`, `/sandbox archive`). */
+export function invocationOf(name: CommandName, surface: CommandSurface): string {
+  const spec: CommandSpec = commandSpecs[name];
+  return surface === 'slack' && spec.slashCommand ? spec.slashCommand : `/sandbox ${name}`;
 }

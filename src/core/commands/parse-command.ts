@@ -1,5 +1,5 @@
 import { closeMatches } from '../operations/resolve-instance';
-import { commandSpecs, listCommands, slackCommandOptions, usageOf, type CommandName, type CommandSurface, type SandboxCommand } from './command-specs';
+import { commandSpecs, invocationOf, listCommands, slackCommandOptions, usageOf, type CommandName, type CommandSurface, type SandboxCommand } from './command-specs';
 import { argumentReaders, tokenize } from './read-arguments';
 
 export type ReplyReason = 'help' | 'unknown_command' | 'usage' | 'wrong_surface';
@@ -109,12 +109,12 @@ function help(surface: CommandSurface, reason: ReplyReason): ParseResult {
 function unknown(word: string, surface: CommandSurface): ParseResult {
   const names = listCommands(surface).map((command) => command.name);
   const suggestions = word.length >= 2 ? (closeMatches(word.toLowerCase(), names) as CommandName[]) : [];
-  const hint = suggestions.length ? ` Did you mean \`/sandbox ${suggestions[0]}\`?` : '';
+  const hint = suggestions[0] ? ` Did you mean \`${invocationOf(suggestions[0], surface)}\`?` : '';
   return reply('unknown_command', `I don't know the command \`${word}\`.${hint}\n\n${renderHelp(surface)}`, suggestions);
 }
 
 function usage(name: CommandName, surface: CommandSurface, problem: string): ParseResult {
-  return reply('usage', `\`/sandbox ${name}\`: ${problem}. Usage: \`${usageOf(name, surface)}\``, []);
+  return reply('usage', `\`${invocationOf(name, surface)}\`: ${problem}. Usage: \`${usageOf(name, surface)}\``, []);
 }
 
 function reply(reason: ReplyReason, text: string, suggestions: CommandName[]): ParseResult {

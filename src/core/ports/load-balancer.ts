@@ -4,11 +4,24 @@ export interface RouteTarget {
   port: number;
 }
 
+/** HTTP basic-auth credentials a sandbox's load balancer asks for. */
+export interface BasicCredentials {
+  user: string;
+  password: string;
+}
+
 export interface Route {
   slug: string;
   /** Every domain of the instance (main and extra). */
   domains: string[];
   target: RouteTarget | null;
+  /**
+   * Credentials every request proxied to the appserver must carry (HTTP basic
+   * auth, checked by the load balancer); null: public. The preliminary page
+   * (no active appserver) answers without them: it shows only the slug, the
+   * deploy state and a link to the status page. Absent: public.
+   */
+  access?: BasicCredentials | null;
 }
 
 export interface LoadBalancer {

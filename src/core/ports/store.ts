@@ -43,8 +43,11 @@ export interface Store extends JobQueue {
    * Stores one log chunk at byte `offset` and advances the appserver's
    * log offset to `nextOffset`, only if the offset still is `offset`
    * (exactly once: a retried follow never duplicates or loses bytes).
+   * With `maxBytes`, the oldest whole chunks are deleted so that the last
+   * `maxBytes` (plus at most the chunk straddling that line) remain, and the
+   * appserver's `logDroppedBytes` says how many bytes of the log's start are gone.
    */
-  appendLog(appserverId: number, offset: number, content: string, nextOffset: number): Promise<boolean>;
+  appendLog(appserverId: number, offset: number, content: string, nextOffset: number, options?: { maxBytes?: number }): Promise<boolean>;
   /** Chunks after `afterOffset` up to `limitBytes`, or the chunks covering the last `tailBytes`. */
   readLog(appserverId: number, options?: { afterOffset?: number; limitBytes?: number; tailBytes?: number }): Promise<{ offset: number; content: string }[]>;
 

@@ -2,6 +2,7 @@ import { SandboxError, isSandboxError } from '../errors';
 import { appserverConfig } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
 import { reportChange } from './report-change';
+import { ensureSandboxAccess } from './sandbox-access';
 
 /**
  * Routes the instance's domains to a running appserver. The load balancer
@@ -21,7 +22,8 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
   const domains = appserverConfig(appserver).domains;
   try {
     await deps.dns.ensure(domains, host.address);
-    await deps.lb.apply({ slug: instance.slug, domains, target: { address: host.address, port: appserver.port! } });
+    const access = await ensureSandboxAccess(deps, instance);
+    await deps.lb.apply({ slug: instance.slug, domains, target: { address: host.address, port: appserver.port! }, access });
   } catch (error) {
     await deps.store.recordAudit({
       actor: 'system', surface: 'system', action: 'activate', instanceId: instance.id, instanceSlug: instance.slug, result: 'error',

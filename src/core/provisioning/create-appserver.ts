@@ -1,6 +1,7 @@
 import { makeDomains } from '../naming';
 import type { AppserverConfig, Appserver, Deployment, Instance } from '../model';
 import type { ProvisioningDeps } from './deps';
+import { ensureSandboxAccess } from './sandbox-access';
 
 /**
  * Creates the next appserver of a deployment with an immutable snapshot of
@@ -8,6 +9,8 @@ import type { ProvisioningDeps } from './deps';
  */
 export async function createAppserver(deps: ProvisioningDeps, instance: Instance, deployment: Deployment): Promise<Appserver> {
   const recipe = deps.recipes.recipeFor(instance);
+  // Credentials exist from the first deploy on, so the status page can show them before the sandbox answers.
+  await ensureSandboxAccess(deps, instance);
   const domains = makeDomains({ slug: instance.slug, baseDomain: deps.baseDomain, prefixes: recipe.extraDomainPrefixes });
   const config: AppserverConfig = {
     recipe: recipe.name,

@@ -1,6 +1,7 @@
 import type { Redactor } from '../redact';
 import type { LoadBalancer } from '../ports/load-balancer';
 import type { CoreLogger, DnsProvider, HealthProbe, HostDirectory, RecipeBook } from '../ports/other-ports';
+import type { SandboxAccessRules } from '../ports/sandbox-access';
 import type { Store } from '../ports/store';
 
 /** Everything the provisioning steps touch, handed in by the composition root. */
@@ -10,6 +11,8 @@ export interface ProvisioningDeps {
   lb: LoadBalancer;
   dns: DnsProvider;
   recipes: RecipeBook;
+  /** Public or basic auth, per repository (`access` in sandbox.yml). */
+  access: SandboxAccessRules;
   probe: HealthProbe;
   /** Whether something already listens at address:port (placement skips such ports). */
   portTaken: (address: string, port: number) => Promise<boolean>;
@@ -23,4 +26,6 @@ export interface ProvisioningDeps {
   followIntervalMs: number;
   /** How long one follow job runs before handing over to the next one. */
   followBudgetMs: number;
+  /** Stored log bytes kept per appserver; older chunks are dropped past it (the tail is kept). Default: no cap. */
+  logMaxBytes?: number;
 }

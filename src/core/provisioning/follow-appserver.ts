@@ -1,7 +1,7 @@
 import type { Appserver, Host } from '../model';
 import type { HostTransport } from '../ports/host-transport';
-import { safeCut } from '../redact';
 import { appserverConfig } from './create-appserver';
+import { cutLog } from './cut-log';
 import type { ProvisioningDeps } from './deps';
 import { failAppserver } from './fail-appserver';
 import { followOptions } from './provision-appserver';
@@ -64,6 +64,13 @@ async function step(deps: ProvisioningDeps, appserver: Appserver, host: Host, tr
     await markRunning(deps, appserver);
     return 'done';
   }
+  const serviceExit = await transport.readFile(`${workDir}/service.exit`);
+  if (serviceExit !== null) {
+    // The service ended before answering: waiting out health_timeout would only delay the same verdict.
+    await copyLog(deps, appserver, transport, true);
+    await failAppserver(deps, appserver, 'failed', `the service exited with status ${serviceExit.toString().trim()} before its health check ${url} answered 2xx; last lines:\n${await logTail(deps, appserver.id)}`);
+    return 'done';
+  }
   if (deps.now().getTime() - appserver.serviceStartedAt.getTime() > config.healthTimeoutMs) {
     const last = health.status === null ? (health.error ?? 'no answer') : `HTTP ${health.status}`;
     await copyLog(deps, appserver, transport, true);
@@ -89,9 +96,10 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver): Promis
 }
 
 /**
- * Copies deploy.log from the stored offset. Holds back a partial line (a
- * secret split across two reads is still redacted) unless `final`. Returns
- * true when everything on the host has been stored.
+ * Copies deploy.log from the stored offset, redacted. Stores whole lines and
+ * holds back a partial line (see `cutLog`: a secret is never split between
+ * two chunks) unless `final`. Returns true when everything on the host has
+ * been stored.
  */
 async function copyLog(deps: ProvisioningDeps, appserver: Appserver, transport: HostTransport, final: boolean): Promise<boolean> {
   let offset = appserver.logOffset;
@@ -99,13 +107,12 @@ async function copyLog(deps: ProvisioningDeps, appserver: Appserver, transport: 
     const bytes = await transport.readFile(`${appserver.workDir}/deploy.log`, { offset, maxBytes: readChunkBytes });
     if (!bytes || bytes.length === 0) return true;
     const complete = bytes.length < readChunkBytes;
-    const cut = safeCut(bytes, deps.redactor.longest, final && complete);
-    if (cut === 0) return false;
-    const text = deps.redactor.redact(bytes.subarray(0, cut).toString('utf8'));
-    const stored = await deps.store.appendLog(appserver.id, offset, text, offset + cut);
+    const cut = cutLog(bytes, deps.redactor, { final: final && complete, full: !complete });
+    if (cut.bytes === 0) return false;
+    const stored = await deps.store.appendLog(appserver.id, offset, cut.text, offset + cut.bytes, { maxBytes: deps.logMaxBytes });
     if (!stored) return false;
-    offset += cut;
-    if (complete && cut === bytes.length) return true;
+    offset += cut.bytes;
+    if (complete && cut.bytes === bytes.length) return true;
     if (complete) return false;
   }
   return false;

@@ -4,6 +4,7 @@ import type { Actor, Instance } from '../model';
 import { activate, archive, requestDeployment, restore } from '../operations/operations';
 import type { PullRequestRecord } from '../ports/pull-requests';
 import type { SandboxCommand } from '../commands';
+import { approvalCovers } from './policy';
 import type { PullRequestDeps } from './sync-pull-request';
 
 /** GitHub's reactions that the bot uses to acknowledge a command comment. */
@@ -25,6 +26,8 @@ export interface RunnerContext<N extends PullRequestCommandName> {
   instance: Instance;
   record: PullRequestRecord;
   actor: Actor;
+  /** When the command's comment was written (GitHub's clock); null for buttons and for a PR the bot synced only now. */
+  commentedAt: Date | null;
 }
 
 type Runner<N extends PullRequestCommandName> = (context: RunnerContext<N>) => Promise<CommandAnswer>;
@@ -37,6 +40,7 @@ const mention = (actor: Actor) => `@${actor.id}`;
 async function redeploy({ deps, command, instance, record, actor }: RunnerContext<'redeploy'>): Promise<CommandAnswer> {
   if (record.state === 'closed') return { reaction: 'confused', notice: `${mention(actor)}: this pull request is closed; reopen it to get its sandbox back.` };
   if (record.waiting === 'approval') return { reaction: 'confused', notice: `${mention(actor)}: this pull request waits for \`/sandbox approve\` from a maintainer before anything deploys.` };
+  if (record.waiting === 'isolation') return { reaction: 'confused', notice: `${mention(actor)}: fork pull requests are not deployed on this host, where sandbox code would run as the bot's own user; see \`trigger.allow_forks_unisolated\`.` };
   if (instance.settingsErrors.length) return { reaction: 'confused', notice: `${mention(actor)}: the **Settings** block has errors (see below); fix them and the sandbox redeploys by itself.` };
   if (instance.archivedAt) {
     await restore({ store: deps.store }, instance, { actor });
@@ -61,14 +65,19 @@ export const commandRunners: { [N in PullRequestCommandName]: Runner<N> } = {
   async status({ actor, deps }) {
     return { reaction: 'eyes', notice: `${mention(actor)} asked for the status; this comment shows it as of ${deps.now().toISOString().slice(0, 16).replace('T', ' ')} UTC.` };
   },
-  async approve({ deps, instance, record, actor }) {
-    if (instance.approvedBy) return { reaction: 'eyes', notice: `${mention(actor)}: @${instance.approvedBy} approved this pull request already.` };
+  async approve({ deps, instance, record, actor, commentedAt }) {
+    // The approval belongs to the head the bot recorded (and showed) when the comment was written.
+    // A sync after the comment may have recorded a newer push the approver never saw: ask again.
+    if (commentedAt && record.syncedAt && record.syncedAt > commentedAt) {
+      return { reaction: 'confused', notice: `${mention(actor)}: the pull request changed after your comment (its head is now ${short(record.headSha)}); look at it and comment \`/sandbox approve\` again.` };
+    }
+    if (approvalCovers(instance, record.headSha)) return { reaction: 'eyes', notice: `${mention(actor)}: @${instance.approvedBy} approved ${short(record.headSha)} already.` };
     await deps.store.transaction(async (store) => {
-      await store.updateInstance(instance.id, { approvedBy: actor.id });
+      await store.updateInstance(instance.id, { approvedBy: actor.id, approvedSha: record.headSha });
       await store.recordAudit({ actor: actor.id, surface: actor.surface, action: 'approve', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok', detail: { sha: record.headSha } });
     });
     const then = record.draft ? 'it deploys once it is ready for review' : 'deploying';
-    return { reaction: '+1', notice: `${mention(actor)} approved this pull request; ${then}.`, resync: true };
+    return { reaction: '+1', notice: `${mention(actor)} approved ${short(record.headSha)}; ${then}. Later commits from the author wait for a new approval.`, resync: true };
   },
   async extend({ deps, command, instance, actor }) {
     if (command.durationMs > maxExtendMs) throw new SandboxError('usage', `extend by at most ${formatDuration(maxExtendMs)} at a time, not ${command.duration}`);

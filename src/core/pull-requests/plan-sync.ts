@@ -2,7 +2,7 @@ import type { Deployment, Instance } from '../model';
 import type { PullRequestSnapshot } from '../ports/pull-requests';
 import { explainSettings, type DatabaseMode, type SettingsError, type SettingsExplanation } from '../settings';
 import { withoutSecretSettings } from './fork-settings';
-import type { PullRequestPolicy, RepositoryPolicy } from './policy';
+import { approvalCovers, type PullRequestPolicy, type RepositoryPolicy } from './policy';
 
 /** What a deploy of the pull request would use: compared with what was deployed last. */
 export interface SandboxConfig {
@@ -24,7 +24,8 @@ export interface SyncPlanInput {
   now: Date;
 }
 
-export type WaitingReason = 'approval' | 'draft';
+/** `isolation`: a fork PR on a host where PR code would run as the bot's own user, and its repository does not allow that. */
+export type WaitingReason = 'approval' | 'draft' | 'isolation';
 
 export type SyncPlan =
   | { kind: 'closed'; archive: 'none' | 'now' | 'later'; archiveAt: Date | null }
@@ -40,17 +41,17 @@ export type SyncPlan =
       reason: string;
     };
 
-/** Whether the author's permission must be asked before planning. */
+/** Whether the author's permission must be asked before planning (not when an approval covers the head commit). */
 export function needsAuthorCheck(pr: PullRequestSnapshot, repository: RepositoryPolicy, instance: Instance | null): boolean {
-  return pr.state === 'open' && !instance?.approvedBy && !(pr.fromFork && !repository.allowForks);
+  return pr.state === 'open' && !approvalCovers(instance, pr.headSha) && !(pr.fromFork && !repository.allowForks);
 }
 
 /**
  * Decides what a pull request's current state means for its sandbox (pure):
  * closed → archive after the grace period; open → create, restore, redeploy
  * (new head SHA per `on_push`, or changed settings, fields or database mode)
- * or nothing; drafts and PRs needing approval wait; settings errors never
- * deploy. Example: an open PR whose head moved from abc to def, on_push
+ * or nothing; drafts and PRs needing approval wait (an approval holds for
+ * the head commit it was given for only); settings errors never deploy. Example: an open PR whose head moved from abc to def, on_push
  * `redeploy`, no settings change → `{ action: 'deploy', reason: 'new commit def' }`.
  */
 export function planSync(input: SyncPlanInput): SyncPlan {
@@ -67,7 +68,7 @@ export function planSync(input: SyncPlanInput): SyncPlan {
   const waiting = waitingReason(input);
   const open = (action: 'none' | 'deploy' | 'restore', reason: string): SyncPlan => ({ kind: 'open', explanation, waiting, errors, desired, action, reason });
 
-  if (waiting) return open('none', waiting === 'draft' ? 'draft pull request' : 'waiting for approval');
+  if (waiting) return open('none', waiting === 'draft' ? 'draft pull request' : waiting === 'isolation' ? 'fork pull request on a host without sandbox isolation' : 'waiting for approval');
   if (!desired) return open('none', 'settings errors');
   if (!instance) return open('deploy', 'new pull request');
   if (instance.archivedAt) return open('restore', 'pull request reopened');
@@ -80,8 +81,10 @@ export function planSync(input: SyncPlanInput): SyncPlan {
   return open('none', 'up to date');
 }
 
-function waitingReason({ pr, repository, instance, authorAllowed }: SyncPlanInput): WaitingReason | null {
-  const approved = Boolean(instance?.approvedBy);
+function waitingReason({ pr, repository, instance, authorAllowed, policy }: SyncPlanInput): WaitingReason | null {
+  // Before approval: no approval makes fork code safe to run as the bot's own user.
+  if (pr.fromFork && !policy.sandboxesIsolated && !repository.allowForksUnisolated) return 'isolation';
+  const approved = approvalCovers(instance, pr.headSha);
   if (!approved && ((pr.fromFork && !repository.allowForks) || authorAllowed === false)) return 'approval';
   if (pr.draft && !repository.allowDrafts) return 'draft';
   return null;
@@ -96,7 +99,7 @@ function explainFor({ pr, repository, policy }: SyncPlanInput): SettingsExplanat
     baseDomain: policy.baseDomain,
     slugTemplate: policy.slugTemplate,
     configuredRepositories: policy.repositories.map((entry) => entry.name),
-    repositorySettings: pr.fromFork ? withoutSecretSettings(repository.settings) : repository.settings,
+    repositorySettings: pr.fromFork ? withoutSecretSettings(repository.settings, repository.secretSettings) : repository.settings,
     repositoryFields: repository.fields,
     globalFields: policy.globalFields,
     recipeFields: repository.recipeFields,

@@ -1,3 +1,4 @@
+import type { Instance } from '../model';
 import type { PermissionLevel } from '../ports/pull-requests';
 import type { SettingsMap } from '../settings';
 
@@ -10,10 +11,14 @@ export interface RepositoryPolicy {
   settings: SettingsMap;
   fields: Readonly<Record<string, string>>;
   denySettings: readonly string[];
+  /** Extra setting names (or globs) whose values are secrets: forks do not get them. */
+  secretSettings?: readonly string[];
   ephemeralDatabases: boolean | null;
   teams: readonly string[];
   minPermission: PermissionLevel;
   allowForks: boolean;
+  /** Fork PRs may deploy even where PR code runs as the bot's own user (`trigger.allow_forks_unisolated`). */
+  allowForksUnisolated: boolean;
   allowDrafts: boolean;
   onPush: 'redeploy' | 'ignore';
   archiveGraceMs: number;
@@ -31,6 +36,8 @@ export interface PullRequestPolicy {
   globalEphemeralDatabases: boolean;
   /** Global deny patterns, on top of the built-in list. */
   denySettings: readonly string[];
+  /** False when PR code would run as the bot's own user (see `decideIsolation`): fork PRs then wait unless their repository allows it. */
+  sandboxesIsolated: boolean;
 }
 
 /** The watched repository `name` (case-insensitive), or null when it is not configured. */
@@ -44,6 +51,16 @@ const ranks: Record<PermissionLevel, number> = { read: 0, triage: 1, write: 2, m
 /** True when `granted` is at least `required` (read < triage < write < maintain < admin). */
 export function permissionAtLeast(granted: PermissionLevel | null, required: PermissionLevel): boolean {
   return granted !== null && ranks[granted] >= ranks[required];
+}
+
+/**
+ * Whether an approval covers the commit `sha`: an approval belongs to the head
+ * commit it was given for (`approvedSha`), so a fork's or an outsider's next
+ * push needs a new one. An approval recorded before approvals were pinned
+ * (no `approvedSha`) covers nothing. Example: approved at abc, head def → false.
+ */
+export function approvalCovers(instance: Pick<Instance, 'approvedBy' | 'approvedSha'> | null, sha: string): boolean {
+  return Boolean(instance?.approvedBy) && instance?.approvedSha === sha;
 }
 
 /** Job key (and queue name) of a pull request's sync: one pending sync per PR, run one at a time. */

@@ -19,6 +19,8 @@ export interface CommandRequest {
   /** The text after `/sandbox` (or the mention) in a comment; null for a check run button. */
   text: string | null;
   action: CheckRunAction | null;
+  /** When the comment was written (from the issue_comment event); null for a check run button. */
+  commentedAt?: Date | null;
 }
 
 export type CommandOutcome = { kind: 'ignored' } | { kind: 'answered'; record: PullRequestRecord; command: string; answer: CommandAnswer };
@@ -55,7 +57,8 @@ export async function runPullRequestCommand(deps: PullRequestDeps, request: Comm
   }
   if (!instance) return answered({ reaction: 'confused', notice: `@${actor.id}: this pull request has no sandbox (it is closed).` });
   try {
-    const context = { deps, command, instance, record, actor } as RunnerContext<typeof command.name>;
+    const commentedAt = synced.fresh ? null : (request.commentedAt ?? null);
+    const context = { deps, command, instance, record, actor, commentedAt } as RunnerContext<typeof command.name>;
     return answered(await (commandRunners[command.name] as (c: typeof context) => Promise<CommandAnswer>)(context));
   } catch (error) {
     if (!isSandboxError(error)) throw error;
@@ -64,16 +67,16 @@ export async function runPullRequestCommand(deps: PullRequestDeps, request: Comm
   }
 }
 
-/** The record and sandbox of the PR, syncing it first when the bot has not seen it yet. */
+/** The record and sandbox of the PR, syncing it first (`fresh`) when the bot has not seen it yet. */
 async function ensureSynced(deps: PullRequestDeps, request: CommandRequest) {
   const record = await deps.records.find(request.repository, request.number);
   if (record) {
     const instance = record.instanceId === null ? null : await deps.store.getInstance(record.instanceId);
-    return { record, instance };
+    return { record, instance, fresh: false };
   }
   const outcome = await syncPullRequest(deps, { repository: request.repository, number: request.number, installationId: request.installationId });
-  if (outcome.kind === 'open') return { record: outcome.record, instance: outcome.instance };
-  if (outcome.kind === 'closed' || outcome.kind === 'deleted') return { record: outcome.record, instance: null };
+  if (outcome.kind === 'open') return { record: outcome.record, instance: outcome.instance, fresh: true };
+  if (outcome.kind === 'closed' || outcome.kind === 'deleted') return { record: outcome.record, instance: null, fresh: true };
   return null;
 }
 

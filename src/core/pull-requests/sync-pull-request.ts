@@ -104,7 +104,7 @@ function cloneUrl(pr: PullRequestSnapshot, repository: RepositoryPolicy): string
 
 function sandboxConfig(pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): SandboxConfig {
   if (plan.desired) return plan.desired;
-  const defaults = pr.fromFork ? withoutSecretSettings(repository.settings) : repository.settings;
+  const defaults = pr.fromFork ? withoutSecretSettings(repository.settings, repository.secretSettings) : repository.settings;
   return { settings: mergeSettings(defaults, {}) as Record<string, unknown>, fields: plan.explanation.fields, databaseMode: plan.explanation.databases };
 }
 

@@ -1,4 +1,5 @@
 import { minSecretLength } from '../redact';
+import { isSecretName, urlUserinfo } from '../secret-names';
 import { isSettingsMap, type SettingsValue } from './types';
 
 /** Key patterns whose values are secrets: a PR may not set them, and logs redact their values. */
@@ -106,19 +107,29 @@ export function findDenyingPattern(name: string, path: string, patterns: readonl
   return makeDenyMatcher(patterns)(name, path);
 }
 
-const matchSecretKey = makeDenyMatcher(secretKeyPatterns);
+/**
+ * True when a settings key holds a secret, by its normalised name (see
+ * `isSecretName`: `DB_PASSWORD`, `dbPassword`, `PASSWD`, `APIKEY`,
+ * `SENTRY_DSN`, …) or because it matches one of `extraPatterns` (the
+ * repository's `secret_settings`, names or globs, case-insensitive).
+ */
+export function isSecretKey(key: string, extraPatterns: readonly string[] = []): boolean {
+  return isSecretName(key) || extraPatterns.some((pattern) => matchesGlob(pattern, key));
+}
 
-/** True when a settings key holds a secret (passwords, tokens, keys, credentials), case-insensitive. */
-export function isSecretKey(key: string): boolean {
-  return matchSecretKey(key, key) !== null;
+/** True when a value must not leave the bot: it sits under a secret key, or it is a URL with a password or user in it. */
+export function isSecretValue(value: SettingsValue): boolean {
+  return typeof value === 'string' && urlUserinfo(value) !== null;
 }
 
 /**
  * Every value held under a secret key, anywhere in the settings (all scalars
- * below it when the value is a mapping or list), as strings, unique, longest
- * first; values shorter than the redactor's `minSecretLength` are left out.
+ * below it when the value is a mapping or list), and the password of every
+ * URL value, as strings, unique, longest first; values shorter than the
+ * redactor's `minSecretLength` are left out (logs still hide them after
+ * their name: `password=ab`).
  */
-export function collectSecretValues(settings: SettingsValue): string[] {
+export function collectSecretValues(settings: SettingsValue, extraPatterns: readonly string[] = []): string[] {
   const found = new Set<string>();
   const pending: Array<{ value: SettingsValue; secret: boolean }> = [{ value: settings, secret: false }];
   while (pending.length > 0) {
@@ -126,11 +137,22 @@ export function collectSecretValues(settings: SettingsValue): string[] {
     if (Array.isArray(value)) {
       for (const item of value) pending.push({ value: item, secret });
     } else if (isSettingsMap(value)) {
-      for (const [key, child] of Object.entries(value)) pending.push({ value: child, secret: secret || isSecretKey(key) });
+      for (const [key, child] of Object.entries(value)) pending.push({ value: child, secret: secret || isSecretKey(key, extraPatterns) });
     } else if (secret && (typeof value === 'string' || typeof value === 'number')) {
       const text = String(value);
       if (text.length >= minSecretLength) found.add(text);
+    } else if (typeof value === 'string') {
+      const password = urlUserinfo(value)?.password;
+      if (password && password.length >= minSecretLength) for (const form of [password, safeDecode(password)]) found.add(form);
     }
   }
   return [...found].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

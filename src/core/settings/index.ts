@@ -21,6 +21,7 @@ export {
   matchesGlob,
   findDenyingPattern,
   isSecretKey,
+  isSecretValue,
   collectSecretValues,
 } from './deny-list';
 export { explainSettings, type ExplainSettingsInput, type SettingsExplanation } from './explain-settings';

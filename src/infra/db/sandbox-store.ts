@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type * as schema from '../../../drizzle/schema';
 import { appservers, auditEvents, deployments, hosts, instances, logChunks } from '../../../drizzle/schema';
@@ -131,15 +131,26 @@ export function createSandboxStore(db: Executor): Store {
       return one(await db.update(hosts).set({ ...patch, updatedAt: new Date() }).where(eq(hosts.id, id)).returning(), `host ${id}`);
     },
 
-    async appendLog(appserverId, offset, content, nextOffset) {
+    async appendLog(appserverId, offset, content, nextOffset, options = {}) {
       return db.transaction(async (tx) => {
         const advanced = await tx
           .update(appservers)
           .set({ logOffset: nextOffset })
           .where(and(eq(appservers.id, appserverId), eq(appservers.logOffset, offset)))
-          .returning({ id: appservers.id });
+          .returning({ id: appservers.id, dropped: appservers.logDroppedBytes });
         if (advanced.length === 0) return false;
         await tx.insert(logChunks).values({ appserverId, offset, content });
+        const { maxBytes } = options;
+        if (maxBytes !== undefined && nextOffset - advanced[0]!.dropped > maxBytes) {
+          // Keep at least the last maxBytes: drop whole chunks that end before them (the chunk straddling the line stays).
+          const keepFrom = await tx.execute<{ offset: string | null }>(sql`
+            select max("offset")::text as "offset" from log_chunks where appserver_id = ${appserverId} and "offset" <= ${nextOffset - maxBytes}`);
+          const firstKept = keepFrom.rows[0]?.offset;
+          if (firstKept !== null && firstKept !== undefined) await tx.delete(logChunks).where(and(eq(logChunks.appserverId, appserverId), lt(logChunks.offset, Number(firstKept))));
+          await tx.execute(sql`
+            update appservers set log_dropped_bytes = coalesce((select min("offset") from log_chunks where appserver_id = ${appserverId}), ${offset})
+            where id = ${appserverId}`);
+        }
         return true;
       });
     },

@@ -1,9 +1,10 @@
 import type { Config, RepositoryConfig } from '../../config/schema';
 import type { PullRequestPolicy, RepositoryPolicy } from '../../core/pull-requests/policy';
 import type { SettingsMap } from '../../core/settings';
+import { isolationOf } from '../hosts/local-isolation';
 
 /** The configuration as the pull request logic reads it (plain values, no config types in core). */
-export function policyFromConfig(config: Config): PullRequestPolicy {
+export function policyFromConfig(config: Config, sandboxesIsolated = isolationOf(config).isolated): PullRequestPolicy {
   return {
     repositories: config.repositories.map(repositoryPolicy),
     baseDomain: config.base_domain,
@@ -11,6 +12,7 @@ export function policyFromConfig(config: Config): PullRequestPolicy {
     globalFields: config.defaults.fields,
     globalEphemeralDatabases: config.defaults.ephemeral_databases,
     denySettings: config.deny_settings,
+    sandboxesIsolated,
   };
 }
 
@@ -21,10 +23,12 @@ function repositoryPolicy(repository: RepositoryConfig): RepositoryPolicy {
     settings: repository.settings as SettingsMap,
     fields: repository.fields,
     denySettings: repository.deny_settings,
+    secretSettings: repository.secret_settings,
     ephemeralDatabases: repository.ephemeral_databases,
     teams: repository.trigger.teams,
     minPermission: repository.trigger.min_permission,
     allowForks: repository.trigger.allow_forks,
+    allowForksUnisolated: repository.trigger.allow_forks_unisolated,
     allowDrafts: repository.trigger.allow_drafts,
     onPush: repository.on_push,
     archiveGraceMs: repository.archive_grace,

@@ -5,17 +5,28 @@ import type { HostTransport } from '../../core/ports/host-transport';
 import type { HostDirectory } from '../../core/ports/other-ports';
 import type { Logger } from '../logger';
 import { createLocalTransport } from './local-transport';
+import { createSandboxUsers, type SandboxUsers } from './sandbox-users';
 import { createSshTransport } from './ssh-transport';
 
-/** Transports per host, cached: one SSH connection per host for the whole process. */
-export function createHostDirectory({ env, logger }: { env: NodeJS.ProcessEnv; logger?: Logger }): HostDirectory & { closeAll(): Promise<void> } {
+/**
+ * Transports per host, cached: one SSH connection per host for the whole
+ * process. `localRunAs` (set only when the bot can switch users) gives local
+ * hosts sandbox users, one set per work root.
+ */
+export function createHostDirectory({ env, logger, localRunAs = null }: { env: NodeJS.ProcessEnv; logger?: Logger; localRunAs?: string | null }): HostDirectory & { closeAll(): Promise<void> } {
   const cache = new Map<string, HostTransport>();
+  const sandboxUsers = new Map<string, SandboxUsers>();
+  const usersFor = (root: string): SandboxUsers | undefined => {
+    if (!localRunAs) return undefined;
+    if (!sandboxUsers.has(root)) sandboxUsers.set(root, createSandboxUsers({ root, runAs: localRunAs }));
+    return sandboxUsers.get(root);
+  };
   return {
     transportFor(host: Host): HostTransport {
       const key = `${host.id}:${host.updatedAt.getTime()}`;
       const cached = cache.get(key);
       if (cached) return cached;
-      const transport = host.provider === 'local' ? createLocalTransport({ name: host.name, address: host.address }) : sshTransport(host, env, logger);
+      const transport = host.provider === 'local' ? createLocalTransport({ name: host.name, address: host.address, sandboxUsers: usersFor(host.workRoot) }) : sshTransport(host, env, logger);
       cache.set(key, transport);
       return transport;
     },

@@ -4,6 +4,8 @@ import { checkSlug } from '../../core/naming';
 import type { HostTransport } from '../../core/ports/host-transport';
 import type { LoadBalancer, Route } from '../../core/ports/load-balancer';
 import type { Logger } from '../logger';
+import type { BasicCredentials } from '../../core/ports/load-balancer';
+import { htpasswdAccepts, renderHtpasswd } from './render-htpasswd';
 import { checkRouteSlug, managedMarker, renderNginxFragment } from './render-nginx-fragment';
 
 export interface NginxLoadBalancerOptions {
@@ -49,6 +51,8 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
   const where = `nginx on ${transport.name}`;
   const timeoutMs = options.commandTimeoutMs ?? 30_000;
   const fragmentPath = (slug: string) => posix.join(options.configDir, `${options.namePrefix}${slug}.conf`);
+  // A dot file next to the fragment: nginx's `include <dir>/*` globs skip it, so it is never read as configuration.
+  const authPath = (slug: string) => posix.join(options.configDir, `.${options.namePrefix}${slug}.htpasswd`);
 
   let tail: Promise<unknown> = Promise.resolve();
   function serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -87,20 +91,43 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
     return again.ok ? `${detail}; ${note} and nginx reloaded` : `${detail}; ${note}, reloading again failed too: ${again.detail}`;
   }
 
-  async function applyRoute(slug: string, path: string, fragment: string): Promise<void> {
+  /** The htpasswd content the route needs: the file as it is when it already holds the credentials (no new salt, no change). */
+  async function wantedAuth(slug: string, access: BasicCredentials): Promise<{ previous: Buffer | null; wanted: Buffer }> {
+    const previous = await transport.readFile(authPath(slug));
+    return { previous, wanted: previous && htpasswdAccepts(previous.toString(), access) ? previous : Buffer.from(renderHtpasswd(access)) };
+  }
+
+  /**
+   * The htpasswd file exists exactly while the fragment names it (a proxied
+   * route with credentials); nginx reads it on each request, so new
+   * credentials apply without a reload.
+   */
+  async function applyRoute(slug: string, path: string, fragment: string, access: BasicCredentials | null): Promise<void> {
     const previous = await transport.readFile(path);
-    if (previous?.equals(Buffer.from(fragment))) return;
+    const fragmentChanged = !previous?.equals(Buffer.from(fragment));
+    const named = fragment.includes('auth_basic_user_file');
+    const auth = access && named ? await wantedAuth(slug, access) : null;
+    const authChanged = auth !== null && !auth.previous?.equals(auth.wanted);
+    if (!fragmentChanged && !authChanged) return;
     const started = Date.now();
-    await transport.writeFile(path, fragment);
-    const tested = await run(testCommand);
-    if (!tested.ok) {
-      const note = await restore(path, previous);
-      throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: nginx rejected the configuration: ${tested.detail}; ${note}, the old route keeps serving`);
-    }
-    const reloaded = await run(reloadCommand);
-    if (!reloaded.ok) {
-      const detail = await reloadAfterRestore(path, previous, reloaded.detail);
-      throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`);
+    // nginx's workers run unprivileged and must read it; it holds a salted hash only.
+    if (auth && authChanged) await transport.writeFile(authPath(slug), auth.wanted, 0o644);
+    if (fragmentChanged) {
+      await transport.writeFile(path, fragment);
+      const tested = await run(testCommand);
+      if (!tested.ok) {
+        const note = await restore(path, previous);
+        if (auth && authChanged) await restore(authPath(slug), auth.previous);
+        throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: nginx rejected the configuration: ${tested.detail}; ${note}, the old route keeps serving`);
+      }
+      const reloaded = await run(reloadCommand);
+      if (!reloaded.ok) {
+        const detail = await reloadAfterRestore(path, previous, reloaded.detail);
+        if (auth && authChanged) await restore(authPath(slug), auth.previous);
+        throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`);
+      }
+      // Only once nginx no longer names the file.
+      if (!named && previous?.includes('auth_basic_user_file')) await transport.remove(authPath(slug));
     }
     logger?.info({ slug, path, ms: Date.now() - started }, 'nginx: route applied');
   }
@@ -115,6 +142,7 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
       const detail = await reloadAfterRestore(path, previous, reloaded.detail);
       throw new SandboxError('load_balancer_failed', `removing the route of ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`);
     }
+    if (previous.includes('auth_basic_user_file')) await transport.remove(authPath(slug));
     logger?.info({ slug, path }, 'nginx: route removed');
   }
 
@@ -132,9 +160,10 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
     kind: 'nginx',
     async apply(route: Route) {
       // Render (and so validate) before touching anything.
-      const fragment = renderNginxFragment({ route, listen: options.listen, preliminaryUrl: options.preliminaryUrl?.(route.slug) ?? null });
-      const path = fragmentPath(route.slug);
-      return serialize(() => guarded(`routing ${route.slug}`, () => applyRoute(route.slug, path, fragment)));
+      const slug = checkRouteSlug(route.slug);
+      const fragment = renderNginxFragment({ route, listen: options.listen, preliminaryUrl: options.preliminaryUrl?.(slug) ?? null, authFile: authPath(slug) });
+      const path = fragmentPath(slug);
+      return serialize(() => guarded(`routing ${slug}`, () => applyRoute(slug, path, fragment, route.access ?? null)));
     },
     async remove(slug: string) {
       const path = fragmentPath(checkRouteSlug(slug));

@@ -8,6 +8,8 @@ export interface NginxFragmentInput {
   listen: number | string;
   /** Link shown on the preliminary page (the instance's status page); omitted when null. */
   preliminaryUrl?: string | null;
+  /** The htpasswd file holding `route.access` (required when the route has credentials). */
+  authFile?: string | null;
 }
 
 /** First bytes of every fragment the bot writes. */
@@ -35,7 +37,8 @@ export function renderNginxFragment(input: NginxFragmentInput): string {
     `    server_name ${domains.join(' ')};`,
     '',
   ];
-  const body = input.route.target ? proxyBody(slug, input.route.target) : preliminaryBody(slug, input.preliminaryUrl ?? null);
+  const auth = input.route.access ? authLines(slug, input.authFile ?? null) : [];
+  const body = input.route.target ? proxyBody(slug, input.route.target, auth) : preliminaryBody(slug, input.preliminaryUrl ?? null);
   return [...head, ...body, '}', ''].join('\n');
 }
 
@@ -79,7 +82,20 @@ function checkTarget(slug: string, target: RouteTarget): string {
   throw new SandboxError('usage', `load balancer route for ${slug}: invalid appserver address "${printable(address)}"; check the host's address in sandbox.yml`);
 }
 
-function proxyBody(slug: string, target: RouteTarget): string[] {
+/**
+ * Basic auth in front of the appserver. The credentials stop at nginx: the
+ * Authorization header is not passed on, so PR code never sees them. (The
+ * preliminary page answers without them: its `return` runs before nginx's
+ * access phase, and it shows nothing of the sandbox.)
+ */
+function authLines(slug: string, authFile: string | null): string[] {
+  if (authFile === null || !/^[A-Za-z0-9_./-]+$/.test(authFile)) {
+    throw new SandboxError('usage', `load balancer route for ${slug}: basic auth needs an htpasswd path of letters, digits, "_", ".", "/" and "-", got "${printable(authFile ?? '')}"`);
+  }
+  return [`        auth_basic "${slug}";`, `        auth_basic_user_file ${authFile};`, '        proxy_set_header Authorization "";'];
+}
+
+function proxyBody(slug: string, target: RouteTarget, auth: string[]): string[] {
   return [
     '    # WebSocket: ask the upstream to upgrade only when the client asked to.',
     '    set $sbx_connection "close";',
@@ -90,6 +106,7 @@ function proxyBody(slug: string, target: RouteTarget): string[] {
     '    client_max_body_size 100m;',
     '',
     '    location / {',
+    ...auth,
     `        proxy_pass http://${checkTarget(slug, target)};`,
     '        proxy_http_version 1.1;',
     '        proxy_set_header Host $host;',

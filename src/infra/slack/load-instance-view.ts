@@ -1,13 +1,10 @@
 import type { Instance } from '../../core/model';
-import { sandboxUrls, statusPageUrl } from '../../core/naming/sandbox-urls';
+import { sandboxUrls, statusPageUrl, type SandboxLinks } from '../../core/naming/sandbox-urls';
 import type { Store } from '../../core/ports/store';
 import type { InstanceView } from './render/describe';
 
 /** Where sandbox and status-page links point. */
-export interface LinkSettings {
-  publicUrl: string;
-  builtinLoadBalancer: boolean;
-}
+export type LinkSettings = SandboxLinks;
 
 /** Reads what a Slack view of one instance shows: its appservers and deployments, and the links. */
 export async function loadInstanceView(store: Store, instance: Instance, links: LinkSettings): Promise<InstanceView> {

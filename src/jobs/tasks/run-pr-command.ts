@@ -17,6 +17,8 @@ export const payload = z.object({
   action: z.enum(checkRunActions).nullable(),
   /** The comment to react to; null for a check run button. */
   commentId: z.number().int().positive().nullable(),
+  /** When the comment was written (GitHub's `comment.created_at`); an approval belongs to the head the bot had recorded then. */
+  commentedAt: z.iso.datetime({ offset: true }).nullish(),
 });
 export type Payload = z.input<typeof payload>;
 
@@ -28,7 +30,7 @@ export type Payload = z.input<typeof payload>;
 export const task = defineTask(payload, async (deps, request) => {
   const github = gitHubJobDeps(deps);
   if (!github) return;
-  const outcome = await runPullRequestCommand(github, request);
+  const outcome = await runPullRequestCommand(github, { ...request, commentedAt: request.commentedAt ? new Date(request.commentedAt) : null });
   if (outcome.kind === 'ignored') return;
   const { record, answer, command } = outcome;
   await github.records.update(record.id, { notice: { actor: request.login, command, text: answer.notice, at: github.now().toISOString() } });

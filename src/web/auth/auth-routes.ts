@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readCookies, setCookie } from '../http/cookies';
+import { drainRefused } from '../http/read-body';
 import { FormError, readForm } from '../http/read-form';
 import { sendProblem } from '../error-words';
 import type { Router } from '../router';
@@ -11,10 +12,29 @@ import { randomToken, sameText } from './signed-values';
 const oauthCookie = 'sbx_oauth';
 const oauthTtlMs = 10 * 60_000;
 
-/** Only paths on this site: `/sandboxes/x`, never `//evil.example` or `https://…`. */
-export function safeReturnPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\') || /[\r\n]/.test(value)) return '/';
-  return value;
+// Control characters (browsers drop tabs and newlines from a Location, turning `/\t/evil` into `//evil`) and backslashes (read as `/`).
+const unsafeInPath = { test: (text: string) => [...text].some((c) => c <= '\u001f' || c === '\u007f' || c === '\\') };
+
+/**
+ * Only paths on this site: `/sandboxes/x?appserver=2` stays; `//evil.example`,
+ * `/\t/evil.example`, `https://evil.example`, `javascript:…` and anything
+ * else that is not a same-origin path become `/`. The value is resolved
+ * against `public_url` the way a browser would, and its origin compared.
+ */
+export function safeReturnPath(value: string | null | undefined, publicUrl: string): string {
+  if (!value || !value.startsWith('/') || unsafeInPath.test(value)) return '/';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return '/';
+  }
+  if (unsafeInPath.test(decoded)) return '/';
+  const base = new URL(publicUrl);
+  const target = new URL(value, base);
+  if (target.origin !== base.origin) return '/';
+  const path = `${target.pathname}${target.search}${target.hash}`;
+  return path.startsWith('//') ? '/' : path;
 }
 
 function redirect(res: ServerResponse, status: 302 | 303, location: string): void {
@@ -26,7 +46,8 @@ function redirect(res: ServerResponse, status: 302 | 303, location: string): voi
 export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
   const { config, auth } = deps;
   const endpoints = githubEndpoints(config.github);
-  const redirectUri = `${config.public_url}/auth/callback`;
+  const publicUrl = config.public_url ?? `http://localhost:${config.server.port}`;
+  const redirectUri = `${publicUrl}/auth/callback`;
   const clientId = config.github.client_id;
   const clientSecret = config.github.client_secret;
   const allowedGroups = [...config.web.auth.orgs, ...config.web.auth.teams];
@@ -41,7 +62,7 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
       return;
     }
     const state = randomToken();
-    const returnTo = safeReturnPath(new URL(req.url ?? '/', 'http://local').searchParams.get('return_to'));
+    const returnTo = safeReturnPath(new URL(req.url ?? '/', 'http://local').searchParams.get('return_to'), publicUrl);
     setCookie(res, oauthCookie, auth.values.seal('oauth', { state, returnTo }, oauthTtlMs), { path: '/auth', maxAge: oauthTtlMs / 1000, secure: auth.secure });
     redirect(res, 302, authorizeUrl(endpoints, { clientId, redirectUri, state }));
   });
@@ -75,7 +96,7 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
       }
       auth.startSession(res, { login, memberOf, sid: randomToken() });
       await deps.store.recordAudit({ actor: login, surface: 'web', action: 'sign_in', result: 'ok', detail: { memberOf } });
-      redirect(res, 303, safeReturnPath(pending.returnTo));
+      redirect(res, 303, safeReturnPath(pending.returnTo, publicUrl));
     } catch (error) {
       if (!(error instanceof SignInError) && !(error instanceof Error && error.name === 'TimeoutError') && !(error instanceof TypeError)) throw error;
       deps.logger.warn({ err: error }, 'sign-in failed');
@@ -104,6 +125,7 @@ export async function readFormOrProblem(req: IncomingMessage, res: ServerRespons
   } catch (error) {
     if (!(error instanceof FormError)) throw error;
     sendProblem(res, error.status, 'Invalid form', error.message);
+    if (error.status === 413) drainRefused(req);
     return null;
   }
 }

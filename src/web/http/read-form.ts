@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { BodyTooLargeError, readBody } from './read-body';
 
 export const maxFormBytes = 16 * 1024;
 
@@ -15,14 +16,10 @@ export class FormError extends Error {
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') throw new FormError(415, 'expected a form (application/x-www-form-urlencoded)');
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxFormBytes) throw new FormError(413, `form too large (more than ${maxFormBytes} bytes)`);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxFormBytes) throw new FormError(413, `form too large (more than ${maxFormBytes} bytes)`);
-    parts.push(chunk);
+  try {
+    return new URLSearchParams((await readBody(req, maxFormBytes)).toString('utf8'));
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new FormError(413, `form too large (more than ${maxFormBytes} bytes)`);
+    throw error;
   }
-  return new URLSearchParams(Buffer.concat(parts).toString('utf8'));
 }

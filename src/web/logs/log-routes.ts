@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { droppedLogMarker } from '../../core/log-dropped-marker';
 import type { Appserver } from '../../core/model';
 import { markStreamingRoute } from '../metrics';
 import type { Router } from '../router';
@@ -51,6 +52,7 @@ export function registerLogRoutes(router: Router, deps: StatusDeps): void {
       'content-disposition': `inline; filename="${params.slug}-appserver-${appserver.number}.log"`,
     });
     let cursor = -1;
+    res.write(droppedLogMarker(appserver.logDroppedBytes));
     while (!res.destroyed) {
       const chunks = await deps.logs.after(appserver.id, cursor, 1024 * 1024);
       if (chunks.length === 0) break;
@@ -73,8 +75,12 @@ export function registerLogRoutes(router: Router, deps: StatusDeps): void {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     res.write('retry: 2000\n\n');
+    const cursor = streamCursor(req);
+    // No id: a reconnect resumes after the last real chunk, and the marker is not repeated.
+    const marker = droppedLogMarker(appserver.logDroppedBytes).trimEnd();
+    if (cursor === -1 && marker) res.write(`event: log\ndata: ${marker}\n\n`);
     const follow = deps.feeds.follow(appserver.id, {
-      cursor: streamCursor(req),
+      cursor,
       write: (chunk) => res.write(sseEvent(chunk)),
       state: (state) => void (res.writableNeedDrain || res.write(`event: state\ndata: ${state}\n\n`)),
       // complete: the log is whole, so the page stops listening; otherwise (shutdown) the browser reconnects, maybe to another replica.

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { AppserverState } from '../../core/appserver-state';
-import { instanceStatus, instanceStatuses, type InstanceStatus } from '../../core/instance-status';
+import { instanceStatuses, type InstanceStatus } from '../../core/instance-status';
+import { instanceStatusSql, unfinishedStateSql } from '../../infra/db/instance-status-sql';
 
 export interface DashboardFilters {
   repository: string;
@@ -53,19 +53,24 @@ export async function listInstanceRows(pool: pg.Pool, filters: DashboardFilters,
     const columns = detailed ? ['i.slug', 'i.domain', 'i.pr_repo', 'i.pr_author', 'i.ref', 'i.pr_url'] : ['i.slug', 'i.domain'];
     where.push(`(${columns.map((column) => `${column} ilike ${like}`).join(' or ')})`);
   }
+  const status = instanceStatusSql({ archived: 'i.archived_at is not null', deleted: 'false', activeState: 'act.state', latestState: 's.latest_state', deploying: 's.deploying' });
+  // The status filter applies before the row limit: an old failed sandbox is found among thousands of newer ones.
+  const statusFilter = filters.state ? `where status = ${param(filters.state)}` : '';
   const result = await pool.query<{
     slug: string; domain: string; kind: string; pr_repo: string | null; pr_number: number | null; pr_url: string | null; pr_author: string | null;
-    archived: boolean; updated_at: Date; active_state: AppserverState | null; latest_state: AppserverState | null; deploying: boolean | null; appservers: string;
+    updated_at: Date; status: InstanceStatus; appservers: string;
   }>(
-    `select i.slug, i.domain, i.kind, i.pr_repo, i.pr_number, i.pr_url, i.pr_author, i.archived_at is not null as archived, i.updated_at,
-       act.state as active_state, s.latest_state, s.deploying, coalesce(s.n, 0)::text as appservers
-     from instances i
-     left join appservers act on act.id = i.active_appserver_id
-     left join lateral (select (array_agg(a.state order by a.number desc))[1] as latest_state,
-                               bool_or(a.state in ('new', 'waiting', 'configuring')) as deploying, count(*) as n
-                        from appservers a where a.instance_id = i.id) s on true
-     where ${where.join(' and ')}
-     order by i.updated_at desc limit ${rowLimit + 1}`,
+    `select * from (
+       select i.slug, i.domain, i.kind, i.pr_repo, i.pr_number, i.pr_url, i.pr_author, i.updated_at,
+         ${status} as status, coalesce(s.n, 0)::text as appservers
+       from instances i
+       left join appservers act on act.id = i.active_appserver_id
+       left join lateral (select (array_agg(a.state order by a.number desc))[1] as latest_state,
+                                 bool_or(${unfinishedStateSql('a.state')}) as deploying, count(*) as n
+                          from appservers a where a.instance_id = i.id) s on true
+       where ${where.join(' and ')}
+     ) listed ${statusFilter}
+     order by updated_at desc limit ${rowLimit + 1}`,
     values,
   );
   const rows = result.rows.slice(0, rowLimit).map((row) => ({
@@ -76,11 +81,11 @@ export async function listInstanceRows(pool: pg.Pool, filters: DashboardFilters,
     prNumber: row.pr_number,
     prUrl: row.pr_url,
     prAuthor: row.pr_author,
-    status: instanceStatus({ archived: row.archived, deleted: false, activeState: row.active_state, latestState: row.latest_state, deploying: row.deploying ?? false }),
+    status: row.status,
     appservers: Number(row.appservers),
     updatedAt: row.updated_at,
   }));
-  return { rows: filters.state ? rows.filter((row) => row.status === filters.state) : rows, limited: result.rows.length > rowLimit };
+  return { rows, limited: result.rows.length > rowLimit };
 }
 
 /** Repositories to filter by: the configured ones and any an instance names. */

@@ -1,9 +1,10 @@
+import { unfinishedStates } from '../../core/appserver-state';
 import { formatDuration } from '../../core/duration';
 import { html, type SafeHtml } from '../html';
 
 const good = new Set(['running', 'succeeded', 'ok']);
 const bad = new Set(['failed', 'error', 'refused']);
-const busy = new Set(['new', 'waiting', 'configuring', 'deploying', 'pending']);
+const busy = new Set<string>([...unfinishedStates, 'deploying', 'pending']);
 
 /** A state as a small badge whose colour follows its meaning (the word itself carries it too). */
 export function badge(state: string): SafeHtml {

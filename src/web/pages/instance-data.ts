@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { unfinishedStates } from '../../core/appserver-state';
-import { instanceStatus, type InstanceStatus } from '../../core/instance-status';
+import type { InstanceStatus } from '../../core/instance-status';
 import type { Appserver, Host, Instance } from '../../core/model';
 import { maskSecretSettings } from '../../core/settings/mask-secret-settings';
 import type { SettingsValue } from '../../core/settings';
@@ -43,7 +43,8 @@ export async function loadInstanceDetails(deps: StatusDeps, instance: Instance, 
   const hosts = new Map((await deps.store.listHosts()).map((host) => [host.id, host]));
   const target = pickLogAppserver(instance, appservers, chosen);
   const log = target ? await readLogView(deps, target) : null;
-  const masked = maskSecretSettings(instance.settings as SettingsValue);
+  const repository = deps.config.repositories.find((entry) => entry.name.toLowerCase() === instance.prRepo?.toLowerCase());
+  const masked = maskSecretSettings(instance.settings as SettingsValue, repository?.secret_settings);
   const settingsYaml = Object.keys(instance.settings).length === 0 ? '' : deps.redactor.redact(stringify(masked, { lineWidth: 0 }));
   const fields = Object.entries(instance.fields).map(([key, value]): [string, string] => [key, deps.redactor.redact(String(value))]);
   return { hosts, log, settingsYaml, fields };
@@ -61,14 +62,3 @@ async function readLogView(deps: StatusDeps, appserver: Appserver): Promise<LogV
   return { appserver, text, lastOffset: chunks.at(-1)?.offset ?? -1, truncated, live: unfinishedStates.includes(appserver.state) };
 }
 
-export function summarize(instance: Instance, appservers: Appserver[]): InstanceStatus {
-  const newest = appservers.reduce<Appserver | null>((latest, a) => (!latest || a.number > latest.number ? a : latest), null);
-  const active = appservers.find((a) => a.id === instance.activeAppserverId) ?? null;
-  return instanceStatus({
-    archived: instance.archivedAt !== null,
-    deleted: instance.deletedAt !== null,
-    activeState: active?.state ?? null,
-    latestState: newest?.state ?? null,
-    deploying: appservers.some((a) => unfinishedStates.includes(a.state)),
-  });
-}

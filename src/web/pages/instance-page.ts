@@ -3,7 +3,8 @@ import { sendProblem } from '../error-words';
 import type { Router } from '../router';
 import { sendPage } from '../router';
 import type { StatusDeps } from '../status-deps';
-import { loadInstanceDetails, summarize } from './instance-data';
+import { statusOfInstance } from '../../core/instance-status';
+import { loadInstanceDetails } from './instance-data';
 import { noticeFor, renderDetails, renderSummary } from './instance-view';
 
 /** `/sandboxes/<slug>`: the check run's details link. Signed out: state and domains only (unless public_read). */
@@ -19,7 +20,7 @@ export function registerInstancePage(router: Router, deps: StatusDeps): void {
       return;
     }
     const appservers = (await deps.store.listAppservers(instance.id)).map((a) => (a.failureReason ? { ...a, failureReason: deps.redactor.redact(a.failureReason) } : a));
-    const status = summarize(instance, appservers);
+    const status = statusOfInstance(instance, appservers);
     let body;
     if (!viewer.canRead) {
       body = html`<h2>${instance.slug}</h2>${renderSummary(deps.config, instance, status)}

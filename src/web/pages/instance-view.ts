@@ -1,4 +1,7 @@
+import { sandboxLinks } from '../../config/sandbox-links';
 import type { Config } from '../../config/schema';
+import { sandboxUrls } from '../../core/naming/sandbox-urls';
+import { unfinishedStates } from '../../core/appserver-state';
 import type { InstanceStatus } from '../../core/instance-status';
 import type { Appserver, Host, Instance } from '../../core/model';
 import type { Viewer, WebAction } from '../auth/access';
@@ -8,14 +11,7 @@ import type { InstancePageData, LogView } from './instance-data';
 
 /** `http://pr42-app.localhost:3000` with the builtin load balancer, `https://pr42-app.sandbox.example.com` behind nginx. */
 export function domainUrl(config: Config, domain: string): string {
-  const publicUrl = new URL(config.public_url ?? 'http://localhost');
-  let port = '';
-  if (config.load_balancer.provider === 'builtin') port = publicUrl.port;
-  else if (config.load_balancer.provider === 'nginx') {
-    const listen = String(config.load_balancer.nginx?.listen ?? 80).split(':').at(-1)!;
-    port = listen === '80' || listen === '443' ? '' : listen;
-  }
-  return `${publicUrl.protocol}//${domain}${port ? `:${port}` : ''}`;
+  return sandboxUrls([domain], sandboxLinks(config))[0]!;
 }
 
 const notices: Record<string, (n: string | null) => string> = {
@@ -49,7 +45,7 @@ function summaryItems(config: Config, instance: Instance, status: InstanceStatus
 export function renderDetails(config: Config, data: InstancePageData, viewer: Viewer, now: Date): SafeHtml {
   const { instance, status } = data;
   const base = `/sandboxes/${encodeURIComponent(instance.slug)}`;
-  const deploying = data.appservers.some((a) => ['new', 'waiting', 'configuring'].includes(a.state));
+  const deploying = data.appservers.some((a) => unfinishedStates.includes(a.state));
   const live = !instance.archivedAt && !instance.deletedAt;
   const actions = live
     ? [actionForm(viewer, 'deploy', `${base}/redeploy`, 'Redeploy'), deploying ? actionForm(viewer, 'cancel', `${base}/cancel`, 'Cancel deploy') : html``, actionForm(viewer, 'archive', `${base}/archive`, 'Archive')]
@@ -57,6 +53,7 @@ export function renderDetails(config: Config, data: InstancePageData, viewer: Vi
   return html`<dl class="facts">${summaryItems(config, instance, status)}
 ${instance.prUrl ? html`<dt>Pull request</dt><dd><a href="${instance.prUrl}">${instance.prRepo}#${instance.prNumber}</a>${instance.prAuthor ? html` by @${instance.prAuthor}` : ''}</dd>` : ''}
 <dt>Repository</dt><dd>${instance.prRepo ?? '—'}${instance.ref ? html` <span class="muted">(${instance.ref})</span>` : ''}</dd>
+${accessItem(instance, viewer)}
 <dt>Kind</dt><dd>${instance.kind}${instance.production ? ', production' : ''}</dd>
 <dt>Database</dt><dd>${instance.databaseMode === 'ephemeral' ? 'ephemeral (inside the sandbox)' : 'persistent (external servers)'}</dd>
 <dt>TTL</dt><dd>${ttl(instance, now)}</dd>
@@ -70,6 +67,13 @@ ${data.log ? renderLog(base, data.log) : html`<h2 id="log">Deploy log</h2><p cla
 ${data.fields.length ? html`<div class="table-wrap"><table><tbody>${data.fields.map(([key, value]) => html`<tr><th scope="row"><code>${key}</code></th><td><code>${value}</code></td></tr>`)}</tbody></table></div>` : html`<p class="muted">None.</p>`}
 <h2 id="settings">Settings</h2>
 ${data.settingsYaml ? html`<p class="muted">Repository defaults merged with the pull request’s settings; secrets are shown as ***.</p><pre class="log" tabindex="0">${data.settingsYaml}</pre>` : html`<p class="muted">None.</p>`}`;
+}
+
+/** The sandbox's basic-auth credentials: for signed-in people only, never for `public_read` visitors. */
+function accessItem(instance: Instance, viewer: Viewer): SafeHtml {
+  if (!instance.accessUser || !instance.accessPassword) return html`<dt>Access</dt><dd>public</dd>`;
+  if (viewer.login === null) return html`<dt>Access</dt><dd>HTTP basic auth <span class="muted">(sign in to see the user and password)</span></dd>`;
+  return html`<dt>Access</dt><dd>HTTP basic auth: user <code>${instance.accessUser}</code>, password <code>${instance.accessPassword}</code></dd>`;
 }
 
 function ttl(instance: Instance, now: Date): string {

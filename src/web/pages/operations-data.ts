@@ -1,3 +1,4 @@
+import { liveStateSql, unfinishedStateSql } from '../../infra/db/instance-status-sql';
 import type pg from 'pg';
 
 export interface QueueSummary {
@@ -58,8 +59,8 @@ export interface HostLoad {
 export async function readHostLoads(pool: pg.Pool): Promise<HostLoad[]> {
   const result = await pool.query<{ name: string; provider: string; address: string; capacity: number; live: string; deploying: string; accepts_new: boolean; last_seen_at: Date | null }>(
     `select h.name, h.provider, h.address, h.capacity, h.accepts_new, h.last_seen_at,
-       count(a.id)::text as live, count(a.id) filter (where a.state in ('new', 'waiting', 'configuring'))::text as deploying
-     from hosts h left join appservers a on a.host_id = h.id and a.state in ('new', 'waiting', 'configuring', 'running')
+       count(a.id)::text as live, count(a.id) filter (where ${unfinishedStateSql('a.state')})::text as deploying
+     from hosts h left join appservers a on a.host_id = h.id and ${liveStateSql('a.state')}
      group by h.id order by h.name`,
   );
   return result.rows.map((row) => ({

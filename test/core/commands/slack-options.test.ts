@@ -48,7 +48,7 @@ describe('Slack options with values', () => {
   it('help lists the Slack usage with the options', () => {
     const result = parseSandboxCommand('help', slack);
     const text = result.kind === 'reply' ? result.text : '';
-    expect(text).toContain('/sandbox redeploy <instance> [--no-activate] [--attempts N]');
+    expect(text).toContain('/redeploy <instance> [--no-activate] [--attempts N]');
     expect(text).toContain('/sandbox list [mine|failed|repo:<name>|text]');
   });
 });

@@ -3,14 +3,14 @@ import type { Deployment, Instance } from '../../../src/core/model';
 import type { PullRequestSnapshot } from '../../../src/core/ports/pull-requests';
 import { withoutSecretSettings } from '../../../src/core/pull-requests/fork-settings';
 import { needsAuthorCheck, planSync, sameConfig, type SyncPlanInput } from '../../../src/core/pull-requests/plan-sync';
-import { permissionAtLeast, pullRequestKey, type PullRequestPolicy, type RepositoryPolicy } from '../../../src/core/pull-requests/policy';
+import { approvalCovers, permissionAtLeast, pullRequestKey, type PullRequestPolicy, type RepositoryPolicy } from '../../../src/core/pull-requests/policy';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const repository: RepositoryPolicy = {
   name: 'acme/app', url: null, settings: { SITE: 'demo', DB_PASSWORD: 'hunter22' }, fields: {}, denySettings: [], ephemeralDatabases: null,
-  teams: [], minPermission: 'write', allowForks: false, allowDrafts: false, onPush: 'redeploy', archiveGraceMs: 0, domainPrefixes: [], recipeFields: [],
+  teams: [], minPermission: 'write', allowForks: false, allowForksUnisolated: false, allowDrafts: false, onPush: 'redeploy', archiveGraceMs: 0, domainPrefixes: [], recipeFields: [],
 };
-const policy: PullRequestPolicy = { repositories: [repository], baseDomain: 'sandbox.test', slugTemplate: 'pr{number}-{repo}', globalFields: {}, globalEphemeralDatabases: true, denySettings: [] };
+const policy: PullRequestPolicy = { repositories: [repository], baseDomain: 'sandbox.test', slugTemplate: 'pr{number}-{repo}', globalFields: {}, globalEphemeralDatabases: true, denySettings: [], sandboxesIsolated: true };
 const pr: PullRequestSnapshot = {
   repository: 'acme/app', number: 7, state: 'open', merged: false, draft: false, headSha: 'b'.repeat(40), headRef: 'feature', headCloneUrl: null,
   baseCloneUrl: 'https://github.example/acme/app.git', fromFork: false, author: 'dev', body: null, htmlUrl: 'https://github.example/acme/app/pull/7', closedAt: null, installationId: 1,
@@ -56,11 +56,38 @@ describe('planSync', () => {
     expect(open(overrides)).toMatchObject({ waiting, action: 'none' });
   });
 
-  it('an approval lets a fork and a stranger deploy; a repository may allow forks and drafts', () => {
-    const approved = { ...instance, approvedBy: 'maintainer' } as Instance;
+  it('an approval at the head commit lets a fork and a stranger deploy; a repository may allow forks and drafts', () => {
+    const approved = { ...instance, approvedBy: 'maintainer', approvedSha: pr.headSha } as Instance;
     expect(open({ instance: approved, pr: { ...pr, fromFork: true }, authorAllowed: null }).waiting).toBeNull();
     expect(open({ instance: approved, authorAllowed: false }).waiting).toBeNull();
     expect(open({ repository: { ...repository, allowForks: true, allowDrafts: true }, pr: { ...pr, fromFork: true, draft: true } }).waiting).toBeNull();
+  });
+
+  // Approved at A (aaa…), the head is now B (bbb…): who waits for a new approval.
+  const shaA = 'a'.repeat(40);
+  const forkDeployed = { deployed: { ...deployedConfig, settings: { SITE: 'demo' } } };
+  const approvedAt = (sha: string | null, by: string | null = 'maintainer') => ({ ...instance, approvedBy: by, approvedSha: sha }) as Instance;
+  it.each<[string, Partial<SyncPlanInput>, 'approval' | null, string]>([
+    ['a fork approved at A, pushed B', { pr: { ...pr, fromFork: true }, instance: approvedAt(shaA), authorAllowed: null }, 'approval', 'waiting for approval'],
+    ['a fork approved at B', { ...forkDeployed, pr: { ...pr, fromFork: true }, instance: approvedAt(pr.headSha), authorAllowed: null }, null, `new commit ${'b'.repeat(7)}`],
+    ['an outsider approved at A, pushed B', { instance: approvedAt(shaA), authorAllowed: false }, 'approval', 'waiting for approval'],
+    ['an outsider approved at B', { instance: approvedAt(pr.headSha), authorAllowed: null }, null, `new commit ${'b'.repeat(7)}`],
+    ['an approval from before approvals were pinned (no commit)', { pr: { ...pr, fromFork: true }, instance: approvedAt(null), authorAllowed: null }, 'approval', 'waiting for approval'],
+    ['a maintainer’s own push after an approval at A', { instance: approvedAt(shaA), authorAllowed: true }, null, `new commit ${'b'.repeat(7)}`],
+    ['a maintainer’s own push, never approved', { instance: approvedAt(null, null), authorAllowed: true }, null, `new commit ${'b'.repeat(7)}`],
+    ['a fork of a repository that allows forks, pushed B', { ...forkDeployed, pr: { ...pr, fromFork: true }, repository: { ...repository, allowForks: true }, instance: approvedAt(shaA), authorAllowed: true }, null, `new commit ${'b'.repeat(7)}`],
+  ])('%s', (_name, overrides, waiting, reason) => {
+    const plan = open(overrides);
+    expect(plan).toMatchObject({ waiting, reason, action: waiting ? 'none' : 'deploy' });
+  });
+
+  it.each<[string | null, string | null, string, boolean]>([
+    ['maintainer', shaA, shaA, true],
+    ['maintainer', shaA, 'b'.repeat(40), false],
+    ['maintainer', null, shaA, false],
+    [null, shaA, shaA, false],
+  ])('an approval by %s at %s covers %s: %s', (by, approvedSha, head, expected) => {
+    expect(approvalCovers({ approvedBy: by, approvedSha }, head)).toBe(expected);
   });
 
   it('a fork never gets the repository’s secret settings', () => {
@@ -78,7 +105,8 @@ describe('planSync', () => {
 
   it('asks for the author’s permission only when it matters', () => {
     expect(needsAuthorCheck(pr, repository, null)).toBe(true);
-    expect(needsAuthorCheck(pr, repository, { ...instance, approvedBy: 'x' } as Instance)).toBe(false);
+    expect(needsAuthorCheck(pr, repository, { ...instance, approvedBy: 'x', approvedSha: pr.headSha } as Instance)).toBe(false);
+    expect(needsAuthorCheck(pr, repository, { ...instance, approvedBy: 'x', approvedSha: 'a'.repeat(40) } as Instance)).toBe(true);
     expect(needsAuthorCheck({ ...pr, fromFork: true }, repository, null)).toBe(false);
     expect(needsAuthorCheck({ ...pr, state: 'closed' }, repository, null)).toBe(false);
   });

@@ -78,3 +78,21 @@ describe('deny-list', () => {
     expect(values).toEqual(['hunter2hunter2', 'client-id-xyz', 'tok-123456', '12345678', 'pw-0001']);
   });
 });
+
+describe('secret settings', () => {
+  it.each([
+    ['dbPassword'], ['DBPASSWORD'], ['PASSWD'], ['APIKEY'], ['PASSPHRASE'], ['SENTRY_DSN'],
+  ])('isSecretKey(%s) by its normalised name', (key) => {
+    expect(isSecretKey(key)).toBe(true);
+  });
+
+  it('adds the repository’s secret_settings (names or globs, any case)', () => {
+    expect(isSecretKey('LICENSE_CODE')).toBe(false);
+    expect(isSecretKey('LICENSE_CODE', ['license_code'])).toBe(true);
+    expect(isSecretKey('STRIPE_PUBLISHABLE', ['STRIPE_*'])).toBe(true);
+  });
+
+  it('collects URL passwords and the values of explicit secret settings', () => {
+    expect(collectSecretValues({ DATABASE_URL: 'postgres://app:p%40ss@db/app', LICENSE_CODE: 'lic-1234', NAME: 'x' }, ['LICENSE_CODE'])).toEqual(['lic-1234', 'p%40ss', 'p@ss']);
+  });
+});

@@ -9,8 +9,8 @@ export interface LoadReportDeps {
   store: Store;
   policy: PullRequestPolicy;
   publicUrl: string;
-  /** The builtin load balancer answers sandbox domains on the bot's own port. */
-  builtinLoadBalancer: boolean;
+  /** Port sandbox domains are served on (see core/naming/sandbox-urls); null: the scheme's default. */
+  sandboxPort: number | null;
 }
 
 /** Reads everything the report of one pull request shows. */
@@ -30,7 +30,7 @@ export async function loadReportState(deps: LoadReportDeps, record: PullRequestR
     instance,
     appservers,
     deployments,
-    urls: instance ? sandboxUrls([instance.domain, ...instance.extraDomains], { publicUrl: deps.publicUrl, builtinLoadBalancer: deps.builtinLoadBalancer }) : [],
+    urls: instance ? sandboxUrls([instance.domain, ...instance.extraDomains], { publicUrl: deps.publicUrl, sandboxPort: deps.sandboxPort }) : [],
     statusUrl: instance ? statusPageUrl(deps.publicUrl, instance.slug) : null,
     logTail,
     now,

@@ -30,6 +30,8 @@ export function renderCheckRun(state: ReportState, now: Date): CheckRunContent {
   switch (view.phase) {
     case 'waiting_approval':
       return pending('queued', 'Waiting for approval', 'A maintainer can comment `/sandbox approve` to deploy this pull request.');
+    case 'waiting_isolation':
+      return pending('queued', 'Not deployed: fork pull request', 'Sandbox code would run as the bot’s own user on this host, so fork pull requests are not deployed unless the repository sets `trigger.allow_forks_unisolated`.');
     case 'waiting_draft':
       return pending('queued', 'Waiting: draft', 'Draft pull requests get a sandbox once they are ready for review.');
     case 'settings_error':
@@ -64,7 +66,7 @@ function runningSummary(state: ReportState, head: Appserver, active: boolean, no
 
 function actions(state: ReportState): CheckRunContent['actions'] {
   const view = viewReport(state);
-  if (view.phase === 'closed' || view.phase === 'waiting_approval' || view.phase === 'waiting_draft') return [];
+  if (view.phase === 'closed' || view.phase === 'waiting_approval' || view.phase === 'waiting_isolation' || view.phase === 'waiting_draft') return [];
   const list: CheckRunContent['actions'] = [{ label: 'Redeploy', description: 'Deploy this commit in a new appserver', identifier: 'redeploy' }];
   if (view.activateCandidate) list.push({ label: `Activate ${view.activateCandidate.number}`.slice(0, 20), description: 'Route the sandbox to the newest appserver', identifier: 'activate' });
   if (state.instance && !state.instance.archivedAt) list.push({ label: 'Archive', description: 'Stop the sandbox and keep its data', identifier: 'archive' });

@@ -13,6 +13,7 @@ export const maxCommentLength = 60_000;
 
 const headings: Record<ReportPhase, string> = {
   waiting_approval: '⏸️ Sandbox waiting for approval',
+  waiting_isolation: '⏸️ Sandbox not deployed: fork pull request',
   waiting_draft: '⏸️ Sandbox waiting: draft pull request',
   settings_error: '⚠️ Sandbox settings error',
   deploying: '🟡 Sandbox deploying',
@@ -36,7 +37,7 @@ export function renderComment(state: ReportState, now: Date): string {
   const parts: string[] = [commentMarker, `### ${headings[view.phase]}`, ''];
   parts.push(describePhase(state, now));
 
-  if (instance && view.phase !== 'waiting_approval') {
+  if (instance && view.phase !== 'waiting_approval' && view.phase !== 'waiting_isolation') {
     if (state.urls.length && !instance.archivedAt && record.state === 'open') parts.push('', `**URL:** ${state.urls.map((url) => `<${url}>`).join(' · ')}`);
     if (statusUrl) parts.push(`**Status page and deploy log:** <${statusUrl}>`);
   }
@@ -59,8 +60,14 @@ function describePhase(state: ReportState, now: Date): string {
     case 'waiting_approval': {
       const who = state.repository ? describeAllowed(state.repository) : 'a maintainer';
       const why = record.fromFork ? 'pull requests from forks' : `pull requests from people outside the maintainers`;
-      return `Thanks for the pull request, @${record.author}! Sandboxes for ${why} are deployed once a maintainer has had a look. Any of ${who} can comment \`/sandbox approve\` to deploy this one.`;
+      const approved = state.instance?.approvedBy && state.instance.approvedSha && state.instance.approvedSha !== record.headSha ? state.instance : null;
+      if (approved) {
+        return `@${approved.approvedBy} approved \`${approved.approvedSha!.slice(0, 7)}\`; the new commit ${sha} waits for a new approval, because an approval holds for one commit of ${why}. Any of ${who} can comment \`/sandbox approve\` to deploy ${sha}.`;
+      }
+      return `Thanks for the pull request, @${record.author}! Sandboxes for ${why} are deployed once a maintainer has had a look. Any of ${who} can comment \`/sandbox approve\` to deploy this one (${sha}).`;
     }
+    case 'waiting_isolation':
+      return `Sandboxes of pull requests from forks are not deployed here: on this bot's host, sandbox code would run as the bot's own user and could read its secrets. An administrator can run the bot as root (each sandbox then gets an OS user of its own) or set \`trigger.allow_forks_unisolated: true\` for this repository in sandbox.yml.`;
     case 'waiting_draft':
       return 'This pull request is a draft; its sandbox is deployed once it is marked ready for review.';
     case 'settings_error':

@@ -25,7 +25,7 @@ export interface ReportState {
 export const activationGraceMs = 2 * 60_000;
 
 /** What the sandbox of the PR's head commit is doing, for the check run, the deployment and the comment. */
-export type ReportPhase = 'waiting_approval' | 'waiting_draft' | 'settings_error' | 'deploying' | 'running' | 'failed' | 'cancelled' | 'not_deployed' | 'archived' | 'closed';
+export type ReportPhase = 'waiting_approval' | 'waiting_isolation' | 'waiting_draft' | 'settings_error' | 'deploying' | 'running' | 'failed' | 'cancelled' | 'not_deployed' | 'archived' | 'closed';
 
 export interface ReportView {
   phase: ReportPhase;
@@ -50,6 +50,7 @@ export function viewReport(state: ReportState): ReportView {
   if (record.state === 'closed') return view('closed');
   if (!instance) return view('not_deployed');
   if (record.waiting === 'approval') return view('waiting_approval');
+  if (record.waiting === 'isolation') return view('waiting_isolation');
   const open = deployments.find((d) => d.commitSha === record.headSha && (d.state === 'pending' || d.state === 'running')) ?? null;
   // A pull request turned back into a draft keeps showing the sandbox it already has.
   if (record.waiting === 'draft' && !headAppserver && !open) return view('waiting_draft');

@@ -1,4 +1,5 @@
-import type { AppserverState } from '../../../core/appserver-state';
+import { unfinishedStates, type AppserverState } from '../../../core/appserver-state';
+import { statusOfInstance, type InstanceStatus } from '../../../core/instance-status';
 import type { Appserver, Deployment, Instance } from '../../../core/model';
 import { link } from '../blocks';
 
@@ -51,20 +52,39 @@ export function appserverLine(view: InstanceView, appserver: Appserver): string 
   return `${appserverEmoji(appserver)} appserver ${appserver.number} ${appserverWords(appserver)}${active}${commit}`;
 }
 
-/** One phrase for the whole instance: archived, deploying, live, failed, new. */
+/**
+ * One phrase for the whole instance. The status word comes from core
+ * (`statusOfInstance`, the same word the CLI, the web and the filters use);
+ * Slack adds which appserver it is about.
+ */
 export function instanceSummary(view: InstanceView): { emoji: string; words: string } {
   const { instance, appservers } = view;
-  if (instance.deletedAt) return { emoji: ':wastebasket:', words: 'deleted' };
-  if (instance.archivedAt) return { emoji: ':file_cabinet:', words: 'archived' };
-  const latest = appservers.at(-1);
-  const active = appservers.find((a) => a.id === instance.activeAppserverId);
-  if (latest && ['new', 'waiting', 'configuring'].includes(latest.state)) return { emoji: stateEmoji[latest.state], words: `appserver ${latest.number} ${stateWords[latest.state]}` };
-  if (latest && (latest.state === 'failed' || latest.state === 'error')) {
-    return { emoji: ':x:', words: `appserver ${latest.number} ${stateWords[latest.state]}${active ? ` (appserver ${active.number} still serves)` : ''}` };
+  const latest = appservers.reduce<Appserver | null>((newest, a) => (!newest || a.number > newest.number ? a : newest), null);
+  const active = appservers.find((a) => a.id === instance.activeAppserverId) ?? null;
+  const status: InstanceStatus = statusOfInstance(instance, appservers);
+  switch (status) {
+    case 'deleted':
+      return { emoji: ':wastebasket:', words: 'deleted' };
+    case 'archived':
+      return { emoji: ':file_cabinet:', words: 'archived' };
+    case 'deploying': {
+      const deploying = [...appservers].sort((a, b) => b.number - a.number).find((a) => unfinishedStates.includes(a.state)) ?? latest!;
+      return { emoji: stateEmoji[deploying.state], words: `appserver ${deploying.number} ${stateWords[deploying.state]}` };
+    }
+    case 'running': {
+      const newerFailure = latest && latest.id !== active!.id && (latest.state === 'failed' || latest.state === 'error') ? ` (appserver ${latest.number} ${stateWords[latest.state]})` : '';
+      return { emoji: ':large_green_circle:', words: `live on appserver ${active!.number}${newerFailure}` };
+    }
+    case 'failed':
+      return { emoji: ':x:', words: latest ? `appserver ${latest.number} ${stateWords[latest.state]}` : 'failed' };
+    case 'cancelled':
+      return { emoji: ':no_entry_sign:', words: `appserver ${latest!.number} cancelled` };
+    case 'idle':
+      if (latest?.state === 'running') return { emoji: ':large_yellow_circle:', words: `appserver ${latest.number} running, not active` };
+      return { emoji: ':white_circle:', words: 'idle: nothing serves it' };
+    case 'new':
+      return { emoji: ':white_circle:', words: 'not deployed' };
   }
-  if (active) return { emoji: ':large_green_circle:', words: `live on appserver ${active.number}` };
-  if (latest?.state === 'running') return { emoji: ':large_yellow_circle:', words: `appserver ${latest.number} running, not active` };
-  return { emoji: ':white_circle:', words: 'not deployed' };
 }
 
 /** Links to every domain: `<http://demo.localhost:3000|demo.localhost>`. */
