@@ -313,8 +313,11 @@ describe('losing the connection', () => {
     const client = transport({}, host);
     const file = join(work, 'survives.txt');
     await client.writeFile(file, 'before');
-    const inFlight = client.exec(['sleep', '30']).catch((error: unknown) => error);
-    await waitFor(() => processRunning('sleep\0' + '30'), { what: 'the remote sleep to start' });
+    // A duration no other process uses: waiting for any `sleep 30` on the machine could match another
+    // test's and kill the host before this call has even connected.
+    const duration = `29.${process.pid}${Date.now() % 100_000}`;
+    const inFlight = client.exec(['sleep', duration]).catch((error: unknown) => error);
+    await waitFor(() => processRunning(`sleep\0${duration}\0`), { what: 'the remote sleep to start' });
     host.kill();
     const error = await inFlight;
     expect(error).toMatchObject({ code: 'host_unreachable', message: expect.stringContaining('lost the connection while running `sleep`') });
