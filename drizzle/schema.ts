@@ -74,6 +74,8 @@ export const instances = pgTable(
     settingsErrors: jsonb('settings_errors').$type<unknown[]>().notNull().default([]),
     production: boolean('production').notNull().default(false),
     pinned: boolean('pinned').notNull().default(false),
+    /** When the recipe's init phase last completed for this sandbox's data; null: the next deploy runs it. */
+    initializedAt: timestamp('initialized_at', { withTimezone: true }),
     activeAppserverId: integer('active_appserver_id'),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
@@ -289,4 +291,69 @@ export const githubPullRequests = pgTable(
     index('github_pull_requests_instance_idx').on(t.instanceId),
     index('github_pull_requests_check_run_idx').on(t.checkRunId),
   ],
+);
+
+/**
+ * Registered external database servers (`databases.mysql[]`, `.mongodb[]`,
+ * `.rabbitmq[]` in sandbox.yml), recorded at start so placements can name
+ * them. A server that left sandbox.yml stays (`configured: false`) while
+ * instances still use it. The admin URL itself stays in the environment.
+ */
+export const databaseServers = pgTable(
+  'database_servers',
+  {
+    id: serial('id').primaryKey(),
+    kind: text('kind').$type<'mysql' | 'mongodb' | 'rabbitmq'>().notNull(),
+    name: text('name').notNull(),
+    urlEnv: text('url_env').notNull(),
+    acceptsNew: boolean('accepts_new').notNull().default(true),
+    configured: boolean('configured').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('database_servers_kind_name_idx').on(t.kind, t.name)],
+);
+
+/**
+ * One instance's persistent databases of one kind: where they were placed
+ * (recorded once, kept for the instance's life), the generated user and
+ * password, and the actual names on the server (MySQL/MongoDB databases, or
+ * the RabbitMQ virtual host). After a delete, `droppedAt` is set once
+ * everything is gone; until then `dropError` says what is left and why, and
+ * reconcile retries.
+ */
+export const instanceDatabases = pgTable(
+  'instance_databases',
+  {
+    id: serial('id').primaryKey(),
+    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    kind: text('kind').$type<'mysql' | 'mongodb' | 'rabbitmq'>().notNull(),
+    serverId: integer('server_id').notNull().references(() => databaseServers.id),
+    username: text('username').notNull(),
+    password: text('password').notNull(),
+    /** Declared name (what the recipe asked for) → actual name on the server; RabbitMQ: one entry for the vhost. */
+    names: jsonb('names').$type<{ declared: string; actual: string }[]>().notNull().default([]),
+    provisionedAt: timestamp('provisioned_at', { withTimezone: true }),
+    dropAttemptedAt: timestamp('drop_attempted_at', { withTimezone: true }),
+    dropError: text('drop_error'),
+    droppedAt: timestamp('dropped_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('instance_databases_instance_kind_idx').on(t.instanceId, t.kind), index('instance_databases_server_idx').on(t.serverId)],
+);
+
+/** A snapshot of an instance's persistent databases (`sbx db snapshot`): one archive file per database, under `dir`. */
+export const databaseSnapshots = pgTable(
+  'database_snapshots',
+  {
+    id: serial('id').primaryKey(),
+    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    dir: text('dir').notNull(),
+    files: jsonb('files').$type<{ kind: 'mysql' | 'mongodb'; database: string; file: string; bytes: number }[]>().notNull().default([]),
+    reason: text('reason').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('database_snapshots_instance_idx').on(t.instanceId)],
 );

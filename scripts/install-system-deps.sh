@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite and the ssh/nginx providers need.
+# Installs the Debian packages the test suite and the ssh/nginx/haproxy providers need
+# (MariaDB and RabbitMQ: throwaway servers for the persistent-database tests).
 # Idempotent: installs only what is missing. Needs root (apt-get); without it,
 # prints the packages to install and exits 1.
 set -euo pipefail
@@ -9,9 +10,15 @@ required=(
   "openssh-server:/usr/sbin/sshd"
   "openssh-client:/usr/bin/ssh-keygen"
   "nginx:/usr/sbin/nginx"
+  "haproxy:/usr/sbin/haproxy"
+  "openssl:/usr/bin/openssl"
   "chromium:/usr/bin/chromium"
   "git:/usr/bin/git"
   "procps:/usr/bin/pkill"
+  "ansible:/usr/bin/ansible-playbook"
+  "mariadb-server:/usr/sbin/mariadbd"
+  "mariadb-client:/usr/bin/mariadb-dump"
+  "rabbitmq-server:/usr/sbin/rabbitmq-server"
 )
 
 missing=()
@@ -38,5 +45,8 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The packages may start their services; tests run their own instances on loopback.
 service nginx stop >/dev/null 2>&1 || true
+service haproxy stop >/dev/null 2>&1 || true
 service ssh stop >/dev/null 2>&1 || true
+service mariadb stop >/dev/null 2>&1 || true
+service rabbitmq-server stop >/dev/null 2>&1 || true
 echo "system dependencies: installed ${missing[*]}"

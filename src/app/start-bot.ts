@@ -7,12 +7,16 @@ import type { Logger } from '../infra/logger';
 import { startWorker, type WorkerHandle } from '../jobs/start-worker';
 import type { ReadinessCheck, WebDeps } from '../web/deps';
 import { registerHealthRoutes } from '../web/routes/health';
-import { Router } from '../web/router';
+import { Router } from '../infra/http/router';
 import { createWebServer, listen } from '../web/server';
 import { createBuiltinProxy } from '../web/builtin-proxy';
 import { createProvisioning, type Provisioning } from './provisioning';
+import { configuredCertificate } from './create-load-balancer';
+import { startTlsListener, type TlsListener } from './start-tls-listener';
 import { protectBotFiles } from './sandbox-isolation';
-import type { Reporter } from '../core/ports/reporter';
+import { createGitHubApp } from '../infra/github/github-app';
+import { createCommandDeps } from './command-deps';
+import { createReporters } from './reporters';
 import { surfaceFactories, type Surface, type SurfaceContext } from './surfaces';
 
 export interface StartBotOptions {
@@ -33,6 +37,8 @@ export interface Bot {
   provisioning: Provisioning;
   /** Port actually listened on (PORT=0 picks a free one). */
   port: number | null;
+  /** HTTPS port of the builtin load balancer (load_balancer.tls), or null. */
+  tlsPort: number | null;
   readiness(): Promise<ReadinessCheck[]>;
   /** Stops taking work, gives running jobs `graceMs`, closes the server and the database. */
   stop(graceMs?: number): Promise<void>;
@@ -43,20 +49,22 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
   const database = await openDatabase({ url: config.database.url, dataDir: config.data_dir, logger });
   let worker: WorkerHandle | null = null;
   let server: Server | null = null;
+  let tlsListener: TlsListener | null = null;
   let provisioning: Provisioning | null = null;
   const surfaces: Surface[] = [];
   try {
     await migrateDatabase(database.db, database.pool);
     provisioning = await createProvisioning({ config, db: database.db, logger, env });
     await protectBotFiles({ config, logger, env });
-    const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, env };
+    const github = createGitHubApp(config, logger);
+    const commands = createCommandDeps({ config, db: database.db, store: provisioning.store, now: provisioning.now });
+    const reporters = createReporters({ config, logger, db: database.db, store: provisioning.store, github });
+    const deps = { config, db: database.db, pool: database.pool, logger, provisioning, reporters, github, commands };
+    const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, commands, github, env };
     for (const factory of surfaceFactories) {
       const surface = await factory(surfaceContext);
       if (surface) surfaces.push(surface);
     }
-    const reporters: Reporter[] = surfaces.flatMap((surface) => (surface.reporter ? [surface.reporter] : []));
-    const github = surfaces.find((surface) => surface.github)?.github ?? null;
-    const deps = { config, db: database.db, pool: database.pool, logger, provisioning, reporters, github };
 
     const readiness = async (): Promise<ReadinessCheck[]> => {
       const checks: ReadinessCheck[] = [];
@@ -87,6 +95,8 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       }
       port = await listen(server, config.server.host, config.server.port);
       logger.info({ url: `http://${config.server.host}:${port}` }, 'web server listening');
+      const certificate = proxy ? configuredCertificate(config, env) : null;
+      if (certificate) tlsListener = await startTlsListener({ server, certificate, host: config.server.host, port: config.load_balancer.builtin.tls_port, logger });
       for (const surface of surfaces) await surface.start?.();
     }
     // After the port is ours: a port in use must not leave a worker half-started.
@@ -102,6 +112,7 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       server,
       provisioning,
       port,
+      tlsPort: tlsListener?.port ?? null,
       readiness,
       stop(graceMs = config.worker.shutdown_grace) {
         stopping ??= (async () => {
@@ -110,6 +121,7 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
           await worker?.stop(graceMs);
           for (const surface of surfaces) await surface.stop?.().catch(() => undefined);
           server?.closeAllConnections();
+          await tlsListener?.close();
           await closed;
           await provisioning?.close();
           await database.close();
@@ -120,6 +132,7 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
   } catch (error) {
     await worker?.stop(2_000).catch(() => undefined);
     server?.close();
+    await tlsListener?.close();
     await provisioning?.close();
     await database.close();
     throw error;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { boltLogger, webClientOptions } from '../infra/slack/slack-client';
 import type { Logger } from '../infra/logger';
-import type { SlackMode } from './slack-mode';
+import type { SlackMode } from '../infra/slack/slack-mode';
 
 /** The path Slack posts commands and clicks to in HTTP mode. */
 export const slackEventsPath = '/slack/events';

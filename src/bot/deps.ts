@@ -1,20 +1,21 @@
 import type { Config } from '../config/schema';
+import type { CommandDeps } from '../core/commands/runners';
 import type { Store } from '../core/ports/store';
 import type { Db } from '../infra/db/database';
-import type { LinkSettings } from '../infra/slack/load-instance-view';
-import type { SlackMessageRepo } from '../infra/slack/slack-message-repo';
+import type { SlackMessageRepo } from '../infra/db/slack-message-repo';
 import type { Logger } from '../infra/logger';
 import type { Permissions } from './permissions';
 
 /** What the Slack listeners get, handed in by the surface factory. */
 export interface SlackDeps {
   config: Config;
-  /** For transactions that start an operation and record its progress message together. */
+  /** For transactions that run a command and record its progress message together. */
   db: Db;
   store: Store;
+  /** What the command runners work with (the same for every surface). */
+  commands: CommandDeps;
   messages: SlackMessageRepo;
   permissions: Permissions;
-  links: LinkSettings;
   logger: Logger;
   /** How long a handler may work before it must acknowledge (Slack allows 3 s). */
   ackDeadlineMs: number;

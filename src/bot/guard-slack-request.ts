@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultBodyLimit } from '@slack/bolt';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../infra/db/database';
-import { BodyTooLargeError, readBody, refuseTooLarge } from '../web/http/read-body';
-import { sendText } from '../web/router';
+import { firstSighting } from '../infra/db/slack-requests-seen';
+import { BodyTooLargeError, readBody, refuseTooLarge } from '../infra/http/read-body';
+import { sendText } from '../infra/http/router';
 
 /** Slack's window: a request signed more than five minutes from our clock, either way, is refused. */
 export const slackWindowSeconds = 5 * 60;
@@ -47,7 +47,7 @@ export function createSlackGuard({ signingSecret, db, now = Date.now }: SlackGua
       sendText(res, 401, 'request timestamp is more than five minutes from the bot’s clock; check the clock (NTP) of the bot’s host\n');
       return true;
     }
-    if (!(await firstSighting(db, signature, timestamp))) {
+    if (!(await firstSighting(db, signature, timestamp, slackWindowSeconds))) {
       sendText(res, 401, 'this signed request was already received (a replay)\n');
       return true;
     }
@@ -59,17 +59,4 @@ function signedBy(secret: string, timestamp: number, body: Buffer, signature: st
   const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/**
- * Remembers the signature; false when it was already there. Rows received
- * more than three windows ago go in the same statement: their timestamps
- * are refused by the clock check before they could be looked up.
- */
-async function firstSighting(db: Db, signature: string, timestamp: number): Promise<boolean> {
-  const result = await db.execute(sql`
-    with pruned as (delete from slack_requests_seen where received_at < now() - make_interval(secs => ${3 * slackWindowSeconds}))
-    insert into slack_requests_seen (signature, request_timestamp) values (${signature}, ${timestamp})
-    on conflict (signature) do nothing returning signature`);
-  return result.rows.length === 1;
 }

@@ -1,10 +1,11 @@
 import { parseSandboxCommand, type ParseResult, type SandboxCommand } from '../core/commands';
 import { isSandboxError } from '../core/errors';
 import { escapeText, type SlackView } from '../infra/slack/blocks';
-import { runners } from './commands';
-import type { Runner } from './commands/runner';
+import { renderAnswer } from '../infra/slack/render/render-answer';
+import { deletePrompt } from './delete-prompt';
 import type { SlackDeps, SlackRequest } from './deps';
 import { errorReply } from './error-words';
+import { runSlackCommand } from './run-slack-command';
 
 /**
  * Parses a slash command with the shared parser. `/sandbox <text>` is the
@@ -29,11 +30,24 @@ export async function handleCommand(deps: SlackDeps, request: SlackRequest, comm
     return { text: escapeText(parsed.text) };
   }
   try {
-    const run = runners[parsed.command.name] as Runner<SandboxCommand['name']>;
-    return await run(deps, request, parsed.command);
+    if (parsed.command.name === 'delete') return await deletePrompt(deps, request, parsed.command);
+    const result = await runSlackCommand(deps, request, parsed.command);
+    if (!result.ok) return errorReply(result.error, deps.logger);
+    const showCredentials = result.answer.name === 'status' && (await mayDeploy(deps, request.userId));
+    return renderAnswer(result.answer, { showCredentials });
   } catch (error) {
     await auditFailure(deps, request, parsed.command, error);
     return errorReply(error, deps.logger);
+  }
+}
+
+async function mayDeploy(deps: SlackDeps, userId: string): Promise<boolean> {
+  try {
+    await deps.permissions.require(userId, 'deploy');
+    return true;
+  } catch (error) {
+    if (isSandboxError(error, 'not_permitted')) return false;
+    throw error;
   }
 }
 
@@ -46,7 +60,7 @@ async function auditFailure(deps: SlackDeps, request: SlackRequest, command: San
   });
 }
 
-/** Records a command core did not record itself (a parser reply, a refusal, an error); a failing audit log is logged, not shown. */
+/** Records what no runner recorded (a parser reply, a failed delete prompt, a crash); a failing audit log is logged, not shown. */
 async function audit(deps: SlackDeps, request: SlackRequest, event: { action: string; instanceSlug: string | null; result: 'ok' | 'refused' | 'error'; detail: Record<string, unknown> }): Promise<void> {
   try {
     await deps.store.recordAudit({ actor: request.userId, surface: 'slack', action: event.action, instanceId: null, instanceSlug: event.instanceSlug, result: event.result, detail: { channel: request.channelId, ...event.detail } });

@@ -1,15 +1,13 @@
-import { sandboxLinks } from '../config/sandbox-links';
-import type { SurfaceFactory } from '../app/surfaces';
-import { createSlackMessageRepo } from '../infra/slack/slack-message-repo';
-import { createSlackPoster, createWebClient, slackErrorCode } from '../infra/slack/slack-client';
-import { createSlackReporter } from '../infra/slack/slack-reporter';
-import { sendText } from '../web/router';
+import type { SurfaceFactory } from '../app/surface';
+import { createSlackMessageRepo } from '../infra/db/slack-message-repo';
+import { sendText } from '../infra/http/router';
+import { createWebClient, slackErrorCode } from '../infra/slack/slack-client';
 import { createSlackApp, slackEventsPath } from './create-slack-app';
 import { createSlackGuard } from './guard-slack-request';
 import type { SlackDeps } from './deps';
 import { createPermissions } from './permissions';
 import { registerListeners } from './register-listeners';
-import { selectSlackMode } from './slack-mode';
+import { selectSlackMode } from '../infra/slack/slack-mode';
 
 /** Slack gives 3 s; leave room for the network. */
 const ackDeadlineMs = 2_500;
@@ -17,21 +15,21 @@ const reconnectDelayMs = 30_000;
 
 /**
  * The Slack app: slash commands and buttons (HTTP at /slack/events on the
- * shared server, or Socket Mode), and the reporter that keeps progress and
- * notification messages current. Null when Slack is not configured.
+ * shared server, or Socket Mode). Null when Slack is not configured. The
+ * messages that follow progress are the outbound adapter's
+ * (src/infra/slack/slack-reporter.ts, built by src/app/reporters.ts).
  */
-export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, provisioning }) => {
+export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, provisioning, commands }) => {
   const mode = selectSlackMode(config.slack);
   if (mode.kind === 'off') return null;
   const log = logger.child({ surface: 'slack' });
   const client = createWebClient({ token: mode.botToken, apiUrl: config.slack.api_url, logger: log });
   const messages = createSlackMessageRepo(db);
-  const links = sandboxLinks(config);
   const permissions = createPermissions({
     rules: config.slack.permissions,
     groupMembers: async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
   });
-  const deps: SlackDeps = { config, db, store: provisioning.store, messages, permissions, links, logger: log, ackDeadlineMs };
+  const deps: SlackDeps = { config, db, store: provisioning.store, commands, messages, permissions, logger: log, ackDeadlineMs };
   const slack = createSlackApp(mode, { apiUrl: config.slack.api_url, logger: log });
   registerListeners(slack.app, deps);
 
@@ -62,7 +60,6 @@ export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, p
 
   return {
     name: 'slack',
-    reporter: createSlackReporter({ store: provisioning.store, messages, poster: createSlackPoster(client), links, notificationChannel: config.slack.channels.failures, logger: log }),
     registerRoutes(router) {
       const listener = slack.requestListener;
       if (!listener || mode.kind !== 'http') return;

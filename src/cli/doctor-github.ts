@@ -4,7 +4,7 @@ import { readGitHubSetupCode } from '../infra/db/github-setup-code';
 import { apiBaseUrl, createGitHubApp, type Octokit } from '../infra/github/github-app';
 import { status } from '../infra/github/pull-request-source';
 import { createLogger } from '../infra/logger';
-import type { CheckResult, DoctorCheck } from './commands/doctor';
+import type { CheckResult, DoctorCheck } from './doctor-check';
 
 /**
  * The GitHub App's credentials work (a JWT signed with PRIVATE_KEY is

@@ -3,7 +3,7 @@ import { createSandboxStore } from '../infra/db/sandbox-store';
 import { canSwitchUsers, isolationOf, localWorkRoot } from '../infra/hosts/local-isolation';
 import { migrationsCurrent } from '../infra/db/migrate';
 import { createLogger } from '../infra/logger';
-import type { CheckResult, DoctorCheck } from './commands/doctor';
+import type { CheckResult, DoctorCheck } from './doctor-check';
 
 /** Every host reachable with a writable work root, and the load balancer's configuration valid. */
 export const checkHostsAndLoadBalancer: DoctorCheck = async ({ config, database, env }) => {
@@ -14,7 +14,7 @@ export const checkHostsAndLoadBalancer: DoctorCheck = async ({ config, database,
   try {
     provisioning = await createProvisioning({ config, db: database.db, logger: createLogger({ level: 'silent', format: 'json' }), env });
   } catch (error) {
-    return [{ check: 'load balancer', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'check load_balancer in sandbox.yml' }];
+    return [{ check: 'load balancer and dns', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'check load_balancer and dns in sandbox.yml' }];
   }
   try {
     for (const host of await provisioning.store.listHosts()) {
@@ -36,6 +36,10 @@ export const checkHostsAndLoadBalancer: DoctorCheck = async ({ config, database,
     }
     const lb = await provisioning.lb.check().catch((error: unknown) => ({ ok: false, detail: error instanceof Error ? error.message : String(error) }));
     results.push({ check: `load balancer (${provisioning.lb.kind})`, status: lb.ok ? 'ok' : 'fail', detail: lb.detail, ...(lb.ok ? {} : { hint: 'fix the load balancer configuration; see load_balancer in sandbox.yml' }) });
+    if (provisioning.dns.check) {
+      const dns = await provisioning.dns.check();
+      results.push({ check: `dns (${provisioning.dns.kind})`, status: dns.ok ? 'ok' : 'fail', detail: dns.detail, ...(dns.ok ? {} : { hint: 'check dns in sandbox.yml and the token in the environment variable dns.gandi.token_env' }) });
+    }
   } finally {
     await provisioning.close();
   }

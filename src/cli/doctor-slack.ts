@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
-import { selectSlackMode } from '../bot/slack-mode';
+import { selectSlackMode } from '../infra/slack/slack-mode';
 import { slackErrorCode, webClientOptions } from '../infra/slack/slack-client';
-import type { CheckResult, DoctorCheck } from './commands/doctor';
+import type { CheckResult, DoctorCheck } from './doctor-check';
 
 /** What to do about the errors auth.test and apps.connections.open give for bad tokens. */
 const hints: Record<string, string> = {

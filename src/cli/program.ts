@@ -4,6 +4,7 @@ import type { Config } from '../config/schema';
 import { isSandboxError } from '../core/errors';
 import type { CliContext } from './context';
 import { describeCliError } from './describe-error';
+import { describeSandboxError } from './error-words';
 import { registerConfigCommands } from './commands/config';
 import { registerDoctor } from './commands/doctor';
 import { registerMigrate } from './commands/migrate';
@@ -14,6 +15,7 @@ import { registerLifecycle } from './commands/lifecycle';
 import { registerLogs } from './commands/logs';
 import { registerHosts } from './commands/hosts';
 import { registerCleanup } from './commands/cleanup';
+import { registerDb } from './commands/db';
 
 /** Builds the `sbx` program; `ctx` is injectable so tests can run commands in-process. */
 export function buildProgram(ctx: CliContext): Command {
@@ -32,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerHosts(program, ctx);
   registerCleanup(program, ctx);
+  registerDb(program, ctx);
   return program;
 }
 
@@ -60,9 +63,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (isSandboxError(error, 'config_invalid') || isSandboxError(error, 'usage')) {
-      ctx.stderr.write(`${error.message}\n`);
-      process.exitCode = 2;
+    if (isSandboxError(error)) {
+      const { text, exitCode } = describeSandboxError(error);
+      ctx.stderr.write(exitCode === 2 ? `${text}\n` : `sbx: ${text}\n`);
+      process.exitCode = exitCode;
       return;
     }
     ctx.stderr.write(`sbx: ${describeCliError(error)}\n`);

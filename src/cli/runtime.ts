@@ -1,9 +1,12 @@
 import { userInfo } from 'node:os';
+import { createCommandDeps } from '../app/command-deps';
 import { createProvisioning, type Provisioning } from '../app/provisioning';
 import type { Config } from '../config/schema';
+import type { CommandDeps } from '../core/commands/runners';
 import type { Actor } from '../core/model';
 import type { Database } from '../infra/db/database';
 import { migrationsCurrent } from '../infra/db/migrate';
+import { workerAlive } from '../infra/db/worker-heartbeats';
 import { createLogger } from '../infra/logger';
 import type { CliContext } from './context';
 import { withDatabase } from './with-database';
@@ -12,6 +15,8 @@ export interface CliRuntime {
   config: Config;
   database: Database;
   provisioning: Provisioning;
+  /** What the command runners work with (the same for every surface). */
+  commands: CommandDeps;
   actor: Actor;
 }
 
@@ -24,7 +29,8 @@ export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime
     const logger = createLogger({ level: 'warn', format: 'json' });
     const provisioning = await createProvisioning({ config, db: database.db, logger, env: ctx.env });
     try {
-      return await work({ config, database, provisioning, actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username } });
+      const commands = createCommandDeps({ config, db: database.db, store: provisioning.store, now: provisioning.now });
+      return await work({ config, database, provisioning, commands, actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username } });
     } finally {
       await provisioning.close();
     }
@@ -33,8 +39,7 @@ export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime
 
 /** Warns when no worker process is alive: jobs would wait until one starts. */
 export async function warnWithoutWorker(ctx: CliContext, database: Database): Promise<boolean> {
-  const alive = await database.pool.query(`select 1 from worker_heartbeats where last_seen_at > now() - interval '60 seconds' limit 1`);
-  if (alive.rowCount) return true;
+  if (await workerAlive(database.pool)) return true;
   ctx.stderr.write('note: no worker is running; the work is queued and starts when the bot runs (npm start, or `sbx worker`)\n');
   return false;
 }

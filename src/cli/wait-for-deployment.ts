@@ -1,3 +1,4 @@
+import { activationError } from '../infra/db/activation-error';
 import { sandboxLinks } from '../config/sandbox-links';
 import type { Appserver } from '../core/model';
 import { sandboxUrls } from '../core/naming/sandbox-urls';
@@ -38,21 +39,10 @@ export async function waitForDeployment(
       if (!activate || active) {
         return { ok: true, deploymentState: deployment.state, appserver: latest, summary: `${instance.slug} appserver ${latest.number} is running${active ? ` and active at ${sandboxUrls([instance.domain], sandboxLinks(config)).join('')}` : ''}` };
       }
-      const refused = await activationError(database, instance.id, latest.number);
+      const refused = await activationError(database.pool, instance.id, latest.number);
       if (refused) return { ok: false, deploymentState: deployment.state, appserver: latest, summary: `${instance.slug} appserver ${latest.number} is running but could not be activated: ${refused}` };
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   return { ok: false, deploymentState: 'timeout', appserver: null, summary: `gave up waiting after ${Math.round(timeoutMs / 1000)}s (the deployment goes on)` };
-}
-
-/** The error of a failed activation of this appserver, from the audit log (activation runs in a job). */
-async function activationError(database: CliRuntime['database'], instanceId: number, number: number): Promise<string | null> {
-  const result = await database.pool.query<{ error: string | null }>(
-    `select detail->>'error' as error from audit_events
-      where instance_id = $1 and action = 'activate' and result = 'error' and detail->>'appserver' = $2
-      order by id desc limit 1`,
-    [instanceId, String(number)],
-  );
-  return result.rows[0] ? (result.rows[0].error ?? 'the load balancer refused the change') : null;
 }

@@ -46,6 +46,72 @@ const scriptRecipe = z
   })
   .describe('Phases of the `script` recipe.');
 
+const prefixList = (fallback: string[], what: string) => z.array(z.string().regex(/^[a-z0-9-]+$/)).default(fallback).describe(what);
+
+// Recipe blocks (issue 13). Each recipe's fields, domains, health check and
+// phases are declared in src/infra/recipes/; these are the operator's knobs.
+const openedxAnsibleRecipe = z
+  .strictObject({
+    ansible: z
+      .enum(['venv', 'system'])
+      .default('venv')
+      .describe('`venv`: a virtualenv per deploy with the configuration clone’s requirements.txt (as the predecessor; needs PyPI); `system`: the host’s own ansible-playbook.'),
+    python: z.string().default('python3').describe('Python interpreter the virtualenv is made with (`ansible: venv`).'),
+    extra_playbooks: z.array(z.string().regex(/^[A-Za-z0-9_./-]+$/)).default([]).describe('Playbooks run after the main one, in order, with the same vars and inventory (paths relative to the clone’s playbooks/ directory).'),
+    line_timeout: duration('2h', 'A playbook silent for this long fails the deploy.'),
+    timeout: duration('150m', 'A deploy taking longer than this in total fails.'),
+    start: z.string().default('sudo /edx/bin/supervisorctl start all').describe('Command that starts the services after the playbooks (gets PORT and the sandbox variables).'),
+    stop: z.string().default('sudo /edx/bin/supervisorctl stop all').describe('Command that stops the services.'),
+    destroy: z.string().nullable().default(null).describe('Command run on delete; the predecessor reimaged the VM instead.'),
+    extra_domain_prefixes: prefixList(['studio', 'preview'], 'Extra domains routed to the appserver: studio-<slug>, preview-<slug>, …'),
+    health_timeout: duration('30m', 'How long GET /heartbeat (LMS Host header) may take to answer below 400.'),
+  })
+  .describe('The `openedx-ansible` recipe: the configuration repository’s playbook run against the host itself.');
+
+const tutorRecipe = z
+  .strictObject({
+    install: z.enum(['venv', 'system']).default('venv').describe('`venv`: pip install tutor[full]==<tutor_version> into a virtualenv per sandbox (needs PyPI); `system`: the tutor on the host’s PATH.'),
+    python: z.string().default('python3').describe('Python interpreter for the virtualenv (3.9 or newer).'),
+    build_image: z.boolean().default(true).describe('Build the openedx image from the PR’s repository and commit (tagged per sandbox); false: the stock image.'),
+    extra_domain_prefixes: prefixList(['studio', 'apps'], 'Extra domains: studio-<slug> (CMS_HOST), apps-<slug> (MFE_HOST), …'),
+    health_timeout: duration('60m', 'How long the LMS and Studio heartbeats may take to answer.'),
+  })
+  .describe('The `tutor` recipe: one Tutor root, compose project, Caddy port and image tag per sandbox.');
+
+const composeRecipe = z
+  .strictObject({
+    files: z.array(z.string().regex(/^[A-Za-z0-9_./-]+$/)).default(['docker-compose.yml']).describe('Compose files in the checkout, in order.'),
+    build: z.boolean().default(true).describe('`up --build`: build images from the checkout.'),
+    wait_timeout: optionalDuration('`up --wait-timeout`; null: compose’s own.'),
+    health_path: z.string().default('/').describe('Path that must answer 2xx on PORT (publish your web service as 127.0.0.1:${PORT}:<its port>).'),
+    health_timeout: duration('10m', 'How long the health check may take.'),
+    extra_domain_prefixes: prefixList([], 'Extra domains routed to the same port.'),
+  })
+  .describe('The `compose` recipe: `docker compose -p <slug>` with the checkout’s compose files.');
+
+const size = z.string().regex(/^\d+[kmg]?$/i, 'expected a size such as 100m, 512k or 1g');
+
+const proxySettings = z
+  .strictObject({
+    forwarded_headers: z.boolean().nullable().default(null).describe('Send X-Forwarded-Proto, -Host and -For; null: the recipe’s default (on).'),
+    max_body_size: size.nullable().default(null).describe('Largest request body, e.g. 100m; null: the recipe’s default, 100m (Open edX course imports need about 75 MB).'),
+    connect_timeout: optionalDuration('Connecting to the appserver; null: the recipe’s default (5s).'),
+    read_timeout: optionalDuration('Waiting for the appserver’s answer; null: the recipe’s default (300s).'),
+  })
+  .prefault({})
+  .describe('Load-balancer settings of this repository’s sandboxes, applied by every load balancer.');
+
+// Persistent databases (issue 14): what a `script` or `compose` repository asks for.
+const declaredDatabase = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a lowercase name of at most 31 letters, digits and _');
+const repositoryDatabases = z
+  .strictObject({
+    mysql: z.array(declaredDatabase).default([]).describe('MySQL databases the sandbox gets, e.g. [app]; the recipe receives SBX_MYSQL_URL (the first) and SBX_MYSQL_DATABASES (actual names).'),
+    mongodb: z.array(declaredDatabase).default([]).describe('MongoDB databases, e.g. [app]; the recipe receives SBX_MONGODB_URL and SBX_MONGODB_DATABASES.'),
+    rabbitmq: z.boolean().default(false).describe('A RabbitMQ virtual host and user; the recipe receives SBX_RABBITMQ_URL.'),
+  })
+  .prefault({})
+  .describe('Persistent databases of `script` and `compose` sandboxes, created on the first deploy with persistent databases (`ephemeral_databases: false` or `(persistent databases)`); `openedx-ansible` and `tutor` declare their own.');
+
 const trigger = z
   .strictObject({
     teams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected org/team-slug')).default([]).describe('Members of these org teams may trigger sandboxes.'),
@@ -87,6 +153,16 @@ export const repositorySchema = z.strictObject({
     .default(null)
     .describe('With `access: basic_auth`: name of an environment variable holding `user:password` shared by every sandbox of the repository; null: a random user and password per sandbox.'),
   script: scriptRecipe.optional(),
+  databases: repositoryDatabases,
+  openedx_ansible: openedxAnsibleRecipe.prefault({}),
+  tutor: tutorRecipe.prefault({}),
+  compose: composeRecipe.prefault({}),
+  init: z.string().nullable().default(null).describe('Command run once per data set, after deploy and before start (first deploy of a sandbox): service users, OAuth clients, sites.'),
+  tasks: z
+    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase task name'), z.string())
+    .default({})
+    .describe('Named commands an operator runs later with `sbx task <instance> <name>` (audited), on the active appserver with the sandbox variables.'),
+  proxy: proxySettings,
 });
 
 const sshHost = z.strictObject({
@@ -130,11 +206,57 @@ const compute = z
       .prefault({}),
     hosts: z.array(sshHost).default([]).describe('SSH hosts (provider ssh).'),
   })
+  // Refused rather than accepted and ignored: the OpenStack provider is not built yet (issue 15).
+  .refine((value) => value.provider !== 'openstack', { message: 'compute.provider openstack is not built yet; use local or ssh', path: ['provider'] })
   .prefault({});
+
+const listenAddress = (fallback: number, what: string) =>
+  z
+    .union([z.number().int().min(1).max(65535), z.string().regex(/^[0-9a-f.:[\]]+:\d+$/, 'expected a port or address:port')])
+    .default(fallback)
+    .describe(what);
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+const haproxyDefaults = { configDir: '/etc/haproxy/sandboxes', mainConfig: '/etc/haproxy/haproxy.cfg' };
+
+export const haproxySchema = z.strictObject({
+  host: z.string().nullable().default(null).describe('Name of a compute host to reach HAProxy over SSH; null: this machine.'),
+  config_dir: z
+    .string()
+    .default(haproxyDefaults.configDir)
+    .describe('Directory the bot owns and HAProxy loads with a second `-f` (every *.cfg in it): the sandbox frontend and one fragment per instance.'),
+  name_prefix: z.string().regex(/^[a-z0-9_-]*$/).default('sbx-').describe('Prefix of the bot’s file, backend and userlist names.'),
+  test_command: z
+    .array(z.string())
+    .default(['haproxy', '-c', '-f', haproxyDefaults.mainConfig, '-f', haproxyDefaults.configDir])
+    .describe('argv that validates the whole configuration (without -q, so errors are reported).'),
+  master_pid_file: z
+    .string()
+    .default('/run/haproxy.pid')
+    .describe('Pid file of the master-worker HAProxy (-W/-Ws); reloads send it USR2 and wait for the new worker (resent if dropped).'),
+  reload_command: z.array(z.string()).nullable().default(null).describe('argv that reloads HAProxy instead (e.g. a -sf restart); null: USR2 to the master, confirmed.'),
+  listen: listenAddress(80, 'Port (or address:port) the sandbox frontend binds for HTTP.'),
+  tls_listen: listenAddress(443, 'Port (or address:port) the sandbox frontend binds for HTTPS (with load_balancer.tls).'),
+});
+
+const tlsSchema = z
+  .strictObject({
+    certificate_file: z.string().nullable().default(null).describe('PEM file (certificate, then intermediates) on the bot’s machine; the bot installs it where the load balancer reads it.'),
+    certificate_env: envVarName.nullable().default(null).describe('Or: an environment variable holding that PEM.'),
+    key_file: z.string().nullable().default(null).describe('PEM private key file on the bot’s machine.'),
+    key_env: envVarName.nullable().default(null).describe('Or: an environment variable holding the key.'),
+  })
+  .refine((tls) => (tls.certificate_file === null) !== (tls.certificate_env === null), { message: 'give exactly one of certificate_file and certificate_env' })
+  .refine((tls) => (tls.key_file === null) !== (tls.key_env === null), { message: 'give exactly one of key_file and key_env' })
+  .describe('HTTPS for every sandbox domain with a wildcard certificate for *.<base_domain>; apps get X-Forwarded-Proto: https.');
 
 const loadBalancer = z
   .strictObject({
     provider: z.enum(['builtin', 'nginx', 'haproxy']).default('builtin').describe('Who routes sandbox domains to appservers.'),
+    builtin: z
+      .strictObject({ tls_port: z.number().int().min(0).max(65535).default(3443).describe('With load_balancer.tls: the HTTPS port of the bot’s own proxy (on server.host).') })
+      .prefault({}),
     nginx: z
       .strictObject({
         host: z.string().nullable().default(null).describe('Name of a compute host to reach nginx over SSH; null: this machine.'),
@@ -142,16 +264,35 @@ const loadBalancer = z
         name_prefix: z.string().regex(/^[a-z0-9_-]*$/).default('sbx-'),
         test_command: z.array(z.string()).default(['nginx', '-t']).describe('argv that validates the configuration.'),
         reload_command: z.array(z.string()).default(['nginx', '-s', 'reload']).describe('argv that reloads nginx.'),
-        listen: z.union([z.number().int().min(1).max(65535), z.string().regex(/^[0-9a-f.:[\]]+:\d+$/, 'expected a port or address:port')]).default(80).describe('Port (or address:port) every fragment listens on.'),
+        listen: listenAddress(80, 'Port (or address:port) every fragment listens on.'),
+        tls_listen: listenAddress(443, 'Port (or address:port) every fragment listens on for HTTPS (with load_balancer.tls).'),
       })
       .optional(),
+    haproxy: haproxySchema.optional(),
+    tls: tlsSchema.optional(),
   })
   .prefault({});
 
+export const gandiSchema = z.strictObject({
+  zone: z.string().regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name').describe('The Gandi zone base_domain lives in (e.g. example.com for sandboxes.example.com).'),
+  token_env: envVarName
+    .default('GANDI_TOKEN')
+    .describe('Environment variable holding the Gandi personal access token (Bearer; it expires: rotate it there). Never in sandbox.yml.'),
+  record_type: z.enum(['A', 'CNAME']).default('A').describe('Each sandbox domain gets an A record (to an IPv4 address) or a CNAME (to a host name).'),
+  target: z.string().min(1).describe('The load balancer: its IPv4 address (A) or its host name (CNAME).'),
+  ttl: z.number().int().min(300).default(300).describe('Record TTL in seconds (Gandi’s minimum is 300).'),
+  api_url: z.string().url().default('https://api.gandi.net/v5/livedns').describe('LiveDNS API base URL.'),
+});
+
 const dns = z
   .strictObject({
-    provider: z.enum(['wildcard', 'gandi']).default('wildcard').describe('wildcard: a *.<base_domain> record exists; nothing to do.'),
-    gandi: z.strictObject({ api_key: z.string().nullable().default(null), zone: z.string() }).optional(),
+    provider: z.enum(['wildcard', 'gandi']).default('wildcard').describe('wildcard: a *.<base_domain> record exists; nothing to do. gandi: a record per sandbox domain through Gandi LiveDNS.'),
+    gandi: gandiSchema.optional(),
+  })
+  .refine((value) => value.provider !== 'gandi' || value.gandi !== undefined, { message: 'dns.provider gandi needs a dns.gandi section (zone, target)', path: ['gandi'] })
+  .refine((value) => value.gandi === undefined || value.gandi.record_type !== 'A' || /^(?:\d{1,3}\.){3}\d{1,3}$/.test(value.gandi.target), {
+    message: 'dns.gandi.target must be an IPv4 address with record_type A (use CNAME for a host name)',
+    path: ['gandi', 'target'],
   })
   .prefault({});
 
@@ -229,6 +370,40 @@ const retention = z
   })
   .prefault({});
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+const serverName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase name');
+const databaseServer = (example: string) =>
+  z.strictObject({
+    name: serverName.describe('Server name used in logs, pages and `sbx doctor`.'),
+    url_env: envName.describe(`Name of the environment variable holding the admin URL, e.g. ${example}.`),
+    accepts_new: z.boolean().default(true).describe('New sandboxes may be placed here (a random one among those accepting); sandboxes placed earlier stay either way.'),
+  });
+const uniqueNames = (servers: { name: string }[], context: z.RefinementCtx) => {
+  const seen = new Set<string>();
+  servers.forEach((server, index) => {
+    if (seen.has(server.name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate server name ${server.name}` });
+    seen.add(server.name);
+  });
+};
+
+const databases = z
+  .strictObject({
+    mysql: z.array(databaseServer('mysql://admin:pw@db.example.com:3306 (a user that may create databases and users, WITH GRANT OPTION)')).default([]).superRefine(uniqueNames).describe('MySQL/MariaDB servers for persistent databases.'),
+    mongodb: z.array(databaseServer('mongodb://admin:pw@mongo.example.com:27017/?authSource=admin (userAdminAnyDatabase and dropDatabase rights)')).default([]).superRefine(uniqueNames).describe('MongoDB servers for persistent databases.'),
+    rabbitmq: z
+      .array(
+        databaseServer('http://admin:pw@rabbit.example.com:15672 (the management API; an administrator user)').extend({
+          amqp_url: z.string().regex(/^amqps?:\/\/[^/@\s]+$/, 'expected amqp://host:port or amqps://host:port, without credentials').nullable().default(null).describe('Where sandboxes connect, e.g. amqps://rabbit.example.com:5671; default amqp://<management host>:5672.'),
+        }),
+      )
+      .default([])
+      .superRefine(uniqueNames)
+      .describe('RabbitMQ servers (management plugin) for persistent virtual hosts.'),
+    snapshot_dir: z.string().nullable().default(null).describe('Where `sbx db snapshot` keeps archives; default <data_dir>/snapshots.'),
+  })
+  .prefault({})
+  .describe('Registered servers for persistent databases (SPEC §5).');
+
 export const configSchema = z.strictObject({
   base_domain: z.string().regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name').default('localhost').describe('Sandboxes live at <slug>.<base_domain>.'),
   public_url: z.string().nullable().default(null).describe('Where people reach the bot; default http://localhost:<port>.'),
@@ -251,6 +426,7 @@ export const configSchema = z.strictObject({
   naming: z
     .strictObject({
       slug_template: z.string().default('pr{number}-{repo}').describe('Slug of PR sandboxes; placeholders {number} {repo} {owner} {branch}.'),
+      reserved_slugs: z.array(z.string().regex(/^[a-z0-9-]+$/)).default([]).describe('Slugs no sandbox may take, on top of www and the bot’s own host name.'),
     })
     .prefault({}),
   defaults: z
@@ -261,6 +437,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   deny_settings: z.array(z.string()).default([]).describe('Setting keys (glob patterns) no PR may set, on top of the built-in list.'),
   repositories: z.array(repositorySchema).default([]).describe('Watched repositories.'),
+  databases,
   compute,
   load_balancer: loadBalancer,
   dns,
@@ -275,3 +452,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type RepositoryConfig = z.output<typeof repositorySchema>;
 export type SshHostConfig = z.output<typeof sshHost>;
+export type DatabasesConfig = z.output<typeof databases>;

@@ -6,6 +6,10 @@ export type SandboxErrorCode =
   | 'config_invalid'
   | 'settings_invalid'
   | 'not_permitted'
+  /** A pull request waits for a maintainer's approval before it deploys. */
+  | 'awaiting_approval'
+  /** Refused unless asked for explicitly (deleting a production sandbox). */
+  | 'force_required'
   | 'not_found'
   | 'ambiguous'
   | 'conflict'
@@ -15,6 +19,8 @@ export type SandboxErrorCode =
   | 'deploy_failed'
   | 'health_check_failed'
   | 'load_balancer_failed'
+  /** The DNS provider refused or failed a record change (after retries). */
+  | 'dns_failed'
   | 'database_unavailable'
   | 'maintenance'
   | 'usage';

@@ -74,3 +74,10 @@ function redactUrls(text: string): string {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** `base` plus more known secret values (one sandbox's database passwords, generated after start). */
+export function withSecrets(base: Redactor, secrets: Iterable<string>): Redactor {
+  const extra = createRedactor(secrets);
+  if (extra.longest === 0) return base;
+  return { redact: (text) => base.redact(extra.redact(text)), longest: Math.max(base.longest, extra.longest) };
+}

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { addJobArguments } from '../infra/db/enqueue';
 import { recordWithLookup, type RecordOutcome } from './record-delivery';
 import type { DeliveryRoute } from './route-delivery';
 
@@ -77,8 +78,8 @@ inserted as (
   returning delivery_id
 ),
 jobs as (
-  select j.* from unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[]) with ordinality
-    as j(delivery_id, identifier, payload, queue_name, run_at, job_key, ord)
+  select j.* from unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::text[], $13::int[]) with ordinality
+    as j(delivery_id, identifier, payload, queue_name, run_at, job_key, max_attempts, ord)
   where j.delivery_id in (select delivery_id from inserted)
 ),
 -- add_jobs replaces a pending job with the same key; within one batch the latest delivery wins.
@@ -87,7 +88,7 @@ latest as (
 ),
 added as (
   select count(*) as jobs from graphile_worker.add_jobs(array(
-    select (identifier, payload::json, queue_name, run_at, null, job_key, null, null)::graphile_worker.job_spec from latest order by ord
+    select (identifier, payload::json, queue_name, run_at, max_attempts, job_key, null, null)::graphile_worker.job_spec from latest order by ord
   ), false)
 )
 select (select coalesce(array_agg(delivery_id), '{}') from inserted) as inserted, (select jobs from added) as jobs`;
@@ -98,6 +99,8 @@ async function writeBatch(pool: pg.Pool, batch: Pending[]): Promise<Set<Pending>
   for (const item of batch) if (!first.has(item.deliveryId)) first.set(item.deliveryId, item);
   const items = [...first.values()];
   const withJobs = items.filter((item) => item.route.job);
+  // The same mapping from enqueue options to add_job arguments as every other enqueue (infra/db/enqueue.ts).
+  const jobs = withJobs.map((item) => addJobArguments(item.route.job!.task, item.route.job!.payload, item.route.job!.options));
   const result = await pool.query<{ inserted: string[] }>({
     name: 'record-webhook-deliveries',
     text: batchSql,
@@ -108,12 +111,13 @@ async function writeBatch(pool: pg.Pool, batch: Pending[]): Promise<Set<Pending>
       items.map((item) => item.route.facts.repository),
       items.map((item) => item.route.facts.prNumber),
       withJobs.map((item) => item.deliveryId),
-      withJobs.map((item) => item.route.job!.task),
-      withJobs.map((item) => JSON.stringify(item.route.job!.payload)),
-      withJobs.map((item) => item.route.job!.options.queueName ?? null),
-      withJobs.map((item) => item.route.job!.options.runAt?.toISOString() ?? null),
-      withJobs.map((item) => item.route.job!.options.jobKey ?? null),
+      jobs.map(([identifier]) => identifier),
+      jobs.map(([, payload]) => payload),
+      jobs.map(([, , queueName]) => queueName),
+      jobs.map(([, , , runAt]) => runAt),
+      jobs.map(([, , , , , jobKey]) => jobKey),
       items.map((item) => item.bodyDigest),
+      jobs.map(([, , , , maxAttempts]) => maxAttempts),
     ],
   });
   const inserted = new Set(result.rows[0]?.inserted ?? []);

@@ -3,15 +3,13 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { createNodeMiddleware, Probot } from 'probot';
-import type { Surface, SurfaceContext, SurfaceFactory } from '../app/surfaces';
+import type { Surface, SurfaceContext, SurfaceFactory } from '../app/surface';
 import { findRepositoryPolicy } from '../core/pull-requests/policy';
 import { ensureGitHubSetupCode } from '../infra/db/github-setup-code';
-import { createPullRequestRecords } from '../infra/db/pull-request-records';
-import { apiBaseUrl, createGitHubApp, octokitClass } from '../infra/github/github-app';
+import { apiBaseUrl, octokitClass } from '../infra/github/github-app';
 import { policyFromConfig } from '../infra/github/policy-from-config';
-import { requestReport } from '../jobs/tasks/report-pull-request';
-import { BodyTooLargeError, maxRequestBytes, readBody, refuseTooLarge } from '../web/http/read-body';
-import { sendText } from '../web/router';
+import { BodyTooLargeError, maxRequestBytes, readBody, refuseTooLarge } from '../infra/http/read-body';
+import { sendText } from '../infra/http/router';
 import { intakeApp } from './intake-app';
 import { registerAppRoutes } from './register-app';
 import { startWebhookProxy } from './webhook-proxy';
@@ -20,14 +18,14 @@ import { startWebhookProxy } from './webhook-proxy';
 export const webhooksPath = '/api/github/webhooks';
 
 /**
- * The GitHub App surface: webhook intake on the shared HTTP server, the
- * reporter that keeps check runs, deployments and the sticky comment
- * current, and API access for the pull request jobs. Without credentials it
- * offers Probot's register-the-app flow instead (web only).
+ * The GitHub App surface: webhook intake on the shared HTTP server (verify,
+ * record, enqueue, 2xx). Without credentials it offers Probot's
+ * register-the-app flow instead (web only). What GitHub is told (check runs,
+ * deployments, the sticky comment, reactions) is the outbound adapter's, in
+ * src/infra/github.
  */
 export const createGitHubSurface: SurfaceFactory = async (context) => {
-  const { config, logger, pool, provisioning } = context;
-  const github = createGitHubApp(config, logger);
+  const { config, logger, pool, provisioning, github } = context;
   if (!github) return config.github.app_id ? null : registrationSurface(context);
 
   // Webhook intake never calls the API: its Octokit needs neither throttling nor retries.
@@ -47,19 +45,10 @@ export const createGitHubSurface: SurfaceFactory = async (context) => {
     intakeApp({ pool, logger, appSlug: () => appSlug, syncDebounceMs: config.github.sync_debounce, watched: (name) => findRepositoryPolicy(policy, name) !== null, bodyDigest: () => bodyDigest.getStore() ?? null }),
     { probot: intakeProbot, webhooksPath },
   );
-  const records = createPullRequestRecords(context.db);
   let proxy: { stop(): void } | null = null;
 
   return {
     name: 'github',
-    github,
-    reporter: {
-      name: 'github',
-      async report(instanceId) {
-        const record = await records.findByInstance(instanceId);
-        if (record) await requestReport(provisioning.store, record.id);
-      },
-    },
     registerRoutes(router) {
       router.mount('/api/github', async (req, res) => {
         const next = () => sendText(res, 404, 'not found\n');

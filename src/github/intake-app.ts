@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ApplicationFunction } from 'probot';
 import type { Logger } from '../infra/logger';
-import { webhooksReceived } from '../web/metrics';
+import { webhooksReceived } from '../infra/metrics';
 import { createDeliveryRecorder } from './delivery-recorder';
 import { routeDelivery, unwatchedReason } from './route-delivery';
 

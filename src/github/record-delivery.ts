@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { pullRequestKey } from '../core/pull-requests/policy';
-import { enqueue } from '../jobs/enqueue';
+import { enqueue } from '../infra/db/enqueue';
 import type { DeliveryJob, DeliveryRoute } from './route-delivery';
 
 // Ordinary deliveries are written in batches by delivery-recorder.ts; this file handles the one that needs a lookup first.

@@ -7,10 +7,10 @@ import type { Db } from '../infra/db/database';
 import { checkGitHubSetupCode, clearGitHubSetupCode } from '../infra/db/github-setup-code';
 import type { Logger } from '../infra/logger';
 import { projectRoot } from '../infra/project-root';
-import { html, page } from '../web/html';
-import { drainRefused } from '../web/http/read-body';
-import { FormError, readForm } from '../web/http/read-form';
-import { sendHtml, sendText, type Router } from '../web/router';
+import { html, page } from '../infra/http/html';
+import { drainRefused } from '../infra/http/read-body';
+import { FormError, readForm } from '../infra/http/read-form';
+import { sendHtml, sendText, type Router } from '../infra/http/router';
 
 export interface RegisterOptions {
   config: Config;

@@ -3,7 +3,7 @@ import { findCommentCommand } from '../core/commands';
 import { pullRequestKey } from '../core/pull-requests/policy';
 import { checkRunActions, type CheckRunAction } from '../core/pull-requests/run-pr-command';
 import { checkRunName } from '../infra/github/report/render-check-run';
-import type { EnqueueOptions, TaskName } from '../jobs/enqueue';
+import type { EnqueueOptions, TaskName } from '../infra/db/enqueue';
 
 /** What is recorded about every delivery (webhook_deliveries). */
 export interface DeliveryFacts {

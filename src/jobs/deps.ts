@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema';
+import type { CommandDeps } from '../core/commands/runners';
 import type { Reporter } from '../core/ports/reporter';
 import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
@@ -17,4 +18,6 @@ export interface JobDeps {
   reporters: Reporter[];
   /** The GitHub App's API access; absent when the App is not configured. */
   github?: GitHubApp | null;
+  /** What the command runners work with (pull request commands); absent only where no command runs (tests of other tasks). */
+  commands?: CommandDeps;
 }

@@ -1,4 +1,5 @@
 import { sandboxLinks } from '../config/sandbox-links';
+import type { CommandDeps } from '../core/commands/runners';
 import type { PullRequestDeps } from '../core/pull-requests/sync-pull-request';
 import { createPullRequestRecords } from '../infra/db/pull-request-records';
 import type { GitHubApp } from '../infra/github/github-app';
@@ -8,6 +9,7 @@ import type { JobDeps } from './deps';
 
 export interface GitHubJobDeps extends PullRequestDeps, ReportDeps {
   github: GitHubApp;
+  commands: CommandDeps;
 }
 
 /**
@@ -18,11 +20,13 @@ export interface GitHubJobDeps extends PullRequestDeps, ReportDeps {
 export function gitHubJobDeps(deps: JobDeps): GitHubJobDeps | null {
   if (!deps.github) return null;
   const { config, provisioning } = deps;
+  if (!deps.commands) throw new Error('the pull request tasks need the command runners\' deps (JobDeps.commands)');
   return {
     store: provisioning.store,
     records: createPullRequestRecords(deps.db),
     source: deps.github.source,
     github: deps.github,
+    commands: deps.commands,
     policy: policyFromConfig(config),
     logger: deps.logger,
     now: provisioning.now,

@@ -1,42 +1,45 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SandboxError } from '../core/errors';
-import type { Actor, Instance } from '../core/model';
-import { activate, archive, cancel, requestDeployment } from '../core/operations/operations';
+import type { SandboxCommand } from '../core/commands';
+import { runCommand, type CommandAnswer } from '../core/commands/runners';
+import { isSandboxError, SandboxError } from '../core/errors';
 import type { WebAction } from './auth/access';
 import { readFormOrProblem } from './auth/auth-routes';
 import { sendErrorPage, sendProblem } from './error-words';
-import type { Router } from './router';
+import type { Router } from '../infra/http/router';
 import type { StatusDeps } from './status-deps';
 
-type Run = (deps: StatusDeps, instance: Instance, actor: Actor, params: Record<string, string>) => Promise<string>;
-
-/** Each web action calls the core operation GitHub and Slack call; the operation audits it with the GitHub login. */
-const runners: Record<WebAction, Run> = {
-  deploy: async (deps, instance, actor) => {
-    await requestDeployment({ store: deps.store }, instance, { actor, activateOnSuccess: true });
-    return 'done=deploy';
-  },
-  activate: async (deps, instance, actor, params) => {
+/** Each web action is the command GitHub, Slack and the CLI give, run by the same runner. */
+const commands: Record<WebAction, (slug: string, params: Record<string, string>) => Exclude<SandboxCommand, { name: 'help' }>> = {
+  deploy: (slug) => ({ name: 'redeploy', instance: slug, activate: true }),
+  activate: (slug, params) => {
     const number = Number(params.n);
     if (!Number.isInteger(number) || number < 1) throw new SandboxError('usage', `"${params.n}" is not an appserver number`);
-    await activate({ store: deps.store }, instance, { actor, number });
-    return `done=activate&n=${number}`;
+    return { name: 'activate', instance: slug, appserver: number };
   },
-  cancel: async (deps, instance, actor) => {
-    await cancel({ store: deps.store }, instance, { actor });
-    return 'done=cancel';
-  },
-  archive: async (deps, instance, actor) => {
-    await archive({ store: deps.store }, instance, { actor });
-    return 'done=archive';
-  },
+  cancel: (slug) => ({ name: 'cancel', instance: slug }),
+  archive: (slug) => ({ name: 'archive', instance: slug }),
 };
+
+/** The notice the instance page shows after the redirect (`?done=…`). */
+function noticeQuery(answer: CommandAnswer): string {
+  switch (answer.name) {
+    case 'redeploy':
+      return answer.restored ? 'done=restore' : 'done=deploy';
+    case 'activate':
+      return `done=activate&n=${answer.appserver.number}`;
+    case 'archive':
+      return answer.alreadyArchived ? 'done=archived' : 'done=archive';
+    default:
+      return `done=${answer.name}`;
+  }
+}
 
 /**
  * POST /sandboxes/<slug>/redeploy | cancel | archive and
  * /sandboxes/<slug>/appservers/<n>/activate. Every one needs a session, its
  * CSRF token, a same-site Origin and the action's permission; refusals land
- * in the audit log too. Success redirects back to the instance page (303).
+ * in the audit log too (the runner records them). Success redirects back to
+ * the instance page (303) with a notice.
  */
 export function registerActions(router: Router, deps: StatusDeps): void {
   const publicOrigin = new URL(deps.config.public_url ?? 'http://localhost').origin;
@@ -59,23 +62,21 @@ export function registerActions(router: Router, deps: StatusDeps): void {
       return;
     }
     const chrome = { login: session.login, csrf: deps.auth.csrfToken(session) };
-    const instance = await deps.store.findInstanceBySlug((params.slug ?? '').toLowerCase());
-    if (!instance || instance.deletedAt) {
-      sendProblem(res, 404, 'No such sandbox', `There is no sandbox named ${params.slug}.`, { back: '/', chrome });
-      return;
-    }
     const viewer = deps.auth.viewer(req);
-    if (!viewer.can(action)) {
-      await deps.store.recordAudit({ actor: session.login, surface: 'web', action: action, instanceId: instance.id, instanceSlug: instance.slug, result: 'refused', detail: { reason: 'not permitted' } });
-      sendProblem(res, 403, 'Not permitted', `@${session.login} may not ${action === 'deploy' ? 'redeploy' : action} sandboxes here (web.auth.permissions.${action}).`, { back, chrome });
-      return;
-    }
+    const slug = (params.slug ?? '').toLowerCase();
     try {
-      const query = await runners[action](deps, instance, { surface: 'web', id: session.login }, params);
-      res.writeHead(303, { location: `${back}?${query}`, 'cache-control': 'no-store', 'content-length': 0 });
+      const result = await runCommand(deps.commands, {
+        actor: { surface: 'web', id: session.login },
+        command: commands[action](slug, params),
+        async authorize() {
+          if (!viewer.can(action)) throw new SandboxError('not_permitted', `@${session.login} may not ${action === 'deploy' ? 'redeploy' : action} sandboxes here (web.auth.permissions.${action})`);
+        },
+      });
+      if (!result.ok) throw result.error;
+      res.writeHead(303, { location: `${back}?${noticeQuery(result.answer)}`, 'cache-control': 'no-store', 'content-length': 0 });
       res.end();
     } catch (error) {
-      if (!sendErrorPage(res, error, { back, chrome, redact: deps.redactor.redact })) throw error;
+      if (!sendErrorPage(res, error, { back: isSandboxError(error, 'not_found') ? '/' : back, chrome, redact: deps.redactor.redact })) throw error;
     }
   };
   router.post('/sandboxes/:slug/redeploy', handle('deploy'));

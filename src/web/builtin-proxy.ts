@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { renderErrorPage, retryAfterSeconds } from '../infra/load-balancers/error-pages';
 import { connect } from 'node:net';
 import type { Store } from '../core/ports/store';
-import { html, page } from './html';
-import { sendHtml, sendText } from './router';
+import { html, page } from '../infra/http/html';
+import { sendHtml, sendText } from '../infra/http/router';
 
 interface Target {
   slug: string;
@@ -60,7 +62,8 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
     }
     if (target.address === null || target.port === null) {
       const statusUrl = `${publicUrl}/sandboxes/${target.slug}`;
-      res.setHeader('retry-after', '30');
+      res.setHeader('retry-after', String(retryAfterSeconds));
+      res.setHeader('cache-control', 'no-store');
       sendHtml(res, 503, page(target.slug, html`<p>The sandbox <strong>${target.slug}</strong> has no active appserver yet (${target.state}).</p><p><a href="${statusUrl}">See its status and deploy log</a>.</p>`));
       return true;
     }
@@ -70,15 +73,18 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       return true;
     }
     const upstream = request(
-      { host: target.address, port: target.port, method: req.method, path: req.url, headers: { ...upstreamHeaders(req, target), 'x-forwarded-host': req.headers.host, 'x-forwarded-proto': 'http', 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
+      { host: target.address, port: target.port, method: req.method, path: req.url, headers: { ...upstreamHeaders(req, target), 'x-forwarded-host': req.headers.host, 'x-forwarded-proto': schemeOf(req), 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
     );
     upstream.on('error', (error) => {
-      if (!res.headersSent) sendText(res, 502, `the sandbox ${target.slug} did not answer (${(error as NodeJS.ErrnoException).code ?? error.message})\n`);
-      else res.destroy();
+      if (res.headersSent) return res.destroy();
+      // Never a bare proxy error: a page that says what happened and where to look.
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('x-sandbox-proxy-error', (error as NodeJS.ErrnoException).code ?? 'error');
+      sendHtml(res, 502, renderErrorPage('down', target.slug, `${publicUrl}/sandboxes/${target.slug}`));
     });
     req.pipe(upstream);
     return true;
@@ -90,7 +96,7 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
     if (!domain) return false;
     const target = await lookup(domain);
     if (!target?.address || !target.port) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n');
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: ${retryAfterSeconds}\r\nconnection: close\r\n\r\n`);
       return true;
     }
     if (!authorized(req, target)) {
@@ -110,6 +116,11 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
   }
 
   return { handle, upgrade };
+}
+
+/** `https` when the request came in over the HTTPS listener (load_balancer.tls). */
+function schemeOf(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as TLSSocket).encrypted ? 'https' : 'http';
 }
 
 /** The request's headers for the appserver: the sandbox's own credentials stay at the load balancer (PR code never sees them). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../infra/logger';
-import { declaredLength, maxRequestBytes, refuseTooLarge } from './http/read-body';
-import { sendText, type Router } from './router';
+import { declaredLength, maxRequestBytes, refuseTooLarge } from '../infra/http/read-body';
+import { sendText, type Router } from '../infra/http/router';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 

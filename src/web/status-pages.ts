@@ -1,12 +1,12 @@
-import type { Surface, SurfaceContext } from '../app/surfaces';
+import type { Surface, SurfaceContext } from '../app/surface';
 import { registerActions } from './actions';
 import { registerAuthRoutes } from './auth/auth-routes';
 import { loadSessionSecret } from './auth/session-secret';
 import { createWebAuth } from './auth/web-auth';
 import { LogFeeds } from './logs/log-feeds';
-import { createLogReader } from './logs/log-reader';
+import { createLogReader } from '../infra/db/log-reader';
 import { registerLogRoutes } from './logs/log-routes';
-import { collectProcessDefaults, observeHttpRequest } from './metrics';
+import { collectProcessDefaults, observeHttpRequest } from '../infra/metrics';
 import { registerMetricsRoute } from './metrics-route';
 import { registerDashboard } from './pages/dashboard';
 import { registerInstancePage } from './pages/instance-page';
@@ -35,6 +35,7 @@ export function createStatusPages(options: StatusPagesOptions = {}) {
           db: context.db,
           pool: context.pool,
           store: provisioning.store,
+          commands: context.commands,
           redactor: provisioning.redactor,
           logger: context.logger,
           auth: createWebAuth(config, loadSessionSecret(config)),

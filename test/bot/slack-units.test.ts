@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { answerWithin } from '../../src/bot/answer-within';
 import { parseSlashCommand } from '../../src/bot/handle-command';
 import { createPermissions } from '../../src/bot/permissions';
-import { selectSlackMode } from '../../src/bot/slack-mode';
+import { selectSlackMode } from '../../src/infra/slack/slack-mode';
 import { createSlackApp } from '../../src/bot/create-slack-app';
 import { configSchema } from '../../src/config/schema';
 import { isSandboxError } from '../../src/core/errors';

@@ -67,7 +67,8 @@ describe('sbx settings explain (in-process)', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       block: 'EDXAPP_FEATURES:\n  B: true\nopenedx_release: my-release\n',
       settings: { EDXAPP_FEATURES: { A: true, B: true }, openedx_release: 'my-release' },
-      fields: { openedx_release: 'my-release', configuration_version: 'v1' },
+      // The recipe's declared fields with their defaults join the configured ones.
+      fields: { openedx_release: 'my-release', configuration_version: 'v1', configuration_source_repo_url: 'https://github.com/openedx/configuration.git', configuration_playbook_name: 'playbooks/openedx_native.yml' },
       databases: 'persistent',
       slug: 'pr7-edx-edx-platform',
       domain: 'pr7-edx-edx-platform.sandbox.example.com',

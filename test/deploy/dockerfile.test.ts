@@ -91,7 +91,7 @@ describe('Dockerfile', () => {
     });
 
     it('run the CLI, migrate a database, serve /healthz, and pass the HEALTHCHECK command', async () => {
-      const env = { PATH: process.env.PATH, HOME: image, SBX_DATA_DIR: join(image, 'data'), DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: image, SBX_DATA_DIR: join(image, 'data'), DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
       const help = spawnSync(process.execPath, ['bin/sbx.js', '--help'], { cwd: image, env, encoding: 'utf8' });
       expect(help.status).toBe(0);
       expect(help.stdout).toContain('start');

@@ -77,5 +77,12 @@ server {
         proxy_send_timeout 300s;
         proxy_read_timeout 300s;
     }
+
+    error_page 502 504 =502 @sbx_down;
+    location @sbx_down {
+        default_type "text/html; charset=utf-8";
+        add_header Cache-Control "no-store" always;
+        return 502 "<!doctype html><html><head><meta charset='utf-8'><title>pr42-app: not answering</title></head><body><h1>pr42-app</h1><p>The sandbox's appserver is not answering right now.</p></body></html>\\n";
+    }
 }
 `;

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load-config';
 import type { Database } from '../../src/infra/db/database';
 import { createLogger } from '../../src/infra/logger';
 import { createProvisioning, type Provisioning } from '../../src/app/provisioning';
-import { enqueue } from '../../src/jobs/enqueue';
+import { enqueue } from '../../src/infra/db/enqueue';
 import { startWorker, sweepDeadWorkers } from '../../src/jobs/start-worker';
 import { createTestDatabase } from '../support/database';
 import { waitFor } from '../support/wait-for';

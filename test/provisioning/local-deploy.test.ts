@@ -223,7 +223,7 @@ describe('deploying with the local provider and the builtin load balancer', () =
     await waitFor(async () => (await viaProxy('demo.localhost')).status === 200, { what: 'the restored sandbox to answer' });
 
     await store().updateInstance((await instance('demo')).id, { production: true });
-    await expect(deleteInstance({ store: store() }, await instance('demo'), { actor })).rejects.toThrow(/production instance.*--force/);
+    await expect(deleteInstance({ store: store() }, await instance('demo'), { actor })).rejects.toMatchObject({ code: 'force_required', message: expect.stringMatching(/production instance/) });
     await deleteInstance({ store: store() }, await instance('demo'), { actor, force: true });
     await waitFor(async () => (await instance('demo')).deletedAt !== null, { timeoutMs: 20_000, what: 'deletion' });
     expect(existsSync(join(workRoot, 'demo'))).toBe(false);

@@ -22,6 +22,8 @@ export async function startUpstream(name: string): Promise<Upstream> {
   server.on('upgrade', (_req, socket: Socket) => {
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: sbx-echo\r\nConnection: Upgrade\r\n\r\n');
     socket.on('data', (chunk: Buffer) => socket.write(`${name}:${chunk.toString()}`));
+    // Node's HTTP server sockets allow half-open: close our side when the client closes its own, as a real app does.
+    socket.on('end', () => socket.end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/infra/db/database';
-import { listInstanceRows, parseFilters } from '../../src/web/pages/dashboard-data';
+import { listInstanceRows } from '../../src/infra/db/dashboard-queries';
+import { parseFilters } from '../../src/web/pages/dashboard-filters';
 import { createTestDatabase } from '../support/database';
 
 describe('dashboard rows', () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { slashCommandsReceived, webhooksReceived } from '../../src/web/metrics';
+import { slashCommandsReceived, webhooksReceived } from '../../src/infra/metrics';
 import { createSampleRepo } from '../support/sample-repo';
 import { seedInstance, startStatusBot, type StatusBot } from '../support/status-bot';
 

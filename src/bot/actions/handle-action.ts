@@ -1,12 +1,12 @@
+import type { SandboxCommand } from '../../core/commands';
 import { SandboxError, isSandboxError } from '../../core/errors';
-import { statusPageUrl } from '../../core/naming/sandbox-urls';
-import { activate, deleteInstance, requestDeployment } from '../../core/operations/operations';
+import type { Instance } from '../../core/model';
 import { slackActionIds } from '../../infra/slack/action-ids';
-import { link, type SlackView } from '../../infra/slack/blocks';
-import { slackActor } from '../commands/runner';
+import type { SlackView } from '../../infra/slack/blocks';
+import { renderAnswer } from '../../infra/slack/render/render-answer';
 import type { SlackDeps, SlackRequest } from '../deps';
 import { errorReply } from '../error-words';
-import { startOperation } from '../start-operation';
+import { runSlackCommand } from '../run-slack-command';
 
 /** A button click: which button, its value, and whether the reply replaces the message it sat in. */
 export interface ActionResult extends SlackView {
@@ -15,39 +15,30 @@ export interface ActionResult extends SlackView {
 
 type ActionHandler = (deps: SlackDeps, request: SlackRequest, value: string) => Promise<ActionResult>;
 
+/** A button runs the same command as its slash command, on the sandbox the button names. */
+async function run(deps: SlackDeps, request: SlackRequest, command: Exclude<SandboxCommand, { name: 'help' }>, instance: Instance, replaceOriginal = false): Promise<ActionResult> {
+  const result = await runSlackCommand(deps, request, command, instance);
+  return { ...(result.ok ? renderAnswer(result.answer) : errorReply(result.error, deps.logger)), ...(replaceOriginal && result.ok ? { replaceOriginal } : {}) };
+}
+
 const activateButton: ActionHandler = async (deps, request, value) => {
-  await deps.permissions.require(request.userId, 'activate');
   const appserver = await deps.store.getAppserver(idFrom(value));
   const instance = appserver ? await deps.store.getInstance(appserver.instanceId) : null;
   if (!appserver || !instance || instance.deletedAt) throw new SandboxError('not_found', 'that appserver no longer exists');
-  await startOperation(deps, { ...request, instanceId: instance.id, purpose: 'activate' }, async (store) => {
-    const chosen = await activate({ store }, instance, { actor: slackActor(request.userId), number: appserver.number });
-    return { value: chosen, subjectId: chosen.id };
-  });
-  return { text: `:twisted_rightwards_arrows: On it: switching *${slugLink(deps, instance.slug)}* to appserver ${appserver.number}.` };
+  return run(deps, request, { name: 'activate', instance: instance.slug, appserver: appserver.number }, instance);
 };
 
 const redeployButton: ActionHandler = async (deps, request, value) => {
-  await deps.permissions.require(request.userId, 'deploy');
   const instance = await deps.store.getInstance(idFrom(value));
   if (!instance || instance.deletedAt) throw new SandboxError('not_found', 'that sandbox no longer exists');
-  const deployment = await startOperation(deps, { ...request, instanceId: instance.id, purpose: 'deploy' }, async (store) => {
-    const created = await requestDeployment({ store }, instance, { actor: slackActor(request.userId) });
-    return { value: created, subjectId: created.id };
-  });
-  return { text: `:rocket: On it: redeploying *${slugLink(deps, instance.slug)}* (deployment ${deployment.id}).` };
+  return run(deps, request, { name: 'redeploy', instance: instance.slug, activate: true }, instance);
 };
 
 const confirmDelete: ActionHandler = async (deps, request, value) => {
-  await deps.permissions.require(request.userId, 'delete');
   const [instanceId, force] = value.split(':');
   const instance = await deps.store.getInstance(idFrom(instanceId ?? ''));
   if (!instance || instance.deletedAt) throw new SandboxError('not_found', 'that sandbox is already gone');
-  await startOperation(deps, { ...request, instanceId: instance.id, purpose: 'delete' }, async (store) => {
-    await deleteInstance({ store }, instance, { actor: slackActor(request.userId), force: force === '1' });
-    return { value: null, subjectId: null };
-  });
-  return { text: `:wastebasket: On it: deleting *${slugLink(deps, instance.slug)}*.`, replaceOriginal: true };
+  return run(deps, request, { name: 'delete', instance: instance.slug, force: force === '1' }, instance, true);
 };
 
 const cancelDelete: ActionHandler = async () => ({ text: 'Not deleted.', replaceOriginal: true });
@@ -64,7 +55,7 @@ export const actionHandlers = {
   [slackActionIds.logs]: logsButton,
 } satisfies Record<(typeof slackActionIds)[keyof typeof slackActionIds], ActionHandler>;
 
-/** Authorize → enqueue → the reply for the clicker. Never throws; refusals and errors land in the audit log. */
+/** Authorize → enqueue → the reply for the clicker. Never throws: refusals and errors land in the audit log. */
 export async function handleAction(deps: SlackDeps, request: SlackRequest, actionId: keyof typeof actionHandlers, value: string): Promise<ActionResult> {
   try {
     return await actionHandlers[actionId](deps, request, value);
@@ -82,8 +73,4 @@ function idFrom(value: string): number {
   const id = Number(value);
   if (!Number.isSafeInteger(id) || id < 1) throw new SandboxError('usage', 'this button is from an older version of the bot; run the command again');
   return id;
-}
-
-function slugLink(deps: SlackDeps, slug: string): string {
-  return link(statusPageUrl(deps.links.publicUrl, slug), slug);
 }

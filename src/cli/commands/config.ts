@@ -6,11 +6,12 @@ import type { Config } from '../../config/schema';
 import type { SettingsValue } from '../../core/settings';
 import { maskSecretSettings } from '../../core/settings/mask-secret-settings';
 import type { CliContext } from '../context';
+import { recipeProblems } from '../../infra/recipes';
 
 const secretPaths = [
   ['github', 'private_key'], ['github', 'webhook_secret'], ['github', 'client_secret'],
   ['slack', 'bot_token'], ['slack', 'signing_secret'], ['slack', 'app_token'],
-  ['web', 'auth', 'session_secret'], ['dns', 'gandi', 'api_key'],
+  ['web', 'auth', 'session_secret'],
 ] as const;
 
 /** A copy of the configuration with every secret replaced by `***` (the database password and secret repository settings too). */
@@ -44,7 +45,15 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .description('validate the configuration and print it with secrets masked (exit 2 when invalid)')
     .option('--json', 'print JSON instead of YAML')
     .action((options: { json?: boolean }) => {
-      const masked = maskSecrets(ctx.config());
+      const loaded = ctx.config();
+      // A recipe that cannot deploy is as bad as a schema error: say so, and exit 2.
+      const problems = recipeProblems(loaded);
+      if (problems.length > 0) {
+        ctx.stderr.write(`invalid configuration: repositories that cannot deploy:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
+        ctx.setExitCode(2);
+        return;
+      }
+      const masked = maskSecrets(loaded);
       ctx.stdout.write(options.json ? `${JSON.stringify(masked)}\n` : stringify(masked));
     });
   config

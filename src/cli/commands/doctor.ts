@@ -3,23 +3,15 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/schema';
 import { openDatabase, type Database } from '../../infra/db/database';
 import { migrationsCurrent } from '../../infra/db/migrate';
-import { describeSurfaces } from '../../web/pages/dashboard';
+import { describeSurfaces } from '../../config/describe-surfaces';
 import type { CliContext } from '../context';
+import type { CheckResult, DoctorCheck } from '../doctor-check';
 import { checkHostsAndLoadBalancer, checkSandboxIsolation } from '../doctor-provisioning';
 import { checkSlackTokens } from '../doctor-slack';
 import { checkGitHubApp } from '../doctor-github';
+import { checkDatabaseServers } from '../doctor-databases';
 
-/** `warn`: works, but unsafe or unusual; does not fail the doctor. */
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
-export interface CheckResult {
-  check: string;
-  status: CheckStatus;
-  detail: string;
-  hint?: string;
-}
-
-/** A doctor check; later parts of the bot add theirs to `doctorChecks`. */
-export type DoctorCheck = (env: { config: Config; database: Database | null; env: NodeJS.ProcessEnv }) => Promise<CheckResult[]>;
+export type { CheckResult, CheckStatus, DoctorCheck } from '../doctor-check';
 
 const checkDataDir: DoctorCheck = async ({ config }) => {
   try {
@@ -46,7 +38,7 @@ const checkSurfaces: DoctorCheck = async ({ config }) =>
     .filter((surface) => surface.name === 'GitHub App' || surface.name === 'Slack app')
     .map((surface) => ({ check: surface.name, status: surface.on ? 'ok' : 'skip', detail: surface.detail }));
 
-export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkSandboxIsolation(), checkHostsAndLoadBalancer, checkSlackTokens, checkGitHubApp];
+export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkSandboxIsolation(), checkHostsAndLoadBalancer, checkDatabaseServers, checkSlackTokens, checkGitHubApp];
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program

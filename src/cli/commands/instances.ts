@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { SandboxError } from '../../core/errors';
-import { createManualInstance } from '../../core/operations/create-instance';
 import type { SettingsMap } from '../../core/settings';
-import { recipeOf } from '../../infra/recipes';
 import type { CliContext } from '../context';
 import { instanceJson, table } from '../present';
+import { runCliCommand } from '../run-cli-command';
 import { withRuntime, writeJson } from '../runtime';
 
 export function registerInstances(program: Command, ctx: CliContext): void {
@@ -22,21 +21,16 @@ export function registerInstances(program: Command, ctx: CliContext): void {
     .option('--production', 'mark as production (delete then needs --force)')
     .option('--json', 'print one JSON object')
     .action(async (slug: string, options: { repository: string; ref: string; repoUrl?: string; settingsFile?: string; production?: boolean; json?: boolean }) => {
-      await withRuntime(ctx, async ({ config, provisioning, actor }) => {
-        const repository = config.repositories.find((r) => r.name.toLowerCase() === options.repository.toLowerCase());
-        if (!repository) throw new SandboxError('usage', `repository ${options.repository} is not configured; add it to repositories[] in sandbox.yml (configured: ${config.repositories.map((r) => r.name).join(', ') || 'none'})`);
-        const recipe = recipeOf(repository);
-        const instance = await createManualInstance(provisioning.store, {
+      await withRuntime(ctx, async (runtime) => {
+        const { instance } = await runCliCommand(runtime, {
+          name: 'create',
           slug,
-          repository: { name: repository.name, url: repository.url, defaultSettings: repository.settings as SettingsMap, defaultFields: repository.fields, extraDomainPrefixes: recipe.extraDomainPrefixes },
+          repository: options.repository,
           ref: options.ref,
-          repoUrl: options.repoUrl,
+          ...(options.repoUrl ? { cloneUrl: options.repoUrl } : {}),
           settings: options.settingsFile ? readSettingsFile(options.settingsFile) : {},
-          globalFields: config.defaults.fields,
-          ephemeralDatabases: repository.ephemeral_databases ?? config.defaults.ephemeral_databases,
-          production: options.production,
-          baseDomain: config.base_domain,
-          actor,
+          production: Boolean(options.production),
+          deploy: false,
         });
         if (options.json) writeJson(ctx, instanceJson(instance));
         else ctx.stdout.write(`created ${instance.slug} (${instance.domain}); deploy it with: npx sbx deploy ${instance.slug}\n`);
@@ -49,9 +43,9 @@ export function registerInstances(program: Command, ctx: CliContext): void {
     .option('--all', 'include archived ones')
     .option('--json', 'print one JSON object')
     .action(async (options: { all?: boolean; json?: boolean }) => {
-      await withRuntime(ctx, async ({ provisioning: { store } }) => {
-        const rows = await store.listInstances({ includeArchived: options.all });
-        const described = await Promise.all(rows.map(async (instance) => instanceJson(instance, await store.listAppservers(instance.id))));
+      await withRuntime(ctx, async (runtime) => {
+        const { sandboxes } = await runCliCommand(runtime, { name: 'list', filter: null, archived: Boolean(options.all) });
+        const described = sandboxes.map(({ view }) => instanceJson(view.instance, view.appservers));
         if (options.json) return writeJson(ctx, { instances: described });
         if (described.length === 0) return void ctx.stdout.write('no sandboxes\n');
         ctx.stdout.write(table([['SLUG', 'STATE', 'ACTIVE', 'DOMAIN'], ...described.map((i) => [i.slug, i.state, i.active === null ? '-' : String(i.active), i.domain])]));

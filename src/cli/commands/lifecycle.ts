@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { parseDuration } from '../../core/duration';
 import { SandboxError } from '../../core/errors';
-import { activate, archive, cancel, deleteInstance, requestDeployment, restore } from '../../core/operations/operations';
 import { resolveInstance } from '../../core/operations/resolve-instance';
 import type { CliContext } from '../context';
-import { appserverJson, table } from '../present';
+import { appserverJson, instanceJson, table } from '../present';
+import { runCliCommand } from '../run-cli-command';
 import { warnWithoutWorker, withRuntime, writeJson, type CliRuntime } from '../runtime';
 import { waitForDeployment } from '../wait-for-deployment';
 
@@ -25,18 +26,18 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(async (reference: string, options: { activate: boolean; attempts: number; wait?: boolean; timeout: number; json?: boolean }) => {
       await withRuntime(ctx, async (runtime) => {
-        const instance = await resolveInstance(runtime.provisioning.store, reference);
-        const deployment = await requestDeployment({ store: runtime.provisioning.store }, instance, { actor: runtime.actor, activateOnSuccess: options.activate, attempts: options.attempts });
+        const answer = await runCliCommand(runtime, { name: 'redeploy', instance: reference, activate: options.activate, attempts: options.attempts });
+        const { sandbox, deployment } = answer;
         await warnWithoutWorker(ctx, runtime.database);
         if (!options.wait) {
-          if (options.json) writeJson(ctx, { slug: instance.slug, deployment: deployment.id, state: deployment.state });
-          else ctx.stdout.write(`deployment ${deployment.id} of ${instance.slug} queued\n`);
+          if (options.json) writeJson(ctx, { slug: sandbox.slug, deployment: deployment.id, state: 'pending', restored: answer.restored });
+          else ctx.stdout.write(`deployment ${deployment.id} of ${sandbox.slug} queued${answer.restored ? ' (it was archived: restoring it)' : ''}\n`);
           return;
         }
         const outcome = await waitForDeployment(runtime, deployment.id, { timeoutMs: options.timeout * 1000, activate: options.activate, progress: (line) => ctx.stderr.write(`${line}\n`) });
         const hosts = await runtime.provisioning.store.listHosts();
-        const latest = await runtime.provisioning.store.getInstance(instance.id);
-        if (options.json) writeJson(ctx, outcome.appserver ? appserverJson(latest!, outcome.appserver, hosts) : { slug: instance.slug, state: outcome.deploymentState });
+        const latest = await runtime.provisioning.store.getInstance(sandbox.id);
+        if (options.json) writeJson(ctx, outcome.appserver ? appserverJson(latest!, outcome.appserver, hosts) : { slug: sandbox.slug, state: outcome.deploymentState });
         else ctx.stdout.write(`${outcome.ok ? 'ok' : 'failed'}: ${outcome.summary}\n`);
         ctx.setExitCode(outcome.ok ? 0 : 1);
       });
@@ -46,11 +47,10 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     .command('activate <instance> [appserver]')
     .description('route the sandbox’s domains to a running appserver (default: the newest running one)')
     .action(async (reference: string, number: string | undefined) => {
-      await withRuntime(ctx, async ({ provisioning: { store }, actor, database }) => {
-        const instance = await resolveInstance(store, reference);
-        const chosen = await activate({ store }, instance, { actor, number: number === undefined ? undefined : parseCount('appserver')(number) });
-        await warnWithoutWorker(ctx, database);
-        ctx.stdout.write(`activating appserver ${chosen.number} of ${instance.slug}\n`);
+      await withRuntime(ctx, async (runtime) => {
+        const answer = await runCliCommand(runtime, { name: 'activate', instance: reference, appserver: number === undefined ? null : parseCount('appserver')(number) });
+        await warnWithoutWorker(ctx, runtime.database);
+        ctx.stdout.write(`activating appserver ${answer.appserver.number} of ${answer.sandbox.slug}\n`);
       });
     });
 
@@ -86,24 +86,53 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     return { option: (flags: string, description: string) => commands.forEach((command) => command.option(flags, description)) };
   };
 
-  simple('cancel', 'cancel the sandbox’s unfinished deployments', async ({ provisioning: { store }, actor }, reference) => {
-    const instance = await resolveInstance(store, reference);
-    const count = await cancel({ store }, instance, { actor });
-    return `cancelling ${count} unfinished appserver(s) of ${instance.slug}`;
+  simple('cancel', 'cancel the sandbox’s unfinished deployments', async (runtime, reference) => {
+    const answer = await runCliCommand(runtime, { name: 'cancel', instance: reference });
+    return `cancelling ${answer.cancelled} unfinished appserver(s) of ${answer.sandbox.slug}`;
   });
-  simple('archive', 'terminate every appserver and remove routes; keeps data', async ({ provisioning: { store }, actor }, reference) => {
-    const instance = await resolveInstance(store, reference);
-    await archive({ store }, instance, { actor });
-    return `archiving ${instance.slug}`;
+  simple('archive', 'terminate every appserver and remove routes; keeps data', async (runtime, reference) => {
+    const answer = await runCliCommand(runtime, { name: 'archive', instance: reference });
+    return answer.alreadyArchived ? `${answer.sandbox.slug} is archived already (sbx restore ${answer.sandbox.slug} brings it back)` : `archiving ${answer.sandbox.slug}`;
   }, { alsoUnderInstances: true });
-  simple('restore', 'bring an archived sandbox back (deploys and activates)', async ({ provisioning: { store }, actor }, reference) => {
-    const instance = await resolveInstance(store, reference);
-    await restore({ store }, instance, { actor });
-    return `restoring ${instance.slug}`;
+  simple('restore', 'bring an archived sandbox back (deploys and activates)', async (runtime, reference) => {
+    const answer = await runCliCommand(runtime, { name: 'restore', instance: reference });
+    return `restoring ${answer.sandbox.slug} (deployment ${answer.deployment.id})`;
   }, { alsoUnderInstances: true });
-  simple('delete', 'archive, then destroy the sandbox’s data (production ones need --force)', async ({ provisioning: { store }, actor }, reference, options) => {
-    const instance = await resolveInstance(store, reference);
-    await deleteInstance({ store }, instance, { actor, force: options.force });
-    return `deleting ${instance.slug}`;
+  simple('delete', 'archive, then destroy the sandbox’s data (production ones need --force)', async (runtime, reference, options) => {
+    const answer = await runCliCommand(runtime, { name: 'delete', instance: reference, force: Boolean(options.force) });
+    return `deleting ${answer.sandbox.slug}`;
   }, { alsoUnderInstances: true }).option('--force', 'delete even a production sandbox');
+
+  program
+    .command('status <instance>')
+    .description('the sandbox’s state, URLs and appservers')
+    .option('--json', 'print one JSON object')
+    .action(async (reference: string, options: { json?: boolean }) => {
+      await withRuntime(ctx, async (runtime) => {
+        const { view, status, sandbox } = await runCliCommand(runtime, { name: 'status', instance: reference });
+        const { instance, appservers } = view;
+        if (options.json) return writeJson(ctx, { ...instanceJson(instance, appservers), urls: sandbox.urls, status_page: sandbox.statusUrl, expires_at: instance.expiresAt?.toISOString() ?? null });
+        const active = appservers.find((a) => a.id === instance.activeAppserverId);
+        ctx.stdout.write(`${sandbox.slug}: ${status}${active ? ` (appserver ${active.number} active)` : ''}\n${sandbox.urls.map((url) => `  ${url}\n`).join('')}  status page: ${sandbox.statusUrl}\n`);
+        if (instance.expiresAt) ctx.stdout.write(`  expires: ${instance.expiresAt.toISOString()}\n`);
+      });
+    });
+
+  program
+    .command('extend <instance> <duration>')
+    .description('keep the sandbox alive longer, e.g. 3d or 12h (its expiry moves that far from now, or from its expiry when later)')
+    .option('--json', 'print one JSON object')
+    .action(async (reference: string, duration: string, options: { json?: boolean }) => {
+      let durationMs: number;
+      try {
+        durationMs = parseDuration(duration);
+      } catch {
+        throw new SandboxError('usage', `"${duration}" is not a duration; use a number and a unit such as 12h or 3d`);
+      }
+      await withRuntime(ctx, async (runtime) => {
+        const answer = await runCliCommand(runtime, { name: 'extend', instance: reference, duration, durationMs });
+        if (options.json) return writeJson(ctx, { slug: answer.sandbox.slug, expires_at: answer.expiresAt.toISOString() });
+        ctx.stdout.write(`${answer.sandbox.slug} now expires at ${answer.expiresAt.toISOString()}\n`);
+      });
+    });
 }

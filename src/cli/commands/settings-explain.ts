@@ -5,6 +5,8 @@ import type { Config, RepositoryConfig } from '../../config/schema';
 import { isSandboxError } from '../../core/errors';
 import { explainSettings, isSettingsMap, type SettingsExplanation, type SettingsMap } from '../../core/settings';
 import type { CliContext } from '../context';
+import type { RecipeField } from '../../core/ports/other-ports';
+import { recipeDeclarations } from '../../infra/recipes';
 import { settingsToJsOptions, settingsYamlOptions } from '../../core/settings/yaml-options';
 
 interface ExplainOptions {
@@ -99,13 +101,11 @@ function chooseRepository(repo: string | undefined, config: Config): string {
   );
 }
 
-// Until recipes publish their declarations to the CLI, the command knows what
-// each recipe adds: Open edX recipes serve Studio and the LMS preview too.
-function describeRecipe(repository: RepositoryConfig | undefined): { fields: string[]; prefixes: string[] } {
+// The recipe's own declarations: the fields it reads (with defaults and aliases) and its extra domains.
+function describeRecipe(repository: RepositoryConfig | undefined): { fields: readonly RecipeField[]; prefixes: string[] } {
   if (!repository) return { fields: [], prefixes: [] };
-  if (repository.recipe === 'openedx-ansible' || repository.recipe === 'tutor') return { fields: [], prefixes: ['studio', 'preview'] };
-  if (repository.recipe === 'script') return { fields: [], prefixes: repository.script?.extra_domain_prefixes ?? [] };
-  return { fields: [], prefixes: [] };
+  const recipe = recipeDeclarations(repository);
+  return { fields: recipe.fields, prefixes: recipe.extraDomainPrefixes };
 }
 
 function readText(path: string, flag: string): string {

@@ -1,7 +1,9 @@
+import type { SettingsMap } from '../settings/types';
+
 /** Where a command was typed: a PR comment names its sandbox implicitly; Slack names it in the text. */
 export type CommandSurface = 'github' | 'slack';
 
-export type CommandName = 'redeploy' | 'activate' | 'archive' | 'delete' | 'status' | 'logs' | 'extend' | 'approve' | 'list' | 'create' | 'help';
+export type CommandName = 'redeploy' | 'activate' | 'archive' | 'restore' | 'delete' | 'cancel' | 'status' | 'logs' | 'extend' | 'approve' | 'list' | 'create' | 'help';
 
 /**
  * A parsed command. `instance` is what the person typed to name a sandbox
@@ -12,13 +14,27 @@ export type SandboxCommand =
   | { name: 'redeploy'; instance: string | null; activate: boolean; attempts?: number }
   | { name: 'activate'; instance: string | null; appserver: number | null }
   | { name: 'archive'; instance: string | null }
+  | { name: 'restore'; instance: string | null }
   | { name: 'delete'; instance: string | null; force: boolean }
+  | { name: 'cancel'; instance: string | null }
   | { name: 'status'; instance: string | null }
   | { name: 'logs'; instance: string | null; appserver: number | null; lines?: number }
   | { name: 'extend'; instance: string | null; duration: string; durationMs: number }
   | { name: 'approve' }
-  | { name: 'list'; filter: string | null }
-  | { name: 'create'; slug: string; repository: string; ref: string | null };
+  | { name: 'list'; filter: string | null; /** Archived ones too (the CLI's --all). */ archived?: boolean }
+  | {
+      name: 'create';
+      slug: string;
+      /** A configured repository: `owner/name` or its URL. */
+      repository: string;
+      ref: string | null;
+      /** Clone URL instead of the repository's (operators, from the CLI). */
+      cloneUrl?: string;
+      settings?: SettingsMap;
+      production?: boolean;
+      /** Deploy it at once (default); the CLI creates without deploying. */
+      deploy?: boolean;
+    };
 
 export interface CommandSpec {
   surfaces: readonly CommandSurface[];
@@ -53,11 +69,23 @@ export const commandSpecs = {
     summary: 'stop every appserver and remove the routes; data is kept',
     flags: [],
   },
+  restore: {
+    surfaces: ['slack'],
+    usage: { github: '', slack: '<instance>' },
+    summary: 'bring an archived sandbox back (deploys and activates it); redeploy does the same',
+    flags: [],
+  },
   delete: {
     surfaces: ['slack'],
     usage: { github: '', slack: '<instance> [--force]' },
     summary: 'archive, then destroy the data (databases, volumes)',
     flags: ['force'],
+  },
+  cancel: {
+    surfaces: ['slack'],
+    usage: { github: '', slack: '<instance>' },
+    summary: 'cancel the unfinished deployments (the current appserver keeps serving)',
+    flags: [],
   },
   status: {
     surfaces: ['github', 'slack'],

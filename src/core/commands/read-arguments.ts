@@ -71,7 +71,7 @@ function countOption(args: Arguments, name: string, min: number, max: number): n
   return Number(raw);
 }
 
-function instanceOnly<N extends 'archive' | 'status'>(name: N): ArgumentReader {
+function instanceOnly<N extends 'archive' | 'status' | 'restore' | 'cancel'>(name: N): ArgumentReader {
   return (args) => {
     const taken = takeInstance(args, 0);
     return typeof taken === 'string' ? problem(taken) : ok({ name, instance: taken.instance } as SandboxCommand);
@@ -104,6 +104,8 @@ export const argumentReaders = {
   },
   archive: instanceOnly('archive'),
   status: instanceOnly('status'),
+  restore: instanceOnly('restore'),
+  cancel: instanceOnly('cancel'),
   delete: (args) => {
     const taken = takeInstance(args, 0);
     return typeof taken === 'string' ? problem(taken) : ok({ name: 'delete', instance: taken.instance, force: args.flags.has('force') });

@@ -24,7 +24,7 @@ export interface DeploymentRequest {
 /** Requests a new appserver for the instance; a newer request supersedes an unfinished older one. */
 export async function requestDeployment(deps: OperationDeps, instance: Instance, request: DeploymentRequest): Promise<Deployment> {
   if (instance.deletedAt) throw new SandboxError('conflict', `${instance.slug} is deleted`);
-  if (instance.archivedAt) throw new SandboxError('conflict', `${instance.slug} is archived; restore it first (sbx restore ${instance.slug})`);
+  if (instance.archivedAt) throw new SandboxError('conflict', `${instance.slug} is archived; restore it first`);
   const attempts = request.attempts ?? 1;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) throw new SandboxError('usage', `attempts must be a whole number from 1 to 10, not ${request.attempts}`);
   return deps.store.transaction(async (store) => {
@@ -98,7 +98,7 @@ export async function archive(deps: OperationDeps, instance: Instance, options: 
 }
 
 /** Brings an archived instance back: a new deployment that activates on success. */
-export async function restore(deps: OperationDeps, instance: Instance, options: { actor: Actor }): Promise<Deployment | null> {
+export async function restore(deps: OperationDeps, instance: Instance, options: { actor: Actor }): Promise<Deployment> {
   if (instance.deletedAt) throw new SandboxError('conflict', `${instance.slug} is deleted and cannot be restored`);
   const restored = await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
@@ -111,9 +111,9 @@ export async function restore(deps: OperationDeps, instance: Instance, options: 
 
 /** Archives, then destroys the instance's data; refused for production instances unless forced. */
 export async function deleteInstance(deps: OperationDeps, instance: Instance, options: { actor: Actor; force?: boolean }): Promise<void> {
+  // The refusal is audited by whoever ran the command (core/commands/runners/run-command.ts).
   if (instance.production && !options.force) {
-    await deps.store.recordAudit({ actor: options.actor.id, surface: options.actor.surface, action: 'delete', instanceId: instance.id, instanceSlug: instance.slug, result: 'refused', detail: { reason: 'production' } });
-    throw new SandboxError('not_permitted', `${instance.slug} is a production instance; deleting it destroys its data: repeat with --force if you mean it`);
+    throw new SandboxError('force_required', `${instance.slug} is a production instance; deleting it destroys its data`);
   }
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);

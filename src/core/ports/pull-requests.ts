@@ -1,8 +1,34 @@
-import type { githubPullRequests } from '../../../drizzle/schema';
-
-/** What the bot remembers about one pull request (the row; see drizzle/schema.ts). */
-export type PullRequestRecord = typeof githubPullRequests.$inferSelect;
-export type PullRequestRecordPatch = Partial<Omit<typeof githubPullRequests.$inferInsert, 'id' | 'repository' | 'number'>>;
+/** What the bot remembers about one pull request (mapped from its row in src/infra/db; see drizzle/schema.ts). */
+export interface PullRequestRecord {
+  id: number;
+  repository: string;
+  number: number;
+  installationId: number | null;
+  instanceId: number | null;
+  deploymentId: number | null;
+  state: 'open' | 'closed';
+  merged: boolean;
+  draft: boolean;
+  headSha: string;
+  author: string;
+  fromFork: boolean;
+  /** Why nothing deploys: a draft, a missing approval, a fork the host cannot isolate. */
+  waiting: 'draft' | 'approval' | 'isolation' | null;
+  closedAt: Date | null;
+  /** The answer to the last command, shown in the sticky comment. */
+  notice: { actor: string; command: string; text: string; at: string } | null;
+  checkRunId: number | null;
+  checkRunSha: string | null;
+  checkRunDigest: string | null;
+  commentId: number | null;
+  commentDigest: string | null;
+  deploymentSha: string | null;
+  deploymentDigest: string | null;
+  syncedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export type PullRequestRecordPatch = Partial<Omit<PullRequestRecord, 'id' | 'repository' | 'number'>>;
 
 /** A pull request as read from GitHub, reduced to what the bot decides on. */
 export interface PullRequestSnapshot {

@@ -21,7 +21,7 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
   const host = (await deps.store.getHost(appserver.hostId!))!;
   const domains = appserverConfig(appserver).domains;
   try {
-    await deps.dns.ensure(domains, host.address);
+    await deps.dns.ensure(domains);
     const access = await ensureSandboxAccess(deps, instance);
     await deps.lb.apply({ slug: instance.slug, domains, target: { address: host.address, port: appserver.port! }, access });
   } catch (error) {

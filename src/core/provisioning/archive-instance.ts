@@ -1,3 +1,4 @@
+import { dropInstanceDatabases } from '../databases/drop-instance-databases';
 import type { ProvisioningDeps } from './deps';
 import { cancelInstance, terminateAppserver } from './stop-appserver';
 import { reportChange } from './report-change';
@@ -6,7 +7,8 @@ import { reportChange } from './report-change';
  * Archive: routes and DNS removed first (nothing routes to a dying appserver),
  * then every appserver terminated. With `destroy` (delete): the recipe's
  * destroy phase runs and the instance's whole directory goes from every host
- * it used. Safe to run twice; an unreachable host makes it throw (retried).
+ * it used, then its persistent databases are dropped (each result in the
+ * audit log). Safe to run twice; an unreachable host makes it throw (retried).
  */
 export async function archiveInstance(deps: ProvisioningDeps, instanceId: number, options: { destroy?: boolean } = {}): Promise<void> {
   const instance = await deps.store.getInstance(instanceId);
@@ -38,6 +40,13 @@ export async function archiveInstance(deps: ProvisioningDeps, instanceId: number
       if (result.code !== 0) throw new Error(`destroy phase of ${instance.slug} on ${host.name} exited ${result.code}: ${result.stderr.trim().slice(-500)}`);
     }
     await transport.remove(instanceDir);
+  }
+  // Persistent databases go last, after nothing runs against them; what fails to drop stays recorded and reconcile retries it.
+  if (deps.databases) {
+    const outcome = await dropInstanceDatabases({ databases: deps.databases, now: deps.now }, instance);
+    if (outcome.dropped.length > 0 || outcome.left.length > 0) {
+      await deps.store.recordAudit({ actor: 'system', surface: 'system', action: 'drop-databases', instanceId: instance.id, instanceSlug: instance.slug, result: outcome.left.length > 0 ? 'error' : 'ok', detail: { ...outcome } });
+    }
   }
   await deps.store.updateInstance(instance.id, { deletedAt: deps.now() });
   await reportChange(deps.store, instance.id, deps.now());

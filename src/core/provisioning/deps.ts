@@ -1,3 +1,4 @@
+import type { DatabaseDeps } from '../databases/deps';
 import type { Redactor } from '../redact';
 import type { LoadBalancer } from '../ports/load-balancer';
 import type { CoreLogger, DnsProvider, HealthProbe, HostDirectory, RecipeBook } from '../ports/other-ports';
@@ -28,4 +29,6 @@ export interface ProvisioningDeps {
   followBudgetMs: number;
   /** Stored log bytes kept per appserver; older chunks are dropped past it (the tail is kept). Default: no cap. */
   logMaxBytes?: number;
+  /** Registered database servers for persistent databases; absent: an instance with persistent databases fails to deploy, saying so. */
+  databases?: DatabaseDeps;
 }

@@ -1,7 +1,8 @@
-import type { Appserver, Host } from '../model';
+import type { Appserver, AppserverConfig, Host } from '../model';
 import type { HostTransport } from '../ports/host-transport';
 import { appserverConfig } from './create-appserver';
 import { cutLog } from './cut-log';
+import { redactorFor } from './redactor-for';
 import type { ProvisioningDeps } from './deps';
 import { failAppserver } from './fail-appserver';
 import { followOptions } from './provision-appserver';
@@ -45,7 +46,11 @@ async function step(deps: ProvisioningDeps, appserver: Appserver, host: Host, tr
     if (exitText === null || !drained) return 'pending';
     const status = Number(exitText.toString().trim());
     if (status !== 0) {
-      await failAppserver(deps, appserver, 'failed', `deploy phase exited with status ${status}; last lines:\n${await logTail(deps, appserver.id)}`);
+      // A recipe may name the cause (e.g. the failed Ansible task); it comes first.
+      const cause = (await transport.readFile(`${workDir}/failure.txt`, { maxBytes: 2_000 }))?.toString().trim();
+      const redactor = await redactorFor(deps, appserver.instanceId);
+      const reason = `${cause ? `${redactor.redact(cause)}; ` : ''}deploy phase exited with status ${status}`;
+      await failAppserver(deps, appserver, 'failed', `${reason}; last lines:\n${await logTail(deps, appserver.id)}`);
       return 'done';
     }
     const commit = (await transport.readFile(`${workDir}/commit.txt`))?.toString().trim() || appserver.commitSha;
@@ -58,31 +63,62 @@ async function step(deps: ProvisioningDeps, appserver: Appserver, host: Host, tr
     return 'pending';
   }
   const config = appserverConfig(appserver);
-  const url = `http://${host.address}:${appserver.port}${config.healthPath.startsWith('/') ? '' : '/'}${config.healthPath}`;
-  const health = await deps.probe(url, 2_000);
-  if (health.status !== null && health.status >= 200 && health.status < 300) {
-    await markRunning(deps, appserver);
+  const check = checkHealth(deps, config, host.address, appserver.port!);
+  const { url } = check;
+  const health = await check.result;
+  if (health.ok) {
+    await markRunning(deps, appserver, transport);
     return 'done';
   }
   const serviceExit = await transport.readFile(`${workDir}/service.exit`);
   if (serviceExit !== null) {
     // The service ended before answering: waiting out health_timeout would only delay the same verdict.
     await copyLog(deps, appserver, transport, true);
-    await failAppserver(deps, appserver, 'failed', `the service exited with status ${serviceExit.toString().trim()} before its health check ${url} answered 2xx; last lines:\n${await logTail(deps, appserver.id)}`);
+    await failAppserver(deps, appserver, 'failed', `the service exited with status ${serviceExit.toString().trim()} before its health check ${url} answered ${expected(config)}; last lines:\n${await logTail(deps, appserver.id)}`);
     return 'done';
   }
   if (deps.now().getTime() - appserver.serviceStartedAt.getTime() > config.healthTimeoutMs) {
-    const last = health.status === null ? (health.error ?? 'no answer') : `HTTP ${health.status}`;
+    const last = health.detail;
     await copyLog(deps, appserver, transport, true);
     await stopService(deps, appserver, transport).catch(() => undefined);
-    await failAppserver(deps, appserver, 'failed', `health check ${url} did not answer 2xx within ${Math.round(config.healthTimeoutMs / 1000)}s (last: ${last}); last lines:\n${await logTail(deps, appserver.id)}`);
+    await failAppserver(deps, appserver, 'failed', `health check ${health.what} did not answer ${expected(config)} within ${Math.round(config.healthTimeoutMs / 1000)}s (last: ${last}); last lines:\n${await logTail(deps, appserver.id)}`);
     return 'done';
   }
   return 'pending';
 }
 
-async function markRunning(deps: ProvisioningDeps, appserver: Appserver): Promise<void> {
+const expected = (config: AppserverConfig) => ((config.health?.maxStatus ?? 299) >= 399 ? 'below 400' : '2xx');
+
+/**
+ * The recipe's health check (method, Host header, accepted statuses), then
+ * every smoke check of an extra domain (e.g. Studio's heartbeat), all against
+ * the appserver's port: a sandbox with a dead Studio never becomes running,
+ * so it is never activated.
+ */
+function checkHealth(deps: ProvisioningDeps, config: AppserverConfig, address: string, port: number) {
+  const base = `http://${address}:${port}`;
+  const url = `${base}${config.healthPath.startsWith('/') ? '' : '/'}${config.healthPath}`;
+  const maxStatus = config.health?.maxStatus ?? 299;
+  const probes = [
+    { url, host: config.health?.host ?? null, what: config.health?.host ? `${url} (Host ${config.health.host})` : url },
+    ...(config.smokeChecks ?? []).map((smoke) => ({ url: `${base}${smoke.path}`, host: smoke.domain, what: `${base}${smoke.path} (Host ${smoke.domain})` })),
+  ];
+  const result = (async () => {
+    for (const probe of probes) {
+      const answer = await deps.probe(probe.url, 2_000, { method: config.health?.method ?? 'GET', host: probe.host ?? undefined });
+      if (answer.status === null || answer.status < 200 || answer.status > maxStatus) {
+        return { ok: false, what: probe.what, detail: answer.status === null ? (answer.error ?? 'no answer') : `HTTP ${answer.status}` };
+      }
+    }
+    return { ok: true, what: url, detail: 'ok' };
+  })();
+  return { url, result };
+}
+
+async function markRunning(deps: ProvisioningDeps, appserver: Appserver, transport: HostTransport): Promise<void> {
+  const initialized = (await transport.fileSize(`${appserver.workDir}/init.done`)) !== null;
   await deps.store.transaction(async (store) => {
+    if (initialized) await store.updateInstance(appserver.instanceId, { initializedAt: deps.now() });
     const running = await store.transitionAppserver(appserver.id, 'configuring', 'running', { readyAt: deps.now() });
     if (!running || running.deploymentId === null) return;
     const deployment = await store.getDeployment(running.deploymentId);
@@ -103,11 +139,12 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver): Promis
  */
 async function copyLog(deps: ProvisioningDeps, appserver: Appserver, transport: HostTransport, final: boolean): Promise<boolean> {
   let offset = appserver.logOffset;
+  const redactor = await redactorFor(deps, appserver.instanceId);
   for (let round = 0; round < 64; round += 1) {
     const bytes = await transport.readFile(`${appserver.workDir}/deploy.log`, { offset, maxBytes: readChunkBytes });
     if (!bytes || bytes.length === 0) return true;
     const complete = bytes.length < readChunkBytes;
-    const cut = cutLog(bytes, deps.redactor, { final: final && complete, full: !complete });
+    const cut = cutLog(bytes, redactor, { final: final && complete, full: !complete });
     if (cut.bytes === 0) return false;
     const stored = await deps.store.appendLog(appserver.id, offset, cut.text, offset + cut.bytes, { maxBytes: deps.logMaxBytes });
     if (!stored) return false;

@@ -4,7 +4,8 @@ import type { Appserver } from '../model';
 import { appserverConfig } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
 import { failAppserver } from './fail-appserver';
-import { placeAppserver } from './place-appserver';
+import { placeAppserver, type HostLoad } from './place-appserver';
+import { prepareDatabases } from './prepare-databases';
 import { reportChange } from './report-change';
 import { renderWorkFiles, runnerName, sandboxEnv } from './work-files';
 
@@ -26,11 +27,12 @@ export async function provisionAppserver(deps: ProvisioningDeps, appserverId: nu
     await store.lockPlacement();
     const hosts = await store.listHosts();
     const live = await store.listAppserversInStates(liveStates);
-    const loads = hosts.map((host) => ({ hostId: host.id, ports: live.filter((a) => a.hostId === host.id && a.port !== null).map((a) => a.port!) }));
-    // A port some other program holds is skipped (the database only knows our own appservers).
+    const loads: HostLoad[] = hosts.map((host) => ({ hostId: host.id, ports: live.filter((a) => a.hostId === host.id && a.port !== null).map((a) => a.port!), foreignPorts: [] }));
+    // A port some other program holds is skipped (the database only knows our own appservers); it does not count as load.
     let placement = placeAppserver(hosts, loads);
-    for (let tries = 0; placement.ok && tries < 20 && (await deps.portTaken(placement.host.address, placement.port)); tries += 1) {
-      loads.find((load) => load.hostId === (placement as { host: { id: number } }).host.id)?.ports.push(placement.port);
+    for (let tries = 0; placement.ok && tries < 100 && (await deps.portTaken(placement.host.address, placement.port)); tries += 1) {
+      const hostId = placement.host.id;
+      loads.find((load) => load.hostId === hostId)?.foreignPorts?.push(placement.port);
       placement = placeAppserver(hosts, loads);
     }
     if (!placement.ok) return { appserver, reason: placement.reason };
@@ -74,11 +76,19 @@ async function launchDeploy(deps: ProvisioningDeps, appserver: Appserver): Promi
   const transport = deps.hosts.transportFor(host);
   const config = appserverConfig(appserver);
   const workDir = appserver.workDir!;
-  const env = sandboxEnv(config, { number: appserver.number, port: appserver.port!, workDir });
+  // Persistent databases exist before the deploy starts; their facts reach the recipe through sandbox.env and vars.yml.
+  const databases = await prepareDatabases(deps, appserver, config);
+  const env = { ...sandboxEnv(config, { number: appserver.number, port: appserver.port!, workDir }), ...databases.env };
   // A launch that happened before a crash is stopped first, so a retry never runs two deploys.
   if ((await transport.fileSize(`${workDir}/${runnerName}`)) !== null) await transport.exec(['bash', `${workDir}/${runnerName}`, 'cancel'], { cwd: workDir, timeoutMs: 30_000 });
   await transport.remove(workDir);
-  for (const file of renderWorkFiles(config, env)) await transport.writeFile(`${workDir}/${file.name}`, file.content, file.mode);
+  // The init phase runs once per data set: until a deploy completed it (persistent databases created anew reset it).
+  const instance = await deps.store.getInstance(appserver.instanceId);
+  const init = Boolean(config.phases.init) && !instance?.initializedAt;
+  const files = renderWorkFiles({ ...config, settings: { ...config.settings, ...databases.vars } }, env, { init });
+  // The runner appends to deploy.log: the database lines open it.
+  if (databases.log.length > 0) files.push({ name: 'deploy.log', content: databases.log.map((line) => `${line}\n`).join(''), mode: 0o600 });
+  for (const file of files) await transport.writeFile(`${workDir}/${file.name}`, file.content, file.mode);
   const result = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'deploy'], { cwd: workDir, timeoutMs: 30_000 });
   if (result.code !== 0) throw new Error(`launching the deploy on ${host.name} failed (exit ${result.code}): ${result.stderr.trim().slice(-500)}`);
   deps.logger.info({ appserver: appserver.id, host: host.name, port: appserver.port }, 'deploy launched');

@@ -1,3 +1,4 @@
+import { dropRow } from '../databases/drop-instance-databases';
 import type { Host } from '../model';
 import type { ProvisioningDeps } from './deps';
 import { runnerName } from './work-files';
@@ -7,7 +8,8 @@ export type Drift =
   | { kind: 'vanished_process'; host: string; slug: string; appserver: number; appserverId: number }
   | { kind: 'dangling_route'; slug: string }
   | { kind: 'missing_route'; slug: string; appserverId: number; instanceId: number }
-  | { kind: 'unreachable_host'; host: string; error: string };
+  | { kind: 'unreachable_host'; host: string; error: string }
+  | { kind: 'undropped_databases'; slug: string; rowId: number; what: string; error: string | null };
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const appserverDirPattern = /^appserver-(\d+)$/;
@@ -26,6 +28,12 @@ export async function findDrift(deps: ProvisioningDeps): Promise<Drift[]> {
       drift.push(...(await hostDrift(deps, host, bySlug)));
     } catch (error) {
       drift.push({ kind: 'unreachable_host', host: host.name, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  if (deps.databases) {
+    for (const row of await deps.databases.records.listUndropped()) {
+      const instance = instances.find((i) => i.id === row.instanceId);
+      drift.push({ kind: 'undropped_databases', slug: instance?.slug ?? String(row.instanceId), rowId: row.id, what: `${row.kind} ${row.names.map((n) => n.actual).join(', ')}, user ${row.username}`, error: row.dropError });
     }
   }
   const routed = new Set(await deps.lb.listRoutes());
@@ -89,6 +97,12 @@ export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[])
       await deps.lb.remove(item.slug);
     } else if (item.kind === 'missing_route') {
       await deps.store.enqueue('activate_appserver', { appserverId: item.appserverId }, { instanceId: item.instanceId });
+    } else if (item.kind === 'undropped_databases' && deps.databases) {
+      const row = (await deps.databases.records.listUndropped()).find((r) => r.id === item.rowId);
+      if (!row) continue;
+      const result = await dropRow({ databases: deps.databases, now: deps.now }, row);
+      await deps.store.recordAudit({ actor: 'system', surface: 'system', action: 'drop-databases', instanceId: row.instanceId, instanceSlug: item.slug, result: result.ok ? 'ok' : 'error', detail: result.ok ? { dropped: [result.line] } : { left: [result.line] } });
+      if (!result.ok) continue;
     }
     deps.logger.info({ drift: item }, 'reconcile healed drift');
   }
@@ -106,6 +120,8 @@ export function describeDrift(item: Drift): string {
       return `${item.slug} has an active appserver but no route → activate again`;
     case 'unreachable_host':
       return `host ${item.host} unreachable: ${item.error}`;
+    case 'undropped_databases':
+      return `${item.slug} was deleted but its ${item.what} are still there${item.error ? ` (${item.error})` : ''} → drop again`;
   }
 }
 

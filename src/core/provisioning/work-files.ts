@@ -17,16 +17,31 @@ export interface WorkFile {
 
 export const runnerName = 'sbx-run.sh';
 
-export function renderWorkFiles(config: AppserverConfig, env: Record<string, string>): WorkFile[] {
+export interface WorkFileOptions {
+  /** Run the recipe's init phase after deploy (the first deploy of this data set). */
+  init?: boolean;
+}
+
+export function renderWorkFiles(config: AppserverConfig, env: Record<string, string>, options: WorkFileOptions = {}): WorkFile[] {
+  // The sandbox's own values win: settings cannot make a recipe listen on another sandbox's port.
+  const vars = { ...(config.settings ?? {}), SBX_SLUG: env.SBX_SLUG ?? config.slug, SBX_DOMAIN: env.SBX_DOMAIN ?? config.domains[0] ?? '', SBX_PORT: Number(env.PORT) };
+  const init = options.init && config.phases.init ? config.phases.init : null;
+  const tasks = Object.entries(config.tasks ?? {}).filter(([name]) => taskNamePattern.test(name));
   return [
-    { name: 'vars.yml', content: stringify(config.settings ?? {}), mode: 0o600 },
+    { name: 'vars.yml', content: stringify(vars), mode: 0o600 },
+    { name: 'vars.json', content: `${JSON.stringify(vars)}\n`, mode: 0o600 },
     { name: 'sandbox.env', content: renderEnvFile(env), mode: 0o600 },
     { name: 'phases/deploy.sh', content: phase(config.phases.deploy), mode: 0o700 },
     { name: 'phases/start.sh', content: phase(config.phases.start), mode: 0o700 },
     ...(config.phases.stop ? [{ name: 'phases/stop.sh', content: phase(config.phases.stop), mode: 0o700 }] : []),
+    ...(init ? [{ name: 'phases/init.sh', content: phase(init), mode: 0o700 }] : []),
+    ...tasks.map(([name, body]) => ({ name: `tasks/${name}.sh`, content: phase(body), mode: 0o700 })),
     { name: runnerName, content: runnerScript, mode: 0o700 },
   ];
 }
+
+/** Names of recipe tasks (`sbx task <instance> <name>`); safe as file names. */
+export const taskNamePattern = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /** The environment of every phase: sandbox identity, never settings values beyond what the recipe asks for. */
 export function sandboxEnv(config: AppserverConfig, appserver: { number: number; port: number; workDir: string }): Record<string, string> {
@@ -42,6 +57,8 @@ export function sandboxEnv(config: AppserverConfig, appserver: { number: number;
     SBX_VARS_FILE: `${appserver.workDir}/vars.yml`,
     SBX_WORK_DIR: appserver.workDir,
     SBX_DATA_DIR: `${appserver.workDir}/../data`,
+    SBX_CHECKOUT: config.phases.checkout === false ? '0' : '1',
+    SBX_START_MODE: config.phases.startMode ?? 'service',
     PORT: String(appserver.port),
     ...Object.fromEntries(Object.entries(config.fields).map(([key, value]) => [`SBX_FIELD_${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`, value])),
   };
@@ -120,18 +137,22 @@ case "$phase" in
   deploy)
     record_group deploy.pid
     {
-      echo "[sbx] checking out $SBX_REPO_URL at \${SBX_COMMIT:-$SBX_REF}"
       rm -rf checkout
-      if git clone --quiet --no-checkout -- "$SBX_REPO_URL" checkout \\
-        && git -C checkout checkout --quiet --detach "\${SBX_COMMIT:-$SBX_REF}" --; then
-        git -C checkout rev-parse HEAD > commit.txt
-        export SBX_COMMIT="$(cat commit.txt)"
-        echo "[sbx] commit $SBX_COMMIT"
-        echo "[sbx] deploy phase"
-        (cd checkout && bash ../phases/deploy.sh)
+      if [ "\${SBX_CHECKOUT:-1}" = 0 ]; then
+        # The recipe fetches the code itself (at SBX_COMMIT, else SBX_REF).
+        mkdir checkout && { [ -z "\${SBX_COMMIT:-}" ] || echo "$SBX_COMMIT" > commit.txt; }
       else
-        false
-      fi
+        echo "[sbx] checking out $SBX_REPO_URL at \${SBX_COMMIT:-$SBX_REF}"
+        git clone --quiet --no-checkout -- "$SBX_REPO_URL" checkout \\
+          && git -C checkout checkout --quiet --detach "\${SBX_COMMIT:-$SBX_REF}" -- \\
+          && git -C checkout rev-parse HEAD > commit.txt \\
+          && export SBX_COMMIT="$(cat commit.txt)" && echo "[sbx] commit $SBX_COMMIT"
+      fi \\
+        && echo "[sbx] deploy phase" && (cd checkout && bash ../phases/deploy.sh) \\
+        && if [ -f phases/init.sh ]; then
+          echo "[sbx] init phase (first deploy of this data set)"
+          (cd checkout && bash ../phases/init.sh) && touch init.done
+        fi
     } >> deploy.log 2>&1 < /dev/null
     status=$?
     echo "[sbx] deploy phase exited with status $status" >> deploy.log
@@ -143,6 +164,14 @@ case "$phase" in
     record_group service.pid
     rm -f service.exit
     echo "[sbx] starting the service on port $PORT" >> deploy.log
+    if [ "\${SBX_START_MODE:-service}" = command ]; then
+      # The start command returns once the services run elsewhere (supervisor, containers).
+      (cd checkout && bash ../phases/start.sh) >> deploy.log 2>&1 < /dev/null
+      status=$?
+      echo "[sbx] start command exited with status $status" >> deploy.log
+      [ "$status" -eq 0 ] || { echo "$status" > service.exit.tmp && mv service.exit.tmp service.exit; }
+      exit 0
+    fi
     # Not exec'd: when the service ends on its own, its status lands in
     # service.exit, so a service that dies before its health check passes
     # fails the appserver at once (a stop kills this shell with the group).
@@ -158,6 +187,12 @@ case "$phase" in
   cancel)
     kill_group deploy.pid
     kill_group service.pid
+    ;;
+  task)
+    name="\${2:?task name}"
+    case "$name" in *[!a-z0-9_-]*|'') echo "invalid task name" >&2; exit 2 ;; esac
+    [ -f "tasks/$name.sh" ] || { echo "no task $name in this appserver's recipe" >&2; exit 127; }
+    cd checkout && exec bash "../tasks/$name.sh" < /dev/null
     ;;
   status)
     for f in deploy.pid service.pid; do

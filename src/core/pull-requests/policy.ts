@@ -1,6 +1,6 @@
 import type { Instance } from '../model';
 import type { PermissionLevel } from '../ports/pull-requests';
-import type { SettingsMap } from '../settings';
+import type { RecipeFieldDeclaration, SettingsMap } from '../settings';
 
 /** How one watched repository treats its pull requests (from `repositories[]` in sandbox.yml). */
 export interface RepositoryPolicy {
@@ -24,7 +24,7 @@ export interface RepositoryPolicy {
   archiveGraceMs: number;
   /** Extra domain prefixes and fields the repository's recipe declares. */
   domainPrefixes: readonly string[];
-  recipeFields: readonly string[];
+  recipeFields: readonly RecipeFieldDeclaration[];
 }
 
 /** Everything the pull request logic reads from the configuration, as plain values. */

@@ -1,8 +1,8 @@
-import { parseSandboxCommand, type SandboxCommand } from '../commands';
-import { isSandboxError } from '../errors';
+import { parseSandboxCommand, type ReplyReason, type SandboxCommand } from '../commands';
+import { runCommand, type CommandDeps, type CommandResult } from '../commands/runners';
+import { SandboxError } from '../errors';
 import type { Actor } from '../model';
 import type { PullRequestRecord } from '../ports/pull-requests';
-import { commandRunners, isPullRequestCommand, type CommandAnswer, type PullRequestCommandName, type RunnerContext } from './command-runners';
 import { findRepositoryPolicy, type RepositoryPolicy } from './policy';
 import { syncPullRequest, type PullRequestDeps } from './sync-pull-request';
 
@@ -23,18 +23,19 @@ export interface CommandRequest {
   commentedAt?: Date | null;
 }
 
-export type CommandOutcome = { kind: 'ignored' } | { kind: 'answered'; record: PullRequestRecord; command: string; answer: CommandAnswer };
+/** The parser's answer (help, usage, did you mean), or the command's result. */
+export type PullRequestAnswer = { kind: 'reply'; reason: ReplyReason; text: string } | { kind: 'result'; command: SandboxCommand; result: CommandResult };
 
-/** Commands anyone may give; everything else needs someone allowed to trigger sandboxes. */
-const openToEveryone: ReadonlySet<PullRequestCommandName> = new Set(['status']);
+export type CommandOutcome = { kind: 'ignored' } | { kind: 'answered'; record: PullRequestRecord; actor: Actor; command: string; answer: PullRequestAnswer };
 
 /**
  * Runs a command from a pull request (comment or check run button): parses
- * it, checks the person's permission before anything is enqueued, and acts
- * through the core operations. Every outcome is an answer (reaction and a
- * line for the sticky comment): never silence.
+ * it and runs it through the runner every surface shares, on the PR's own
+ * sandbox, with the repository's trigger policy as the permission check.
+ * Every outcome is an answer for the job to render (a reaction and a line
+ * in the sticky comment): never silence.
  */
-export async function runPullRequestCommand(deps: PullRequestDeps, request: CommandRequest): Promise<CommandOutcome> {
+export async function runPullRequestCommand(deps: PullRequestDeps & { commands: CommandDeps }, request: CommandRequest): Promise<CommandOutcome> {
   const repository = findRepositoryPolicy(deps.policy, request.repository);
   if (!repository) return { kind: 'ignored' };
   const synced = await ensureSynced(deps, request);
@@ -42,29 +43,24 @@ export async function runPullRequestCommand(deps: PullRequestDeps, request: Comm
   const { record } = synced;
   const actor: Actor = { surface: 'github', id: request.login };
   const commandText = request.text === null ? `/sandbox ${request.action}` : `/sandbox ${request.text}`.trim();
-  const answered = (answer: CommandAnswer): CommandOutcome => ({ kind: 'answered', record, command: commandText, answer });
+  const answered = (answer: PullRequestAnswer): CommandOutcome => ({ kind: 'answered', record, actor, command: commandText, answer });
 
   const parsed = request.action ? ({ kind: 'run', command: actionCommand(request.action) } as const) : parseSandboxCommand(request.text ?? '', { surface: 'github' });
   if (parsed.kind === 'ignore') return { kind: 'ignored' };
-  if (parsed.kind === 'reply') return answered({ reaction: parsed.reason === 'help' ? 'eyes' : 'confused', notice: `@${actor.id}: ${parsed.text}` });
+  if (parsed.kind === 'reply') return answered({ kind: 'reply', reason: parsed.reason, text: parsed.text });
   const command = parsed.command;
-  if (!isPullRequestCommand(command)) return answered({ reaction: 'confused', notice: `@${actor.id}: \`/sandbox ${command.name}\` does not work in a pull request.` });
-
-  const instance = synced.instance;
-  if (!openToEveryone.has(command.name) && !(await deps.source.mayTrigger(request.repository, actor.id, repository, request.installationId))) {
-    await deps.store.recordAudit({ actor: actor.id, surface: 'github', action: command.name, instanceId: instance?.id ?? null, instanceSlug: instance?.slug ?? null, result: 'refused', detail: { reason: 'not_permitted' } });
-    return answered({ reaction: '-1', notice: `@${actor.id}: sorry, only ${describeAllowed(repository)} can use \`/sandbox ${command.name}\` here.` });
-  }
-  if (!instance) return answered({ reaction: 'confused', notice: `@${actor.id}: this pull request has no sandbox (it is closed).` });
-  try {
-    const commentedAt = synced.fresh ? null : (request.commentedAt ?? null);
-    const context = { deps, command, instance, record, actor, commentedAt } as RunnerContext<typeof command.name>;
-    return answered(await (commandRunners[command.name] as (c: typeof context) => Promise<CommandAnswer>)(context));
-  } catch (error) {
-    if (!isSandboxError(error)) throw error;
-    await deps.store.recordAudit({ actor: actor.id, surface: 'github', action: command.name, instanceId: instance.id, instanceSlug: instance.slug, result: 'error', detail: { code: error.code, message: error.message } });
-    return answered({ reaction: 'confused', notice: `@${actor.id}: ${error.message}` });
-  }
+  const result = await runCommand(deps.commands, {
+    actor,
+    command,
+    instance: synced.instance,
+    pullRequest: { record, commentedAt: synced.fresh ? null : (request.commentedAt ?? null) },
+    async authorize(permission) {
+      if (permission === 'read') return;
+      if (await deps.source.mayTrigger(request.repository, actor.id, repository, request.installationId)) return;
+      throw new SandboxError('not_permitted', `only ${describeAllowed(repository)} can use /sandbox ${command.name} here`);
+    },
+  });
+  return answered({ kind: 'result', command, result });
 }
 
 /** The record and sandbox of the PR, syncing it first (`fresh`) when the bot has not seen it yet. */

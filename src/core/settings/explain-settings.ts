@@ -4,7 +4,7 @@ import { maxLabelLength } from '../naming/sanitize-label';
 import { checkDatabaseSetting, chooseDatabaseMode, type DatabaseMode } from './database-mode';
 import { mergeSettings } from './merge-settings';
 import { readPrSettings } from './read-pr-settings';
-import { resolveFields } from './resolve-fields';
+import { resolveFields, type RecipeFieldDeclaration } from './resolve-fields';
 import type { SettingsError, SettingsMap } from './types';
 
 /** Everything that decides a PR sandbox's settings, as plain values (the CLI adapts the config). */
@@ -22,7 +22,7 @@ export interface ExplainSettingsInput {
   repositoryFields?: Readonly<Record<string, string>>;
   globalFields?: Readonly<Record<string, string>>;
   /** Fields and domain prefixes the repository's recipe declares. */
-  recipeFields?: readonly string[];
+  recipeFields?: readonly (string | RecipeFieldDeclaration)[];
   domainPrefixes?: readonly string[];
   /** Deny patterns from the configuration, on top of the built-in list. */
   extraDenyPatterns?: readonly string[];

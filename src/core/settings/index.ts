@@ -5,7 +5,7 @@ export { parseSettings, type ParsedSettings, type ParseSettingsOptions } from '.
 export { readPrSettings, type PrSettings } from './read-pr-settings';
 export type { TopLevelKey } from './inspect-settings-tree';
 export { mergeSettings, copySettingsValue } from './merge-settings';
-export { resolveFields, builtInFieldNames, fieldAliases, type ResolveFieldsInput, type ResolvedFields } from './resolve-fields';
+export { resolveFields, builtInFieldNames, fieldAliases, type RecipeFieldDeclaration, type ResolveFieldsInput, type ResolvedFields } from './resolve-fields';
 export {
   chooseDatabaseMode,
   findDatabaseMarker,

@@ -16,10 +16,17 @@ export interface ResolveFieldsInput {
   repositoryFields: Readonly<Record<string, string>>;
   /** Global default field values (`defaults.fields`). */
   globalFields: Readonly<Record<string, string>>;
-  /** Extra fields the repository's recipe declares. */
-  recipeFields?: readonly string[];
+  /** Extra fields the repository's recipe declares: names, or declarations with the recipe's default and aliases. */
+  recipeFields?: readonly (string | RecipeFieldDeclaration)[];
   /** Where the PR's top-level keys stand, to place errors and to read numbers as written. */
   topLevelKeys?: ReadonlyMap<string, TopLevelKey>;
+}
+
+/** A recipe's field as resolution needs it (see `RecipeField` in the ports). */
+export interface RecipeFieldDeclaration {
+  name: string;
+  default?: string | null;
+  aliases?: readonly string[];
 }
 
 export interface ResolvedFields {
@@ -31,7 +38,7 @@ export interface ResolvedFields {
 /**
  * Resolves instance fields. Precedence, per field: the PR key (or its alias;
  * the canonical name wins when both are written), then the repository
- * default, then the global default. The result depends only on these inputs,
+ * default, then the global default, then the recipe's own default. The result depends only on these inputs,
  * so removing a PR key restores the default on the next sync: nothing sticks.
  * A number or boolean is taken as written (`1.10` stays "1.10"); a mapping or
  * list is a settings error.
@@ -48,22 +55,24 @@ export interface ResolvedFields {
 export function resolveFields(input: ResolveFieldsInput): ResolvedFields {
   const fields: Record<string, string> = {};
   const errors: SettingsError[] = [];
+  const declarations = new Map((input.recipeFields ?? []).map((field) => (typeof field === 'string' ? [field, { name: field }] : [field.name, field])));
   for (const name of listFieldNames(input)) {
-    const fromPr = readPrField(name, input, errors);
-    const value = fromPr ?? input.repositoryFields[name] ?? input.globalFields[name];
+    const declared = declarations.get(name);
+    const fromPr = readPrField(name, declared?.aliases ?? [], input, errors);
+    const value = fromPr ?? input.repositoryFields[name] ?? input.globalFields[name] ?? declared?.default ?? undefined;
     if (value !== undefined) fields[name] = value;
   }
   return { fields, errors };
 }
 
 function listFieldNames(input: ResolveFieldsInput): string[] {
-  const declared = [...builtInFieldNames, ...(input.recipeFields ?? [])];
+  const declared = [...builtInFieldNames, ...(input.recipeFields ?? []).map((field) => (typeof field === 'string' ? field : field.name))];
   const others = [...Object.keys(input.repositoryFields), ...Object.keys(input.globalFields)].sort();
   return [...new Set([...declared, ...others])];
 }
 
-function readPrField(name: string, input: ResolveFieldsInput, errors: SettingsError[]): string | undefined {
-  const keys = [name, ...Object.keys(fieldAliases).filter((alias) => fieldAliases[alias] === name)];
+function readPrField(name: string, recipeAliases: readonly string[], input: ResolveFieldsInput, errors: SettingsError[]): string | undefined {
+  const keys = [name, ...Object.keys(fieldAliases).filter((alias) => fieldAliases[alias] === name), ...recipeAliases];
   const key = keys.find((candidate) => Object.hasOwn(input.prSettings, candidate) && input.prSettings[candidate] !== null);
   if (key === undefined) return undefined;
   const value = input.prSettings[key];

@@ -6,7 +6,7 @@ import { transition, type AppserverState } from '../../core/appserver-state';
 import { SandboxError } from '../../core/errors';
 import type { Appserver } from '../../core/model';
 import type { EnqueueOptions, Store } from '../../core/ports/store';
-import { addJobArguments } from '../../jobs/enqueue';
+import { addJobArguments } from './enqueue';
 
 type Executor = NodePgDatabase<typeof schema>;
 

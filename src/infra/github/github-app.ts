@@ -2,21 +2,15 @@ import { Probot, ProbotOctokit } from 'probot';
 import type { Config } from '../../config/schema';
 import type { PullRequestSource } from '../../core/ports/pull-requests';
 import type { Logger } from '../logger';
+import type { InstallationAccess, Octokit } from './octokit';
 import { createPullRequestSource } from './pull-request-source';
 
-export type Octokit = InstanceType<typeof ProbotOctokit>;
-
 /** The App's credentials and API access, shared by the webhook intake, the jobs and the reporter. */
-/** Installation access, as the adapters built on it need it. */
-export type InstallationAccess = Pick<GitHubApp, 'installation' | 'installationOf'>;
+export type { InstallationAccess, Octokit } from './octokit';
 
-export interface GitHubApp {
+export interface GitHubApp extends InstallationAccess {
   /** Probot configured for this App (webhook verification and installation tokens). */
   probot: Probot;
-  /** A client authenticated as one installation (tokens cached until shortly before they expire). */
-  installation(installationId: number): Promise<Octokit>;
-  /** The installation that covers a repository, or null when the App is not installed there. */
-  installationOf(repository: string): Promise<number | null>;
   /** The App's slug (for `@slug` mentions): from the configuration, else asked from GitHub once. */
   appSlug(): Promise<string | null>;
   source: PullRequestSource;

@@ -2,6 +2,7 @@ import type { Config, RepositoryConfig } from '../../config/schema';
 import type { PullRequestPolicy, RepositoryPolicy } from '../../core/pull-requests/policy';
 import type { SettingsMap } from '../../core/settings';
 import { isolationOf } from '../hosts/local-isolation';
+import { recipeDeclarations } from '../recipes';
 
 /** The configuration as the pull request logic reads it (plain values, no config types in core). */
 export function policyFromConfig(config: Config, sandboxesIsolated = isolationOf(config).isolated): PullRequestPolicy {
@@ -17,6 +18,7 @@ export function policyFromConfig(config: Config, sandboxesIsolated = isolationOf
 }
 
 function repositoryPolicy(repository: RepositoryConfig): RepositoryPolicy {
+  const recipe = recipeDeclarations(repository);
   return {
     name: repository.name,
     url: repository.url,
@@ -32,14 +34,7 @@ function repositoryPolicy(repository: RepositoryConfig): RepositoryPolicy {
     allowDrafts: repository.trigger.allow_drafts,
     onPush: repository.on_push,
     archiveGraceMs: repository.archive_grace,
-    domainPrefixes: domainPrefixes(repository),
-    recipeFields: [],
+    domainPrefixes: recipe.extraDomainPrefixes,
+    recipeFields: recipe.fields,
   };
-}
-
-// The Open edX recipes serve Studio and the LMS preview next to the LMS.
-function domainPrefixes(repository: RepositoryConfig): string[] {
-  if (repository.recipe === 'script') return repository.script?.extra_domain_prefixes ?? [];
-  if (repository.recipe === 'openedx-ansible' || repository.recipe === 'tutor') return ['studio', 'preview'];
-  return [];
 }

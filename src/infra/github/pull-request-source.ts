@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SandboxError } from '../../core/errors';
 import type { PermissionLevel, PullRequestSnapshot, PullRequestSource, TriggerPolicy } from '../../core/ports/pull-requests';
 import { permissionAtLeast } from '../../core/pull-requests/policy';
-import type { InstallationAccess, Octokit } from './github-app';
+import type { InstallationAccess, Octokit } from './octokit';
 
 const repo = z.object({ full_name: z.string(), clone_url: z.string() });
 

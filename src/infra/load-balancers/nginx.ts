@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { BasicCredentials } from '../../core/ports/load-balancer';
 import { htpasswdAccepts, renderHtpasswd } from './render-htpasswd';
 import { checkRouteSlug, managedMarker, renderNginxFragment } from './render-nginx-fragment';
+import type { TlsCertificate } from './tls-certificate';
 
 export interface NginxLoadBalancerOptions {
   /** Where nginx runs: this machine or a host over SSH; the code is the same. */
@@ -23,6 +24,8 @@ export interface NginxLoadBalancerOptions {
   listen: number | string;
   /** The link the preliminary page offers (the instance's status page). */
   preliminaryUrl?: (slug: string) => string;
+  /** HTTPS on every fragment with the wildcard certificate, installed next to the fragments; null: HTTP only. */
+  tls?: { listen: number | string; certificate: TlsCertificate } | null;
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** Bound on each test/reload command (default 30 s). */
   commandTimeoutMs?: number;
@@ -53,6 +56,22 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
   const fragmentPath = (slug: string) => posix.join(options.configDir, `${options.namePrefix}${slug}.conf`);
   // A dot file next to the fragment: nginx's `include <dir>/*` globs skip it, so it is never read as configuration.
   const authPath = (slug: string) => posix.join(options.configDir, `.${options.namePrefix}${slug}.htpasswd`);
+  const tlsFiles = options.tls
+    ? { certificateFile: posix.join(options.configDir, `.${options.namePrefix}tls.crt`), keyFile: posix.join(options.configDir, `.${options.namePrefix}tls.key`) }
+    : null;
+
+  /** Writes the certificate and key when they differ from what is installed; true when nginx must reload to use them. */
+  async function installCertificate(): Promise<boolean> {
+    if (!options.tls || !tlsFiles) return false;
+    let changed = false;
+    // The key only for root (nginx's master reads it before the workers start).
+    for (const [path, content, mode] of [[tlsFiles.certificateFile, options.tls.certificate.certificate, 0o644], [tlsFiles.keyFile, options.tls.certificate.key, 0o600]] as const) {
+      if ((await transport.readFile(path))?.toString() === content) continue;
+      await transport.writeFile(path, content, mode);
+      changed = true;
+    }
+    return changed;
+  }
 
   let tail: Promise<unknown> = Promise.resolve();
   function serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -102,17 +121,17 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
    * route with credentials); nginx reads it on each request, so new
    * credentials apply without a reload.
    */
-  async function applyRoute(slug: string, path: string, fragment: string, access: BasicCredentials | null): Promise<void> {
+  async function applyRoute(slug: string, path: string, fragment: string, access: BasicCredentials | null, force = false): Promise<void> {
     const previous = await transport.readFile(path);
     const fragmentChanged = !previous?.equals(Buffer.from(fragment));
     const named = fragment.includes('auth_basic_user_file');
     const auth = access && named ? await wantedAuth(slug, access) : null;
     const authChanged = auth !== null && !auth.previous?.equals(auth.wanted);
-    if (!fragmentChanged && !authChanged) return;
+    if (!fragmentChanged && !authChanged && !force) return;
     const started = Date.now();
     // nginx's workers run unprivileged and must read it; it holds a salted hash only.
     if (auth && authChanged) await transport.writeFile(authPath(slug), auth.wanted, 0o644);
-    if (fragmentChanged) {
+    if (fragmentChanged || force) {
       await transport.writeFile(path, fragment);
       const tested = await run(testCommand);
       if (!tested.ok) {
@@ -161,9 +180,10 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
     async apply(route: Route) {
       // Render (and so validate) before touching anything.
       const slug = checkRouteSlug(route.slug);
-      const fragment = renderNginxFragment({ route, listen: options.listen, preliminaryUrl: options.preliminaryUrl?.(slug) ?? null, authFile: authPath(slug) });
+      const tls = options.tls && tlsFiles ? { listen: options.tls.listen, ...tlsFiles } : null;
+      const fragment = renderNginxFragment({ route, listen: options.listen, preliminaryUrl: options.preliminaryUrl?.(slug) ?? null, authFile: authPath(slug), tls });
       const path = fragmentPath(slug);
-      return serialize(() => guarded(`routing ${slug}`, () => applyRoute(slug, path, fragment, route.access ?? null)));
+      return serialize(() => guarded(`routing ${slug}`, async () => applyRoute(slug, path, fragment, route.access ?? null, await installCertificate())));
     },
     async remove(slug: string) {
       const path = fragmentPath(checkRouteSlug(slug));

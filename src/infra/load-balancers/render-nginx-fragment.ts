@@ -1,6 +1,7 @@
 import { SandboxError } from '../../core/errors';
 import { checkSlug } from '../../core/naming';
 import type { Route, RouteTarget } from '../../core/ports/load-balancer';
+import { renderErrorPage } from './error-pages';
 
 export interface NginxFragmentInput {
   route: Route;
@@ -10,6 +11,10 @@ export interface NginxFragmentInput {
   preliminaryUrl?: string | null;
   /** The htpasswd file holding `route.access` (required when the route has credentials). */
   authFile?: string | null;
+  /** HTTPS too: where to listen and the wildcard certificate and key files on the nginx host. */
+  tls?: { listen: number | string; certificateFile: string; keyFile: string } | null;
+  /** Link the 502 page offers when the appserver does not answer (the status page); omitted when null. */
+  statusUrl?: string | null;
 }
 
 /** First bytes of every fragment the bot writes. */
@@ -34,11 +39,14 @@ export function renderNginxFragment(input: NginxFragmentInput): string {
     `${managedMarker} for instance ${slug}; rewritten on every activation, do not edit.`,
     'server {',
     `    listen ${listen};`,
+    ...tlsLines(input.tls ?? null),
     `    server_name ${domains.join(' ')};`,
     '',
   ];
   const auth = input.route.access ? authLines(slug, input.authFile ?? null) : [];
-  const body = input.route.target ? proxyBody(slug, input.route.target, auth) : preliminaryBody(slug, input.preliminaryUrl ?? null);
+  const body = input.route.target
+    ? [...proxyBody(slug, input.route.target, auth), ...downBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null)]
+    : preliminaryBody(slug, input.preliminaryUrl ?? null);
   return [...head, ...body, '}', ''].join('\n');
 }
 
@@ -93,6 +101,32 @@ function authLines(slug: string, authFile: string | null): string[] {
     throw new SandboxError('usage', `load balancer route for ${slug}: basic auth needs an htpasswd path of letters, digits, "_", ".", "/" and "-", got "${printable(authFile ?? '')}"`);
   }
   return [`        auth_basic "${slug}";`, `        auth_basic_user_file ${authFile};`, '        proxy_set_header Authorization "";'];
+}
+
+/** HTTPS on the same server block: `$scheme` (hence X-Forwarded-Proto) is `https` there. */
+function tlsLines(tls: NginxFragmentInput['tls']): string[] {
+  if (!tls) return [];
+  for (const path of [tls.certificateFile, tls.keyFile]) {
+    if (!/^\/[A-Za-z0-9_./-]+$/.test(path)) throw new SandboxError('config_invalid', `nginx load balancer: certificate paths must be absolute and plain, got "${printable(path)}"`);
+  }
+  return [`    listen ${checkListen(tls.listen)} ssl;`, `    ssl_certificate ${tls.certificateFile};`, `    ssl_certificate_key ${tls.keyFile};`];
+}
+
+/**
+ * nginx's own 502/504 (the appserver refused, reset or timed out) become a
+ * page linking to the status page; the app's own error responses pass
+ * through untouched (proxy_intercept_errors stays off).
+ */
+function downBody(slug: string, statusUrl: string | null): string[] {
+  return [
+    '',
+    '    error_page 502 504 =502 @sbx_down;',
+    '    location @sbx_down {',
+    '        default_type "text/html; charset=utf-8";',
+    '        add_header Cache-Control "no-store" always;',
+    `        return 502 "${renderErrorPage('down', slug, statusUrl)}\\n";`,
+    '    }',
+  ];
 }
 
 function proxyBody(slug: string, target: RouteTarget, auth: string[]): string[] {

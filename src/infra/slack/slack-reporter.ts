@@ -2,18 +2,19 @@ import type { Reporter } from '../../core/ports/reporter';
 import type { Store } from '../../core/ports/store';
 import type { Logger } from '../logger';
 import type { SlackView } from './blocks';
-import { loadInstanceView, type LinkSettings } from './load-instance-view';
+import { loadInstanceView } from '../../core/instance-view';
+import type { SandboxLinks } from '../../core/naming/sandbox-urls';
 import type { InstanceView } from './render/describe';
 import { renderNotification, wantsNotification } from './render/render-notification';
 import { renderOperation, type OperationPurpose } from './render/render-operation';
 import { permanentSlackErrors, slackErrorCode, type SlackPoster } from './slack-client';
-import type { SlackMessageRepo, SlackMessageRow } from './slack-message-repo';
+import type { SlackMessageRepo, SlackMessageRow } from '../db/slack-message-repo';
 
 export interface SlackReporterDeps {
   store: Store;
   messages: SlackMessageRepo;
   poster: SlackPoster;
-  links: LinkSettings;
+  links: SandboxLinks;
   /** Channel id for failures of PR sandboxes and manual instances' state changes; null: none. */
   notificationChannel: string | null;
   logger: Logger;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { pullRequestKey } from '../../core/pull-requests/policy';
-import type { Reaction } from '../../core/pull-requests/command-runners';
 import { checkRunActions, runPullRequestCommand } from '../../core/pull-requests/run-pr-command';
-import { status } from '../../infra/github/pull-request-source';
+import { reactToComment } from '../../infra/github/react-to-comment';
+import { renderCommandAnswer } from '../../infra/github/render-command-answer';
+import { requestReport } from '../../infra/github/report/request-report';
 import { defineTask } from '../define-task';
-import { gitHubJobDeps, type GitHubJobDeps } from '../github-deps';
-import { requestReport } from './report-pull-request';
+import { gitHubJobDeps } from '../github-deps';
 
 export const payload = z.object({
   repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/),
@@ -23,9 +23,10 @@ export const payload = z.object({
 export type Payload = z.input<typeof payload>;
 
 /**
- * Runs a command given on a pull request: permission first, then the core
- * operation; the answer is a reaction on the comment and a line in the
- * sticky comment (never silence, never a second bot comment).
+ * Runs a command given on a pull request through the runner every surface
+ * shares; the answer, rendered in GitHub's words, is a reaction on the
+ * comment and a line in the sticky comment (never silence, never a second
+ * bot comment).
  */
 export const task = defineTask(payload, async (deps, request) => {
   const github = gitHubJobDeps(deps);
@@ -33,24 +34,17 @@ export const task = defineTask(payload, async (deps, request) => {
   const outcome = await runPullRequestCommand(github, { ...request, commentedAt: request.commentedAt ? new Date(request.commentedAt) : null });
   if (outcome.kind === 'ignored') return;
   const { record, answer, command } = outcome;
-  await github.records.update(record.id, { notice: { actor: request.login, command, text: answer.notice, at: github.now().toISOString() } });
-  if (request.commentId !== null) await react(github, record.installationId ?? request.installationId, request, answer.reaction);
-  if (answer.resync) {
+  const rendered = renderCommandAnswer(request.login, answer);
+  await github.records.update(record.id, { notice: { actor: request.login, command, text: rendered.notice, at: github.now().toISOString() } });
+  if (request.commentId !== null) await reactToComment(github, { ...request, installationId: record.installationId ?? request.installationId, commentId: request.commentId }, rendered.reaction);
+  if (approvedNow(answer)) {
     const key = pullRequestKey(request.repository, request.number);
     await github.store.enqueue('sync_pull_request', { repository: request.repository, number: request.number, installationId: record.installationId, actor: { surface: 'github', id: request.login } }, { jobKey: key, queueName: key });
   }
   await requestReport(github.store, record.id);
 });
 
-/** A reaction is a courtesy: failing to add one never repeats the command (the answer is in the sticky comment too). */
-async function react(github: GitHubJobDeps, installationId: number | null, request: z.output<typeof payload>, content: Reaction): Promise<void> {
-  try {
-    const id = installationId ?? (await github.github.installationOf(request.repository));
-    if (id === null) return;
-    const octokit = await github.github.installation(id);
-    const [owner = '', repo = ''] = request.repository.split('/');
-    await octokit.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', { owner, repo, comment_id: request.commentId!, content });
-  } catch (error) {
-    if (status(error) !== 404) github.logger.warn({ err: error, repository: request.repository, number: request.number }, 'could not react to a command comment');
-  }
+/** A fresh approval: the pull request is synced again, so what waited for it deploys. */
+function approvedNow(answer: Parameters<typeof renderCommandAnswer>[1]): boolean {
+  return answer.kind === 'result' && answer.result.ok && answer.result.answer.name === 'approve' && !answer.result.answer.alreadyApproved;
 }

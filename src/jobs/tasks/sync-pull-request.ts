@@ -3,7 +3,7 @@ import { pullRequestKey } from '../../core/pull-requests/policy';
 import { syncPullRequest } from '../../core/pull-requests/sync-pull-request';
 import { defineTask } from '../define-task';
 import { gitHubJobDeps } from '../github-deps';
-import { requestReport } from './report-pull-request';
+import { requestReport } from '../../infra/github/report/request-report';
 
 export const payload = z.object({
   repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/),

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readCookies, setCookie } from '../http/cookies';
-import { drainRefused } from '../http/read-body';
-import { FormError, readForm } from '../http/read-form';
+import { drainRefused } from '../../infra/http/read-body';
+import { FormError, readForm } from '../../infra/http/read-form';
 import { sendProblem } from '../error-words';
-import type { Router } from '../router';
+import type { Router } from '../../infra/http/router';
 import type { StatusDeps } from '../status-deps';
 import { groupsToCheck, maySignIn } from './access';
 import { authorizeUrl, exchangeCode, fetchLogin, findMemberships, githubEndpoints, SignInError } from './github-oauth';

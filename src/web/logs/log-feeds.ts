@@ -1,6 +1,6 @@
 import { unfinishedStates, type AppserverState } from '../../core/appserver-state';
 import type { CoreLogger } from '../../core/ports/other-ports';
-import type { LogChunk, LogReader } from './log-reader';
+import type { LogChunk, LogReader } from '../../infra/db/log-reader';
 
 /** One viewer of a live log (an SSE response). */
 export interface Follower {

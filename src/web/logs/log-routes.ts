@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { droppedLogMarker } from '../../core/log-dropped-marker';
 import type { Appserver } from '../../core/model';
-import { markStreamingRoute } from '../metrics';
-import type { Router } from '../router';
-import { sendText } from '../router';
+import { markStreamingRoute } from '../../infra/metrics';
+import type { Router } from '../../infra/http/router';
+import { sendText } from '../../infra/http/router';
 import type { StatusDeps } from '../status-deps';
 import { liveLogScript } from './live-log-script';
-import type { LogChunk } from './log-reader';
+import type { LogChunk } from '../../infra/db/log-reader';
 
 const streamRoute = '/sandboxes/:slug/appservers/:n/log/stream';
 const keepAliveMs = 15_000;

@@ -1,8 +1,8 @@
 import { instanceStatuses } from '../../core/instance-status';
-import { html, type SafeHtml } from '../html';
-import type { DashboardFilters, InstanceRow } from './dashboard-data';
+import { html, type SafeHtml } from '../../infra/http/html';
+import type { DashboardFilters, InstanceRow } from '../../infra/db/dashboard-queries';
 import { badge, relative, when } from './format';
-import type { AuditRow, HostLoad, QueueSummary } from './operations-data';
+import type { AuditRow, HostLoad, QueueSummary } from '../../infra/db/operations-queries';
 
 const option = (value: string, label: string, selected: string) => html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`;
 

@@ -1,42 +1,14 @@
-import type { Config } from '../../config/schema';
-import { html, page, type SafeHtml } from '../html';
-import type { Router } from '../router';
-import { sendPage } from '../router';
+import { describeSurfaces } from '../../config/describe-surfaces';
+import { html, page, type SafeHtml } from '../../infra/http/html';
+import type { Router } from '../../infra/http/router';
+import { sendPage } from '../../infra/http/router';
 import type { StatusDeps } from '../status-deps';
-import { listInstanceRows, listRepositories, parseFilters } from './dashboard-data';
+import { listInstanceRows, listRepositories } from '../../infra/db/dashboard-queries';
+import { parseFilters } from './dashboard-filters';
 import { renderAudit, renderFilters, renderHosts, renderInstances, renderQueue } from './dashboard-view';
-import { readAuditEvents, readHostLoads, readQueue } from './operations-data';
-
-/** What is configured and what is not, for the dashboard and `sbx doctor`. */
-export function describeSurfaces(config: Config): { name: string; on: boolean; detail: string }[] {
-  const github = config.github;
-  const slack = config.slack;
-  const githubOn = Boolean(github.app_id && github.private_key && github.webhook_secret);
-  const slackOn = Boolean(slack.bot_token && (slack.signing_secret || slack.app_token));
-  const signInOn = Boolean(github.client_id && github.client_secret && (config.web.auth.orgs.length || config.web.auth.teams.length));
-  return [
-    {
-      name: 'GitHub App',
-      on: githubOn,
-      detail: githubOn ? `app ${github.app_id}` : 'off: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET (or register the app)',
-    },
-    {
-      name: 'Slack app',
-      on: slackOn,
-      detail: slackOn ? (slack.app_token ? 'Socket Mode' : 'HTTP at /slack/events') : 'off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN',
-    },
-    {
-      name: 'Sign-in',
-      on: signInOn,
-      detail: signInOn
-        ? `GitHub members of ${[...config.web.auth.orgs, ...config.web.auth.teams].join(', ')}`
-        : 'off: set GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and web.auth.orgs or web.auth.teams',
-    },
-    { name: 'Compute', on: true, detail: `${config.compute.provider} provider` },
-    { name: 'Load balancer', on: true, detail: `${config.load_balancer.provider}, *.${config.base_domain}` },
-    { name: 'Repositories', on: config.repositories.length > 0, detail: config.repositories.map((r) => r.name).join(', ') || 'none configured in sandbox.yml' },
-  ];
-}
+import { readAuditEvents, readHostLoads, readQueue } from '../../infra/db/operations-queries';
+import { readDatabaseServerLoads } from '../../infra/db/database-server-loads';
+import { renderDatabaseServers } from './database-servers-view';
 
 /** `/`: instances with filters and search; for readers also the queue, jobs, hosts and recent audit events. */
 export function registerDashboard(router: Router, deps: StatusDeps): void {
@@ -53,8 +25,8 @@ export function registerDashboard(router: Router, deps: StatusDeps): void {
     ]);
     let operations: SafeHtml = html``;
     if (viewer.canRead) {
-      const [queue, hosts, audit] = await Promise.all([readQueue(deps.pool, deps.redactor.redact), readHostLoads(deps.pool), readAuditEvents(deps.pool, deps.redactor.redact)]);
-      operations = html`<h2 id="jobs">Jobs</h2>${renderQueue(queue)}<h2 id="hosts">Hosts</h2>${renderHosts(hosts)}<h2 id="activity">Recent activity</h2>${renderAudit(audit)}`;
+      const [queue, hosts, audit, databaseServers] = await Promise.all([readQueue(deps.pool, deps.redactor.redact), readHostLoads(deps.pool), readAuditEvents(deps.pool, deps.redactor.redact), readDatabaseServerLoads(deps.pool)]);
+      operations = html`<h2 id="jobs">Jobs</h2>${renderQueue(queue)}<h2 id="hosts">Hosts</h2>${renderHosts(hosts)}<h2 id="database-servers">Database servers</h2>${renderDatabaseServers(databaseServers)}<h2 id="activity">Recent activity</h2>${renderAudit(audit)}`;
     }
     const surfaces = describeSurfaces(deps.config);
     const body = html`<h2 id="instances">Sandboxes</h2>

@@ -1,6 +1,6 @@
 import { unfinishedStates } from '../../core/appserver-state';
 import { formatDuration } from '../../core/duration';
-import { html, type SafeHtml } from '../html';
+import { html, type SafeHtml } from '../../infra/http/html';
 
 const good = new Set(['running', 'succeeded', 'ok']);
 const bad = new Set(['failed', 'error', 'refused']);

@@ -4,7 +4,7 @@ import type { InstanceStatus } from '../../core/instance-status';
 import type { Appserver, Host, Instance } from '../../core/model';
 import { maskSecretSettings } from '../../core/settings/mask-secret-settings';
 import type { SettingsValue } from '../../core/settings';
-import type { LogChunk } from '../logs/log-reader';
+import type { LogChunk } from '../../infra/db/log-reader';
 import type { StatusDeps } from '../status-deps';
 
 /** How much of the log the page itself carries; the rest is in log.txt. */

@@ -1,7 +1,7 @@
-import { html, page } from '../html';
+import { html, page } from '../../infra/http/html';
 import { sendProblem } from '../error-words';
-import type { Router } from '../router';
-import { sendPage } from '../router';
+import type { Router } from '../../infra/http/router';
+import { sendPage } from '../../infra/http/router';
 import type { StatusDeps } from '../status-deps';
 import { statusOfInstance } from '../../core/instance-status';
 import { loadInstanceDetails } from './instance-data';

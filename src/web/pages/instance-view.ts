@@ -5,7 +5,7 @@ import { unfinishedStates } from '../../core/appserver-state';
 import type { InstanceStatus } from '../../core/instance-status';
 import type { Appserver, Host, Instance } from '../../core/model';
 import type { Viewer, WebAction } from '../auth/access';
-import { html, type SafeHtml } from '../html';
+import { html, type SafeHtml } from '../../infra/http/html';
 import { badge, duration, relative, shortSha, when } from './format';
 import type { InstancePageData, LogView } from './instance-data';
 
@@ -17,6 +17,8 @@ export function domainUrl(config: Config, domain: string): string {
 const notices: Record<string, (n: string | null) => string> = {
   deploy: () => 'Redeploy requested: a new appserver is on its way; its log appears below once it starts.',
   activate: (n) => `Activation of appserver ${n ?? ''} requested: the domains switch over as soon as the worker has routed them.`,
+  restore: () => 'The sandbox was archived: it is being restored, and a new appserver is on its way; its log appears below once it starts.',
+  archived: () => 'The sandbox is archived already; Redeploy brings it back.',
   cancel: () => 'Cancel requested: unfinished appservers are being stopped.',
   archive: () => 'Archive requested: every appserver is being terminated and the routes removed; the data is kept.',
 };

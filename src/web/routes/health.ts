@@ -1,5 +1,5 @@
-import type { Router } from '../router';
-import { sendJson } from '../router';
+import type { Router } from '../../infra/http/router';
+import { sendJson } from '../../infra/http/router';
 import type { WebDeps } from '../deps';
 
 /** `/healthz`: the process is up. `/readyz`: database reachable, migrations current, worker running. */

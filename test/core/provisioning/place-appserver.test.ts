@@ -20,6 +20,14 @@ describe('placeAppserver', () => {
     expect(placeAppserver([host(1, { capacity: 10 })], [{ hostId: 1, ports: [20000, 20002] }])).toMatchObject({ port: 20001 });
   });
 
+  it('skips ports other programs hold without counting them as load', () => {
+    const foreign = [20000, 20001, 20002, 20003, 20004];
+    expect(placeAppserver([host(1, { capacity: 2 })], [{ hostId: 1, ports: [], foreignPorts: foreign }])).toMatchObject({ ok: true, host: { id: 1 }, port: 20005 });
+    // Our own appservers still count: one of two slots used, the next free port after the foreign ones.
+    expect(placeAppserver([host(1, { capacity: 2 })], [{ hostId: 1, ports: [20005], foreignPorts: foreign }])).toMatchObject({ ok: true, port: 20006 });
+    expect(placeAppserver([host(1, { capacity: 2 })], [{ hostId: 1, ports: [20005, 20006], foreignPorts: foreign }])).toMatchObject({ ok: false });
+  });
+
   it('skips drained and full hosts', () => {
     const placed = placeAppserver([host(1, { acceptsNew: false }), host(2, { capacity: 1 }), host(3)], [{ hostId: 2, ports: [20000] }]);
     expect(placed).toMatchObject({ ok: true, host: { id: 3 } });

@@ -20,8 +20,10 @@ describe('work directory files', () => {
     const env = sandboxEnv(config, { number: 3, port: 20001, workDir: '/srv/pr1-shop/appserver-3' });
     expect(env).toMatchObject({ SBX_SLUG: 'pr1-shop', SBX_DOMAINS: 'pr1-shop.example.com studio-pr1-shop.example.com', PORT: '20001', SBX_FIELD_OPENEDX_RELEASE: 'master', SBX_COMMIT: 'abc123' });
     const files = renderWorkFiles(config, env);
-    expect(files.map((f) => f.name)).toEqual(['vars.yml', 'sandbox.env', 'phases/deploy.sh', 'phases/start.sh', 'sbx-run.sh']);
-    expect(parse(files[0]!.content)).toEqual(config.settings);
+    expect(files.map((f) => f.name)).toEqual(['vars.yml', 'vars.json', 'sandbox.env', 'phases/deploy.sh', 'phases/start.sh', 'sbx-run.sh']);
+    // The sandbox's own values join the settings (and win over them).
+    expect(parse(files[0]!.content)).toEqual({ ...config.settings, SBX_SLUG: 'pr1-shop', SBX_DOMAIN: 'pr1-shop.example.com', SBX_PORT: 20001 });
+    expect(JSON.parse(files[1]!.content)).toEqual(parse(files[0]!.content));
     expect(files[0]!.mode).toBe(0o600);
   });
 

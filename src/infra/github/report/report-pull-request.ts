@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { CoreLogger } from '../../../core/ports/other-ports';
 import type { PullRequestRecord, PullRequestRecords } from '../../../core/ports/pull-requests';
-import type { GitHubApp, Octokit } from '../github-app';
+import type { GitHubApp } from '../github-app';
+import type { Octokit } from '../octokit';
 import { loadReportState, type LoadReportDeps } from './load-report-state';
 import { checkRunName, renderCheckRun, type CheckRunContent } from './render-check-run';
 import { renderDeployment } from './render-deployment';
+import type { RepoTarget } from './repo-target';
 import type { ReportState } from './report-state';
 import { writeComment } from './write-comment';
 
@@ -43,11 +45,6 @@ export async function reportPullRequest(deps: ReportDeps, recordId: number): Pro
   await save(await writeComment(octokit, repo, state, now));
 }
 
-export interface RepoTarget {
-  owner: string;
-  repo: string;
-  number: number;
-}
 
 function target(record: PullRequestRecord): RepoTarget {
   const [owner = '', repo = ''] = record.repository.split('/');

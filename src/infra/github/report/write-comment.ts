@@ -1,9 +1,9 @@
 import type { PullRequestRecord } from '../../../core/ports/pull-requests';
-import type { Octokit } from '../github-app';
+import type { Octokit } from '../octokit';
 import { status } from '../pull-request-source';
 import { commentMarker, renderComment } from './render-comment';
 import type { ReportState } from './report-state';
-import type { RepoTarget } from './report-pull-request';
+import type { RepoTarget } from './repo-target';
 import { createHash } from 'node:crypto';
 
 /**

@@ -1,15 +1,10 @@
 import { unfinishedStates, type AppserverState } from '../../../core/appserver-state';
 import { statusOfInstance, type InstanceStatus } from '../../../core/instance-status';
-import type { Appserver, Deployment, Instance } from '../../../core/model';
+import type { InstanceView } from '../../../core/instance-view';
+import type { Appserver } from '../../../core/model';
 import { link } from '../blocks';
 
-/** Everything a Slack view of one instance needs, read once per report. */
-export interface InstanceView {
-  instance: Instance;
-  appservers: Appserver[];
-  deployments: Deployment[];
-  links: { status: string; sandboxes: string[] };
-}
+export type { InstanceView } from '../../../core/instance-view';
 
 const stateWords: Record<AppserverState, string> = {
   new: 'queued',

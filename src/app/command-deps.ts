@@ -1,0 +1,12 @@
+import { sandboxLinks } from '../config/sandbox-links';
+import type { Config } from '../config/schema';
+import type { CommandDeps } from '../core/commands/runners';
+import type { Store } from '../core/ports/store';
+import type { Db } from '../infra/db/database';
+import { createPullRequestRecords } from '../infra/db/pull-request-records';
+import { createManualCatalog } from '../infra/manual-catalog';
+
+/** What the command runners work with, the same for every surface (GitHub, Slack, CLI, web). */
+export function createCommandDeps({ config, db, store, now = () => new Date() }: { config: Config; db: Db; store: Store; now?: () => Date }): CommandDeps {
+  return { store, now, links: sandboxLinks(config), catalog: createManualCatalog(config), pullRequests: createPullRequestRecords(db) };
+}

@@ -1,0 +1,54 @@
+import { runCommand, type AnswerOf, type CommandAnswer, type CommandResult, type RunnableName } from '../core/commands/runners';
+import type { SandboxCommand } from '../core/commands';
+import type { Instance } from '../core/model';
+import type { Store } from '../core/ports/store';
+import type { Db } from '../infra/db/database';
+import { createSandboxStore } from '../infra/db/sandbox-store';
+import { createSlackMessageRepo } from '../infra/db/slack-message-repo';
+import type { OperationPurpose } from '../infra/slack/render/render-operation';
+import type { SlackDeps, SlackRequest } from './deps';
+
+type ProgressOf = { [N in RunnableName]?: (answer: AnswerOf<N>) => { purpose: OperationPurpose; subjectId: number | null } | null };
+
+/** Commands whose work a message in the channel follows, and what it follows (null: nothing was started). */
+const progress: ProgressOf = {
+  redeploy: (answer) => ({ purpose: 'deploy', subjectId: answer.deployment.id }),
+  restore: (answer) => ({ purpose: 'deploy', subjectId: answer.deployment.id }),
+  create: (answer) => (answer.deployment ? { purpose: 'deploy', subjectId: answer.deployment.id } : null),
+  activate: (answer) => ({ purpose: 'activate', subjectId: answer.appserver.id }),
+  archive: (answer) => (answer.alreadyArchived ? null : { purpose: 'archive', subjectId: null }),
+  delete: () => ({ purpose: 'delete', subjectId: null }),
+};
+
+/**
+ * Runs a command for one Slack user through the runner every surface
+ * shares, with Slack's permissions. A command that starts work runs in one
+ * transaction with the record of the message that will follow it: the job,
+ * its audit event and the message commit together (or not at all), so the
+ * acknowledgement is only sent for work that is durably queued; the first
+ * report of the instance posts the message in the request's channel. A
+ * refusal (a failed result) keeps what core recorded about it.
+ */
+export async function runSlackCommand(deps: SlackDeps, request: SlackRequest, command: Exclude<SandboxCommand, { name: 'help' }>, instance?: Instance): Promise<CommandResult> {
+  const commandRequest = {
+    actor: { surface: 'slack', id: request.userId } as const,
+    command,
+    ...(instance ? { instance } : {}),
+    authorize: (permission: Parameters<SlackDeps['permissions']['require']>[1]) => deps.permissions.require(request.userId, permission),
+    auditDetail: { channel: request.channelId },
+    mine: () => deps.messages.instanceIdsOf(request.userId),
+  };
+  const follow = progress[command.name] as ((answer: CommandAnswer) => { purpose: OperationPurpose; subjectId: number | null } | null) | undefined;
+  if (!follow) return runCommand(deps.commands, commandRequest);
+  return deps.db.transaction(async (tx) => {
+    const executor = tx as unknown as Db;
+    // Core's own transactions join this one (no savepoint: two round trips fewer before the ack).
+    const store: Store = { ...createSandboxStore(executor), transaction: (work) => work(store) };
+    const result = await runCommand({ ...deps.commands, store }, commandRequest);
+    const followed = result.ok ? follow(result.answer) : null;
+    if (result.ok && followed && 'sandbox' in result.answer) {
+      await createSlackMessageRepo(executor).insert({ instanceId: result.answer.sandbox.id, ...followed, channel: request.channelId, requestedBy: request.userId });
+    }
+    return result;
+  });
+}

@@ -1,0 +1,16 @@
+import { requestDeployment, restore } from '../../operations/operations';
+import { deploymentFacts, pullRequestOf, refuseToDeploy, sandboxFacts, targetOf } from './shared';
+import type { Runner } from './types';
+
+/** A new appserver with the current settings; an archived sandbox is restored (the same from every surface). */
+export const redeploy: Runner<'redeploy'> = async (deps, request) => {
+  const instance = await targetOf(deps, request);
+  refuseToDeploy(instance, await pullRequestOf(deps, request, instance));
+  const { actor, command } = request;
+  if (instance.archivedAt) {
+    const deployment = await restore({ store: deps.store }, instance, { actor });
+    return { name: 'redeploy', sandbox: sandboxFacts(instance, deps.links), deployment: deploymentFacts(deployment), restored: true };
+  }
+  const deployment = await requestDeployment({ store: deps.store }, instance, { actor, activateOnSuccess: command.activate, ...(command.attempts ? { attempts: command.attempts } : {}) });
+  return { name: 'redeploy', sandbox: sandboxFacts(instance, deps.links), deployment: deploymentFacts(deployment), restored: false };
+};
