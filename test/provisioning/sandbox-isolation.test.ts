@@ -24,6 +24,8 @@ let dataDir: string;
 let workRoot: string;
 let postgres: EmbeddedPostgres;
 let t: TestBot;
+let canaryPath: string;
+const canary = 'canary-4711-only-root-reads-this ';
 
 const probes = () => ({
   'session secret': join(dataDir, 'session-secret'),
@@ -41,6 +43,8 @@ beforeAll(async () => {
   chmodSync(join(project, '.env'), 0o644);
   postgres = await startEmbeddedPostgres({ dataDir, settings: { fsync: 'off' } });
   workRoot = mkdtempSync(join(tmpdir(), 'sbx-work-'));
+  canaryPath = join(dataDir, 'canary.txt');
+  writeFileSync(canaryPath, canary.repeat(400), { mode: 0o600 });
   repo = createSampleRepo();
   // CommonJS, no package.json of its own: must not pick up the bot's "type": "module".
   repo.commit({
@@ -56,6 +60,14 @@ repositories:
     url: ${repo.url}
     settings: { OTHER_SECRET: other-sandbox-secret }
     script: { start: "exec node server.js", health_path: /healthz, health_timeout: 10s }
+  - name: acme/linker
+    url: ${repo.url}
+    script:
+      # The deploy log the bot copies becomes a link to a file only root may read.
+      deploy: "echo linking; rm -f ../deploy.log; ln -s '${canaryPath}' ../deploy.log"
+      start: "exec node server.js"
+      health_path: /healthz
+      health_timeout: 10s
   - name: acme/probe
     url: ${repo.url}
     script:
@@ -128,5 +140,12 @@ describe('sandbox code cannot reach the bot', () => {
     }
     expect(statSync(dataDir).mode & 0o077).toBe(0);
     expect(statSync(join(project, '.env')).mode & 0o077).toBe(0);
+  }, 90_000);
+
+  it('a log file the sandbox replaced with a link is read as the sandbox user: nothing of the link’s target is stored', async () => {
+    const linker = await deploy('linker', 'acme/linker');
+    expect(linker.log).not.toContain('canary-4711');
+    // The sandbox broke its own log (its start phase cannot append to it), and nothing else.
+    expect(linker.appserver.failureReason ?? '').not.toContain('canary-4711');
   }, 90_000);
 });

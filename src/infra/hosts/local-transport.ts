@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, chown, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ExecOptions, ExecResult, HostTransport } from '../../core/ports/host-transport';
@@ -37,6 +37,19 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
     const dir = target ? sandboxDirOf(target, true) : null;
     const user = dir ? await sandboxUsers!.ownerOf(dir) : null;
     return dir && user && user.uid !== 0 ? { user, home: join(dir, 'home') } : null;
+  };
+
+  /**
+   * The owner of the sandbox directory `path` lies in, when file operations
+   * there must run as that user: the sandbox's own code can replace any file
+   * or directory in it with a symbolic link (to `.env`, the session secret,
+   * another sandbox), and the bot, as root, would follow it. Done as the
+   * sandbox user, a read or write reaches only what that user may reach.
+   */
+  const fileUser = async (path: string): Promise<SandboxUser | null> => {
+    const dir = sandboxDirOf(path, false);
+    const user = dir ? await sandboxUsers!.ownerOf(dir) : null;
+    return user && user.uid !== 0 ? user : null;
   };
 
   return {
@@ -77,15 +90,26 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
     async writeFile(path, content, mode = 0o644) {
       const dir = sandboxDirOf(path, false);
       const owner = dir ? await sandboxUsers!.claim(dir) : null;
-      if (dir && owner) await makeDirs(dir, dirname(path), owner);
-      else await mkdir(dirname(path), { recursive: true });
       const temporary = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+      if (owner && owner.uid !== 0) {
+        // Positional arguments only: no path or mode is ever part of the script text.
+        const script = 'umask 077 && mkdir -p -- "$(dirname -- "$3")" && cat > "$1" && chmod "$2" "$1" && mv -f -- "$1" "$3"';
+        const result = await runAs(owner, ['sh', '-c', script, 'sh', temporary, mode.toString(8), path], typeof content === 'string' ? Buffer.from(content) : content);
+        if (result.code !== 0) throw new Error(`${name}: writing ${path} as ${owner.name} failed: ${result.stderr.toString().trim()}`);
+        return;
+      }
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(temporary, content, { mode });
-      if (owner) await chown(temporary, owner.uid, owner.gid);
       await chmod(temporary, mode);
       await rename(temporary, path);
     },
     async readFile(path, { offset = 0, maxBytes = defaultMaxBytes } = {}) {
+      const owner = await fileUser(path);
+      if (owner) {
+        const result = await runAs(owner, ['dd', `if=${path}`, 'iflag=skip_bytes,count_bytes,nofollow', `skip=${offset}`, `count=${maxBytes}`, 'bs=131072', 'status=none']);
+        // Missing, or not something this sandbox's user may read (a link it planted): nothing to read.
+        return result.code === 0 ? result.stdout : null;
+      }
       let handle;
       try {
         handle = await open(path, 'r');
@@ -102,6 +126,11 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
       }
     },
     async fileSize(path) {
+      const owner = await fileUser(path);
+      if (owner) {
+        const result = await runAs(owner, ['stat', '-c', '%s', '--', path]);
+        return result.code === 0 ? Number(result.stdout.toString().trim()) : null;
+      }
       try {
         return (await stat(path)).size;
       } catch (error) {
@@ -110,6 +139,11 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
       }
     },
     async listDir(path) {
+      const owner = await fileUser(path);
+      if (owner) {
+        const result = await runAs(owner, ['find', path, '-mindepth', '1', '-maxdepth', '1', '-printf', '%f\\0']);
+        return result.code === 0 ? result.stdout.toString().split('\0').filter(Boolean) : [];
+      }
       try {
         return await readdir(path);
       } catch (error) {
@@ -118,24 +152,38 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
       }
     },
     async remove(path) {
+      const owner = await fileUser(path);
+      if (owner) {
+        const result = await runAs(owner, ['rm', '-rf', '--', path]);
+        if (result.code !== 0) throw new Error(`${name}: removing ${path} as ${owner.name} failed: ${result.stderr.toString().trim()}`);
+        return;
+      }
+      // fs.rm does not follow links: removing a sandbox's whole directory as root is safe.
       await rm(path, { recursive: true, force: true });
     },
     async close() {},
   };
 }
 
-/** Creates the directories from `base` down to `dir`, each mode 0700 and owned by the sandbox user. */
-async function makeDirs(base: string, dir: string, owner: SandboxUser): Promise<void> {
-  let current = base;
-  for (const segment of relative(base, dir).split('/').filter(Boolean)) {
-    current = join(current, segment);
-    const created = await mkdir(current, { mode: 0o700 }).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EEXIST') return false;
-        throw error;
-      },
-    );
-    if (created) await chown(current, owner.uid, owner.gid);
-  }
+/** Runs a file-handling command as a sandbox user (no shell unless argv asks for one), binary stdout. */
+function runAs(user: SandboxUser, argv: readonly string[], stdin?: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+  const [command, ...args] = argv;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command!, args, { env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, cwd: '/', uid: user.uid, gid: user.gid, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), defaultTimeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin ?? Buffer.alloc(0));
+  });
 }
