@@ -3,21 +3,13 @@ import { findCommentCommand } from '../core/commands';
 import { pullRequestKey } from '../core/pull-requests/policy';
 import { checkRunActions, type CheckRunAction } from '../core/pull-requests/run-pr-command';
 import { checkRunName } from '../infra/github/report/render-check-run';
-import type { EnqueueOptions, TaskName } from '../infra/db/enqueue';
+import type { QueuedJob, TaskName } from '../infra/db/enqueue';
+import type { DeliveryFacts } from '../infra/db/webhook-deliveries';
 
 /** What is recorded about every delivery (webhook_deliveries). */
-export interface DeliveryFacts {
-  event: string;
-  action: string | null;
-  repository: string | null;
-  prNumber: number | null;
-}
+export type { DeliveryFacts };
 
-export interface DeliveryJob<T extends TaskName = TaskName> {
-  task: T;
-  payload: GraphileWorker.Tasks[T];
-  options: EnqueueOptions;
-}
+export type DeliveryJob<T extends TaskName = TaskName> = QueuedJob<T>;
 
 /**
  * What a delivery turns into: the facts to record, and the job to enqueue in

@@ -12,6 +12,15 @@ export interface EnqueueOptions {
   jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe';
   runAt?: Date;
   maxAttempts?: number;
+  /** Graphile priority: lower runs first; campaign (bulk) work uses a higher number than interactive work (0). */
+  priority?: number;
+}
+
+/** A job to enqueue, as data (e.g. decided by a surface and written in a batch by infra). */
+export interface QueuedJob<T extends TaskName = TaskName> {
+  task: T;
+  payload: GraphileWorker.Tasks[T];
+  options: EnqueueOptions;
 }
 
 /** Anything that runs SQL: the pool, or a client inside a transaction. */
@@ -30,6 +39,7 @@ export function addJobArguments<T extends TaskName>(task: T, payload: GraphileWo
     options.maxAttempts ?? null,
     options.jobKey ?? null,
     options.jobKey ? (options.jobKeyMode ?? 'replace') : null,
+    options.priority ?? null,
   ] as const;
 }
 
@@ -46,7 +56,7 @@ export async function enqueue<T extends TaskName>(
   const result = await executor.query<{ id: string }>(
     `select id::text from graphile_worker.add_job(
        identifier => $1, payload => $2::json, queue_name => $3, run_at => $4::timestamptz,
-       max_attempts => $5::int, job_key => $6, job_key_mode => $7)`,
+       max_attempts => $5::int, job_key => $6, job_key_mode => $7, priority => $8::int)`,
     [...addJobArguments(task, payload, options)],
   );
   return { id: result.rows[0]!.id };
