@@ -7,12 +7,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // CI runs one test file at a time: the suite drives real processes (PostgreSQL, sshd, nginx, Chromium,
-    // spawned bots) whose timings get unreliable when two heavy files share the 2-core machine. A failing
-    // test is also run once more there (vitest's output shows the retry). Locally files run in parallel
-    // and every failure counts at once.
+    // CI runs one test file at a time: the suite drives real processes (PostgreSQL, sshd, nginx, haproxy,
+    // MariaDB, RabbitMQ, Chromium, spawned bots) whose timings get unreliable when two heavy files share the
+    // 2-core machine. No test is retried anywhere: a retried pass hides a race, so a flaky test is a bug to find.
     fileParallelism: !process.env.CI,
-    retry: process.env.CI ? 1 : 0,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

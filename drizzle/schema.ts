@@ -79,6 +79,10 @@ export const instances = pgTable(
     activeAppserverId: integer('active_appserver_id'),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** The expiry an expiry warning was sent for (issue 16): a later expiry (activity, extend) arms the warning again. */
+    expiryWarnedFor: timestamp('expiry_warned_for', { withTimezone: true }),
+    /** When the sandbox was archived for inactivity; a sync of its open PR restores it only for a new commit. Cleared on restore. */
+    expiredAt: timestamp('expired_at', { withTimezone: true }),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -271,7 +275,7 @@ export const githubPullRequests = pgTable(
     headSha: text('head_sha').notNull(),
     author: text('author').notNull(),
     fromFork: boolean('from_fork').notNull().default(false),
-    waiting: text('waiting').$type<'approval' | 'draft' | 'isolation'>(),
+    waiting: text('waiting').$type<'approval' | 'draft' | 'isolation' | 'slug'>(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     notice: jsonb('notice').$type<{ actor: string; command: string; text: string; at: string }>(),
     checkRunId: bigint('check_run_id', { mode: 'number' }),
@@ -356,4 +360,49 @@ export const databaseSnapshots = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('database_snapshots_instance_idx').on(t.instanceId)],
+);
+
+/**
+ * A bulk redeploy (`sbx redeploy --tag T`, SPEC §7): what was asked, once,
+ * and where it stands. Its items are the instances chosen when it started.
+ * Ticks are `tick_campaign` jobs; the rows are the whole truth, so a restart
+ * loses nothing.
+ */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: serial('id').primaryKey(),
+    tag: text('tag').notNull(),
+    state: text('state').$type<'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled'>().notNull().default('running'),
+    /** filter, exclude, update, preUpgrade, batchSize, batchFrequencyMs, numAttempts, activate. */
+    options: jsonb('options').$type<Record<string, unknown>>().notNull(),
+    requestedBy: text('requested_by').notNull(),
+    surface: text('surface').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('campaigns_state_idx').on(t.state)],
+);
+
+/** One instance of a campaign: its place in slug order, its batch, and its deployment. */
+export const campaignItems = pgTable(
+  'campaign_items',
+  {
+    id: serial('id').primaryKey(),
+    campaignId: integer('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    slug: text('slug').notNull(),
+    position: integer('position').notNull(),
+    state: text('state').$type<'pending' | 'ongoing' | 'succeeded' | 'failed' | 'cancelled'>().notNull().default('pending'),
+    batch: integer('batch'),
+    deploymentId: integer('deployment_id').references(() => deployments.id),
+    /** The snapshot taken of its persistent MySQL databases just before the redeploy (restores it). */
+    snapshotId: integer('snapshot_id'),
+    attempts: integer('attempts').notNull().default(0),
+    failureReason: text('failure_reason'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('campaign_items_campaign_instance_idx').on(t.campaignId, t.instanceId), index('campaign_items_instance_idx').on(t.instanceId)],
 );

@@ -11,7 +11,7 @@ export function collectSecrets(config: Config, env: NodeJS.ProcessEnv): string[]
   const values: (string | null | undefined)[] = [
     config.github.private_key, config.github.webhook_secret, config.github.client_secret,
     config.slack.bot_token, config.slack.signing_secret, config.slack.app_token,
-    config.web.auth.session_secret, config.dns.gandi ? env[config.dns.gandi.token_env] : null,
+    config.web.auth.session_secret, config.web.auth.local_token, config.dns.gandi ? env[config.dns.gandi.token_env] : null,
   ];
   if (config.database.url) {
     try {

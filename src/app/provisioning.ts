@@ -40,6 +40,7 @@ export async function createProvisioning({ config, db, logger, env }: { config: 
     now: () => new Date(),
     baseDomain: config.base_domain,
     retentionMinAgeMs: config.retention.min_age,
+    retentionFailedMinAgeMs: config.retention.failed_min_age,
     followIntervalMs: 100,
     followBudgetMs: 1_500,
     logMaxBytes: config.retention.log_max_bytes,

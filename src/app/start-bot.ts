@@ -1,8 +1,11 @@
+import { ping } from '../infra/db/worker-heartbeats';
 import type { Socket } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from '../config/schema';
 import { openDatabase, type Database } from '../infra/db/database';
 import { migrateDatabase, migrationsCurrent } from '../infra/db/migrate';
+import { applyMaintenanceDefault } from '../infra/db/maintenance-flag';
+import { localSignInUrl, openLocalToken } from '../infra/local-token';
 import type { Logger } from '../infra/logger';
 import { startWorker, type WorkerHandle } from '../jobs/start-worker';
 import type { ReadinessCheck, WebDeps } from '../web/deps';
@@ -54,13 +57,15 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
   const surfaces: Surface[] = [];
   try {
     await migrateDatabase(database.db, database.pool);
+    await applyMaintenanceDefault(database.db, config.worker.maintenance);
     provisioning = await createProvisioning({ config, db: database.db, logger, env });
     await protectBotFiles({ config, logger, env });
     const github = createGitHubApp(config, logger);
     const commands = createCommandDeps({ config, db: database.db, store: provisioning.store, now: provisioning.now });
     const reporters = createReporters({ config, logger, db: database.db, store: provisioning.store, github });
     const deps = { config, db: database.db, pool: database.pool, logger, provisioning, reporters, github, commands };
-    const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, commands, github, env };
+    const localToken = openLocalToken({ dataDir: config.data_dir, fixed: config.web.auth.local_token });
+    const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, commands, github, env, localToken };
     for (const factory of surfaceFactories) {
       const surface = await factory(surfaceContext);
       if (surface) surfaces.push(surface);
@@ -69,14 +74,14 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
     const readiness = async (): Promise<ReadinessCheck[]> => {
       const checks: ReadinessCheck[] = [];
       try {
-        await database.pool.query('select 1');
+        await ping(database.pool);
         checks.push({ name: 'database', ok: true });
       } catch (error) {
         checks.push({ name: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
       }
       const migrations = await migrationsCurrent(database.pool);
       checks.push({ name: 'migrations', ok: migrations.current, detail: `${migrations.applied}/${migrations.expected} applied` });
-      if (runWorker) checks.push({ name: 'worker', ok: worker?.isRunning() ?? false });
+      if (runWorker) checks.push({ name: 'worker', ok: worker?.isRunning() ?? false, ...(worker?.isPaused() ? { detail: 'paused: maintenance mode' } : {}) });
       return checks;
     };
 
@@ -98,10 +103,13 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       const certificate = proxy ? configuredCertificate(config, env) : null;
       if (certificate) tlsListener = await startTlsListener({ server, certificate, host: config.server.host, port: config.load_balancer.builtin.tls_port, logger });
       for (const surface of surfaces) await surface.start?.();
+      // Printed on stdout as well as logged: the person who ran `npm start` follows it to see everything.
+      const link = localSignInUrl({ publicUrl: config.public_url, port, token: localToken.current() });
+      logger.info({ url: link }, 'sign in as the local operator (every permission) with this link; `sbx auth local --rotate` replaces it');
     }
     // After the port is ours: a port in use must not leave a worker half-started.
     if (runWorker) {
-      worker = await startWorker({ deps, concurrency: config.worker.concurrency });
+      worker = await startWorker({ deps, concurrency: config.worker.concurrency, maintenance: commands.maintenance ?? undefined });
       await provisioning.store.enqueue('reconcile_hosts', {}, { jobKey: 'reconcile_hosts' });
     }
 

@@ -5,6 +5,7 @@ import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
 import type { GitHubApp } from '../infra/github/github-app';
 import type { Router } from '../infra/http/router';
+import type { LocalToken } from '../infra/local-token';
 import type { Logger } from '../infra/logger';
 
 /** What an inbound surface (GitHub App, Slack app, status pages) gets from the composition root. */
@@ -19,6 +20,8 @@ export interface SurfaceContext {
   /** The GitHub App's API access; null when the App is not configured. */
   github: GitHubApp | null;
   env: NodeJS.ProcessEnv;
+  /** The local operator's token: the `/auth/local` link and the setup code of `/probot`. */
+  localToken: LocalToken;
 }
 
 /**

@@ -2,6 +2,7 @@ import { parseSandboxCommand, type ParseResult, type SandboxCommand } from '../c
 import { isSandboxError } from '../core/errors';
 import { escapeText, type SlackView } from '../infra/slack/blocks';
 import { renderAnswer } from '../infra/slack/render/render-answer';
+import { withMaintenanceNote } from '../infra/slack/render/render-maintenance';
 import { deletePrompt } from './delete-prompt';
 import type { SlackDeps, SlackRequest } from './deps';
 import { errorReply } from './error-words';
@@ -34,7 +35,7 @@ export async function handleCommand(deps: SlackDeps, request: SlackRequest, comm
     const result = await runSlackCommand(deps, request, parsed.command);
     if (!result.ok) return errorReply(result.error, deps.logger);
     const showCredentials = result.answer.name === 'status' && (await mayDeploy(deps, request.userId));
-    return renderAnswer(result.answer, { showCredentials });
+    return withMaintenanceNote(renderAnswer(result.answer, { showCredentials }), result.queuedInMaintenance);
   } catch (error) {
     await auditFailure(deps, request, parsed.command, error);
     return errorReply(error, deps.logger);

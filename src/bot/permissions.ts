@@ -18,9 +18,9 @@ export interface PermissionOptions {
 }
 
 /** Everyone may read unless told otherwise; nobody may change anything unless listed. */
-const defaults: Record<SlackAction, readonly string[]> = { read: ['*'], deploy: [], activate: [], archive: [], delete: [], create: [] };
+const defaults: Record<SlackAction, readonly string[]> = { read: ['*'], deploy: [], activate: [], archive: [], delete: [], create: [], pin: [] };
 
-const verbs: Record<SlackAction, string> = { read: 'look at sandboxes', deploy: 'deploy', activate: 'activate appservers', archive: 'archive sandboxes', delete: 'delete sandboxes', create: 'create sandboxes' };
+const verbs: Record<SlackAction, string> = { read: 'look at sandboxes', deploy: 'deploy', activate: 'activate appservers', archive: 'archive sandboxes', delete: 'delete sandboxes', create: 'create sandboxes', pin: 'pin or unpin sandboxes' };
 
 export function createPermissions(options: PermissionOptions): Permissions {
   const cacheMs = options.cacheMs ?? 60_000;

@@ -6,6 +6,8 @@ export interface CliContext {
   config(): Config;
   /** Environment the command runs in (the only place besides load-config that sees process.env). */
   env: NodeJS.ProcessEnv;
+  /** Answers to prompts (default: the process's stdin). */
+  stdin?: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   /** Sets the process exit code without exiting (so output is flushed). */

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import type { Config } from '../config/schema';
-import { readGitHubSetupCode } from '../infra/db/github-setup-code';
+import { openLocalToken } from '../infra/local-token';
 import { apiBaseUrl, createGitHubApp, type Octokit } from '../infra/github/github-app';
 import { status } from '../infra/github/pull-request-source';
 import { createLogger } from '../infra/logger';
@@ -11,11 +11,11 @@ import type { CheckResult, DoctorCheck } from './doctor-check';
  * accepted for APP_ID) and the App is installed on every repository in
  * `repositories[]`. Skipped when the App is not configured at all.
  */
-export const checkGitHubApp: DoctorCheck = async ({ config, database }) => {
+export const checkGitHubApp: DoctorCheck = async ({ config }) => {
   const { app_id: appId, private_key: key, webhook_secret: secret } = config.github;
   if (!appId && !key && !secret) {
-    const setupCode = database ? await readGitHubSetupCode(database.db) : null;
-    const register = setupCode ? `open ${config.public_url ?? ''}/probot and enter the setup code ${setupCode} to register it` : 'run `npm start` and open /probot with the setup code it logs to register it';
+    const setupCode = openLocalToken({ dataDir: config.data_dir, fixed: config.web.auth.local_token }).current();
+    const register = `open ${config.public_url ?? ''}/probot and enter the setup code ${setupCode} (the local operator token) to register it`;
     return [{ check: 'GitHub App credentials', status: 'skip', detail: 'the GitHub App is off', hint: `${register}, or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET` }];
   }
   const missing = [!appId && 'APP_ID', !key && 'PRIVATE_KEY (or PRIVATE_KEY_PATH)', !secret && 'WEBHOOK_SECRET'].filter(Boolean);

@@ -16,6 +16,12 @@ import { registerLogs } from './commands/logs';
 import { registerHosts } from './commands/hosts';
 import { registerCleanup } from './commands/cleanup';
 import { registerDb } from './commands/db';
+import { registerCampaigns } from './commands/campaigns';
+import { registerMaintenance } from './commands/maintenance';
+import { registerAuth } from './commands/auth';
+import { registerAudit } from './commands/audit';
+import { registerBackup } from './commands/backup';
+import { registerTask } from './commands/task';
 
 /** Builds the `sbx` program; `ctx` is injectable so tests can run commands in-process. */
 export function buildProgram(ctx: CliContext): Command {
@@ -35,6 +41,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerHosts(program, ctx);
   registerCleanup(program, ctx);
   registerDb(program, ctx);
+  registerCampaigns(program, ctx);
+  registerMaintenance(program, ctx);
+  registerAuth(program, ctx);
+  registerAudit(program, ctx);
+  registerBackup(program, ctx);
+  registerTask(program, ctx);
   return program;
 }
 

@@ -29,7 +29,8 @@ export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime
     const logger = createLogger({ level: 'warn', format: 'json' });
     const provisioning = await createProvisioning({ config, db: database.db, logger, env: ctx.env });
     try {
-      const commands = createCommandDeps({ config, db: database.db, store: provisioning.store, now: provisioning.now });
+      // The CLI reaches the hosts itself (recipe tasks run there and are waited for).
+      const commands = { ...createCommandDeps({ config, db: database.db, store: provisioning.store, now: provisioning.now }), hosts: provisioning.hosts };
       return await work({ config, database, provisioning, commands, actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username } });
     } finally {
       await provisioning.close();

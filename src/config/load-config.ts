@@ -111,6 +111,7 @@ export const envBindings: EnvBinding[] = [
   { env: 'SLACK_APP_TOKEN', path: ['slack', 'app_token'] },
   { env: 'SLACK_API_URL', path: ['slack', 'api_url'] },
   { env: 'SESSION_SECRET', path: ['web', 'auth', 'session_secret'] },
+  { env: 'SBX_LOCAL_TOKEN', path: ['web', 'auth', 'local_token'] },
 ];
 
 function applyEnv(values: Record<string, unknown>, env: NodeJS.ProcessEnv, source: string): Record<string, unknown> {

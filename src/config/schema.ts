@@ -141,7 +141,8 @@ export const repositorySchema = z.strictObject({
   trigger,
   on_push: z.enum(['redeploy', 'ignore']).default('redeploy').describe('What a push to the PR does.'),
   archive_grace: duration('0s', 'How long after close/merge the sandbox is archived.'),
-  ttl: optionalDuration('Idle sandboxes expire after this long; null: never.'),
+  ttl: optionalDuration('PR sandboxes with no activity (push, command from any surface, status-page action) for this long are archived; null: never. `/sandbox extend` postpones it, `/sandbox pin` exempts one.'),
+  manual_ttl: optionalDuration('The same for manual sandboxes made from this repository; null: never.'),
   access: z
     .enum(['public', 'basic_auth'])
     .default('public')
@@ -312,7 +313,7 @@ const github = z
   })
   .prefault({});
 
-const slackActions = ['read', 'deploy', 'activate', 'archive', 'delete', 'create'] as const;
+const slackActions = ['read', 'deploy', 'activate', 'archive', 'delete', 'create', 'pin'] as const;
 export type SlackAction = (typeof slackActions)[number];
 
 const slack = z
@@ -340,10 +341,16 @@ const web = z
         public_read: z.boolean().default(false).describe('Read-only pages without sign-in.'),
         session_secret: z.string().nullable().default(null).describe('Signs session cookies (env SESSION_SECRET); generated and stored in the data directory when unset.'),
         session_ttl: duration('12h', 'How long a sign-in lasts.'),
+        local_token: z
+          .string()
+          .min(24)
+          .nullable()
+          .default(null)
+          .describe('Token of the local operator link (`/auth/local?token=…`) and setup code of `/probot` (env SBX_LOCAL_TOKEN); generated and stored in the data directory when unset. Web processes on several machines need the same one.'),
         permissions: z
-          .partialRecord(z.enum(['deploy', 'activate', 'cancel', 'archive']), z.array(z.string()))
+          .partialRecord(z.enum(['deploy', 'activate', 'cancel', 'archive', 'pin']), z.array(z.string()))
           .default({})
-          .describe('GitHub logins and org/team slugs allowed per action on the status pages; `*` means everyone signed in. Default: everyone signed in.'),
+          .describe('GitHub logins and org/team slugs allowed per action on the status pages (`deploy` also allows extend; `pin` allows pin and unpin); `*` means everyone signed in. Default: everyone signed in, except `pin`: nobody.'),
       })
       .prefault({}),
   })
@@ -353,14 +360,26 @@ const worker = z
   .strictObject({
     concurrency: z.number().int().min(1).max(100).default(10).describe('Jobs run at once per worker process.'),
     shutdown_grace: duration('30s', 'How long running jobs get to finish after SIGTERM.'),
-    maintenance: z.boolean().default(false).describe('Start in maintenance mode: the worker takes no jobs.'),
+    maintenance: z.boolean().default(false).describe('Boot-time default of maintenance mode: on when the database holds no maintenance state yet (`sbx maintenance on|off` decides after that).'),
   })
   .prefault({});
 
+const expiry = z
+  .strictObject({
+    warn_before: duration('24h', 'How long before a sandbox expires the warning goes out (sticky comment, Slack notification channel); once per expiry.'),
+    max_extension: duration('30d', 'Furthest ahead `/sandbox extend` may move an expiry, counted from now.'),
+  })
+  .prefault({})
+  .describe('Expiry of idle sandboxes (the TTL itself is per repository: `ttl`, `manual_ttl`).');
+
 const retention = z
   .strictObject({
-    min_age: duration('1h', 'Superseded appservers older than this are terminated.'),
+    min_age: duration('1h', 'Superseded appservers older than this are terminated (checked every 10 minutes and at each activation).'),
+    failed_min_age: duration('1d', 'Failed and errored appservers are terminated this long after they failed (their deploy log is kept).'),
     logs_max_age: duration('30d', 'Deploy logs older than this are pruned.'),
+    deliveries_max_age: duration('30d', 'Recorded webhook deliveries older than this are pruned (a redelivery after it is handled again).'),
+    failed_jobs_max_age: duration('30d', 'Jobs out of attempts (kept for inspection) are pruned this long after their last attempt.'),
+    audit_max_age: duration('365d', 'Audit events older than this are pruned.'),
     log_max_bytes: z
       .number()
       .int()
@@ -445,6 +464,7 @@ export const configSchema = z.strictObject({
   slack,
   web,
   worker,
+  expiry,
   retention,
 });
 

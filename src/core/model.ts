@@ -38,7 +38,12 @@ export interface Instance {
   initializedAt: Date | null;
   activeAppserverId: number | null;
   lastActivityAt: Date;
+  /** When the sandbox is archived for inactivity (last activity + TTL, or later when extended); null: never (no TTL, or pinned). */
   expiresAt: Date | null;
+  /** The expiry a warning was sent for; the warning goes once per expiry. */
+  expiryWarnedFor: Date | null;
+  /** When it was archived for inactivity (cleared on restore); a sync of its open PR restores it only for a new commit. */
+  expiredAt: Date | null;
   archivedAt: Date | null;
   deletedAt: Date | null;
 }

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { createNodeMiddleware, Probot } from 'probot';
 import type { Surface, SurfaceContext, SurfaceFactory } from '../app/surface';
 import { findRepositoryPolicy } from '../core/pull-requests/policy';
-import { ensureGitHubSetupCode } from '../infra/db/github-setup-code';
 import { apiBaseUrl, octokitClass } from '../infra/github/github-app';
 import { policyFromConfig } from '../infra/github/policy-from-config';
 import { BodyTooLargeError, maxRequestBytes, readBody, refuseTooLarge } from '../infra/http/read-body';
@@ -91,16 +90,15 @@ async function readDeliveryBody(req: IncomingMessage, res: ServerResponse): Prom
   }
 }
 
-function registrationSurface({ config, logger, env, db }: SurfaceContext): Surface {
+function registrationSurface({ config, logger, env, localToken, db }: SurfaceContext): Surface {
   const envFile = env.SBX_ENV_FILE ?? join(process.cwd(), '.env');
   return {
     name: 'github-registration',
     registerRoutes(router) {
-      registerAppRoutes(router, { config, logger, envFile, org: env.GH_ORG ?? null, db });
+      registerAppRoutes(router, { config, logger, envFile, org: env.GH_ORG ?? null, localToken, db });
     },
     async start() {
-      const setupCode = await ensureGitHubSetupCode(db);
-      logger.info({ url: `${config.public_url}/probot`, setupCode }, `the GitHub App is not configured: open this page and enter the setup code ${setupCode} to register it (or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET)`);
+      logger.info({ url: `${config.public_url}/probot` }, 'the GitHub App is not configured: open this page and enter the setup code (the token of the local sign-in link) to register it, or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET');
     },
   };
 }

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Config } from '../config/schema';
 import type { Db } from '../infra/db/database';
-import { checkGitHubSetupCode, clearGitHubSetupCode } from '../infra/db/github-setup-code';
+import { claimOnce } from '../infra/db/system-flags';
+import type { LocalToken } from '../infra/local-token';
 import type { Logger } from '../infra/logger';
 import { projectRoot } from '../infra/project-root';
 import { html, page } from '../infra/http/html';
@@ -19,7 +20,9 @@ export interface RegisterOptions {
   envFile: string;
   /** `GH_ORG`: register the App for this organization instead of the signed-in user. */
   org: string | null;
-  /** Holds the one-time setup code (system_flags). */
+  /** The local operator's token, which is the setup code (shared by the processes of one machine, or SBX_LOCAL_TOKEN). */
+  localToken: LocalToken;
+  /** Where a used state is remembered (every replica refuses it again). */
   db: Db;
   fetch?: typeof fetch;
 }
@@ -49,8 +52,9 @@ export function buildManifest(config: Config): Record<string, unknown> {
 /**
  * Probot's register-the-app flow on the bot's own server, for a first start
  * without credentials. Whoever completes it decides which App's keys the bot
- * trusts, so it opens only with the one-time setup code the bot logs at
- * start (and `sbx doctor` shows): `/probot` asks for the code; with it, the
+ * trusts, so it opens only with the setup code, which is the local
+ * operator's token (in the link the bot prints at start, `sbx auth local`
+ * and `sbx doctor`): `/probot` asks for the code; with it, the
  * page posts app.yml as a manifest to GitHub;
  * GitHub sends the browser back to `/probot/setup?code=…`, whose code is
  * exchanged for the App's id, key and secrets, stored in `.env`. Restart
@@ -58,8 +62,14 @@ export function buildManifest(config: Config): Record<string, unknown> {
  */
 export function registerAppRoutes(router: Router, options: RegisterOptions): void {
   const { config, logger } = options;
-  // One registration at a time, on this process: the flow runs once, before the App exists.
-  const states = new Set<string>();
+  // The state GitHub sends back is signed with the token: any web process of the bot accepts it, none keeps it in memory.
+  const sign = (nonce: string) => createHmac('sha256', options.localToken.current()).update(`probot-state:${nonce}`).digest('base64url');
+  const validState = (state: string) => {
+    const [nonce, mac] = state.split('.');
+    if (!nonce || !mac) return false;
+    const [a, b] = [Buffer.from(mac), Buffer.from(sign(nonce))];
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
 
   router.get('/probot', (_req, res) => sendHtml(res, 200, setupCodePage(null)));
 
@@ -72,13 +82,13 @@ export function registerAppRoutes(router: Router, options: RegisterOptions): voi
       sendText(res, error.status, `${error.message}\n`);
       return drainRefused(req);
     }
-    if (!(await checkGitHubSetupCode(options.db, form.get('setup_code')))) {
+    if (!options.localToken.check(form.get('setup_code'))) {
       logger.warn({ ip: req.socket.remoteAddress }, 'GitHub App registration refused: wrong setup code');
-      return sendHtml(res, 403, setupCodePage('That is not the setup code. Copy it from the bot’s log or from `sbx doctor`.'));
+      return sendHtml(res, 403, setupCodePage('That is not the setup code. It is the token in the local sign-in link the bot printed at start; `sbx auth local` prints it.'));
     }
     // A state is handed out only with the right code, so /probot/setup needs no code of its own.
-    const state = randomBytes(16).toString('hex');
-    states.add(state);
+    const nonce = randomBytes(16).toString('hex');
+    const state = `${nonce}.${sign(nonce)}`;
     const action = `${webRoot(config)}${options.org ? `/organizations/${encodeURIComponent(options.org)}` : ''}/settings/apps/new?state=${state}`;
     const manifest = JSON.stringify(buildManifest(config));
     sendHtml(res, 200, page('Register the GitHub App', html`
@@ -93,7 +103,7 @@ export function registerAppRoutes(router: Router, options: RegisterOptions): voi
     const code = query.get('code');
     const state = query.get('state');
     if (!code || !/^[\w-]{1,200}$/.test(code)) return sendText(res, 400, 'code missing or invalid; start again at /probot\n');
-    if (!state || !states.delete(state)) return sendText(res, 400, 'unknown state; start again at /probot\n');
+    if (!state || !validState(state) || !(await claimOnce(options.db, `github_registration_state:${state.split('.')[0]}`))) return sendText(res, 400, 'unknown state; start again at /probot\n');
     const answer = await (options.fetch ?? fetch)(`${apiRoot(config)}/app-manifests/${code}/conversions`, { method: 'POST', headers: { accept: 'application/vnd.github+json' } });
     if (!answer.ok) return sendText(res, 502, `GitHub refused the registration code (HTTP ${answer.status}); start again at /probot\n`);
     const app = (await answer.json()) as { id: number; slug?: string; html_url: string; pem: string; webhook_secret: string; client_id?: string; client_secret?: string };
@@ -105,7 +115,6 @@ export function registerAppRoutes(router: Router, options: RegisterOptions): voi
       ...(app.client_id ? { GITHUB_CLIENT_ID: app.client_id } : {}),
       ...(app.client_secret ? { GITHUB_CLIENT_SECRET: app.client_secret } : {}),
     });
-    await clearGitHubSetupCode(options.db);
     logger.info({ app: app.slug ?? app.id, envFile: options.envFile }, 'GitHub App registered and stored; restart the bot to use it');
     res.writeHead(302, { location: `${app.html_url}/installations/new` }).end();
   });
@@ -115,7 +124,7 @@ function setupCodePage(problem: string | null): string {
   return page('Register the GitHub App', html`
 <h2>Register the GitHub App</h2>
 ${problem ? html`<div class="error" role="alert"><p>${problem}</p></div>` : ''}
-<p>The bot has no GitHub App credentials yet. To register one, enter the setup code the bot printed in its log when it started (<code>setup code</code>), also shown by <code>sbx doctor</code>.</p>
+<p>The bot has no GitHub App credentials yet. To register one, enter the setup code: the token in the local sign-in link the bot printed when it started (<code>/auth/local?token=…</code>), also printed by <code>sbx auth local</code> and <code>sbx doctor</code>.</p>
 <form method="post" action="/probot"><label>Setup code <input name="setup_code" autocomplete="off" required></label> <button type="submit">Continue</button></form>
 <p class="muted">Already registered? Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> and restart.</p>`);
 }

@@ -1,12 +1,14 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import type { z } from 'zod';
+import { recordJobOutcome, type JobOutcome } from '../infra/db/audit-log';
 import type { JobDeps } from './deps';
 
 /**
  * A task whose payload is parsed with zod on its first line. A payload that
  * does not parse is a bug in whoever enqueued it: the job fails with the
  * zod message (and Graphile keeps it for inspection) instead of acting on
- * garbage.
+ * garbage. The audit event that queued the job (`detail.jobId`) gets the
+ * job's final outcome.
  */
 export function defineTask<Schema extends z.ZodType>(
   schema: Schema,
@@ -15,6 +17,18 @@ export function defineTask<Schema extends z.ZodType>(
   return (deps) => async (raw, helpers) => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) throw new Error(`invalid payload for ${helpers.job.task_identifier}: ${parsed.error.message}`);
-    await run(deps, parsed.data, helpers);
+    try {
+      await run(deps, parsed.data, helpers);
+    } catch (error) {
+      // Only the last attempt is final: an earlier failure is retried.
+      if (helpers.job.attempts >= helpers.job.max_attempts) await outcome(deps, helpers, 'failed', error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    await outcome(deps, helpers, 'succeeded');
   };
+}
+
+/** The work is done (or finally failed) whether or not its audit record can be completed: a failure here is logged, never retried. */
+async function outcome(deps: JobDeps, helpers: JobHelpers, result: JobOutcome, error?: string): Promise<void> {
+  await recordJobOutcome(deps.pool, helpers.job, result, error).catch((cause: unknown) => deps.logger.warn({ err: cause, jobId: helpers.job.id }, 'could not record the outcome of a job in the audit log'));
 }

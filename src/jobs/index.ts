@@ -4,6 +4,7 @@ import * as activateAppserver from './tasks/activate-appserver';
 import * as archiveInstance from './tasks/archive-instance';
 import * as cancelInstance from './tasks/cancel-instance';
 import * as deployInstance from './tasks/deploy-instance';
+import * as expireSandboxes from './tasks/expire-sandboxes';
 import * as followAppserver from './tasks/follow-appserver';
 import * as provisionAppserver from './tasks/provision-appserver';
 import * as pruneLogs from './tasks/prune-logs';
@@ -13,8 +14,10 @@ import * as reportInstance from './tasks/report-instance';
 import * as reportPullRequest from './tasks/report-pull-request';
 import * as retainAppservers from './tasks/retain-appservers';
 import * as runPrCommand from './tasks/run-pr-command';
+import * as sweepRetention from './tasks/sweep-retention';
 import * as syncPullRequest from './tasks/sync-pull-request';
 import * as terminateAppserver from './tasks/terminate-appserver';
+import * as tickCampaign from './tasks/tick-campaign';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Graphile Worker declares its task payloads in this global namespace.
@@ -36,6 +39,9 @@ declare global {
       run_pr_command: runPrCommand.Payload;
       report_pull_request: reportPullRequest.Payload;
       reconcile_pull_requests: reconcilePullRequests.Payload;
+      expire_sandboxes: expireSandboxes.Payload;
+      sweep_retention: sweepRetention.Payload;
+      tick_campaign: tickCampaign.Payload;
     }
   }
 }
@@ -59,11 +65,21 @@ export const taskFactories = {
   run_pr_command: runPrCommand.task,
   report_pull_request: reportPullRequest.task,
   reconcile_pull_requests: reconcilePullRequests.task,
+  expire_sandboxes: expireSandboxes.task,
+  sweep_retention: sweepRetention.task,
+  tick_campaign: tickCampaign.task,
 } satisfies TaskFactories;
 
 export function createTaskList(deps: JobDeps): TaskList {
   return Object.fromEntries(Object.entries(taskFactories).map(([name, factory]) => [name, factory(deps)]));
 }
 
+/**
+ * Tasks a worker still runs during maintenance: they answer people (a PR
+ * command is parsed and its work queued; the pull request and Slack are told
+ * "in maintenance: …, queued") and touch no host, load balancer or DNS.
+ */
+export const maintenanceTaskNames = ['run_pr_command', 'report_pull_request', 'report_instance'] as const satisfies readonly (keyof typeof taskFactories)[];
+
 /** Periodic jobs (Graphile crontab syntax). */
-export const crontab = ['0 4 * * * prune_logs ?jobKey=prune_logs', '*/10 * * * * reconcile_hosts ?jobKey=reconcile_hosts', '*/15 * * * * reconcile_pull_requests ?jobKey=reconcile_pull_requests'].join('\n');
+export const crontab = ['0 4 * * * prune_logs ?jobKey=prune_logs', '*/10 * * * * reconcile_hosts ?jobKey=reconcile_hosts', '*/15 * * * * reconcile_pull_requests ?jobKey=reconcile_pull_requests', '* * * * * expire_sandboxes ?jobKey=expire_sandboxes', '*/10 * * * * sweep_retention ?jobKey=sweep_retention'].join('\n');

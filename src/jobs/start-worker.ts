@@ -3,13 +3,17 @@ import { hostname } from 'node:os';
 import { Logger as GraphileLogger, run, type LogLevel, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger } from '../infra/logger';
+import { deadJobOwners, forgetHeartbeats, heartbeatsOfHost, holdsLocks, recordHeartbeats, unlockWorkers } from '../infra/db/worker-heartbeats';
 import type { JobDeps } from './deps';
-import { createTaskList, crontab } from './index';
+import type { MaintenancePort } from '../core/maintenance';
+import { createTaskList, crontab, maintenanceTaskNames } from './index';
 
 export interface WorkerHandle {
   /** Lock owner ids of this process (Graphile's worker pool ids: what `locked_by` holds). */
   workerIds(): string[];
   isRunning(): boolean;
+  /** True while maintenance mode holds every job but the answers to PR commands. */
+  isPaused(): boolean;
   /**
    * Stops taking jobs; running tasks get their abort signal shortly after and
    * up to `graceMs` to return; past that their jobs are unlocked, so another
@@ -30,6 +34,9 @@ export interface StartWorkerOptions {
   tasks?: TaskList;
   /** After a stop begins, running tasks get their abort signal this much later. */
   abortAfterMs?: number;
+  /** Maintenance mode, checked every `maintenanceCheckMs` (default 500 ms). */
+  maintenance?: MaintenancePort;
+  maintenanceCheckMs?: number;
 }
 
 const noop = (): void => undefined;
@@ -42,7 +49,7 @@ const noop = (): void => undefined;
  * several worker processes on one database.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
-  const { deps, concurrency, heartbeatMs = 10_000, pollInterval = 2_000, abortAfterMs = 2_000, tasks } = options;
+  const { deps, concurrency, heartbeatMs = 10_000, pollInterval = 2_000, abortAfterMs = 2_000, tasks, maintenance, maintenanceCheckMs = 500 } = options;
   const { pool, logger } = deps;
   const ids = new Set<string>();
   const processName = `${hostname()}:${process.pid}`;
@@ -56,25 +63,57 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const sweep = () => sweepDeadWorkers(pool, deadAfterMs, logger);
   await sweep();
 
-  const runner: Runner = await run({
-    pgPool: pool,
-    taskList: tasks ?? createTaskList(deps),
-    crontab,
-    concurrency,
-    pollInterval,
-    noHandleSignals: true,
-    events,
-    logger: graphileLogger(logger),
-    gracefulShutdownAbortTimeout: abortAfterMs,
-  });
+  const fullTaskList = tasks ?? createTaskList(deps);
+  // In maintenance only the tasks that answer people run (a PR command is parsed, its work queued, the PR told so).
+  const maintenanceTaskList = Object.fromEntries(Object.entries(fullTaskList).filter(([name]) => (maintenanceTaskNames as readonly string[]).includes(name)));
   let running = true;
-  runner.promise.then(
-    () => (running = false),
-    (error: unknown) => {
+  let inMaintenance = (await maintenance?.current())?.on ?? false;
+  const launch = async (paused: boolean): Promise<Runner> => {
+    const started = await run({
+      pgPool: pool,
+      taskList: paused ? maintenanceTaskList : fullTaskList,
+      ...(paused ? {} : { crontab }),
+      concurrency,
+      pollInterval,
+      noHandleSignals: true,
+      events,
+      logger: graphileLogger(logger),
+      gracefulShutdownAbortTimeout: abortAfterMs,
+    });
+    started.promise.catch((error: unknown) => {
       running = false;
       logger.error({ err: error }, 'worker stopped with an error');
-    },
-  );
+    });
+    return started;
+  };
+  if (inMaintenance) logger.warn('maintenance mode is on: this worker takes no jobs but the answers to PR commands until it ends');
+  let runner: Runner = await launch(inMaintenance);
+  let stopRequested = false;
+
+  // A switch stops the runner gracefully (running jobs finish) and starts one with the other task list.
+  let switching: Promise<void> = Promise.resolve();
+  const watchMaintenance = async (): Promise<void> => {
+    if (!maintenance || stopRequested) return;
+    const on = (await maintenance.current()).on;
+    if (on === inMaintenance || stopRequested) return;
+    inMaintenance = on;
+    logger.warn({ maintenance: on }, on ? 'maintenance mode on: taking no new jobs; running jobs finish' : 'maintenance mode off: taking jobs again');
+    await runner.stop(on ? 'maintenance on' : 'maintenance off').catch(noop);
+    if (stopRequested) return;
+    try {
+      runner = await launch(on);
+    } catch (error) {
+      // Not switched after all: the next check stops the (already stopped) runner again and retries.
+      inMaintenance = !on;
+      throw error;
+    }
+  };
+  const maintenanceTimer = maintenance
+    ? setInterval(() => {
+        switching = switching.then(watchMaintenance).catch((error: unknown) => logger.warn({ err: error }, 'could not read maintenance mode'));
+      }, maintenanceCheckMs)
+    : null;
+  maintenanceTimer?.unref();
 
   const timer = setInterval(() => {
     void beat(pool, [...ids], processName)
@@ -86,50 +125,44 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   return {
     workerIds: () => [...ids],
     isRunning: () => running,
+    isPaused: () => inMaintenance,
     sweepDeadWorkers: sweep,
     async stop(graceMs) {
       clearInterval(timer);
+      stopRequested = true;
+      if (maintenanceTimer) clearInterval(maintenanceTimer);
+      // A switch in progress waits for running jobs; a stop gives them only the grace period.
+      await Promise.race([switching, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
       if (running) {
         const finished = runner.stop('shutting down').then(() => 'done' as const, () => 'done' as const);
         const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
         if ((await Promise.race([finished, timeout])) === 'timeout') {
           logger.warn({ graceMs }, 'running jobs did not finish within the grace period; handing them back to the queue');
           void runner.kill('grace period over').catch(noop);
-          await pool.query('select graphile_worker.force_unlock_workers($1::text[])', [[...ids]]).catch(noop);
+          await unlockWorkers(pool, [...ids]).catch(noop);
         } else {
           // Graphile writes the last completions without awaiting them: let them land before the pool closes.
           await waitForLocksReleased(pool, [...ids], 3_000);
         }
         running = false;
       }
-      await forgetHeartbeats(pool, [...ids]);
+      // Removes this process's heartbeats so a clean stop is not mistaken for a live worker.
+      await forgetHeartbeats(pool, [...ids]).catch(noop);
     },
   };
 }
 
 async function beat(pool: pg.Pool, workerIds: string[], processName: string): Promise<void> {
-  if (workerIds.length === 0) return;
-  await pool.query(
-    `insert into worker_heartbeats (worker_id, process, last_seen_at)
-     select unnest($1::text[]), $2, now()
-     on conflict (worker_id) do update set last_seen_at = now()`,
-    [workerIds, processName],
-  );
+  await recordHeartbeats(pool, workerIds, processName);
 }
 
 async function waitForLocksReleased(pool: pg.Pool, workerIds: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const held = await pool.query('select 1 from graphile_worker._private_jobs where locked_by = any($1::text[]) limit 1', [workerIds]).catch(() => null);
-    if (!held || held.rowCount === 0) return;
+    const held = await holdsLocks(pool, workerIds).catch(() => false);
+    if (!held) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/** Removes this process's heartbeats so a clean stop is not mistaken for a live worker. */
-async function forgetHeartbeats(pool: pg.Pool, workerIds: string[]): Promise<void> {
-  if (workerIds.length === 0) return;
-  await pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [workerIds]).catch(noop);
 }
 
 /**
@@ -141,22 +174,12 @@ async function forgetHeartbeats(pool: pg.Pool, workerIds: string[]): Promise<voi
  * immediately instead of waiting out the heartbeat period.
  */
 export async function sweepDeadWorkers(pool: pg.Pool, deadAfterMs: number, logger?: Logger): Promise<number> {
-  const local = await pool.query<{ worker_id: string; process: string }>('select worker_id, process from worker_heartbeats where process like $1', [`${hostname()}:%`]);
-  const vanished = local.rows.filter((row) => !isAlive(Number(row.process.slice(row.process.lastIndexOf(':') + 1)))).map((row) => row.worker_id);
-  const dead = await pool.query<{ locked_by: string }>(
-    `select distinct j.locked_by from graphile_worker._private_jobs j
-      where j.locked_by is not null
-        and (j.locked_by = any($2::text[])
-             or (j.locked_at < now() - make_interval(secs => $1::float / 1000)
-                 and not exists (select 1 from worker_heartbeats h
-                                  where h.worker_id = j.locked_by
-                                    and h.last_seen_at > now() - make_interval(secs => $1::float / 1000))))`,
-    [deadAfterMs, vanished],
-  );
-  if (vanished.length) await pool.query('delete from worker_heartbeats where worker_id = any($1::text[])', [vanished]);
-  const ids = dead.rows.map((row) => row.locked_by);
+  const local = await heartbeatsOfHost(pool, hostname());
+  const vanished = local.filter((row) => !isAlive(Number(row.process.slice(row.process.lastIndexOf(':') + 1)))).map((row) => row.workerId);
+  const ids = await deadJobOwners(pool, deadAfterMs, vanished);
+  if (vanished.length) await forgetHeartbeats(pool, vanished);
   if (ids.length === 0) return 0;
-  await pool.query('select graphile_worker.force_unlock_workers($1::text[])', [ids]);
+  await unlockWorkers(pool, ids);
   logger?.warn({ workerIds: ids }, 'unlocked jobs of workers that died');
   return ids.length;
 }

@@ -1,15 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxCommand } from '../core/commands';
 import { runCommand, type CommandAnswer } from '../core/commands/runners';
+import { parseDuration } from '../core/duration';
 import { isSandboxError, SandboxError } from '../core/errors';
-import type { WebAction } from './auth/access';
+import { permissionKey, type WebAction } from './auth/access';
 import { readFormOrProblem } from './auth/auth-routes';
 import { sendErrorPage, sendProblem } from './error-words';
 import type { Router } from '../infra/http/router';
 import type { StatusDeps } from './status-deps';
 
 /** Each web action is the command GitHub, Slack and the CLI give, run by the same runner. */
-const commands: Record<WebAction, (slug: string, params: Record<string, string>) => Exclude<SandboxCommand, { name: 'help' }>> = {
+const commands: Record<WebAction, (slug: string, params: Record<string, string>, form: URLSearchParams) => Exclude<SandboxCommand, { name: 'help' }>> = {
   deploy: (slug) => ({ name: 'redeploy', instance: slug, activate: true }),
   activate: (slug, params) => {
     const number = Number(params.n);
@@ -18,6 +19,13 @@ const commands: Record<WebAction, (slug: string, params: Record<string, string>)
   },
   cancel: (slug) => ({ name: 'cancel', instance: slug }),
   archive: (slug) => ({ name: 'archive', instance: slug }),
+  extend: (slug, _params, form) => {
+    const duration = form.get('duration') ?? '';
+    if (!/^\d{1,4}[hd]$/.test(duration)) throw new SandboxError('usage', `"${duration}" is not a duration such as 1d or 12h`);
+    return { name: 'extend', instance: slug, duration, durationMs: parseDuration(duration) };
+  },
+  pin: (slug) => ({ name: 'pin', instance: slug }),
+  unpin: (slug) => ({ name: 'unpin', instance: slug }),
 };
 
 /** The notice the instance page shows after the redirect (`?done=…`). */
@@ -67,9 +75,9 @@ export function registerActions(router: Router, deps: StatusDeps): void {
     try {
       const result = await runCommand(deps.commands, {
         actor: { surface: 'web', id: session.login },
-        command: commands[action](slug, params),
+        command: commands[action](slug, params, form),
         async authorize() {
-          if (!viewer.can(action)) throw new SandboxError('not_permitted', `@${session.login} may not ${action === 'deploy' ? 'redeploy' : action} sandboxes here (web.auth.permissions.${action})`);
+          if (!viewer.can(action)) throw new SandboxError('not_permitted', `@${session.login} may not ${action === 'deploy' ? 'redeploy' : action} sandboxes here (web.auth.permissions.${permissionKey(action)})`);
         },
       });
       if (!result.ok) throw result.error;
@@ -82,5 +90,8 @@ export function registerActions(router: Router, deps: StatusDeps): void {
   router.post('/sandboxes/:slug/redeploy', handle('deploy'));
   router.post('/sandboxes/:slug/cancel', handle('cancel'));
   router.post('/sandboxes/:slug/archive', handle('archive'));
+  router.post('/sandboxes/:slug/extend', handle('extend'));
+  router.post('/sandboxes/:slug/pin', handle('pin'));
+  router.post('/sandboxes/:slug/unpin', handle('unpin'));
   router.post('/sandboxes/:slug/appservers/:n/activate', handle('activate'));
 }

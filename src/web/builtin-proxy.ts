@@ -4,6 +4,9 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { renderErrorPage, retryAfterSeconds } from '../infra/load-balancers/error-pages';
 import { connect } from 'node:net';
+import type { AppserverConfig } from '../core/model';
+import { defaultProxySettings } from '../core/ports/load-balancer';
+import type { ProxySettings } from '../core/ports/other-ports';
 import type { Store } from '../core/ports/store';
 import { html, page } from '../infra/http/html';
 import { sendHtml, sendText } from '../infra/http/router';
@@ -15,6 +18,8 @@ interface Target {
   state: string;
   /** `user:password` every proxied request must carry (`access: basic_auth`); null: public. */
   credentials: string | null;
+  /** The active appserver's frozen recipe settings: forwarded headers, largest body, timeouts. */
+  proxy: ProxySettings;
 }
 
 const cacheMs = 1_000;
@@ -45,7 +50,9 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       const appserver = instance.activeAppserverId === null ? null : await store.getAppserver(instance.activeAppserverId);
       const host = appserver?.hostId ? await store.getHost(appserver.hostId) : null;
       const credentials = instance.accessUser && instance.accessPassword ? `${instance.accessUser}:${instance.accessPassword}` : null;
-      target = { slug: instance.slug, address: host?.address ?? null, port: appserver?.port ?? null, state: appserver?.state ?? 'no active appserver', credentials };
+      // Appservers created before recipes froze proxy settings get the defaults.
+      const proxy = (appserver?.config as Partial<AppserverConfig> | undefined)?.proxy ?? defaultProxySettings;
+      target = { slug: instance.slug, address: host?.address ?? null, port: appserver?.port ?? null, state: appserver?.state ?? 'no active appserver', credentials, proxy };
     }
     // A sandbox waiting for its first activation is not cached: it answers the moment it is activated.
     if (!target || target.address !== null) cache.set(domain, { at: Date.now(), target });
@@ -72,19 +79,48 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       sendText(res, 401, `the sandbox ${target.slug} needs a user and password; signed-in people find them on its status page: ${publicUrl}/sandboxes/${target.slug}\n`);
       return true;
     }
-    const upstream = request(
-      { host: target.address, port: target.port, method: req.method, path: req.url, headers: { ...upstreamHeaders(req, target), 'x-forwarded-host': req.headers.host, 'x-forwarded-proto': schemeOf(req), 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const { proxy } = target;
+    const tooLarge = () => {
+      res.setHeader('connection', 'close');
+      sendText(res, 413, `request body too large for the sandbox ${target.slug}: at most ${proxy.maxBodyBytes} bytes\n`);
+    };
+    if (Number(req.headers['content-length'] ?? 0) > proxy.maxBodyBytes) {
+      tooLarge();
+      return true;
+    }
+    const forwarded = proxy.forwardedHeaders ? { 'x-forwarded-host': req.headers.host, 'x-forwarded-proto': schemeOf(req), 'x-forwarded-for': req.socket.remoteAddress ?? '' } : {};
+    const upstream = request({ host: target.address, port: target.port, method: req.method, path: req.url, headers: { ...upstreamHeaders(req, target), ...forwarded } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    let refused = false;
+    const timeout = (what: string) => Object.assign(new Error(`${what} timed out`), { code: 'ETIMEDOUT' });
+    const connectTimer = setTimeout(() => upstream.destroy(timeout('connecting to the appserver')), proxy.connectTimeoutMs);
+    upstream.on('socket', (socket) => {
+      if (!socket.connecting) clearTimeout(connectTimer);
+      else socket.once('connect', () => clearTimeout(connectTimer));
+    });
+    upstream.on('close', () => clearTimeout(connectTimer));
+    // Silence from the appserver (no answer, or a pause between two reads) for read_timeout ends the request.
+    upstream.setTimeout(proxy.readTimeoutMs, () => upstream.destroy(timeout('the appserver’s answer')));
     upstream.on('error', (error) => {
+      if (refused) return;
       if (res.headersSent) return res.destroy();
       // Never a bare proxy error: a page that says what happened and where to look.
       res.setHeader('cache-control', 'no-store');
       res.setHeader('x-sandbox-proxy-error', (error as NodeJS.ErrnoException).code ?? 'error');
       sendHtml(res, 502, renderErrorPage('down', target.slug, `${publicUrl}/sandboxes/${target.slug}`));
+    });
+    // A body without a Content-Length (chunked) is counted as it passes.
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (refused || received <= proxy.maxBodyBytes) return;
+      refused = true;
+      req.unpipe(upstream);
+      upstream.destroy();
+      if (res.headersSent) res.destroy();
+      else tooLarge();
     });
     req.pipe(upstream);
     return true;

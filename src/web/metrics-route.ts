@@ -4,6 +4,7 @@ import { appserverStates } from '../core/appserver-state';
 import { processMetrics } from '../infra/metrics';
 import type { Router } from '../infra/http/router';
 import { deployBuckets, readSnapshot, type Snapshot } from '../infra/db/metrics-snapshot';
+import { readTableSizes } from '../infra/db/prune-tables';
 
 export { deployBuckets } from '../infra/db/metrics-snapshot';
 
@@ -48,8 +49,15 @@ export function registerMetricsRoute(router: Router, pool: pg.Pool, options: { l
     this.set(options.liveLogViewers());
   } });
 
+  const tableRows = new Gauge({ name: 'sbx_table_rows', help: 'Rows of the bot’s own growing tables (pruned daily past retention.*), by table.', labelNames: ['table'] as const, registers: [registry] });
+  const tableOldest = new Gauge({ name: 'sbx_table_oldest_row_age_seconds', help: 'Age of the oldest row of each pruned table: above its retention age, pruning is not keeping up.', labelNames: ['table'] as const, registers: [registry] });
+
   router.get('/metrics', async (_req, res) => {
-    const snapshot = await readSnapshot(pool);
+    const [snapshot, tables] = await Promise.all([readSnapshot(pool), readTableSizes(pool)]);
+    for (const { table, rows, oldestSeconds } of tables) {
+      tableRows.set({ table }, rows);
+      tableOldest.set({ table }, oldestSeconds);
+    }
     deployments.reset();
     for (const outcome of outcomes) deployments.inc({ outcome }, snapshot.deployments.get(outcome) ?? 0);
     for (const state of appserverStates) appservers.set({ state }, snapshot.appservers.get(state) ?? 0);

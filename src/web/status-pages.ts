@@ -10,6 +10,8 @@ import { collectProcessDefaults, observeHttpRequest } from '../infra/metrics';
 import { registerMetricsRoute } from './metrics-route';
 import { registerDashboard } from './pages/dashboard';
 import { registerInstancePage } from './pages/instance-page';
+import { registerAuditPage } from './pages/audit-page';
+import { registerCampaignsPage } from './pages/campaigns-page';
 import type { StatusDeps } from './status-deps';
 
 export interface StatusPagesOptions {
@@ -38,7 +40,7 @@ export function createStatusPages(options: StatusPagesOptions = {}) {
           commands: context.commands,
           redactor: provisioning.redactor,
           logger: context.logger,
-          auth: createWebAuth(config, loadSessionSecret(config)),
+          auth: createWebAuth(config, loadSessionSecret(config), Date.now, context.localToken),
           logs,
           feeds,
         };
@@ -46,6 +48,8 @@ export function createStatusPages(options: StatusPagesOptions = {}) {
         router.observe(observeHttpRequest);
         registerDashboard(router, deps);
         registerInstancePage(router, deps);
+        registerAuditPage(router, deps);
+        registerCampaignsPage(router, deps);
         registerLogRoutes(router, deps);
         registerActions(router, deps);
         registerAuthRoutes(router, deps);

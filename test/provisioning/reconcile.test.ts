@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
-import { findDrift } from '../../src/core/provisioning/reconcile';
+import { findDrift, healDrift } from '../../src/core/provisioning/reconcile';
 import { createSampleRepo } from '../support/sample-repo';
 import { runSbx } from '../support/spawn-sbx';
 import { startTestBot, type TestBot } from '../support/test-bot';
@@ -78,5 +79,39 @@ compute:
     expect(existsSync(join(workRoot, 'not_ours'))).toBe(true);
     expect((await t.bot.provisioning.store.getAppserver(appserver.id))?.state).toBe('failed');
     expect((await t.bot.provisioning.store.getAppserver(appserver.id))?.failureReason).toBe('its service process vanished from the host');
+  });
+
+  it('stops processes marked with an appserver id no appserver row owns, and leaves the rest alone', async () => {
+    const store = t.bot.provisioning.store;
+    const steady = (await store.findInstanceBySlug('steady'))!;
+    const terminated = await store.insertAppserver({ instanceId: steady.id, config: {}, hostId: (await store.listHosts())[0]!.id });
+    await t.database.pool.query(`update appservers set state = 'terminated' where id = $1`, [terminated.id]);
+    // Detached like an appserver's service: their own session, the mark in their environment.
+    const marked = (id: number, workDir: string) => spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, SBX_APPSERVER_ID: String(id), SBX_WORK_DIR: workDir } });
+    const unknown = marked(987_654, `${workRoot}/ghost/appserver-1`);
+    const ofTerminated = marked(terminated.id, `${workRoot}/steady/appserver-${terminated.number}`);
+    const elsewhere = marked(987_655, '/somewhere/else/appserver-1');
+    const started = [unknown, ofTerminated, elsewhere];
+    try {
+      await waitFor(async () => (await findDrift(t.bot.provisioning)).filter((d) => d.kind === 'orphan_process').length === 2, { what: 'the marked processes to show' });
+      const orphans = (await findDrift(t.bot.provisioning)).filter((d) => d.kind === 'orphan_process');
+      expect(orphans).toEqual(
+        expect.arrayContaining([
+          { kind: 'orphan_process', host: 'local', appserverId: 987_654, pids: [unknown.pid], why: 'no appserver has this id' },
+          { kind: 'orphan_process', host: 'local', appserverId: terminated.id, pids: [ofTerminated.pid], why: 'its appserver was terminated' },
+        ]),
+      );
+      const dry = await runSbx(['cleanup', '--dry-run'], t.cliEnv);
+      expect(dry.stdout).toContain(`would heal: process ${unknown.pid} on local marked as appserver id 987654 (no appserver has this id) → stop`);
+
+      await healDrift(t.bot.provisioning, orphans);
+      await waitFor(() => unknown.exitCode !== null || unknown.signalCode !== null, { what: 'the unowned process to stop' });
+      await waitFor(() => ofTerminated.exitCode !== null || ofTerminated.signalCode !== null, { what: 'the terminated appserver’s process to stop' });
+      expect(unknown.signalCode).toBe('SIGTERM');
+      // Outside this bot's work root: someone else's, never touched.
+      expect(elsewhere.exitCode === null && elsewhere.signalCode === null).toBe(true);
+    } finally {
+      for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -38,7 +38,7 @@ type SurfaceName = 'github' | 'slack' | 'cli' | 'web';
 
 /** A command as a person types it: the words after the command name (the sandbox is named by each surface). */
 interface TableCommand {
-  name: 'extend' | 'redeploy' | 'archive' | 'status';
+  name: 'extend' | 'pin' | 'unpin' | 'redeploy' | 'archive' | 'status';
   args?: string;
 }
 
@@ -87,7 +87,7 @@ const surfaces: Record<SurfaceName, (command: TableCommand, slug: string) => Pro
       method: 'POST',
       redirect: 'manual',
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: auth.csrfToken(session) }).toString(),
+      body: new URLSearchParams({ _csrf: auth.csrfToken(session), ...(command.name === 'extend' ? { duration: command.args ?? '' } : {}) }).toString(),
     });
     return { ok: response.status === 303, text: `${response.status} ${response.status === 303 ? response.headers.get('location') : await response.text()}` };
   },
@@ -135,6 +135,10 @@ repositories:
       start: exec node server.mjs
       health_path: /healthz
       health_timeout: 15s
+    ttl: 7d
+    manual_ttl: 7d
+expiry:
+  max_extension: 30000d
 slack:
   permissions:
     deploy: [U0ALICE]
@@ -142,6 +146,11 @@ slack:
     archive: [U0ALICE]
     delete: [U0ALICE]
     create: [U0ALICE]
+    pin: [U0ALICE]
+web:
+  auth:
+    permissions:
+      pin: [webber]
 github:
   throttle: false
 `,
@@ -179,13 +188,39 @@ afterAll(async () => {
 const all: SurfaceName[] = ['github', 'slack', 'cli', 'web'];
 
 describe('the same command table through every surface', () => {
-  it.each(['github', 'slack', 'cli'] as const)('extend 3d sets the same expiry from %s', async (surface) => {
+  it.each(all)('extend 3d sets the same expiry from %s', async (surface) => {
     const sandbox = await sandboxOf[surface]();
     await store().updateInstance(sandbox.id, { expiresAt: farFuture });
     const answer = await surfaces[surface]({ name: 'extend', args: '3d' }, sandbox.slug);
     expect(answer, answer.text).toMatchObject({ ok: true });
     expect((await sandboxOf[surface]()).expiresAt).toEqual(new Date('2099-01-04T00:00:00Z'));
     expect(await lastAudit(surface, 'extend')).toMatchObject({ result: 'ok', instance_slug: sandbox.slug, detail: { expiresAt: '2099-01-04T00:00:00.000Z' } });
+  });
+
+  it.each(all)('pin, then unpin from %s', async (surface) => {
+    const sandbox = await sandboxOf[surface]();
+    if (surface === 'github') fake.setPermission(repoName, 'maintainer', 'admin');
+    try {
+      const pinned = await surfaces[surface]({ name: 'pin' }, sandbox.slug);
+      expect(pinned, pinned.text).toMatchObject({ ok: true });
+      expect(await sandboxOf[surface]()).toMatchObject({ pinned: true, expiresAt: null });
+      const unpinned = await surfaces[surface]({ name: 'unpin' }, sandbox.slug);
+      expect(unpinned, unpinned.text).toMatchObject({ ok: true });
+      const after = await sandboxOf[surface]();
+      expect(after.pinned).toBe(false);
+      expect(Math.abs(after.expiresAt!.getTime() - after.lastActivityAt.getTime() - 7 * 86_400_000)).toBeLessThan(10_000);
+      expect(await lastAudit(surface, 'unpin')).toMatchObject({ result: 'ok', instance_slug: sandbox.slug });
+    } finally {
+      fake.setPermission(repoName, 'maintainer', 'write');
+    }
+  });
+
+  it('pin is for maintainers: refused to people who may only deploy (GitHub write permission)', async () => {
+    const sandbox = await sandboxOf.github();
+    const answer = await surfaces.github({ name: 'pin' }, sandbox.slug);
+    expect(answer.ok, answer.text).toBe(false);
+    expect((await sandboxOf.github()).pinned).toBe(false);
+    expect(await lastAudit('github', 'pin')).toMatchObject({ result: 'refused' });
   });
 
   it.each(['github', 'slack', 'cli'] as const)('status from %s is a read, audited alike', async (surface) => {

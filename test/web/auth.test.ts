@@ -8,6 +8,7 @@ const auth = (overrides: Partial<Parameters<typeof viewerFor>[0]> = {}) => ({
   teams: ['acme/ops'],
   public_read: false,
   session_secret: null,
+  local_token: null,
   session_ttl: 3_600_000,
   permissions: {},
   ...overrides,

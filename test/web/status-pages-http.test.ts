@@ -245,7 +245,8 @@ describe('actions', () => {
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/sandboxes/demo?done=activate&n=1');
     const audit = await t.database.pool.query(`select actor, surface, action, result, detail from audit_events where action = 'activate' and actor = 'alice'`);
-    expect(audit.rows).toEqual([{ actor: 'alice', surface: 'web', action: 'activate', result: 'ok', detail: { appserver: 1 } }]);
+    // the event names the job whose final outcome completes it
+    expect(audit.rows).toEqual([{ actor: 'alice', surface: 'web', action: 'activate', result: 'ok', detail: { appserver: 1, jobId: expect.stringMatching(/^\d+$/) } }]);
     expect(await (await get(answer.headers.get('location')!, aliceCookie)).text()).toContain('Activation of appserver 1 requested');
   });
 

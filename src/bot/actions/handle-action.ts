@@ -4,6 +4,7 @@ import type { Instance } from '../../core/model';
 import { slackActionIds } from '../../infra/slack/action-ids';
 import type { SlackView } from '../../infra/slack/blocks';
 import { renderAnswer } from '../../infra/slack/render/render-answer';
+import { withMaintenanceNote } from '../../infra/slack/render/render-maintenance';
 import type { SlackDeps, SlackRequest } from '../deps';
 import { errorReply } from '../error-words';
 import { runSlackCommand } from '../run-slack-command';
@@ -18,7 +19,7 @@ type ActionHandler = (deps: SlackDeps, request: SlackRequest, value: string) => 
 /** A button runs the same command as its slash command, on the sandbox the button names. */
 async function run(deps: SlackDeps, request: SlackRequest, command: Exclude<SandboxCommand, { name: 'help' }>, instance: Instance, replaceOriginal = false): Promise<ActionResult> {
   const result = await runSlackCommand(deps, request, command, instance);
-  return { ...(result.ok ? renderAnswer(result.answer) : errorReply(result.error, deps.logger)), ...(replaceOriginal && result.ok ? { replaceOriginal } : {}) };
+  return { ...(result.ok ? withMaintenanceNote(renderAnswer(result.answer), result.queuedInMaintenance) : errorReply(result.error, deps.logger)), ...(replaceOriginal && result.ok ? { replaceOriginal } : {}) };
 }
 
 const activateButton: ActionHandler = async (deps, request, value) => {

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { renderConfigurationDocs } from '../../config/render-docs';
+import { renderFieldsTable, renderSettingsDocs } from '../../infra/recipes/render-field-docs';
 import type { Config } from '../../config/schema';
 import type { SettingsValue } from '../../core/settings';
 import { maskSecretSettings } from '../../core/settings/mask-secret-settings';
@@ -12,6 +13,7 @@ const secretPaths = [
   ['github', 'private_key'], ['github', 'webhook_secret'], ['github', 'client_secret'],
   ['slack', 'bot_token'], ['slack', 'signing_secret'], ['slack', 'app_token'],
   ['web', 'auth', 'session_secret'],
+  ['web', 'auth', 'local_token'],
 ] as const;
 
 /** A copy of the configuration with every secret replaced by `***` (the database password and secret repository settings too). */
@@ -58,11 +60,13 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     });
   config
     .command('docs')
-    .description('print docs/configuration.md as generated from the schema')
+    .description('print docs/configuration.md as generated from the schema (with --settings: the fields table of docs/settings.md, from the recipes)')
+    .option('--settings', 'docs/settings.md: --write and --check rewrite or compare only its generated fields table')
     .option('--write <path>', 'write to this file')
     .option('--check <path>', 'exit 1 when this file differs from the generated text')
-    .action((options: { write?: string; check?: string }) => {
-      const text = renderConfigurationDocs();
+    .action((options: { settings?: boolean; write?: string; check?: string }) => {
+      const target = options.write ?? options.check;
+      const text = !options.settings ? renderConfigurationDocs() : target ? renderSettingsDocs(readFileSync(target, 'utf8')) : `${renderFieldsTable()}\n`;
       if (options.write) writeFileSync(options.write, text);
       else if (options.check) {
         const current = readFileSync(options.check, 'utf8');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/duration';
 import { SandboxError } from '../../core/errors';
+import { isExpiryWarned } from '../../core/expiry/expiry-policy';
 import { resolveInstance } from '../../core/operations/resolve-instance';
 import type { CliContext } from '../context';
 import { appserverJson, instanceJson, table } from '../present';
@@ -111,10 +112,12 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       await withRuntime(ctx, async (runtime) => {
         const { view, status, sandbox } = await runCliCommand(runtime, { name: 'status', instance: reference });
         const { instance, appservers } = view;
-        if (options.json) return writeJson(ctx, { ...instanceJson(instance, appservers), urls: sandbox.urls, status_page: sandbox.statusUrl, expires_at: instance.expiresAt?.toISOString() ?? null });
+        if (options.json) return writeJson(ctx, { ...instanceJson(instance, appservers), urls: sandbox.urls, status_page: sandbox.statusUrl, expires_at: instance.expiresAt?.toISOString() ?? null, pinned: instance.pinned, expired_at: instance.expiredAt?.toISOString() ?? null });
         const active = appservers.find((a) => a.id === instance.activeAppserverId);
         ctx.stdout.write(`${sandbox.slug}: ${status}${active ? ` (appserver ${active.number} active)` : ''}\n${sandbox.urls.map((url) => `  ${url}\n`).join('')}  status page: ${sandbox.statusUrl}\n`);
-        if (instance.expiresAt) ctx.stdout.write(`  expires: ${instance.expiresAt.toISOString()}\n`);
+        if (instance.pinned) ctx.stdout.write('  pinned: never expires\n');
+        else if (instance.expiresAt && !instance.archivedAt) ctx.stdout.write(`  expires: ${instance.expiresAt.toISOString()} without activity${isExpiryWarned(instance) ? ' (warned)' : ''}\n`);
+        if (instance.expiredAt) ctx.stdout.write(`  archived for inactivity: ${instance.expiredAt.toISOString()}\n`);
       });
     });
 
@@ -135,4 +138,20 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
         ctx.stdout.write(`${answer.sandbox.slug} now expires at ${answer.expiresAt.toISOString()}\n`);
       });
     });
+
+  for (const name of ['pin', 'unpin'] as const) {
+    program
+      .command(`${name} <instance>`)
+      .description(name === 'pin' ? 'exempt the sandbox from expiry' : 'let the sandbox expire again, a full TTL from now')
+      .option('--json', 'print one JSON object')
+      .action(async (reference: string, options: { json?: boolean }) => {
+        await withRuntime(ctx, async (runtime) => {
+          const answer = await runCliCommand(runtime, { name, instance: reference });
+          const expiresAt = answer.name === 'unpin' ? answer.expiresAt : null;
+          if (options.json) return writeJson(ctx, { slug: answer.sandbox.slug, pinned: name === 'pin', expires_at: expiresAt?.toISOString() ?? null });
+          if (answer.name === 'pin') ctx.stdout.write(`${answer.sandbox.slug} ${answer.alreadyPinned ? 'was pinned already' : 'is pinned: it never expires'}\n`);
+          else ctx.stdout.write(`${answer.sandbox.slug} ${answer.wasPinned ? 'is unpinned' : 'was not pinned'}${expiresAt ? `; it expires at ${expiresAt.toISOString()} without activity` : ''}\n`);
+        });
+      });
+  }
 }

@@ -3,7 +3,7 @@ import type { SettingsMap } from '../settings/types';
 /** Where a command was typed: a PR comment names its sandbox implicitly; Slack names it in the text. */
 export type CommandSurface = 'github' | 'slack';
 
-export type CommandName = 'redeploy' | 'activate' | 'archive' | 'restore' | 'delete' | 'cancel' | 'status' | 'logs' | 'extend' | 'approve' | 'list' | 'create' | 'help';
+export type CommandName = 'redeploy' | 'activate' | 'archive' | 'restore' | 'delete' | 'cancel' | 'status' | 'logs' | 'extend' | 'pin' | 'unpin' | 'approve' | 'list' | 'create' | 'task' | 'help';
 
 /**
  * A parsed command. `instance` is what the person typed to name a sandbox
@@ -20,8 +20,11 @@ export type SandboxCommand =
   | { name: 'status'; instance: string | null }
   | { name: 'logs'; instance: string | null; appserver: number | null; lines?: number }
   | { name: 'extend'; instance: string | null; duration: string; durationMs: number }
+  | { name: 'pin'; instance: string | null }
+  | { name: 'unpin'; instance: string | null }
   | { name: 'approve' }
   | { name: 'list'; filter: string | null; /** Archived ones too (the CLI's --all). */ archived?: boolean }
+  | { name: 'task'; instance: string | null; task: string; /** Default: 30 min. */ timeoutMs?: number }
   | {
       name: 'create';
       slug: string;
@@ -105,6 +108,18 @@ export const commandSpecs = {
     summary: 'keep the sandbox alive longer, e.g. 3d or 12h',
     flags: [],
   },
+  pin: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '', slack: '<instance>' },
+    summary: 'exempt the sandbox from expiry (maintainers only)',
+    flags: [],
+  },
+  unpin: {
+    surfaces: ['github', 'slack'],
+    usage: { github: '', slack: '<instance>' },
+    summary: 'let the sandbox expire again, a full TTL from now (maintainers only)',
+    flags: [],
+  },
   approve: {
     surfaces: ['github'],
     usage: { github: '', slack: '' },
@@ -121,6 +136,13 @@ export const commandSpecs = {
     surfaces: ['slack'],
     usage: { github: '', slack: '<slug> <repository>|--repo-url URL [ref|--ref REF]' },
     summary: 'create a manual sandbox from a configured repository and deploy it',
+    flags: [],
+  },
+  task: {
+    // Operators only, from `sbx task <instance> <name>`: no chat surface runs recipe tasks.
+    surfaces: [],
+    usage: { github: '', slack: '<instance> <task>' },
+    summary: 'run one of the recipe’s named tasks on the active appserver’s host',
     flags: [],
   },
   help: {

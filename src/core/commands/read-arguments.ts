@@ -71,7 +71,7 @@ function countOption(args: Arguments, name: string, min: number, max: number): n
   return Number(raw);
 }
 
-function instanceOnly<N extends 'archive' | 'status' | 'restore' | 'cancel'>(name: N): ArgumentReader {
+function instanceOnly<N extends 'archive' | 'status' | 'restore' | 'cancel' | 'pin' | 'unpin'>(name: N): ArgumentReader {
   return (args) => {
     const taken = takeInstance(args, 0);
     return typeof taken === 'string' ? problem(taken) : ok({ name, instance: taken.instance } as SandboxCommand);
@@ -106,6 +106,8 @@ export const argumentReaders = {
   status: instanceOnly('status'),
   restore: instanceOnly('restore'),
   cancel: instanceOnly('cancel'),
+  pin: instanceOnly('pin'),
+  unpin: instanceOnly('unpin'),
   delete: (args) => {
     const taken = takeInstance(args, 0);
     return typeof taken === 'string' ? problem(taken) : ok({ name: 'delete', instance: taken.instance, force: args.flags.has('force') });
@@ -133,5 +135,12 @@ export const argumentReaders = {
     if (slug === undefined || repository === undefined) return problem('give a slug and a configured repository (owner/name, or --repo-url with its URL)');
     if (rest.length) return problem(`unexpected "${rest.join(' ')}"`);
     return ok({ name: 'create', slug, repository, ref });
+  },
+  task: (args) => {
+    const taken = takeInstance(args, 1);
+    if (typeof taken === 'string') return problem(taken);
+    const [name, ...rest] = taken.rest;
+    if (name === undefined) return problem('name the task to run');
+    return rest.length ? problem(`unexpected "${rest.join(' ')}"`) : ok({ name: 'task', instance: taken.instance, task: name });
   },
 } satisfies Record<Exclude<CommandName, 'help'>, ArgumentReader>;

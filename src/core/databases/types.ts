@@ -93,6 +93,8 @@ export interface DatabaseAdmin {
   dump?(name: string, file: string): Promise<number>;
   /** Replaces one database's content with an archive written by `dump`. */
   load?(name: string, file: string): Promise<void>;
+  /** Runs SQL statements in order on one database as the admin (a campaign's `--pre-upgrade`); the first failure throws, naming the statement. */
+  execute?(name: string, statements: readonly string[]): Promise<void>;
 }
 
 /** Admin connections per registered server (the URL comes from the environment variable the server names). */

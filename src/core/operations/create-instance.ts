@@ -3,6 +3,9 @@ import type { Actor, Instance } from '../model';
 import { makeDomains, validateSlug } from '../naming';
 import type { Store } from '../ports/store';
 import { chooseDatabaseMode, mergeSettings, resolveFields, type RecipeFieldDeclaration, type SettingsMap } from '../settings';
+import { slugConflict } from './slug-conflict';
+
+export { reservedSlugs } from './slug-conflict';
 
 export interface ManualInstanceRequest {
   slug: string;
@@ -43,10 +46,9 @@ export async function createManualInstance(store: Store, request: ManualInstance
   const slug = validateSlug(request.slug);
   const ref = validateRef(request.ref);
   const repoUrl = request.repoUrl ?? request.repository.url ?? `https://github.com/${request.repository.name}.git`;
-  if (await store.findInstanceBySlug(slug)) throw new SandboxError('conflict', `a sandbox named ${slug} exists already; pick another slug`);
-  if (request.reservedSlugs?.includes(slug)) throw new SandboxError('usage', `the slug ${slug} is reserved (www, the bot's own host name and naming.reserved_slugs in sandbox.yml); pick another slug`);
   const domains = makeDomains({ slug, baseDomain: request.baseDomain, prefixes: request.repository.extraDomainPrefixes });
-  await refuseDomainCollisions(store, slug, domains.domains);
+  const conflict = await slugConflict(store, { slug, domains: domains.domains, reservedSlugs: request.reservedSlugs ?? [] });
+  if (conflict) throw conflict;
   const settings = request.settings ?? {};
   const fields = resolveFields({ prSettings: settings, repositoryFields: request.repository.defaultFields, globalFields: request.globalFields, recipeFields: request.repository.recipeFields });
   if (fields.errors.length > 0) throw new SandboxError('settings_invalid', `settings of ${slug}: ${fields.errors.map((error) => error.message).join('; ')}`);
@@ -69,26 +71,4 @@ export async function createManualInstance(store: Store, request: ManualInstance
     await tx.recordAudit({ actor: request.actor.id, surface: request.actor.surface, action: 'create', instanceId: instance.id, instanceSlug: slug, result: 'ok', detail: { repository: request.repository.name, ref } });
     return instance;
   });
-}
-
-/**
- * Refuses a sandbox whose domains another sandbox already serves: a manual
- * `studio-foo` would take the Studio domain of `foo`, and `foo` created after
- * a `studio-foo` would take that sandbox's main domain.
- */
-async function refuseDomainCollisions(store: Store, slug: string, domains: readonly string[]): Promise<void> {
-  for (const domain of domains) {
-    const owner = await store.findInstanceByDomain(domain);
-    if (owner && owner.slug !== slug) {
-      throw new SandboxError('conflict', `the sandbox ${slug} would serve ${domain}, which the sandbox ${owner.slug} serves already; pick another slug`);
-    }
-  }
-}
-
-/** The slugs no sandbox may take: `www`, the first label of the bot's own host name under the base domain, and the configured ones. */
-export function reservedSlugs(options: { baseDomain: string; publicUrl: string | null; configured: readonly string[] }): string[] {
-  const reserved = new Set(['www', ...options.configured]);
-  const host = options.publicUrl && URL.canParse(options.publicUrl) ? new URL(options.publicUrl).hostname.toLowerCase() : '';
-  if (host.endsWith(`.${options.baseDomain}`)) reserved.add(host.slice(0, -options.baseDomain.length - 1).split('.').pop()!);
-  return [...reserved];
 }

@@ -19,6 +19,8 @@ export interface DeploymentRequest {
   attempts?: number;
   /** Commit to deploy (PRs); default: the instance's head SHA, else its ref. */
   commitSha?: string | null;
+  /** Graphile priority of the deploy job (campaigns: `campaignPriority`, behind interactive work). */
+  priority?: number;
 }
 
 /** Requests a new appserver for the instance; a newer request supersedes an unfinished older one. */
@@ -39,8 +41,8 @@ export async function requestDeployment(deps: OperationDeps, instance: Instance,
       activateOnSuccess: request.activateOnSuccess ?? true,
     });
     await store.updateInstance(instance.id, { lastActivityAt: new Date() });
-    await store.enqueue('deploy_instance', { deploymentId: deployment.id }, { instanceId: instance.id, jobKey: `deploy:${instance.id}` });
-    await audit(store, request.actor, 'deploy', instance, { deploymentId: deployment.id, attempts, activateOnSuccess: deployment.activateOnSuccess, commitSha: deployment.commitSha });
+    const { jobId } = await store.enqueue('deploy_instance', { deploymentId: deployment.id }, { instanceId: instance.id, jobKey: `deploy:${instance.id}`, ...(request.priority === undefined ? {} : { priority: request.priority }) });
+    await audit(store, request.actor, 'deploy', instance, { jobId, deploymentId: deployment.id, attempts, activateOnSuccess: deployment.activateOnSuccess, commitSha: deployment.commitSha });
     return deployment;
   });
 }
@@ -61,8 +63,8 @@ export async function activate(deps: OperationDeps, instance: Instance, options:
   if (instance.archivedAt) throw new SandboxError('conflict', `${instance.slug} is archived; restore it first`);
   const appserver = await chooseAppserverToActivate(deps.store, instance, options.number);
   await deps.store.transaction(async (store) => {
-    await store.enqueue('activate_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
-    await audit(store, options.actor, 'activate', instance, { appserver: appserver.number });
+    const { jobId } = await store.enqueue('activate_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
+    await audit(store, options.actor, 'activate', instance, { jobId, appserver: appserver.number });
   });
   return appserver;
 }
@@ -71,8 +73,8 @@ export async function activate(deps: OperationDeps, instance: Instance, options:
 export async function cancel(deps: OperationDeps, instance: Instance, options: { actor: Actor }): Promise<number> {
   const unfinished = (await deps.store.listAppservers(instance.id)).filter((a) => unfinishedStates.includes(a.state));
   await deps.store.transaction(async (store) => {
-    await store.enqueue('cancel_instance', { instanceId: instance.id }, { instanceId: instance.id });
-    await audit(store, options.actor, 'cancel', instance, { appservers: unfinished.map((a) => a.number) });
+    const { jobId } = await store.enqueue('cancel_instance', { instanceId: instance.id }, { instanceId: instance.id });
+    await audit(store, options.actor, 'cancel', instance, { jobId, appservers: unfinished.map((a) => a.number) });
   });
   return unfinished.length;
 }
@@ -81,8 +83,8 @@ export async function cancel(deps: OperationDeps, instance: Instance, options: {
 export async function terminate(deps: OperationDeps, instance: Instance, appserver: Appserver, options: { actor: Actor }): Promise<void> {
   if (instance.activeAppserverId === appserver.id) throw new SandboxError('conflict', `appserver ${appserver.number} is active for ${instance.slug}; activate another one or archive the sandbox`);
   await deps.store.transaction(async (store) => {
-    await store.enqueue('terminate_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
-    await audit(store, options.actor, 'terminate', instance, { appserver: appserver.number });
+    const { jobId } = await store.enqueue('terminate_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
+    await audit(store, options.actor, 'terminate', instance, { jobId, appserver: appserver.number });
   });
 }
 
@@ -92,8 +94,8 @@ export async function archive(deps: OperationDeps, instance: Instance, options: 
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
     await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? new Date() });
-    await store.enqueue('archive_instance', { instanceId: instance.id }, { instanceId: instance.id });
-    await audit(store, options.actor, 'archive', instance, {});
+    const { jobId } = await store.enqueue('archive_instance', { instanceId: instance.id }, { instanceId: instance.id });
+    await audit(store, options.actor, 'archive', instance, { jobId });
   });
 }
 
@@ -102,7 +104,7 @@ export async function restore(deps: OperationDeps, instance: Instance, options: 
   if (instance.deletedAt) throw new SandboxError('conflict', `${instance.slug} is deleted and cannot be restored`);
   const restored = await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
-    const updated = await store.updateInstance(instance.id, { archivedAt: null, lastActivityAt: new Date() });
+    const updated = await store.updateInstance(instance.id, { archivedAt: null, expiredAt: null, lastActivityAt: new Date() });
     await audit(store, options.actor, 'restore', instance, {});
     return updated;
   });
@@ -118,8 +120,8 @@ export async function deleteInstance(deps: OperationDeps, instance: Instance, op
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
     await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? new Date() });
-    await store.enqueue('archive_instance', { instanceId: instance.id, destroy: true }, { instanceId: instance.id });
-    await audit(store, options.actor, 'delete', instance, { force: Boolean(options.force) });
+    const { jobId } = await store.enqueue('archive_instance', { instanceId: instance.id, destroy: true }, { instanceId: instance.id });
+    await audit(store, options.actor, 'delete', instance, { jobId, force: Boolean(options.force) });
   });
 }
 

@@ -1,3 +1,5 @@
+import type { ProxySettings } from './other-ports';
+
 /** Where an instance's domains go: the active appserver, or nothing yet (a preliminary page answers). */
 export interface RouteTarget {
   address: string;
@@ -22,7 +24,20 @@ export interface Route {
    * deploy state and a link to the status page. Absent: public.
    */
   access?: BasicCredentials | null;
+  /**
+   * Forwarded headers, largest request body and timeouts, from the active
+   * appserver's frozen recipe settings. Absent: `defaultProxySettings`.
+   */
+  proxy?: ProxySettings;
 }
+
+/** What a route gets when its appserver froze no proxy settings (created before recipes declared them). */
+export const defaultProxySettings: ProxySettings = {
+  forwardedHeaders: true,
+  maxBodyBytes: 100 * 1024 * 1024,
+  connectTimeoutMs: 5_000,
+  readTimeoutMs: 300_000,
+};
 
 export interface LoadBalancer {
   readonly kind: 'builtin' | 'nginx' | 'haproxy';

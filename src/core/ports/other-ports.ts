@@ -29,6 +29,8 @@ export interface RecipeField {
   default: string | null;
   /** Other PR keys that set the field (the predecessor's spellings). */
   aliases?: readonly string[];
+  /** The recipe's default when it follows fields resolved before this one (built-in fields come first); null: `default`. */
+  defaultFrom?: (fields: Readonly<Record<string, string>>) => string | null;
   description: string;
 }
 

@@ -13,7 +13,8 @@ export interface PullRequestRecord {
   author: string;
   fromFork: boolean;
   /** Why nothing deploys: a draft, a missing approval, a fork the host cannot isolate. */
-  waiting: 'draft' | 'approval' | 'isolation' | null;
+  /** `slug`: its slug is reserved or another sandbox has it or serves one of its domains (no sandbox is created). */
+  waiting: 'draft' | 'approval' | 'isolation' | 'slug' | null;
   closedAt: Date | null;
   /** The answer to the last command, shown in the sticky comment. */
   notice: { actor: string; command: string; text: string; at: string } | null;

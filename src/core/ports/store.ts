@@ -1,8 +1,9 @@
 import type { AppserverState } from '../appserver-state';
+import type { CampaignRecords, TagRecords } from './campaigns';
 import type { Appserver, AuditEvent, Deployment, Host, Instance, NewAppserver, NewDeployment, NewHost, NewInstance } from '../model';
 
 /** Persistence as core needs it; the adapter is src/infra/db/sandbox-store.ts. */
-export interface Store extends JobQueue {
+export interface Store extends JobQueue, TagRecords, CampaignRecords {
   /** Runs `work` in one transaction; the store handed in joins it. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Serializes host placement across processes for the rest of the transaction. */
@@ -64,9 +65,12 @@ export interface EnqueueOptions {
   jobKey?: string;
   runAt?: Date;
   maxAttempts?: number;
+  /** Graphile priority: lower runs first. Campaign deploys use `campaignPriority` so interactive work goes ahead. */
+  priority?: number;
 }
 
 /** Enqueuing jobs, part of the store so a row change and its job commit together. */
 export interface JobQueue {
-  enqueue<T extends keyof GraphileWorker.Tasks>(task: T, payload: GraphileWorker.Tasks[T], options?: EnqueueOptions): Promise<void>;
+  /** Returns the job's id, so an audit event can name the job whose outcome will complete it. */
+  enqueue<T extends keyof GraphileWorker.Tasks>(task: T, payload: GraphileWorker.Tasks[T], options?: EnqueueOptions): Promise<{ jobId: string }>;
 }

@@ -19,11 +19,11 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
     throw new SandboxError('conflict', `cannot activate appserver ${appserver.number} of ${instance.slug}: it is ${appserver.state}`);
   }
   const host = (await deps.store.getHost(appserver.hostId!))!;
-  const domains = appserverConfig(appserver).domains;
+  const { domains, proxy } = appserverConfig(appserver);
   try {
     await deps.dns.ensure(domains);
     const access = await ensureSandboxAccess(deps, instance);
-    await deps.lb.apply({ slug: instance.slug, domains, target: { address: host.address, port: appserver.port! }, access });
+    await deps.lb.apply({ slug: instance.slug, domains, target: { address: host.address, port: appserver.port! }, access, ...(proxy ? { proxy } : {}) });
   } catch (error) {
     await deps.store.recordAudit({
       actor: 'system', surface: 'system', action: 'activate', instanceId: instance.id, instanceSlug: instance.slug, result: 'error',

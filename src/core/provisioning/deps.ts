@@ -23,6 +23,8 @@ export interface ProvisioningDeps {
   baseDomain: string;
   /** Superseded appservers older than this are terminated by retention. */
   retentionMinAgeMs: number;
+  /** Failed and errored appservers are terminated this long after they failed; default: `retentionMinAgeMs`. */
+  retentionFailedMinAgeMs?: number;
   /** How often a follow job polls the host (log bytes, exit status, health). */
   followIntervalMs: number;
   /** How long one follow job runs before handing over to the next one. */

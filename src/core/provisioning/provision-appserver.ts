@@ -78,7 +78,7 @@ async function launchDeploy(deps: ProvisioningDeps, appserver: Appserver): Promi
   const workDir = appserver.workDir!;
   // Persistent databases exist before the deploy starts; their facts reach the recipe through sandbox.env and vars.yml.
   const databases = await prepareDatabases(deps, appserver, config);
-  const env = { ...sandboxEnv(config, { number: appserver.number, port: appserver.port!, workDir }), ...databases.env };
+  const env = { ...sandboxEnv(config, { id: appserver.id, number: appserver.number, port: appserver.port!, workDir }), ...databases.env };
   // A launch that happened before a crash is stopped first, so a retry never runs two deploys.
   if ((await transport.fileSize(`${workDir}/${runnerName}`)) !== null) await transport.exec(['bash', `${workDir}/${runnerName}`, 'cancel'], { cwd: workDir, timeoutMs: 30_000 });
   await transport.remove(workDir);

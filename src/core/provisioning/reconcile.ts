@@ -1,11 +1,14 @@
 import { dropRow } from '../databases/drop-instance-databases';
 import type { Host } from '../model';
+import type { HostTransport } from '../ports/host-transport';
 import type { ProvisioningDeps } from './deps';
+import { listMarkedProcesses, orphanReason, stopProcesses } from './orphan-processes';
 import { runnerName } from './work-files';
 
 export type Drift =
   | { kind: 'orphan_directory'; host: string; path: string; why: string }
   | { kind: 'vanished_process'; host: string; slug: string; appserver: number; appserverId: number }
+  | { kind: 'orphan_process'; host: string; appserverId: number; pids: number[]; why: string }
   | { kind: 'dangling_route'; slug: string }
   | { kind: 'missing_route'; slug: string; appserverId: number; instanceId: number }
   | { kind: 'unreachable_host'; host: string; error: string }
@@ -77,6 +80,19 @@ async function hostDrift(deps: ProvisioningDeps, host: Host, bySlug: Map<string,
       }
     }
   }
+  drift.push(...(await orphanProcesses(deps, host, transport)));
+  return drift;
+}
+
+/** Processes marked with an appserver id that no appserver row on this host owns (its row is gone or terminated). */
+async function orphanProcesses(deps: ProvisioningDeps, host: Host, transport: HostTransport): Promise<Drift[]> {
+  const byAppserver = new Map<number, number[]>();
+  for (const marked of await listMarkedProcesses(transport, host)) byAppserver.set(marked.appserverId, [...(byAppserver.get(marked.appserverId) ?? []), marked.pid]);
+  const drift: Drift[] = [];
+  for (const [appserverId, pids] of byAppserver) {
+    const why = orphanReason(await deps.store.getAppserver(appserverId), host);
+    if (why) drift.push({ kind: 'orphan_process', host: host.name, appserverId, pids: pids.sort((a, b) => a - b), why });
+  }
   return drift;
 }
 
@@ -93,6 +109,12 @@ export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[])
     } else if (item.kind === 'vanished_process') {
       const appserver = await deps.store.getAppserver(item.appserverId);
       if (appserver) await deps.store.transitionAppserver(appserver.id, 'running', 'failed', { failureReason: 'its service process vanished from the host', finishedAt: deps.now() });
+    } else if (item.kind === 'orphan_process') {
+      const host = hosts.find((h) => h.name === item.host);
+      if (!host) continue;
+      // Looked at again: a row may have claimed the id since (never stop what an appserver owns).
+      if (!orphanReason(await deps.store.getAppserver(item.appserverId), host)) continue;
+      await stopProcesses(deps.hosts.transportFor(host), item.pids);
     } else if (item.kind === 'dangling_route') {
       await deps.lb.remove(item.slug);
     } else if (item.kind === 'missing_route') {
@@ -114,6 +136,8 @@ export function describeDrift(item: Drift): string {
       return `orphan directory ${item.host}:${item.path} (${item.why}) → remove`;
     case 'vanished_process':
       return `appserver ${item.appserver} of ${item.slug} on ${item.host}: service process vanished → mark failed`;
+    case 'orphan_process':
+      return `process${item.pids.length === 1 ? '' : 'es'} ${item.pids.join(', ')} on ${item.host} marked as appserver id ${item.appserverId} (${item.why}) → stop`;
     case 'dangling_route':
       return `route for ${item.slug} points nowhere → remove`;
     case 'missing_route':

@@ -44,8 +44,10 @@ export function renderWorkFiles(config: AppserverConfig, env: Record<string, str
 export const taskNamePattern = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /** The environment of every phase: sandbox identity, never settings values beyond what the recipe asks for. */
-export function sandboxEnv(config: AppserverConfig, appserver: { number: number; port: number; workDir: string }): Record<string, string> {
+export function sandboxEnv(config: AppserverConfig, appserver: { id: number; number: number; port: number; workDir: string }): Record<string, string> {
   return {
+    // Marks every process of the appserver (in /proc/<pid>/environ), so reconcile finds those no appserver row owns.
+    SBX_APPSERVER_ID: String(appserver.id),
     SBX_SLUG: config.slug,
     SBX_DOMAIN: config.domains[0] ?? '',
     SBX_DOMAINS: config.domains.join(' '),

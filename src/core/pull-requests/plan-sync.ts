@@ -71,7 +71,11 @@ export function planSync(input: SyncPlanInput): SyncPlan {
   if (waiting) return open('none', waiting === 'draft' ? 'draft pull request' : waiting === 'isolation' ? 'fork pull request on a host without sandbox isolation' : 'waiting for approval');
   if (!desired) return open('none', 'settings errors');
   if (!instance) return open('deploy', 'new pull request');
-  if (instance.archivedAt) return open('restore', 'pull request reopened');
+  if (instance.archivedAt) {
+    // Archived for inactivity: only a new commit (or a person's redeploy) brings it back, not a resync of the same head.
+    if (instance.expiredAt && input.latestDeployment?.commitSha === pr.headSha) return open('none', 'archived for inactivity; a push or /sandbox redeploy restores it');
+    return open('restore', instance.expiredAt ? `new commit ${pr.headSha.slice(0, 7)} after expiry` : 'pull request reopened');
+  }
   if (!input.latestDeployment) return open('deploy', 'first deploy');
   const current = input.deployed ?? { settings: instance.settings, fields: instance.fields, databaseMode: instance.databaseMode };
   if (!sameConfig(current, desired)) return open('deploy', 'settings changed');

@@ -36,6 +36,8 @@ export interface PullRequestPolicy {
   globalEphemeralDatabases: boolean;
   /** Global deny patterns, on top of the built-in list. */
   denySettings: readonly string[];
+  /** Slugs no sandbox may take (`www`, the bot's host name, `naming.reserved_slugs`); absent: none. */
+  reservedSlugs?: readonly string[];
   /** False when PR code would run as the bot's own user (see `decideIsolation`): fork PRs then wait unless their repository allows it. */
   sandboxesIsolated: boolean;
 }

@@ -56,6 +56,11 @@ export async function runPullRequestCommand(deps: PullRequestDeps & { commands: 
     pullRequest: { record, commentedAt: synced.fresh ? null : (request.commentedAt ?? null) },
     async authorize(permission) {
       if (permission === 'read') return;
+      if (permission === 'pin') {
+        // Exempting a sandbox from expiry is for maintainers, whoever else may trigger.
+        if (await deps.source.mayTrigger(request.repository, actor.id, { teams: [], minPermission: 'maintain' }, request.installationId)) return;
+        throw new SandboxError('not_permitted', `only people with maintain permission on ${repository.name} can use /sandbox ${command.name}`);
+      }
       if (await deps.source.mayTrigger(request.repository, actor.id, repository, request.installationId)) return;
       throw new SandboxError('not_permitted', `only ${describeAllowed(repository)} can use /sandbox ${command.name} here`);
     },
@@ -72,7 +77,7 @@ async function ensureSynced(deps: PullRequestDeps, request: CommandRequest) {
   }
   const outcome = await syncPullRequest(deps, { repository: request.repository, number: request.number, installationId: request.installationId });
   if (outcome.kind === 'open') return { record: outcome.record, instance: outcome.instance, fresh: true };
-  if (outcome.kind === 'closed' || outcome.kind === 'deleted') return { record: outcome.record, instance: null, fresh: true };
+  if (outcome.kind === 'closed' || outcome.kind === 'deleted' || outcome.kind === 'slug_conflict') return { record: outcome.record, instance: null, fresh: true };
   return null;
 }
 

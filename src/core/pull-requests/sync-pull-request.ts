@@ -1,4 +1,6 @@
+import type { SandboxError } from '../errors';
 import type { Actor, Instance } from '../model';
+import { slugConflict } from '../operations/slug-conflict';
 import { archive, requestDeployment, restore } from '../operations/operations';
 import type { CoreLogger } from '../ports/other-ports';
 import type { PullRequestRecord, PullRequestRecords, PullRequestSnapshot, PullRequestSource } from '../ports/pull-requests';
@@ -32,7 +34,9 @@ export type SyncOutcome =
   | { kind: 'not_found' }
   | { kind: 'deleted'; record: PullRequestRecord }
   | { kind: 'closed'; record: PullRequestRecord; archive: 'none' | 'now' | 'later'; archiveAt: Date | null }
-  | { kind: 'open'; record: PullRequestRecord; instance: Instance; waiting: WaitingReason | null; action: 'none' | 'deploy' | 'restore'; reason: string };
+  | { kind: 'open'; record: PullRequestRecord; instance: Instance; waiting: WaitingReason | null; action: 'none' | 'deploy' | 'restore'; reason: string }
+  /** No sandbox: its slug is reserved, or another sandbox has it or serves one of its domains; each later sync checks again. */
+  | { kind: 'slug_conflict'; record: PullRequestRecord; error: SandboxError };
 
 /**
  * Reads the pull request from GitHub and brings its sandbox in line with it
@@ -62,6 +66,14 @@ export async function syncPullRequest(deps: PullRequestDeps, request: SyncReques
     return { kind: 'closed', record: closed, archive: plan.archive, archiveAt: plan.archiveAt };
   }
 
+  if (!found) {
+    const { slug, domains } = plan.explanation;
+    const conflict = await slugConflict(deps.store, { slug, domains, reservedSlugs: deps.policy.reservedSlugs ?? [] });
+    if (conflict) {
+      deps.logger.warn({ pr: pr.htmlUrl, slug, err: conflict }, `pull request sandbox not created: ${conflict.message}`);
+      return { kind: 'slug_conflict', record: await saveRecord(deps, pr, 'slug'), error: conflict };
+    }
+  }
   const instance = found ? await updateInstance(deps.store, found, pr, repository, plan) : await createInstance(deps.store, pr, repository, plan);
   const saved = await saveRecord(deps, pr, plan.waiting, instance.id);
   if (!found) deps.logger.info({ slug: instance.slug, pr: pr.htmlUrl }, 'pull request sandbox created');
@@ -71,7 +83,7 @@ export async function syncPullRequest(deps: PullRequestDeps, request: SyncReques
   return { kind: 'open', record: saved, instance, waiting: plan.waiting, action: plan.action, reason: plan.reason };
 }
 
-async function saveRecord(deps: PullRequestDeps, pr: PullRequestSnapshot, waiting: WaitingReason | null, instanceId?: number): Promise<PullRequestRecord> {
+async function saveRecord(deps: PullRequestDeps, pr: PullRequestSnapshot, waiting: PullRequestRecord['waiting'], instanceId?: number): Promise<PullRequestRecord> {
   return deps.records.save(pr.repository, pr.number, {
     installationId: pr.installationId,
     state: pr.state,

@@ -26,6 +26,8 @@ export interface ResolveFieldsInput {
 export interface RecipeFieldDeclaration {
   name: string;
   default?: string | null;
+  /** A default that follows fields resolved before it (e.g. the playbook from `openedx_release`); null: `default`. */
+  defaultFrom?: (fields: Readonly<Record<string, string>>) => string | null;
   aliases?: readonly string[];
 }
 
@@ -38,7 +40,8 @@ export interface ResolvedFields {
 /**
  * Resolves instance fields. Precedence, per field: the PR key (or its alias;
  * the canonical name wins when both are written), then the repository
- * default, then the global default, then the recipe's own default. The result depends only on these inputs,
+ * default, then the global default, then the recipe's own default (which may
+ * follow a field listed before it: built-in fields come first). The result depends only on these inputs,
  * so removing a PR key restores the default on the next sync: nothing sticks.
  * A number or boolean is taken as written (`1.10` stays "1.10"); a mapping or
  * list is a settings error.
@@ -59,7 +62,7 @@ export function resolveFields(input: ResolveFieldsInput): ResolvedFields {
   for (const name of listFieldNames(input)) {
     const declared = declarations.get(name);
     const fromPr = readPrField(name, declared?.aliases ?? [], input, errors);
-    const value = fromPr ?? input.repositoryFields[name] ?? input.globalFields[name] ?? declared?.default ?? undefined;
+    const value = fromPr ?? input.repositoryFields[name] ?? input.globalFields[name] ?? declared?.defaultFrom?.(fields) ?? declared?.default ?? undefined;
     if (value !== undefined) fields[name] = value;
   }
   return { fields, errors };

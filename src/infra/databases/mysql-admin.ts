@@ -79,6 +79,17 @@ export function createMysqlAdmin(url: string): DatabaseAdmin {
 
     dump: (name, file) => dumpDatabase({ host: target.host, port: target.port, user: admin.user, password: admin.password }, assertSafeName(name), file),
     load: (name, file) => loadDatabase({ host: target.host, port: target.port, user: admin.user, password: admin.password }, assertSafeName(name), file),
+    execute: (name, statements) =>
+      withConnection(async (connection) => {
+        await connection.query('USE ??', [assertSafeName(name)]);
+        for (const [index, statement] of statements.entries()) {
+          try {
+            await connection.query(statement);
+          } catch (error) {
+            throw new Error(`statement ${index + 1} (${statement.slice(0, 120)}) failed on ${name}: ${describeError(error)}`);
+          }
+        }
+      }),
 
     async check(): Promise<ServerCheck[]> {
       try {

@@ -6,6 +6,7 @@ import { transition, type AppserverState } from '../../core/appserver-state';
 import { SandboxError } from '../../core/errors';
 import type { Appserver } from '../../core/model';
 import type { EnqueueOptions, Store } from '../../core/ports/store';
+import { createCampaignRecords } from './campaign-records';
 import { addJobArguments } from './enqueue';
 
 type Executor = NodePgDatabase<typeof schema>;
@@ -22,6 +23,7 @@ export function createSandboxStore(db: Executor): Store {
   const asAppserver = (row: typeof appservers.$inferSelect): Appserver => row as Appserver;
 
   const store: Store = {
+    ...createCampaignRecords(db),
     async transaction(work) {
       return db.transaction(async (tx) => work(createSandboxStore(tx as unknown as Executor)));
     },
@@ -32,11 +34,12 @@ export function createSandboxStore(db: Executor): Store {
       await db.execute(sql`select pg_advisory_xact_lock(${placementLockKey})`);
     },
     async enqueue(task, payload, options: EnqueueOptions = {}) {
-      const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode] = addJobArguments(task, payload, options);
-      await db.execute(sql`select graphile_worker.add_job(
+      const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode, priority] = addJobArguments(task, payload, options);
+      const result = await db.execute<{ id: string }>(sql`select (graphile_worker.add_job(
         identifier => ${identifier}, payload => ${json}::json, queue_name => ${queueName},
         run_at => ${runAt}::timestamptz, max_attempts => ${maxAttempts}::int,
-        job_key => ${jobKey}, job_key_mode => ${jobKeyMode})`);
+        job_key => ${jobKey}, job_key_mode => ${jobKeyMode}, priority => ${priority}::int)).id::text as id`);
+      return { jobId: result.rows[0]!.id };
     },
 
     async getInstance(id) {

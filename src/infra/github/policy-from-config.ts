@@ -1,6 +1,7 @@
 import type { Config, RepositoryConfig } from '../../config/schema';
 import type { PullRequestPolicy, RepositoryPolicy } from '../../core/pull-requests/policy';
 import type { SettingsMap } from '../../core/settings';
+import { reservedSlugs } from '../../core/operations/slug-conflict';
 import { isolationOf } from '../hosts/local-isolation';
 import { recipeDeclarations } from '../recipes';
 
@@ -10,6 +11,7 @@ export function policyFromConfig(config: Config, sandboxesIsolated = isolationOf
     repositories: config.repositories.map(repositoryPolicy),
     baseDomain: config.base_domain,
     slugTemplate: config.naming.slug_template,
+    reservedSlugs: reservedSlugs({ baseDomain: config.base_domain, publicUrl: config.public_url, configured: config.naming.reserved_slugs }),
     globalFields: config.defaults.fields,
     globalEphemeralDatabases: config.defaults.ephemeral_databases,
     denySettings: config.deny_settings,

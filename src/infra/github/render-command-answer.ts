@@ -1,4 +1,5 @@
 import type { CommandAnswer } from '../../core/commands/runners';
+import { maintenanceQueuedText } from '../../core/maintenance';
 import type { PullRequestAnswer } from '../../core/pull-requests/run-pr-command';
 import { renderError } from './error-words';
 import type { Reaction } from './reaction';
@@ -15,7 +16,9 @@ export interface RenderedAnswer {
 export function renderCommandAnswer(login: string, answer: PullRequestAnswer): RenderedAnswer {
   if (answer.kind === 'reply') return { reaction: answer.reason === 'help' ? 'eyes' : 'confused', notice: `@${login}: ${answer.text}` };
   if (!answer.result.ok) return renderError(login, answer.result.error);
-  return renderDone(`@${login}`, answer.result.answer);
+  const done = renderDone(`@${login}`, answer.result.answer);
+  const queued = answer.result.queuedInMaintenance;
+  return queued ? { reaction: 'eyes', notice: `${done.notice} (${maintenanceQueuedText(queued.message)})` } : done;
 }
 
 function renderDone(who: string, answer: CommandAnswer): RenderedAnswer {
@@ -40,6 +43,11 @@ function renderDone(who: string, answer: CommandAnswer): RenderedAnswer {
       return { reaction: 'eyes', notice: `${who}: the log of appserver ${answer.appserver} is on the [status page](${answer.sandbox.statusUrl}).` };
     case 'extend':
       return { reaction: '+1', notice: `${who} extended the sandbox until ${utc(answer.expiresAt)} UTC.` };
+    case 'pin':
+      return { reaction: answer.alreadyPinned ? 'eyes' : '+1', notice: answer.alreadyPinned ? `${who}: the sandbox is pinned already.` : `${who} pinned the sandbox: it never expires; \`/sandbox unpin\` undoes it.` };
+    case 'unpin':
+      if (!answer.wasPinned) return { reaction: 'eyes', notice: `${who}: the sandbox was not pinned.` };
+      return { reaction: '+1', notice: `${who} unpinned the sandbox; ${answer.expiresAt ? `it expires ${utc(answer.expiresAt)} UTC unless there is activity` : 'it has no expiry'}.` };
     case 'approve':
       if (answer.alreadyApproved) return { reaction: 'eyes', notice: `${who}: @${answer.approvedBy} approved ${short(answer.sha)} already.` };
       return { reaction: '+1', notice: `${who} approved ${short(answer.sha)}; ${answer.waitsForReady ? 'it deploys once it is ready for review' : 'deploying'}. Later commits from the author wait for a new approval.` };
@@ -47,6 +55,8 @@ function renderDone(who: string, answer: CommandAnswer): RenderedAnswer {
       return { reaction: 'eyes', notice: `${who}: ${answer.sandboxes.length} sandbox(es).` };
     case 'create':
       return { reaction: 'rocket', notice: `${who} created ${answer.sandbox.slug}.` };
+    case 'task':
+      return { reaction: answer.exitCode === 0 ? '+1' : 'confused', notice: `${who} ran the task \`${answer.task}\` on appserver ${answer.appserver}: exit status ${answer.exitCode}.` };
   }
 }
 

@@ -47,6 +47,7 @@ form.inline{display:inline}.actions{display:flex;gap:.5rem;flex-wrap:wrap;margin
 .notice,.error{border:1px solid var(--line);border-left:4px solid var(--ok);padding:.5rem .75rem;margin:.5rem 0}.error{border-left-color:var(--bad)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 pre.log{background:var(--alt);border:1px solid var(--line);padding:.5rem;max-height:70vh;overflow:auto}
+.maintenance{border:1px solid var(--line);border-left:4px solid var(--warn);padding:.5rem .75rem;margin:.5rem 0}
 .stats{display:flex;gap:1rem;flex-wrap:wrap}.stats div{border:1px solid var(--line);border-radius:6px;padding:.4rem .8rem}.stats strong{font-size:1.2rem;display:block}
 @media (max-width:40rem){body{font-size:14px}th,td{padding:.3rem}}
 `;
@@ -56,6 +57,10 @@ export interface PageChrome {
   login?: string | null;
   csrf?: string | null;
   path?: string;
+  /** `local`: GitHub sign-in is not configured; the corner points at the local operator link instead of a button. */
+  signIn?: 'github' | 'local';
+  /** Maintenance mode is on: every page shows a banner with its message. */
+  maintenance?: { message: string | null } | null;
 }
 
 /** The page frame shared by every server-rendered page (no external assets). */
@@ -64,10 +69,19 @@ export function page(title: string, body: SafeHtml, chrome: PageChrome = {}): st
     ? html`<span>Signed in as <strong>${chrome.login}</strong></span><form class="inline" method="post" action="/auth/sign-out"><input type="hidden" name="_csrf" value="${chrome.csrf ?? ''}"><button type="submit">Sign out</button></form>`
     : chrome.path === undefined
       ? html``
-      : html`<a class="button" href="/auth/sign-in?return_to=${encodeURIComponent(chrome.path)}">Sign in with GitHub</a>`;
+      : chrome.signIn === 'local'
+        ? html`<span class="muted" title="GitHub sign-in is not configured on this bot">Sign in with the local link the bot printed at start (<code>sbx auth local</code>)</span>`
+        : html`<a class="button" href="/auth/sign-in?return_to=${encodeURIComponent(chrome.path)}">Sign in with GitHub</a>`;
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · Sandbox Bot</title><style>${new SafeHtml(styles)}</style></head><body>
+<title>${title} · Sandbox Bot</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><style>${new SafeHtml(styles)}</style></head><body>
 <a class="skip" href="#main">Skip to content</a>
 <header><h1><a href="/">Sandbox Bot</a></h1><span class="muted">${title}</span><div class="who">${who}</div></header>
-<main id="main" tabindex="-1">${body}</main></body></html>`.value}`;
+${chrome.maintenance ? maintenanceBanner(chrome.maintenance.message) : ''}<main id="main" tabindex="-1">${body}</main></body></html>`.value}`;
 }
+
+function maintenanceBanner(message: string | null): SafeHtml {
+  return html`<div class="maintenance" role="status"><strong>In maintenance</strong>${message ? html`: ${message}` : ''}. Deploys and other work asked for now are queued and run when maintenance ends; pages and logs stay available.</div>`;
+}
+
+/** The bot's icon (a box), served at /favicon.svg and /favicon.ico. */
+export const faviconSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="3" y="7" width="26" height="20" rx="3" fill="#0969da"/><rect x="3" y="7" width="26" height="6" rx="2" fill="#54aeff"/><path d="M11 18h10M11 22h6" stroke="#fff" stroke-width="2" stroke-linecap="round"/></svg>`;

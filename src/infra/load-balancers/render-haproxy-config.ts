@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { SandboxError } from '../../core/errors';
-import type { BasicCredentials, Route, RouteTarget } from '../../core/ports/load-balancer';
+import { defaultProxySettings, type BasicCredentials, type Route, type RouteTarget } from '../../core/ports/load-balancer';
 import { renderErrorPage, retryAfterSeconds } from './error-pages';
-import { checkRouteSlug, managedMarker } from './render-nginx-fragment';
+import { checkProxy, checkRouteSlug, managedMarker, nginxTime } from './render-nginx-fragment';
 import { sha512Crypt } from './sha512-crypt';
 
 /**
@@ -18,9 +18,6 @@ import { sha512Crypt } from './sha512-crypt';
 const domainPattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const ipv4Pattern = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ipv6Pattern = /^[0-9a-f:.]{2,45}$/;
-
-/** Largest request body passed on (the nginx fragments' client_max_body_size 100m). */
-const maxBodyBytes = 100 * 1024 * 1024;
 
 export interface HaproxyFrontendInput {
   namePrefix: string;
@@ -53,11 +50,6 @@ export function renderHaproxyFrontend(input: HaproxyFrontendInput): string {
     // A half-closed tunnel would keep an old worker alive after a reload for the whole tunnel timeout.
     '    timeout client-fin 30s',
     '    timeout http-request 10s',
-    '    option forwardfor',
-    '    http-request set-header X-Forwarded-Proto https if { ssl_fc }',
-    '    http-request set-header X-Forwarded-Proto http unless { ssl_fc }',
-    '    http-request set-header X-Forwarded-Host %[req.hdr(host)]',
-    '    http-request set-header X-Real-IP %[src]',
     `    use_backend ${p}host-%[req.hdr(host),field(1,:),lower]`,
     `    default_backend ${p}no-sandbox`,
     '',
@@ -79,6 +71,7 @@ export function renderHaproxyFragment(input: HaproxyFragmentInput): string {
   const p = checkPrefix(input.namePrefix);
   const domains = checkDomains(slug, input.route.domains);
   const { target, access } = input.route;
+  const proxy = checkProxy(slug, input.route.proxy ?? defaultProxySettings);
   const lines = [`${managedMarker} for instance ${slug}; rewritten on every activation, do not edit.`];
   const users = `${p}users-${slug}`;
   if (target && access) lines.push(`userlist ${users}`, `    user ${checkUser(slug, access.user)} password '${hashFor(slug, access)}'`, '');
@@ -91,10 +84,12 @@ export function renderHaproxyFragment(input: HaproxyFragmentInput): string {
     }
     if (access) lines.push(`    http-request auth realm ${slug} unless { http_auth(${users}) }`, '    http-request del-header Authorization');
     const errorFile = checkPath(input.errorFile);
+    // Forwarded headers per backend (not in the shared frontend): each recipe says whether its appserver gets them.
+    if (proxy.forwardedHeaders) lines.push(...forwardedLines);
     lines.push(
-      `    http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${maxBodyBytes} }`,
-      '    timeout connect 5s',
-      '    timeout server 300s',
+      `    http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${proxy.maxBodyBytes} }`,
+      `    timeout connect ${nginxTime(proxy.connectTimeoutMs)}`,
+      `    timeout server ${nginxTime(proxy.readTimeoutMs)}`,
       '    timeout tunnel 1h',
       '    timeout server-fin 30s',
       '    retries 1',
@@ -107,6 +102,14 @@ export function renderHaproxyFragment(input: HaproxyFragmentInput): string {
   }
   return lines.join('\n');
 }
+
+const forwardedLines = [
+  '    option forwardfor',
+  '    http-request set-header X-Forwarded-Proto https if { ssl_fc }',
+  '    http-request set-header X-Forwarded-Proto http unless { ssl_fc }',
+  '    http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+  '    http-request set-header X-Real-IP %[src]',
+];
 
 /**
  * The raw response HAProxy sends when the appserver refuses, resets or times

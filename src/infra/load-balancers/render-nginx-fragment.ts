@@ -1,6 +1,7 @@
 import { SandboxError } from '../../core/errors';
 import { checkSlug } from '../../core/naming';
-import type { Route, RouteTarget } from '../../core/ports/load-balancer';
+import { defaultProxySettings, type Route, type RouteTarget } from '../../core/ports/load-balancer';
+import type { ProxySettings } from '../../core/ports/other-ports';
 import { renderErrorPage } from './error-pages';
 
 export interface NginxFragmentInput {
@@ -45,7 +46,7 @@ export function renderNginxFragment(input: NginxFragmentInput): string {
   ];
   const auth = input.route.access ? authLines(slug, input.authFile ?? null) : [];
   const body = input.route.target
-    ? [...proxyBody(slug, input.route.target, auth), ...downBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null)]
+    ? [...proxyBody(slug, input.route.target, auth, checkProxy(slug, input.route.proxy ?? defaultProxySettings)), ...downBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null)]
     : preliminaryBody(slug, input.preliminaryUrl ?? null);
   return [...head, ...body, '}', ''].join('\n');
 }
@@ -129,7 +130,15 @@ function downBody(slug: string, statusUrl: string | null): string[] {
   ];
 }
 
-function proxyBody(slug: string, target: RouteTarget, auth: string[]): string[] {
+function proxyBody(slug: string, target: RouteTarget, auth: string[], proxy: ProxySettings): string[] {
+  const forwarded = proxy.forwardedHeaders
+    ? [
+        '        proxy_set_header X-Real-IP $remote_addr;',
+        '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+        '        proxy_set_header X-Forwarded-Proto $scheme;',
+        '        proxy_set_header X-Forwarded-Host $host;',
+      ]
+    : [];
   return [
     '    # WebSocket: ask the upstream to upgrade only when the client asked to.',
     '    set $sbx_connection "close";',
@@ -137,24 +146,40 @@ function proxyBody(slug: string, target: RouteTarget, auth: string[]): string[] 
     '        set $sbx_connection "upgrade";',
     '    }',
     '',
-    '    client_max_body_size 100m;',
+    `    client_max_body_size ${nginxSize(proxy.maxBodyBytes)};`,
     '',
     '    location / {',
     ...auth,
     `        proxy_pass http://${checkTarget(slug, target)};`,
     '        proxy_http_version 1.1;',
     '        proxy_set_header Host $host;',
-    '        proxy_set_header X-Real-IP $remote_addr;',
-    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-    '        proxy_set_header X-Forwarded-Proto $scheme;',
-    '        proxy_set_header X-Forwarded-Host $host;',
+    ...forwarded,
     '        proxy_set_header Upgrade $http_upgrade;',
     '        proxy_set_header Connection $sbx_connection;',
-    '        proxy_connect_timeout 5s;',
-    '        proxy_send_timeout 300s;',
-    '        proxy_read_timeout 300s;',
+    `        proxy_connect_timeout ${nginxTime(proxy.connectTimeoutMs)};`,
+    `        proxy_send_timeout ${nginxTime(proxy.readTimeoutMs)};`,
+    `        proxy_read_timeout ${nginxTime(proxy.readTimeoutMs)};`,
     '    }',
   ];
+}
+
+/** The route's proxy settings when every number is a positive whole number (so nothing else reaches the text). */
+export function checkProxy(slug: string, proxy: ProxySettings): ProxySettings {
+  for (const [name, value] of [['maxBodyBytes', proxy.maxBodyBytes], ['connectTimeoutMs', proxy.connectTimeoutMs], ['readTimeoutMs', proxy.readTimeoutMs]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new SandboxError('usage', `load balancer route for ${slug}: invalid proxy ${name} ${String(value)}; expected a positive whole number`);
+  }
+  return { ...proxy, forwardedHeaders: proxy.forwardedHeaders !== false };
+}
+
+/** Bytes as nginx writes sizes: `100m`, `512k`, or plain bytes. */
+function nginxSize(bytes: number): string {
+  if (bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}m`;
+  return bytes % 1024 === 0 ? `${bytes / 1024}k` : String(bytes);
+}
+
+/** Milliseconds as nginx (and HAProxy) write times: `300s`, or `1500ms` when not whole seconds. */
+export function nginxTime(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function preliminaryBody(slug: string, url: string | null): string[] {

@@ -9,10 +9,21 @@ export const openedxAnsibleFields: readonly RecipeField[] = [
   { name: 'openedx_release', default: 'master', description: 'Open edX release; the forum, xqueue, certs … versions follow it.' },
   { name: 'configuration_source_repo_url', default: 'https://github.com/openedx/configuration.git', aliases: ['edx_ansible_source_repo'], description: 'Configuration repository cloned on the host.' },
   { name: 'configuration_version', default: 'master', description: 'Branch, tag or commit of the configuration repository.' },
-  { name: 'configuration_playbook_name', default: 'playbooks/openedx_native.yml', description: 'Playbook run from the clone (path from its root; cwd is its playbooks/).' },
+  {
+    name: 'configuration_playbook_name',
+    default: 'playbooks/openedx_native.yml',
+    defaultFrom: (fields) => basePlaybook(fields.openedx_release ?? ''),
+    description: 'Playbook run from the clone (path from its root; cwd is its playbooks/); by default playbooks/edx_sandbox.yml for a ginkgo or hawthorn `openedx_release`, as the predecessor.',
+  },
   { name: 'edx_platform_repository_url', default: null, description: 'edx-platform repository the playbook installs; default: the sandbox’s repository (the PR’s fork).' },
   { name: 'platform_name', default: null, description: 'EDXAPP_PLATFORM_NAME; default: the sandbox’s slug.' },
 ];
+
+/** The predecessor's base playbook: `edx_sandbox.yml` up to Hawthorn, `openedx_native.yml` since. */
+export function basePlaybook(release: string): string {
+  const lower = release.toLowerCase();
+  return lower.includes('ginkgo') || lower.includes('hawthorn') ? 'playbooks/edx_sandbox.yml' : 'playbooks/openedx_native.yml';
+}
 
 /**
  * `openedx-ansible`: clone the configuration repository at

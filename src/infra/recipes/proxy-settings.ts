@@ -1,13 +1,9 @@
 import type { RepositoryConfig } from '../../config/schema';
+import { defaultProxySettings } from '../../core/ports/load-balancer';
 import type { ProxySettings } from '../../core/ports/other-ports';
 
 /** What every recipe's routes get unless the recipe or the repository says otherwise. */
-export const defaultProxySettings: ProxySettings = {
-  forwardedHeaders: true,
-  maxBodyBytes: 100 * 1024 * 1024,
-  connectTimeoutMs: 5_000,
-  readTimeoutMs: 300_000,
-};
+export { defaultProxySettings };
 
 /** `100m`, `512k`, `1g` or plain bytes, as nginx writes sizes. */
 export function parseSize(text: string): number {

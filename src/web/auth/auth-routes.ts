@@ -54,7 +54,7 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
 
   router.get('/auth/sign-in', (req, res) => {
     if (!clientId || !clientSecret) {
-      sendProblem(res, 503, 'Sign-in is not configured', 'Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App’s OAuth client) and web.auth.orgs or web.auth.teams in sandbox.yml.', { back: '/' });
+      sendProblem(res, 503, 'Sign-in is not configured', 'Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App’s OAuth client) and web.auth.orgs or web.auth.teams in sandbox.yml. On the bot’s own machine, the local operator link it printed at start (`sbx auth local`) signs you in meanwhile.', { back: '/' });
       return;
     }
     if (allowedGroups.length === 0) {
@@ -105,6 +105,28 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
     }
   });
 
+  router.get('/auth/local', async (req, res) => {
+    const token = auth.localToken;
+    if (!token) {
+      sendProblem(res, 404, 'Not found', 'Local sign-in is not available here.', { back: '/' });
+      return;
+    }
+    if (!isOwnOrigin(req.headers.host, publicUrl)) {
+      sendProblem(res, 403, 'Refused', `The local sign-in link works only on the bot’s own address (${publicUrl} or localhost).`, { back: '/' });
+      return;
+    }
+    if (!token.check(new URL(req.url ?? '/', 'http://local').searchParams.get('token'))) {
+      await deps.store.recordAudit({ actor: 'local-operator', surface: 'web', action: 'sign_in', result: 'refused', detail: { via: 'local link', reason: 'not the current token' } });
+      sendProblem(res, 403, 'That link is not current', 'The local sign-in token was rotated or mistyped: `sbx auth local` prints the current link.', { back: '/' });
+      return;
+    }
+    auth.startSession(res, { login: 'local-operator', memberOf: [], sid: randomToken(), local: token.fingerprint() });
+    await deps.store.recordAudit({ actor: 'local-operator', surface: 'web', action: 'sign_in', result: 'ok', detail: { via: 'local link' } });
+    // The token leaves the address bar at once and is never sent on as a referrer.
+    res.setHeader('referrer-policy', 'no-referrer');
+    redirect(res, 303, '/');
+  });
+
   router.post('/auth/sign-out', async (req, res) => {
     const session = auth.session(req);
     const form = await readFormOrProblem(req, res);
@@ -128,4 +150,17 @@ export async function readFormOrProblem(req: IncomingMessage, res: ServerRespons
     if (error.status === 413) drainRefused(req);
     return null;
   }
+}
+
+/**
+ * The request was made to the bot itself: its `public_url` host, or a
+ * loopback name (the link printed at start). Not a sandbox domain served by
+ * the builtin load balancer on the same port, nor a DNS name rebound to it.
+ */
+export function isOwnOrigin(host: string | undefined, publicUrl: string): boolean {
+  if (!host) return false;
+  const given = host.toLowerCase();
+  if (given === new URL(publicUrl).host.toLowerCase()) return true;
+  const name = given.startsWith('[') ? given.slice(0, given.indexOf(']') + 1) : given.split(':')[0];
+  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]';
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/schema';
 import { readCookies, setCookie } from '../http/cookies';
+import type { LocalToken } from '../../infra/local-token';
 import { viewerFor, type Session, type Viewer } from './access';
 import { createSignedValues, sameText, type SignedValues } from './signed-values';
 
@@ -18,9 +19,13 @@ export interface WebAuth {
   csrfToken(session: Session): string;
   /** True when the form's `_csrf` belongs to this session. */
   checkCsrf(session: Session, token: string | null): boolean;
+  /** The local operator's token (the `/auth/local` link); null where there is none (tests). */
+  readonly localToken: LocalToken | null;
+  /** GitHub sign-in is configured (client id and secret, and orgs or teams to allow). */
+  readonly gitHubSignIn: boolean;
 }
 
-export function createWebAuth(config: Config, secret: string, now: () => number = Date.now): WebAuth {
+export function createWebAuth(config: Config, secret: string, now: () => number = Date.now, localToken: LocalToken | null = null): WebAuth {
   const values = createSignedValues(secret, now);
   const auth = config.web.auth;
   const secure = (config.public_url ?? '').startsWith('https://');
@@ -28,7 +33,11 @@ export function createWebAuth(config: Config, secret: string, now: () => number 
   const session = (req: IncomingMessage): Session | null => {
     const value = values.open<Session>('session', readCookies(req).get(sessionCookie));
     if (!value || typeof value.login !== 'string' || !Array.isArray(value.memberOf) || typeof value.sid !== 'string') return null;
-    return { login: value.login, memberOf: value.memberOf.filter((group): group is string => typeof group === 'string'), sid: value.sid };
+    const memberOf = value.memberOf.filter((group): group is string => typeof group === 'string');
+    if (value.local === undefined) return { login: value.login, memberOf, sid: value.sid };
+    // A local session holds only while the token it was made with is current.
+    if (typeof value.local !== 'string' || !localToken || value.local !== localToken.fingerprint()) return null;
+    return { login: value.login, memberOf, sid: value.sid, local: value.local };
   };
   return {
     values,
@@ -46,5 +55,7 @@ export function createWebAuth(config: Config, secret: string, now: () => number 
     },
     csrfToken,
     checkCsrf: (current, token) => token !== null && sameText(token, csrfToken(current)),
+    localToken,
+    gitHubSignIn: Boolean(config.github.client_id && config.github.client_secret && auth.orgs.length + auth.teams.length > 0),
   };
 }

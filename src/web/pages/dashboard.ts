@@ -26,20 +26,31 @@ export function registerDashboard(router: Router, deps: StatusDeps): void {
     let operations: SafeHtml = html``;
     if (viewer.canRead) {
       const [queue, hosts, audit, databaseServers] = await Promise.all([readQueue(deps.pool, deps.redactor.redact), readHostLoads(deps.pool), readAuditEvents(deps.pool, deps.redactor.redact), readDatabaseServerLoads(deps.pool)]);
-      operations = html`<h2 id="jobs">Jobs</h2>${renderQueue(queue)}<h2 id="hosts">Hosts</h2>${renderHosts(hosts)}<h2 id="database-servers">Database servers</h2>${renderDatabaseServers(databaseServers)}<h2 id="activity">Recent activity</h2>${renderAudit(audit)}`;
+      operations = html`<h2 id="jobs">Jobs</h2>${renderQueue(queue)}<h2 id="hosts">Hosts</h2>${renderHosts(hosts)}<h2 id="database-servers">Database servers</h2>${renderDatabaseServers(databaseServers)}<h2 id="activity">Recent activity</h2>${renderAudit(audit)}<p><a href="/audit">The whole audit log, with filters</a></p>`;
     }
     const surfaces = describeSurfaces(deps.config);
     const body = html`<h2 id="instances">Sandboxes</h2>
 ${renderFilters(filters, repositories)}
 ${renderInstances(instances.rows, viewer.canRead, now, filtered)}
 ${instances.limited ? html`<p class="muted">Showing the 300 most recently changed; narrow the filters to see others.</p>` : ''}
-${viewer.canRead ? '' : html`<p class="muted">Sign in with GitHub to see pull requests, jobs, hosts and activity.</p>`}
+${viewer.canRead ? '' : html`<p class="muted">${signInWords(deps)} to see pull requests, jobs, hosts and activity.</p>`}
 ${operations}
 <h2 id="setup">Setup</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Part</th><th scope="col">State</th>${viewer.canRead ? html`<th scope="col">Detail</th>` : ''}</tr></thead><tbody>
 ${surfaces.map((s) => html`<tr><td>${s.name}</td><td class="${s.on ? 'ok' : 'warn'}">${s.on ? 'on' : 'off'}</td>${viewer.canRead ? html`<td>${s.detail}</td>` : ''}</tr>`)}
 </tbody></table></div>
 ${surfaces.find((s) => s.name === 'GitHub App')?.on ? '' : html`<p><a href="/probot">Register the GitHub App</a> so pull requests get sandboxes (or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET).</p>`}`;
-    await sendPage(req, res, 200, page('Dashboard', body, { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search }), { headers: { 'cache-control': 'private, no-store' }, startedAt });
+    await sendPage(req, res, 200, page('Dashboard', body, { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search, signIn: deps.auth.gitHubSignIn ? 'github' : 'local', maintenance: await maintenanceBanner(deps) }), { headers: { 'cache-control': 'private, no-store' }, startedAt });
   });
+}
+
+/** The banner's state; maintenance mode is read at most every half second. */
+export async function maintenanceBanner(deps: Pick<StatusDeps, 'commands'>): Promise<{ message: string | null } | null> {
+  const state = await deps.commands.maintenance?.current();
+  return state?.on ? { message: state.message } : null;
+}
+
+/** How a signed-out person gets to see more: GitHub sign-in, or the local operator link when sign-in is not configured. */
+export function signInWords(deps: Pick<StatusDeps, 'auth'>): string {
+  return deps.auth.gitHubSignIn ? 'Sign in with GitHub' : 'Sign in with the local operator link the bot printed at start (`sbx auth local` shows it; GitHub sign-in is not configured on this bot)';
 }

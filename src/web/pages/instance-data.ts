@@ -29,6 +29,9 @@ export interface InstancePageData {
   /** Merged settings as YAML, secrets masked by key and by value. */
   settingsYaml: string;
   fields: [string, string][];
+  tags?: string[];
+  /** The campaigns this sandbox is part of, newest first, with its item's state. */
+  campaigns?: { id: number; tag: string; state: string; item: string }[];
 }
 
 /** The appserver whose log the page shows: the chosen one, else one deploying, else the active one, else the newest. */
@@ -47,7 +50,13 @@ export async function loadInstanceDetails(deps: StatusDeps, instance: Instance, 
   const masked = maskSecretSettings(instance.settings as SettingsValue, repository?.secret_settings);
   const settingsYaml = Object.keys(instance.settings).length === 0 ? '' : deps.redactor.redact(stringify(masked, { lineWidth: 0 }));
   const fields = Object.entries(instance.fields).map(([key, value]): [string, string] => [key, deps.redactor.redact(String(value))]);
-  return { hosts, log, settingsYaml, fields };
+  const tags = await deps.store.listTags(instance.id);
+  const campaigns = [];
+  for (const campaign of await deps.store.listCampaigns({ instanceId: instance.id })) {
+    const item = (await deps.store.listCampaignItems(campaign.id)).find((i) => i.instanceId === instance.id);
+    campaigns.push({ id: campaign.id, tag: campaign.tag, state: campaign.state, item: item?.state ?? '?' });
+  }
+  return { hosts, log, settingsYaml, fields, tags, campaigns };
 }
 
 async function readLogView(deps: StatusDeps, appserver: Appserver): Promise<LogView> {

@@ -1,4 +1,7 @@
 import { html, page } from '../../infra/http/html';
+import { maintenanceBanner, signInWords } from './dashboard';
+import { queryAuditLog } from '../../infra/db/audit-log';
+import { renderAuditEntries } from './audit-page';
 import { sendProblem } from '../error-words';
 import type { Router } from '../../infra/http/router';
 import { sendPage } from '../../infra/http/router';
@@ -24,16 +27,18 @@ export function registerInstancePage(router: Router, deps: StatusDeps): void {
     let body;
     if (!viewer.canRead) {
       body = html`<h2>${instance.slug}</h2>${renderSummary(deps.config, instance, status)}
-<p class="muted">Sign in with GitHub to see its settings, appservers and deploy log${deps.config.github.client_id ? '' : ' (sign-in is not configured on this bot)'}.</p>`;
+<p class="muted">${signInWords(deps)} to see its settings, appservers and deploy log.</p>`;
     } else {
       const chosenText = url.searchParams.get('appserver');
       const chosen = chosenText !== null && /^\d{1,9}$/.test(chosenText) ? Number(chosenText) : null;
       const details = await loadInstanceDetails(deps, instance, appservers, chosen);
       const now = new Date();
+      const history = await queryAuditLog(deps.pool, { instance: instance.slug, limit: 50 });
       body = html`${noticeFor(url.searchParams.get('done'), /^\d{1,9}$/.test(url.searchParams.get('n') ?? '') ? url.searchParams.get('n') : null)}<h2>${instance.slug}</h2>
-${renderDetails(deps.config, { instance, status, appservers, ...details }, viewer, now)}`;
+${renderDetails(deps.config, { instance, status, appservers, ...details }, viewer, now)}
+<h2 id="history">History</h2>${renderAuditEntries(history, deps.redactor.redact)}<p><a href="/audit?instance=${instance.slug}">The whole audit log of ${instance.slug}</a></p>`;
     }
-    const markup = page(instance.slug, body, chrome);
+    const markup = page(instance.slug, body, { ...chrome, signIn: deps.auth.gitHubSignIn ? 'github' : 'local', maintenance: await maintenanceBanner(deps) });
     await sendPage(req, res, 200, markup, { headers: { 'cache-control': 'private, no-store' }, startedAt: started });
   });
 }

@@ -2,6 +2,7 @@ import { sandboxLinks } from '../../config/sandbox-links';
 import type { Config } from '../../config/schema';
 import { sandboxUrls } from '../../core/naming/sandbox-urls';
 import { unfinishedStates } from '../../core/appserver-state';
+import { isExpiryWarned } from '../../core/expiry/expiry-policy';
 import type { InstanceStatus } from '../../core/instance-status';
 import type { Appserver, Host, Instance } from '../../core/model';
 import type { Viewer, WebAction } from '../auth/access';
@@ -21,6 +22,9 @@ const notices: Record<string, (n: string | null) => string> = {
   archived: () => 'The sandbox is archived already; Redeploy brings it back.',
   cancel: () => 'Cancel requested: unfinished appservers are being stopped.',
   archive: () => 'Archive requested: every appserver is being terminated and the routes removed; the data is kept.',
+  extend: () => 'Extended: the new expiry is shown below.',
+  pin: () => 'Pinned: the sandbox never expires until it is unpinned.',
+  unpin: () => 'Unpinned: the sandbox expires again after its TTL without activity.',
 };
 
 export function noticeFor(done: string | null, n: string | null): SafeHtml {
@@ -50,7 +54,13 @@ export function renderDetails(config: Config, data: InstancePageData, viewer: Vi
   const deploying = data.appservers.some((a) => unfinishedStates.includes(a.state));
   const live = !instance.archivedAt && !instance.deletedAt;
   const actions = live
-    ? [actionForm(viewer, 'deploy', `${base}/redeploy`, 'Redeploy'), deploying ? actionForm(viewer, 'cancel', `${base}/cancel`, 'Cancel deploy') : html``, actionForm(viewer, 'archive', `${base}/archive`, 'Archive')]
+    ? [
+        actionForm(viewer, 'deploy', `${base}/redeploy`, 'Redeploy'),
+        deploying ? actionForm(viewer, 'cancel', `${base}/cancel`, 'Cancel deploy') : html``,
+        actionForm(viewer, 'archive', `${base}/archive`, 'Archive'),
+        instance.expiresAt && !instance.pinned ? extendForm(viewer, base) : html``,
+        instance.pinned ? actionForm(viewer, 'unpin', `${base}/unpin`, 'Unpin') : actionForm(viewer, 'pin', `${base}/pin`, 'Pin'),
+      ]
     : [];
   return html`<dl class="facts">${summaryItems(config, instance, status)}
 ${instance.prUrl ? html`<dt>Pull request</dt><dd><a href="${instance.prUrl}">${instance.prRepo}#${instance.prNumber}</a>${instance.prAuthor ? html` by @${instance.prAuthor}` : ''}</dd>` : ''}
@@ -67,6 +77,9 @@ ${renderAppservers(data, viewer, base, now)}
 ${data.log ? renderLog(base, data.log) : html`<h2 id="log">Deploy log</h2><p class="muted">No appserver yet.</p>`}
 <h2 id="fields">Fields</h2>
 ${data.fields.length ? html`<div class="table-wrap"><table><tbody>${data.fields.map(([key, value]) => html`<tr><th scope="row"><code>${key}</code></th><td><code>${value}</code></td></tr>`)}</tbody></table></div>` : html`<p class="muted">None.</p>`}
+<h2 id="tags">Tags</h2>
+${data.tags?.length ? html`<p>${data.tags.map((tag, i) => html`${i ? ', ' : ''}<code>${tag}</code>`)}</p>` : html`<p class="muted">None.</p>`}
+${data.campaigns?.length ? html`<h2 id="campaigns">Campaigns</h2><div class="table-wrap"><table><thead><tr><th scope="col">Campaign</th><th scope="col">Tag</th><th scope="col">Campaign state</th><th scope="col">This sandbox</th></tr></thead><tbody>${data.campaigns.map((c) => html`<tr><td>${String(c.id)}</td><td><code>${c.tag}</code></td><td>${c.state}</td><td>${c.item}</td></tr>`)}</tbody></table></div>` : ''}
 <h2 id="settings">Settings</h2>
 ${data.settingsYaml ? html`<p class="muted">Repository defaults merged with the pull request’s settings; secrets are shown as ***.</p><pre class="log" tabindex="0">${data.settingsYaml}</pre>` : html`<p class="muted">None.</p>`}`;
 }
@@ -80,8 +93,17 @@ function accessItem(instance: Instance, viewer: Viewer): SafeHtml {
 
 function ttl(instance: Instance, now: Date): string {
   if (instance.pinned) return 'pinned: never expires';
-  if (!instance.expiresAt) return 'no expiry';
-  return `expires ${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (${relative(instance.expiresAt, now)})`;
+  if (instance.expiredAt) return `archived for inactivity ${instance.expiredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  if (!instance.expiresAt || instance.archivedAt) return 'no expiry';
+  const warned = isExpiryWarned(instance) ? ' — expiring soon: extend it, or any activity keeps it' : '';
+  return `expires ${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (${relative(instance.expiresAt, now)}) unless there is activity${warned}`;
+}
+
+/** Extend by a chosen time (the runner bounds it by `expiry.max_extension`). */
+function extendForm(viewer: Viewer, base: string): SafeHtml {
+  if (!viewer.can('extend')) return html``;
+  const options = ['1d', '3d', '7d', '14d'].map((value) => html`<option value="${value}">${value}</option>`);
+  return html`<form class="inline" method="post" action="${base}/extend"><input type="hidden" name="_csrf" value="${viewer.csrf ?? ''}"><label>Extend by <select name="duration">${options}</select></label> <button type="submit">Extend</button></form>`;
 }
 
 function renderAppservers(data: InstancePageData, viewer: Viewer, base: string, now: Date): SafeHtml {

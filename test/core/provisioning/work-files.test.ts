@@ -17,8 +17,8 @@ const config: AppserverConfig = {
 
 describe('work directory files', () => {
   it('writes the settings as YAML, the env as quoted assignments, and phases as scripts', () => {
-    const env = sandboxEnv(config, { number: 3, port: 20001, workDir: '/srv/pr1-shop/appserver-3' });
-    expect(env).toMatchObject({ SBX_SLUG: 'pr1-shop', SBX_DOMAINS: 'pr1-shop.example.com studio-pr1-shop.example.com', PORT: '20001', SBX_FIELD_OPENEDX_RELEASE: 'master', SBX_COMMIT: 'abc123' });
+    const env = sandboxEnv(config, { id: 17, number: 3, port: 20001, workDir: '/srv/pr1-shop/appserver-3' });
+    expect(env).toMatchObject({ SBX_APPSERVER_ID: '17', SBX_SLUG: 'pr1-shop', SBX_DOMAINS: 'pr1-shop.example.com studio-pr1-shop.example.com', PORT: '20001', SBX_FIELD_OPENEDX_RELEASE: 'master', SBX_COMMIT: 'abc123' });
     const files = renderWorkFiles(config, env);
     expect(files.map((f) => f.name)).toEqual(['vars.yml', 'vars.json', 'sandbox.env', 'phases/deploy.sh', 'phases/start.sh', 'sbx-run.sh']);
     // The sandbox's own values join the settings (and win over them).

@@ -36,6 +36,8 @@ describe('planSync', () => {
     ['the deployed commit and settings', { latestDeployment: deployment('b'.repeat(40)) }, 'none', 'up to date'],
     ['changed settings at the deployed commit', { latestDeployment: deployment('b'.repeat(40)), pr: { ...pr, body: '**Settings**\n```yaml\nFEATURE: true\n```\n' } }, 'deploy', 'settings changed'],
     ['an archived sandbox of an open PR', { instance: { ...instance, archivedAt: now } as Instance }, 'restore', 'pull request reopened'],
+    ['a sandbox archived for inactivity, same head commit', { instance: { ...instance, archivedAt: now, expiredAt: now } as Instance, latestDeployment: deployment('b'.repeat(40)) }, 'none', 'archived for inactivity; a push or /sandbox redeploy restores it'],
+    ['a sandbox archived for inactivity, new head commit', { instance: { ...instance, archivedAt: now, expiredAt: now } as Instance }, 'restore', `new commit ${'b'.repeat(7)} after expiry`],
     ['an approved PR without a deployment yet', { latestDeployment: null, deployed: null }, 'deploy', 'first deploy'],
   ])('%s', (_name, overrides, action, reason) => {
     expect(open(overrides)).toMatchObject({ action, reason, waiting: null });

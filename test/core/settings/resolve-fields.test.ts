@@ -80,3 +80,72 @@ describe('resolveFields', () => {
     expect(result.fields.openedx_release).toBe('master');
   });
 });
+
+describe('resolveFields with recipe declarations (defaults and aliases)', () => {
+  const recipe = [
+    { name: 'tutor_version', default: '21.0.8' },
+    { name: 'platform_name', default: null },
+    { name: 'theme_repo', default: 'https://github.com/acme/theme', aliases: ['comprehensive_theme_repo', 'old_theme'] },
+  ];
+  const none = {};
+  const recipeTable: Array<{ name: string; pr: SettingsMap; repository?: Record<string, string>; global?: Record<string, string>; expected: Record<string, string | undefined> }> = [
+    { name: 'the recipe default when nothing else sets the field', pr: {}, expected: { tutor_version: '21.0.8', theme_repo: 'https://github.com/acme/theme', platform_name: undefined } },
+    { name: 'the global default over the recipe default', pr: {}, global: { tutor_version: '20.0.0' }, expected: { tutor_version: '20.0.0' } },
+    { name: 'the repository default over the global and recipe defaults', pr: {}, global: { tutor_version: '20.0.0' }, repository: { tutor_version: '19.0.0' }, expected: { tutor_version: '19.0.0' } },
+    { name: 'the PR key over every default', pr: { tutor_version: '18.1.0' }, repository: { tutor_version: '19.0.0' }, expected: { tutor_version: '18.1.0' } },
+    { name: 'a recipe alias sets the field', pr: { old_theme: 'https://fork/theme' }, expected: { theme_repo: 'https://fork/theme' } },
+    { name: 'the first alias wins over a later one', pr: { old_theme: 'https://b', comprehensive_theme_repo: 'https://a' }, expected: { theme_repo: 'https://a' } },
+    { name: 'the canonical name wins over a recipe alias', pr: { comprehensive_theme_repo: 'https://alias', theme_repo: 'https://canonical' }, expected: { theme_repo: 'https://canonical' } },
+    { name: 'a null alias falls back to the defaults', pr: { old_theme: null }, repository: { theme_repo: 'https://repo' }, expected: { theme_repo: 'https://repo' } },
+    { name: 'a field with a null recipe default gets a value from the PR', pr: { platform_name: 'Demo' }, expected: { platform_name: 'Demo' } },
+  ];
+
+  it.each(recipeTable)('$name', ({ pr, repository, global, expected }) => {
+    const result = resolveFields({ prSettings: pr, repositoryFields: repository ?? none, globalFields: global ?? none, recipeFields: recipe });
+    expect(result.errors).toEqual([]);
+    for (const [name, value] of Object.entries(expected)) expect(result.fields[name], name).toBe(value);
+  });
+
+  it('an alias set to a mapping is a settings error naming the alias and the field', () => {
+    const result = resolveFields({ prSettings: { old_theme: { url: 'x' } }, repositoryFields: none, globalFields: none, recipeFields: recipe });
+    expect(result.errors).toEqual([expect.objectContaining({ code: 'settings_field_type', message: expect.stringContaining('old_theme sets the theme_repo field and must be a single value, not a mapping') })]);
+    expect(result.fields.theme_repo).toBe('https://github.com/acme/theme');
+  });
+
+  it('the openedx-ansible declarations: defaults, and the predecessor’s edx_ansible_source_repo', async () => {
+    const { openedxAnsibleFields } = await import('../../../src/infra/recipes/openedx-ansible');
+    const defaults = resolveFields({ prSettings: {}, repositoryFields: none, globalFields: none, recipeFields: openedxAnsibleFields });
+    expect(defaults.fields).toEqual({
+      openedx_release: 'master',
+      configuration_source_repo_url: 'https://github.com/openedx/configuration.git',
+      configuration_version: 'master',
+      configuration_playbook_name: 'playbooks/openedx_native.yml',
+    });
+    const fromPr = resolveFields({ prSettings: { edx_ansible_source_repo: 'https://github.com/me/configuration', configuration_version: 'v2' }, repositoryFields: none, globalFields: none, recipeFields: openedxAnsibleFields });
+    expect(fromPr.fields).toMatchObject({ configuration_source_repo_url: 'https://github.com/me/configuration', configuration_version: 'v2' });
+  });
+});
+
+describe('the openedx-ansible playbook follows the release (the predecessor’s get_base_playbook_name)', () => {
+  it.each([
+    [{}, 'playbooks/openedx_native.yml'],
+    [{ openedx_release: 'open-release/ginkgo.2' }, 'playbooks/edx_sandbox.yml'],
+    [{ openedx_release: 'open-release/hawthorn.1' }, 'playbooks/edx_sandbox.yml'],
+    [{ openedx_release: 'open-release/Hawthorn.master' }, 'playbooks/edx_sandbox.yml'],
+    [{ openedx_release: 'open-release/ironwood.3' }, 'playbooks/openedx_native.yml'],
+    [{ openedx_release: 'open-release/ginkgo.2', configuration_playbook_name: 'playbooks/mine.yml' }, 'playbooks/mine.yml'],
+  ])('%j → %s', async (pr, playbook) => {
+    const { openedxAnsibleFields } = await import('../../../src/infra/recipes/openedx-ansible');
+    const result = resolveFields({ prSettings: pr, repositoryFields: {}, globalFields: {}, recipeFields: openedxAnsibleFields });
+    expect(result.fields.configuration_playbook_name).toBe(playbook);
+  });
+
+  it('a release from the repository or global defaults counts too; a configured playbook wins over the derived one', async () => {
+    const { openedxAnsibleFields } = await import('../../../src/infra/recipes/openedx-ansible');
+    const resolve = (repositoryFields: Record<string, string>, globals: Record<string, string>) =>
+      resolveFields({ prSettings: {}, repositoryFields, globalFields: globals, recipeFields: openedxAnsibleFields }).fields.configuration_playbook_name;
+    expect(resolve({ openedx_release: 'open-release/hawthorn.2' }, {})).toBe('playbooks/edx_sandbox.yml');
+    expect(resolve({}, { openedx_release: 'open-release/ginkgo.1' })).toBe('playbooks/edx_sandbox.yml');
+    expect(resolve({ openedx_release: 'open-release/ginkgo.1' }, { configuration_playbook_name: 'playbooks/site.yml' })).toBe('playbooks/site.yml');
+  });
+});

@@ -3,11 +3,12 @@ import type { CommandName } from '../command-specs';
 type RunnableName = Exclude<CommandName, 'help'>;
 
 /** What a person may be allowed to do; each surface says who holds which (Slack and web config, GitHub's trigger policy). */
-export type Permission = 'read' | 'deploy' | 'activate' | 'archive' | 'delete' | 'create';
+export type Permission = 'read' | 'deploy' | 'activate' | 'archive' | 'delete' | 'create' | 'pin';
 
 /**
  * The permission each command needs: the one place that decides it. Restore,
- * cancel, extend and approve are part of deploying.
+ * cancel, extend and approve are part of deploying; pinning (exempting a
+ * sandbox from expiry) is for maintainers.
  */
 export const commandPermissions = {
   redeploy: 'deploy',
@@ -19,6 +20,10 @@ export const commandPermissions = {
   archive: 'archive',
   delete: 'delete',
   create: 'create',
+  // Recipe tasks (service users, OAuth clients, sites) change the sandbox's data, like a deploy.
+  task: 'deploy',
+  pin: 'pin',
+  unpin: 'pin',
   status: 'read',
   logs: 'read',
   list: 'read',

@@ -7,9 +7,11 @@ import { deleteCommand } from './delete';
 import { extend } from './extend';
 import { list } from './list';
 import { logs } from './logs';
+import { pin, unpin } from './pin';
 import { redeploy } from './redeploy';
 import { restore } from './restore';
 import { status } from './status';
+import { task } from './task';
 import type { RunnableName, Runner } from './types';
 
 /** The one runner of each command, for every surface: a command without one is a compile error. */
@@ -23,8 +25,11 @@ export const runners = {
   status,
   logs,
   extend,
+  pin,
+  unpin,
   approve,
   list,
   create,
+  task,
 } satisfies { [N in RunnableName]: Runner<N> };
 

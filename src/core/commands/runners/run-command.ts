@@ -8,7 +8,10 @@ import type { CommandAnswer, CommandDeps, CommandRequest, RunnableName, Runner }
 const refusals: ReadonlySet<SandboxErrorCode> = new Set(['not_permitted', 'awaiting_approval', 'force_required']);
 
 /** A command's outcome: its answer, or the refusal or failure with its stable code. */
-export type CommandResult = { ok: true; answer: CommandAnswer } | { ok: false; error: SandboxError };
+export type CommandResult =
+  /** `queuedInMaintenance`: the work was queued during maintenance; surfaces say "in maintenance: <message>, queued". */
+  | { ok: true; answer: CommandAnswer; queuedInMaintenance?: { message: string | null } }
+  | { ok: false; error: SandboxError };
 
 /**
  * Runs one command for every surface alike: asks the surface whether the
@@ -22,8 +25,15 @@ export async function runCommand(deps: CommandDeps, request: CommandRequest): Pr
   try {
     await request.authorize(commandPermissions[name]);
     const answer = await (runners[name] as Runner<RunnableName>)(deps, request);
-    if (isRead(name)) await audit(deps.store, request, 'ok', readDetail(answer), 'sandbox' in answer ? answer.sandbox : null);
-    return { ok: true, answer };
+    if (isRead(name)) {
+      await audit(deps.store, request, 'ok', readDetail(answer), 'sandbox' in answer ? answer.sandbox : null);
+      return { ok: true, answer };
+    }
+    // A command on a sandbox is activity: its expiry (last activity + TTL) moves (issue 16).
+    if ('sandbox' in answer && name !== 'archive' && name !== 'delete') await deps.store.updateInstance(answer.sandbox.id, { lastActivityAt: deps.now() });
+    // Writes only record and enqueue: during maintenance they are accepted and wait in the queue.
+    const maintenance = await deps.maintenance?.current();
+    return maintenance?.on ? { ok: true, answer, queuedInMaintenance: { message: maintenance.message } } : { ok: true, answer };
   } catch (error) {
     if (!isSandboxError(error)) throw error;
     await audit(deps.store, request, refusals.has(error.code) ? 'refused' : 'error', { code: error.code, message: error.message }, null);

@@ -1,7 +1,10 @@
 import type { InstanceStatus } from '../../instance-status';
 import type { InstanceView } from '../../instance-view';
+import type { MaintenancePort } from '../../maintenance';
+import type { ExpiryPolicy } from '../../expiry/expiry-policy';
 import type { Actor, Instance } from '../../model';
 import type { SandboxLinks } from '../../naming/sandbox-urls';
+import type { HostDirectory } from '../../ports/other-ports';
 import type { PullRequestRecord, PullRequestRecords } from '../../ports/pull-requests';
 import type { Store } from '../../ports/store';
 import type { CommandName, SandboxCommand } from '../command-specs';
@@ -19,8 +22,14 @@ export interface CommandDeps {
   links: SandboxLinks;
   /** The configured repositories manual sandboxes are made from. */
   catalog: ManualCatalog;
+  /** TTLs, the warning time and the longest extension (sandbox.yml). */
+  expiry: ExpiryPolicy;
   /** Pull request records, so a PR sandbox is treated alike from every surface (closed, waiting for approval). */
   pullRequests?: Pick<PullRequestRecords, 'findByInstance'> | null;
+  /** Maintenance mode: work asked for meanwhile is queued and the answer says so. */
+  maintenance?: MaintenancePort | null;
+  /** Reaches the appservers' hosts (recipe tasks); only the CLI hands it in. */
+  hosts?: HostDirectory | null;
 }
 
 /** The pull request a command was given on (GitHub). */
@@ -77,9 +86,12 @@ export type CommandAnswer =
   | { name: 'status'; sandbox: SandboxFacts; view: InstanceView; status: InstanceStatus; at: Date }
   | { name: 'logs'; sandbox: SandboxFacts; view: InstanceView; appserver: number; text: string; lines: number; droppedMarker: string }
   | { name: 'extend'; sandbox: SandboxFacts; duration: string; expiresAt: Date }
+  | { name: 'pin'; sandbox: SandboxFacts; alreadyPinned: boolean }
+  | { name: 'unpin'; sandbox: SandboxFacts; wasPinned: boolean; expiresAt: Date | null }
   | { name: 'approve'; sandbox: SandboxFacts; sha: string; approvedBy: string; alreadyApproved: boolean; waitsForReady: boolean }
   | { name: 'list'; filter: string | null; sandboxes: { view: InstanceView; status: InstanceStatus }[] }
-  | { name: 'create'; sandbox: SandboxFacts; instance: Instance; repository: string; ref: string; deployment: DeploymentFacts | null };
+  | { name: 'create'; sandbox: SandboxFacts; instance: Instance; repository: string; ref: string; deployment: DeploymentFacts | null }
+  | { name: 'task'; sandbox: SandboxFacts; appserver: number; task: string; exitCode: number; stdout: string; stderr: string };
 
 export type AnswerOf<N extends RunnableName> = Extract<CommandAnswer, { name: N }>;
 

@@ -32,6 +32,8 @@ export function renderCheckRun(state: ReportState, now: Date): CheckRunContent {
       return pending('queued', 'Waiting for approval', 'A maintainer can comment `/sandbox approve` to deploy this pull request.');
     case 'waiting_isolation':
       return pending('queued', 'Not deployed: fork pull request', 'Sandbox code would run as the bot’s own user on this host, so fork pull requests are not deployed unless the repository sets `trigger.allow_forks_unisolated`.');
+    case 'waiting_slug':
+      return pending('queued', 'Not deployed: sandbox name taken', 'Its sandbox name is reserved (`www`, the bot’s own host name, `naming.reserved_slugs`), or another sandbox has it or serves one of its domains (a manual `studio-<name>` takes the Studio domain of `<name>`). An administrator can delete that sandbox or change `naming.slug_template` in sandbox.yml; the next push creates this one.');
     case 'waiting_draft':
       return pending('queued', 'Waiting: draft', 'Draft pull requests get a sandbox once they are ready for review.');
     case 'settings_error':
@@ -66,7 +68,7 @@ function runningSummary(state: ReportState, head: Appserver, active: boolean, no
 
 function actions(state: ReportState): CheckRunContent['actions'] {
   const view = viewReport(state);
-  if (view.phase === 'closed' || view.phase === 'waiting_approval' || view.phase === 'waiting_isolation' || view.phase === 'waiting_draft') return [];
+  if (view.phase === 'closed' || view.phase === 'waiting_approval' || view.phase === 'waiting_isolation' || view.phase === 'waiting_draft' || view.phase === 'waiting_slug') return [];
   const list: CheckRunContent['actions'] = [{ label: 'Redeploy', description: 'Deploy this commit in a new appserver', identifier: 'redeploy' }];
   if (view.activateCandidate) list.push({ label: `Activate ${view.activateCandidate.number}`.slice(0, 20), description: 'Route the sandbox to the newest appserver', identifier: 'activate' });
   if (state.instance && !state.instance.archivedAt) list.push({ label: 'Archive', description: 'Stop the sandbox and keep its data', identifier: 'archive' });

@@ -1,6 +1,7 @@
 import { listCommands } from '../../../core/commands';
 import type { Appserver } from '../../../core/model';
 import { formatDuration } from '../../../core/duration';
+import { isExpiryWarned } from '../../../core/expiry/expiry-policy';
 import { describeAllowed } from '../../../core/pull-requests/run-pr-command';
 import { deployDuration, viewReport, type ReportPhase, type ReportState } from './report-state';
 import { describeErrors, inline, truncate } from './render-text';
@@ -15,6 +16,7 @@ const headings: Record<ReportPhase, string> = {
   waiting_approval: '⏸️ Sandbox waiting for approval',
   waiting_isolation: '⏸️ Sandbox not deployed: fork pull request',
   waiting_draft: '⏸️ Sandbox waiting: draft pull request',
+  waiting_slug: '⏸️ Sandbox not deployed: its name is taken',
   settings_error: '⚠️ Sandbox settings error',
   deploying: '🟡 Sandbox deploying',
   running: '🟢 Sandbox running',
@@ -40,6 +42,8 @@ export function renderComment(state: ReportState, now: Date): string {
   if (instance && view.phase !== 'waiting_approval' && view.phase !== 'waiting_isolation') {
     if (state.urls.length && !instance.archivedAt && record.state === 'open') parts.push('', `**URL:** ${state.urls.map((url) => `<${url}>`).join(' · ')}`);
     if (statusUrl) parts.push(`**Status page and deploy log:** <${statusUrl}>`);
+    const expiry = expiryLine(instance);
+    if (expiry && record.state === 'open') parts.push('', expiry);
   }
   if (view.settingsErrors.length) {
     parts.push('', `The **Settings** block in the description has ${view.settingsErrors.length === 1 ? 'a problem' : 'problems'}, so nothing new was deployed${view.active ? ` (appserver ${view.active.number} keeps serving)` : ''}:`, '', truncate(describeErrors(view.settingsErrors), 20_000));
@@ -68,6 +72,8 @@ function describePhase(state: ReportState, now: Date): string {
     }
     case 'waiting_isolation':
       return `Sandboxes of pull requests from forks are not deployed here: on this bot's host, sandbox code would run as the bot's own user and could read its secrets. An administrator can run the bot as root (each sandbox then gets an OS user of its own) or set \`trigger.allow_forks_unisolated: true\` for this repository in sandbox.yml.`;
+    case 'waiting_slug':
+      return 'Its sandbox name is reserved (`www`, the bot’s own host name, `naming.reserved_slugs`), or another sandbox has it or serves one of its domains (a manual `studio-<name>` takes the Studio domain of `<name>`). An administrator can delete that sandbox or change `naming.slug_template` in sandbox.yml; the next push creates this one.';
     case 'waiting_draft':
       return 'This pull request is a draft; its sandbox is deployed once it is marked ready for review.';
     case 'settings_error':
@@ -87,10 +93,26 @@ function describePhase(state: ReportState, now: Date): string {
     case 'not_deployed':
       return state.repository?.onPush === 'ignore' ? `${sha} is not deployed: this repository does not deploy new commits by itself (\`on_push: ignore\`); comment \`/sandbox redeploy\`.` : `${sha} is not deployed; comment \`/sandbox redeploy\`.`;
     case 'archived':
+      if (state.instance?.expiredAt) return `The sandbox was archived on ${utc(state.instance.expiredAt)} UTC after a while without activity; its data is kept. A push or \`/sandbox redeploy\` brings it back.`;
       return 'The sandbox is archived; its data is kept. `/sandbox redeploy` brings it back.';
     case 'closed':
       return 'The pull request is closed, so its sandbox is archived (its data is kept). Reopening the pull request brings it back.';
   }
+}
+
+/** The expiry or the pin, and the warning once it went out (absolute times: the comment is not re-rendered as time passes). */
+function expiryLine(instance: NonNullable<ReportState['instance']>): string | null {
+  if (instance.archivedAt || instance.deletedAt) return null;
+  if (instance.pinned) return '📌 **Pinned:** this sandbox does not expire (`/sandbox unpin` undoes it).';
+  if (!instance.expiresAt) return null;
+  if (isExpiryWarned(instance)) {
+    return `⏳ **This sandbox expires on ${utc(instance.expiresAt)} UTC** unless there is activity: push a commit or comment \`/sandbox extend 3d\`. It is archived then (its data is kept); a push or \`/sandbox redeploy\` brings it back.`;
+  }
+  return `**Expires:** ${utc(instance.expiresAt)} UTC without activity (\`/sandbox extend 3d\` keeps it longer).`;
+}
+
+function utc(date: Date): string {
+  return date.toISOString().slice(0, 16).replace('T', ' ');
 }
 
 function appserverTable(state: ReportState, now: Date): string | null {

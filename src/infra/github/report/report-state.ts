@@ -25,7 +25,7 @@ export interface ReportState {
 export const activationGraceMs = 2 * 60_000;
 
 /** What the sandbox of the PR's head commit is doing, for the check run, the deployment and the comment. */
-export type ReportPhase = 'waiting_approval' | 'waiting_isolation' | 'waiting_draft' | 'settings_error' | 'deploying' | 'running' | 'failed' | 'cancelled' | 'not_deployed' | 'archived' | 'closed';
+export type ReportPhase = 'waiting_approval' | 'waiting_isolation' | 'waiting_draft' | 'waiting_slug' | 'settings_error' | 'deploying' | 'running' | 'failed' | 'cancelled' | 'not_deployed' | 'archived' | 'closed';
 
 export interface ReportView {
   phase: ReportPhase;
@@ -48,6 +48,7 @@ export function viewReport(state: ReportState): ReportView {
   const view = (phase: ReportPhase): ReportView => ({ phase, headAppserver, active, activateCandidate, settingsErrors });
 
   if (record.state === 'closed') return view('closed');
+  if (!instance && record.waiting === 'slug') return view('waiting_slug');
   if (!instance) return view('not_deployed');
   if (record.waiting === 'approval') return view('waiting_approval');
   if (record.waiting === 'isolation') return view('waiting_isolation');

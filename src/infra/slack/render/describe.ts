@@ -1,7 +1,8 @@
 import { unfinishedStates, type AppserverState } from '../../../core/appserver-state';
+import { isExpiryWarned } from '../../../core/expiry/expiry-policy';
 import { statusOfInstance, type InstanceStatus } from '../../../core/instance-status';
 import type { InstanceView } from '../../../core/instance-view';
-import type { Appserver } from '../../../core/model';
+import type { Appserver, Instance } from '../../../core/model';
 import { link } from '../blocks';
 
 export type { InstanceView } from '../../../core/instance-view';
@@ -93,4 +94,14 @@ export function activatable(view: InstanceView, among: readonly Appserver[] = vi
   if (view.instance.archivedAt || view.instance.deletedAt) return null;
   const candidates = among.filter((a) => a.state === 'running' && a.id !== view.instance.activeAppserverId);
   return candidates.sort((a, b) => b.number - a.number)[0] ?? null;
+}
+
+/** The expiry or the pin in Slack's words; null when the sandbox never expires or is archived. */
+export function expiryWords(instance: Instance): string | null {
+  if (instance.archivedAt || instance.deletedAt) return null;
+  if (instance.pinned) return ':pushpin: Pinned: never expires';
+  if (!instance.expiresAt) return null;
+  const at = `${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  if (isExpiryWarned(instance)) return `:hourglass_flowing_sand: *Expires ${at}* unless there is activity; \`/sandbox extend ${instance.slug} 3d\` keeps it longer`;
+  return `Expires ${at} without activity`;
 }

@@ -37,6 +37,11 @@ export function renderAnswer(answer: CommandAnswer, options: AnswerOptions = {})
       return renderLogs(answer.view, answer.appserver, answer.text, answer.lines, answer.droppedMarker);
     case 'extend':
       return { text: `:hourglass_flowing_sand: ${slug} now expires at ${answer.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (extended by ${escapeText(answer.duration)}).` };
+    case 'pin':
+      return { text: answer.alreadyPinned ? `:pushpin: ${slug} is pinned already.` : `:pushpin: ${slug} is pinned: it never expires until it is unpinned.` };
+    case 'unpin':
+      if (!answer.wasPinned) return { text: `${slug} was not pinned.` };
+      return { text: `:hourglass_flowing_sand: ${slug} is unpinned; ${answer.expiresAt ? `it expires at ${answer.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC unless there is activity` : 'it has no expiry'}.` };
     case 'approve':
       return { text: `:+1: ${escapeText(answer.sha.slice(0, 7))} of ${slug} is approved.` };
     case 'list':
@@ -45,6 +50,8 @@ export function renderAnswer(answer: CommandAnswer, options: AnswerOptions = {})
       const deploying = answer.deployment ? `; deploying it now (deployment ${answer.deployment.id}). ${follows}` : '.';
       return { text: `:sparkles: Created ${slug} (${escapeText(answer.sandbox.domain)}) from ${escapeText(answer.repository)} at \`${escapeText(answer.ref)}\`${deploying}` };
     }
+    case 'task':
+      return { text: `${answer.exitCode === 0 ? ':white_check_mark:' : ':x:'} The task \`${escapeText(answer.task)}\` of ${slug} (appserver ${answer.appserver}) exited with status ${answer.exitCode}.` };
   }
 }
 

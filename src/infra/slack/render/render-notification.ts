@@ -1,15 +1,17 @@
 import { context, link, section, type Block, type SlackView } from '../blocks';
 import { instanceButtons } from './buttons';
-import { activatable, domainLinks, instanceSummary, type InstanceView } from './describe';
+import { isExpiryWarned } from '../../../core/expiry/expiry-policy';
+import { activatable, domainLinks, expiryWords, instanceSummary, type InstanceView } from './describe';
 import { logTail } from './render-operation';
 
 /**
  * Whether an instance belongs in the notification channel now: a PR sandbox
- * when its newest deployment failed; a manual instance on every state change.
+ * when its newest deployment failed or it is about to expire (the warning);
+ * a manual instance on every state change.
  * Once an instance has a message there, it is kept current either way.
  */
 export function wantsNotification(view: InstanceView): boolean {
-  if (view.instance.kind === 'manual') return true;
+  if (view.instance.kind === 'manual' || isExpiryWarned(view.instance)) return true;
   const latestDeployment = view.deployments.at(-1);
   const latestAppserver = view.appservers.at(-1);
   return latestDeployment?.state === 'failed' || latestAppserver?.state === 'failed' || latestAppserver?.state === 'error';
@@ -25,6 +27,8 @@ export function renderNotification(view: InstanceView): SlackView {
   const blocks: Block[] = [section(`${summary.emoji} *${link(view.links.status, instance.slug)}* (${kind}): ${summary.words}`)];
   if (failed) blocks.push(...logTail(latest));
   if (instance.activeAppserverId !== null && !instance.archivedAt) blocks.push(context(`Serving at ${domainLinks(view)}`));
+  const expiry = expiryWords(instance);
+  if (expiry) blocks.push(context(expiry));
   if (!instance.deletedAt) blocks.push(...instanceButtons({ instance, statusUrl: view.links.status, activate: activatable(view) }));
   return { text: `${instance.slug}: ${summary.words}`, blocks };
 }

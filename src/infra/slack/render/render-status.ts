@@ -1,6 +1,6 @@
 import { codeBlock, context, escapeText, link, section, type Block, type SlackView } from '../blocks';
 import { instanceButtons } from './buttons';
-import { activatable, appserverLine, domainLinks, instanceSummary, type InstanceView } from './describe';
+import { activatable, appserverLine, domainLinks, expiryWords, instanceSummary, type InstanceView } from './describe';
 import { firstLine } from './render-operation';
 
 const shownAppservers = 6;
@@ -18,6 +18,9 @@ export function renderStatus(view: InstanceView, { showCredentials = false }: { 
   if (instance.accessUser && instance.accessPassword) {
     lines.push(showCredentials ? `Access: HTTP basic auth, user \`${escapeText(instance.accessUser)}\`, password \`${escapeText(instance.accessPassword)}\`` : 'Access: HTTP basic auth (people who may deploy see the user and password here and on the status page)');
   }
+  const expiry = expiryWords(instance);
+  if (expiry) lines.push(expiry);
+  if (view.tags?.length) lines.push(`Tags: ${view.tags.map((tag) => `\`${escapeText(tag)}\``).join(', ')}`);
   const newest = [...appservers].reverse().slice(0, shownAppservers);
   const blocks: Block[] = [section(lines.join('\n'))];
   if (newest.length) {

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCampaign } from '../../../src/core/campaigns/start-campaign';
+import type { CampaignOptions } from '../../../src/core/ports/campaigns';
+import type { Actor } from '../../../src/core/model';
+import { createManualInstance } from '../../../src/core/operations/create-instance';
+import { requestDeployment } from '../../../src/core/operations/operations';
+import { startMariadb, type MariadbHarness } from '../../support/mariadb';
+import { createSampleRepo, type SampleRepo } from '../../support/sample-repo';
+import { startTestBot, type TestBot } from '../../support/test-bot';
+import { waitFor } from '../../support/wait-for';
+
+// A real MariaDB (throwaway server of this file) holding the sandboxes' persistent databases.
+const actor: Actor = { surface: 'cli', id: 'tester' };
+let repo: SampleRepo;
+let mariadb: MariadbHarness;
+let t: TestBot;
+
+beforeAll(async () => {
+  mariadb = await startMariadb();
+  repo = createSampleRepo();
+  t = await startTestBot(
+    `
+repositories:
+  - name: acme/sample
+    url: ${repo.url}
+    databases:
+      mysql: [app]
+    script:
+      deploy: |
+        git rev-parse HEAD > built-commit.txt
+        my() { mariadb --host="$SBX_MYSQL_HOST" --port="$SBX_MYSQL_PORT" --user="$SBX_MYSQL_USER" --password="$SBX_MYSQL_PASSWORD" --batch --skip-column-names "$@"; }
+        own="\${SBX_MYSQL_DATABASES%%,*}"
+        my "$own" -e "CREATE TABLE IF NOT EXISTS marks (slug text)"
+        echo "pre-upgraded rows: $(my "$own" -e "SELECT COUNT(*) FROM marks WHERE slug = 'pre-upgraded'")"
+      start: exec node server.mjs
+      health_path: /healthz
+      health_timeout: 10s
+databases:
+  mysql:
+    - { name: mysql-1, url_env: TEST_MYSQL_URL }
+retention:
+  min_age: 1h
+`,
+    { TEST_MYSQL_URL: mariadb.adminUrl },
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await mariadb?.stop();
+}, 60_000);
+
+const store = () => t.bot.provisioning.store;
+const instance = async (slug: string) => (await store().findInstanceBySlug(slug))!;
+const options = (preUpgrade: string[]): CampaignOptions => ({ filter: {}, exclude: {}, update: {}, preUpgrade, batchSize: 2, batchFrequencyMs: 1_000, numAttempts: 1, activate: true });
+
+async function waitForCampaign(id: number) {
+  await waitFor(async () => ['succeeded', 'failed'].includes((await store().getCampaign(id))?.state ?? ''), { timeoutMs: 60_000, intervalMs: 200, what: `campaign ${id}` });
+  return { campaign: (await store().getCampaign(id))!, items: await store().listCampaignItems(id) };
+}
+
+async function logOf(slug: string, number: number): Promise<string> {
+  const appserver = (await store().findAppserver((await instance(slug)).id, number))!;
+  return (await store().readLog(appserver.id)).map((c) => c.content).join('');
+}
+
+describe('--pre-upgrade on persistent MySQL databases', () => {
+  it('snapshots, runs the SQL just before each redeploy, and fails an item whose statement fails', async () => {
+    const repository = t.config.repositories[0]!;
+    const created = await createManualInstance(store(), {
+      slug: 'pre-a',
+      repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+      ref: 'main',
+      settings: { ephemeral_databases: false } as never,
+      globalFields: {},
+      ephemeralDatabases: true,
+      baseDomain: t.config.base_domain,
+      actor,
+    });
+    expect(created.databaseMode).toBe('persistent');
+    await requestDeployment({ store: store() }, created, { actor });
+    await waitFor(async () => ['running', 'failed', 'error'].includes((await store().findAppserver(created.id, 1))?.state ?? ''), { timeoutMs: 30_000, what: 'first deploy' });
+    const first = (await store().findAppserver(created.id, 1))!;
+    expect(first.state, `${first.failureReason}\n${await logOf('pre-a', 1)}`).toBe('running');
+    expect(await logOf('pre-a', 1)).toContain('pre-upgraded rows: 0');
+
+    const ok = await startCampaign({ store: store(), now: () => new Date() }, { tag: 'S', options: options(["INSERT INTO marks VALUES ('pre-upgraded')"]), actor });
+    const done = await waitForCampaign(ok.id);
+    expect(done.campaign.state).toBe('succeeded');
+    expect(done.items[0]!.snapshotId).not.toBeNull();
+    expect(await logOf('pre-a', 2)).toContain('pre-upgraded rows: 1');
+    const audit = await t.database.pool.query(`select result, detail from audit_events where action = 'campaign_pre_upgrade' order by id`);
+    expect(audit.rows[0]).toMatchObject({ result: 'ok', detail: { statements: ["INSERT INTO marks VALUES ('pre-upgraded')"] } });
+
+    const bad = await startCampaign({ store: store(), now: () => new Date() }, { tag: 'B', options: options(["INSERT INTO marks VALUES ('pre-upgraded')", 'SELECT * FROM no_such_table']), actor });
+    const failed = await waitForCampaign(bad.id);
+    expect(failed.campaign.state).toBe('failed');
+    expect(failed.items[0]).toMatchObject({ state: 'failed', deploymentId: null });
+    expect(failed.items[0]!.failureReason).toMatch(/--pre-upgrade failed: statement 2 \(SELECT \* FROM no_such_table\) failed/);
+    expect(await store().listTags(created.id)).toEqual(['B-failure', 'S-success']);
+    expect((await store().listAppservers(created.id)).length).toBe(2);
+  }, 150_000);
+});
