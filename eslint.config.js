@@ -9,7 +9,19 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        fetch: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -21,13 +33,33 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Core never reads process.env; take values as arguments.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Core never reads process.env; take values as arguments.' },
+      ],
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/github/**', '**/bot/**', '**/jobs/**', '**/web/**', '**/infra/**', '**/cli/**', '**/app/**', '**/config/**'], message: 'Core imports nothing outside core: define a port in src/core/ports and let src/app hand in the adapter.' },
-            { group: ['**/drizzle/**', 'drizzle-orm', 'drizzle-orm/*', 'pg'], message: 'Core never sees database rows: define the domain type in src/core and map the row in src/infra/db.' },
+            {
+              group: [
+                '**/github/**',
+                '**/bot/**',
+                '**/jobs/**',
+                '**/web/**',
+                '**/infra/**',
+                '**/cli/**',
+                '**/app/**',
+                '**/config/**',
+              ],
+              message:
+                'Core imports nothing outside core: define a port in src/core/ports and let src/app hand in the adapter.',
+            },
+            {
+              group: ['**/drizzle/**', 'drizzle-orm', 'drizzle-orm/*', 'pg'],
+              message:
+                'Core never sees database rows: define the domain type in src/core and map the row in src/infra/db.',
+            },
           ],
         },
       ],
@@ -35,12 +67,36 @@ export default tseslint.config(
   },
   // The layers (docs/architecture.md): inbound surfaces never import each other, infra never imports jobs,
   // surfaces or the composition root, jobs never import surfaces. Relative paths, so one rule per depth.
-  ...layerRules('src/bot', ['github', 'web', 'cli', 'jobs'], 'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.'),
-  ...layerRules('src/github', ['bot', 'web', 'cli', 'jobs'], 'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.'),
-  ...layerRules('src/web', ['bot', 'github', 'cli', 'jobs'], 'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.'),
-  ...layerRules('src/cli', ['bot', 'github', 'web', 'jobs'], 'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.'),
-  ...layerRules('src/infra', ['jobs', 'bot', 'github', 'web', 'cli', 'app'], 'Outbound adapters never import jobs, surfaces or the composition root.'),
-  ...layerRules('src/jobs', ['bot', 'github', 'web', 'cli', 'app'], 'Jobs never import surfaces or the composition root: src/app hands them their deps.'),
+  ...layerRules(
+    'src/bot',
+    ['github', 'web', 'cli', 'jobs'],
+    'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.',
+  ),
+  ...layerRules(
+    'src/github',
+    ['bot', 'web', 'cli', 'jobs'],
+    'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.',
+  ),
+  ...layerRules(
+    'src/web',
+    ['bot', 'github', 'cli', 'jobs'],
+    'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.',
+  ),
+  ...layerRules(
+    'src/cli',
+    ['bot', 'github', 'web', 'jobs'],
+    'Surfaces never import each other (or the jobs): share through core, src/infra or src/app.',
+  ),
+  ...layerRules(
+    'src/infra',
+    ['jobs', 'bot', 'github', 'web', 'cli', 'app'],
+    'Outbound adapters never import jobs, surfaces or the composition root.',
+  ),
+  ...layerRules(
+    'src/jobs',
+    ['bot', 'github', 'web', 'cli', 'app'],
+    'Jobs never import surfaces or the composition root: src/app hands them their deps.',
+  ),
   // Raw SQL only in src/infra/db (the adapters of the Store and the other repositories).
   {
     files: ['src/**/*.ts'],
@@ -49,8 +105,14 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         ...noEnums,
-        { selector: "CallExpression[callee.property.name='query']", message: 'Raw SQL lives in src/infra/db: add a query function there.' },
-        { selector: "TaggedTemplateExpression[tag.name='sql']", message: 'Raw SQL lives in src/infra/db: add a query function there.' },
+        {
+          selector: "CallExpression[callee.property.name='query']",
+          message: 'Raw SQL lives in src/infra/db: add a query function there.',
+        },
+        {
+          selector: "TaggedTemplateExpression[tag.name='sql']",
+          message: 'Raw SQL lives in src/infra/db: add a query function there.',
+        },
       ],
     },
   },

@@ -1,6 +1,17 @@
 import { sql } from 'drizzle-orm';
 import {
-  bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 /**
@@ -88,21 +99,30 @@ export const instances = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('instances_pr_idx').on(t.prRepo, t.prNumber).where(sql`${t.kind} = 'pr'`)],
+  (t) => [
+    uniqueIndex('instances_pr_idx')
+      .on(t.prRepo, t.prNumber)
+      .where(sql`${t.kind} = 'pr'`),
+  ],
 );
 
 export const deployments = pgTable(
   'deployments',
   {
     id: serial('id').primaryKey(),
-    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id),
     requestedBy: text('requested_by').notNull(),
     surface: text('surface').$type<'github' | 'slack' | 'web' | 'cli' | 'system'>().notNull(),
     commitSha: text('commit_sha'),
     ref: text('ref'),
     attempts: integer('attempts').notNull().default(1),
     activateOnSuccess: boolean('activate_on_success').notNull().default(true),
-    state: text('state').$type<'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'>().notNull().default('pending'),
+    state: text('state')
+      .$type<'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled'>()
+      .notNull()
+      .default('pending'),
     createdAt: createdAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
@@ -113,7 +133,9 @@ export const appservers = pgTable(
   'appservers',
   {
     id: serial('id').primaryKey(),
-    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id),
     deploymentId: integer('deployment_id').references(() => deployments.id),
     number: integer('number').notNull(),
     state: text('state').notNull().default('new'),
@@ -148,7 +170,9 @@ export const logChunks = pgTable(
   'log_chunks',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    appserverId: integer('appserver_id').notNull().references(() => appservers.id, { onDelete: 'cascade' }),
+    appserverId: integer('appserver_id')
+      .notNull()
+      .references(() => appservers.id, { onDelete: 'cascade' }),
     offset: bigint('offset', { mode: 'number' }).notNull(),
     content: text('content').notNull(),
     createdAt: createdAt(),
@@ -175,7 +199,9 @@ export const auditEvents = pgTable(
 export const instanceTags = pgTable(
   'instance_tags',
   {
-    instanceId: integer('instance_id').notNull().references(() => instances.id, { onDelete: 'cascade' }),
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
     tag: text('tag').notNull(),
     createdAt: createdAt(),
   },
@@ -232,7 +258,9 @@ export const slackMessages = pgTable(
   'slack_messages',
   {
     id: serial('id').primaryKey(),
-    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id),
     purpose: text('purpose').$type<'deploy' | 'activate' | 'archive' | 'delete' | 'notification'>().notNull(),
     /** The deployment (`deploy`) or appserver (`activate`) the message follows. */
     subjectId: integer('subject_id'),
@@ -248,8 +276,12 @@ export const slackMessages = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('slack_messages_open_idx').on(t.instanceId).where(sql`not ${t.done}`),
-    uniqueIndex('slack_messages_notification_idx').on(t.instanceId, t.channel).where(sql`${t.purpose} = 'notification'`),
+    index('slack_messages_open_idx')
+      .on(t.instanceId)
+      .where(sql`not ${t.done}`),
+    uniqueIndex('slack_messages_notification_idx')
+      .on(t.instanceId, t.channel)
+      .where(sql`${t.purpose} = 'notification'`),
   ],
 );
 
@@ -330,9 +362,13 @@ export const instanceDatabases = pgTable(
   'instance_databases',
   {
     id: serial('id').primaryKey(),
-    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id),
     kind: text('kind').$type<'mysql' | 'mongodb' | 'rabbitmq'>().notNull(),
-    serverId: integer('server_id').notNull().references(() => databaseServers.id),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => databaseServers.id),
     username: text('username').notNull(),
     password: text('password').notNull(),
     /** Declared name (what the recipe asked for) → actual name on the server; RabbitMQ: one entry for the vhost. */
@@ -344,7 +380,10 @@ export const instanceDatabases = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('instance_databases_instance_kind_idx').on(t.instanceId, t.kind), index('instance_databases_server_idx').on(t.serverId)],
+  (t) => [
+    uniqueIndex('instance_databases_instance_kind_idx').on(t.instanceId, t.kind),
+    index('instance_databases_server_idx').on(t.serverId),
+  ],
 );
 
 /** A snapshot of an instance's persistent databases (`sbx db snapshot`): one archive file per database, under `dir`. */
@@ -352,9 +391,14 @@ export const databaseSnapshots = pgTable(
   'database_snapshots',
   {
     id: serial('id').primaryKey(),
-    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id),
     dir: text('dir').notNull(),
-    files: jsonb('files').$type<{ kind: 'mysql' | 'mongodb'; database: string; file: string; bytes: number }[]>().notNull().default([]),
+    files: jsonb('files')
+      .$type<{ kind: 'mysql' | 'mongodb'; database: string; file: string; bytes: number }[]>()
+      .notNull()
+      .default([]),
     reason: text('reason').notNull(),
     requestedBy: text('requested_by').notNull(),
     createdAt: createdAt(),
@@ -373,7 +417,10 @@ export const campaigns = pgTable(
   {
     id: serial('id').primaryKey(),
     tag: text('tag').notNull(),
-    state: text('state').$type<'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled'>().notNull().default('running'),
+    state: text('state')
+      .$type<'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled'>()
+      .notNull()
+      .default('running'),
     /** filter, exclude, update, preUpgrade, batchSize, batchFrequencyMs, numAttempts, activate. */
     options: jsonb('options').$type<Record<string, unknown>>().notNull(),
     requestedBy: text('requested_by').notNull(),
@@ -390,11 +437,18 @@ export const campaignItems = pgTable(
   'campaign_items',
   {
     id: serial('id').primaryKey(),
-    campaignId: integer('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
-    instanceId: integer('instance_id').notNull().references(() => instances.id),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id),
     slug: text('slug').notNull(),
     position: integer('position').notNull(),
-    state: text('state').$type<'pending' | 'ongoing' | 'succeeded' | 'failed' | 'cancelled'>().notNull().default('pending'),
+    state: text('state')
+      .$type<'pending' | 'ongoing' | 'succeeded' | 'failed' | 'cancelled'>()
+      .notNull()
+      .default('pending'),
     batch: integer('batch'),
     deploymentId: integer('deployment_id').references(() => deployments.id),
     /** The snapshot taken of its persistent MySQL databases just before the redeploy (restores it). */
@@ -404,5 +458,8 @@ export const campaignItems = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('campaign_items_campaign_instance_idx').on(t.campaignId, t.instanceId), index('campaign_items_instance_idx').on(t.instanceId)],
+  (t) => [
+    uniqueIndex('campaign_items_campaign_instance_idx').on(t.campaignId, t.instanceId),
+    index('campaign_items_instance_idx').on(t.instanceId),
+  ],
 );

@@ -3,8 +3,12 @@
 // JSON report plus the type-check / lint / system-deps steps of `npm test`.
 import { existsSync, readFileSync } from 'node:fs';
 
-const report = existsSync('test-results/vitest.json') ? JSON.parse(readFileSync('test-results/vitest.json', 'utf8')) : null;
-const checks = existsSync('test-results/checks.json') ? JSON.parse(readFileSync('test-results/checks.json', 'utf8')) : {};
+const report = existsSync('test-results/vitest.json')
+  ? JSON.parse(readFileSync('test-results/vitest.json', 'utf8'))
+  : null;
+const checks = existsSync('test-results/checks.json')
+  ? JSON.parse(readFileSync('test-results/checks.json', 'utf8'))
+  : {};
 
 let passed = report?.numPassedTests ?? 0;
 let failed = (report?.numFailedTests ?? 0) + (report ? 0 : 1);

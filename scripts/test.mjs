@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: system prerequisites, type-check, lint, then the whole vitest suite.
+// `npm test`: system prerequisites, type-check, lint, formatting, then the whole vitest suite.
 // Every step runs even when an earlier one fails, so one run shows every problem;
 // test-results/checks.json records the non-vitest steps for the CI summary.
 import { spawnSync } from 'node:child_process';
@@ -25,10 +25,13 @@ if (!depsOk) {
 }
 step('typecheck', 'npx', ['tsc', '--noEmit']);
 step('lint', 'npx', ['eslint', '.']);
+step('format', 'npx', ['prettier', '--check', '.']);
 if (depsOk) step('vitest', 'npx', ['vitest', 'run', ...extraArgs]);
 
 mkdirSync(join(root, 'test-results'), { recursive: true });
 writeFileSync(join(root, 'test-results', 'checks.json'), JSON.stringify(checks, null, 2) + '\n');
-const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([name]) => name);
+const failed = Object.entries(checks)
+  .filter(([, ok]) => !ok)
+  .map(([name]) => name);
 process.stdout.write(failed.length ? `\nnpm test: failed: ${failed.join(', ')}\n` : '\nnpm test: all steps passed\n');
 process.exit(failed.length ? 1 : 0);

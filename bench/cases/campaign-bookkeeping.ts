@@ -24,19 +24,30 @@ const batchSize = 10;
 export default async function bench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bench-'));
   chmodSync(dir, 0o755);
-  const postgres = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), settings: { fsync: 'off', synchronous_commit: 'off' } });
+  const postgres = await startEmbeddedPostgres({
+    dataDir: join(dir, 'pg'),
+    settings: { fsync: 'off', synchronous_commit: 'off' },
+  });
   try {
     await ensureDatabaseExists(postgres.url, 'bench');
     writeFileSync(join(dir, 'sandbox.yml'), 'repositories: []\n');
     const url = withDatabase(postgres.url, 'bench');
-    const config = loadConfig({ cwd: dir, env: { DATABASE_URL: url, PORT: '0', SBX_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'error', LOG_FORMAT: 'json' } });
+    const config = loadConfig({
+      cwd: dir,
+      env: { DATABASE_URL: url, PORT: '0', SBX_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'error', LOG_FORMAT: 'json' },
+    });
     await runMigrations({ connectionString: url });
     const bot = await startBot({ config, logger: createLogger(config.log), web: false, worker: false, env: {} });
     try {
       const { store } = bot.provisioning;
       for (let i = 0; i < instances; i += 1) {
         const slug = `bench-${String(i).padStart(3, '0')}`;
-        const instance = await store.insertInstance({ slug, domain: `${slug}.localhost`, kind: 'manual', fields: { openedx_release: 'z.1' } });
+        const instance = await store.insertInstance({
+          slug,
+          domain: `${slug}.localhost`,
+          kind: 'manual',
+          fields: { openedx_release: 'z.1' },
+        });
         const appserver = await store.insertAppserver({ instanceId: instance.id, config: {} });
         await store.updateAppserver(appserver.id, { readyAt: new Date() });
       }
@@ -54,7 +65,20 @@ export default async function bench(): Promise<BenchResult> {
       const planMs = performance.now() - started;
       started = performance.now();
       queries = 0;
-      const campaign = await startCampaign(deps, { tag: 'B', actor, options: { filter, exclude: {}, update: { openedx_release: 'z.2' }, preUpgrade: [], batchSize, batchFrequencyMs: 600_000, numAttempts: 1, activate: true } });
+      const campaign = await startCampaign(deps, {
+        tag: 'B',
+        actor,
+        options: {
+          filter,
+          exclude: {},
+          update: { openedx_release: 'z.2' },
+          preUpgrade: [],
+          batchSize,
+          batchFrequencyMs: 600_000,
+          numAttempts: 1,
+          activate: true,
+        },
+      });
       const startMs = performance.now() - started;
       const startQueries = queries;
       // First tick: starts a batch. Then ticks that settle a finished batch and start the next.
@@ -67,7 +91,8 @@ export default async function bench(): Promise<BenchResult> {
       const tickQueries: number[] = [];
       for (let round = 0; round < 5; round += 1) {
         for (const item of await store.listCampaignItems(campaign.id)) {
-          if (item.state === 'ongoing' && item.deploymentId) await store.updateDeployment(item.deploymentId, { state: 'succeeded', finishedAt: new Date() });
+          if (item.state === 'ongoing' && item.deploymentId)
+            await store.updateDeployment(item.deploymentId, { state: 'succeeded', finishedAt: new Date() });
         }
         queries = 0;
         started = performance.now();
@@ -91,7 +116,8 @@ export default async function bench(): Promise<BenchResult> {
           settle_and_start_tick_queries_mean: mean(tickQueries),
           queries_per_item_per_tick: mean(tickQueries) / (2 * batchSize),
         },
-        notes: 'no deploys: deployments are marked succeeded by hand; a tick reads the campaign items three times (O(items)) plus a constant per settled or started item',
+        notes:
+          'no deploys: deployments are marked succeeded by hand; a tick reads the campaign items three times (O(items)) plus a constant per settled or started item',
       };
     } finally {
       await bot.stop(2_000);

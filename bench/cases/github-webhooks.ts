@@ -53,10 +53,15 @@ github:
   throttle: false
   sync_debounce: 10m
   private_key: |
-${privateKey.trimEnd().split('\n').map((line) => `    ${line}`).join('\n')}
+${privateKey
+  .trimEnd()
+  .split('\n')
+  .map((line) => `    ${line}`)
+  .join('\n')}
 `);
     const botUrl = `http://127.0.0.1:${bench.bot.port}`;
-    const push = (i: number) => pullRequestEvent('synchronize', repository, pullJson(1 + (i % 100), `${i}`.padStart(40, 'a')));
+    const push = (i: number) =>
+      pullRequestEvent('synchronize', repository, pullJson(1 + (i % 100), `${i}`.padStart(40, 'a')));
     await load(bare.url, push, concurrency, 100);
     const bareTimes = await load(bare.url, push, concurrency, requests);
     await load(botUrl, push, concurrency, 100);
@@ -94,15 +99,31 @@ ${privateKey.trimEnd().split('\n').map((line) => `    ${line}`).join('\n')}
 
 function pullJson(number: number, sha: string, author = 'dev'): Record<string, unknown> {
   const repo = { full_name: repository, clone_url: `https://github.example/${repository}.git` };
-  return { number, state: 'open', draft: false, body: null, html_url: `https://github.example/${repository}/pull/${number}`, user: { login: author }, head: { sha, ref: `f${number}`, repo }, base: { repo } };
+  return {
+    number,
+    state: 'open',
+    draft: false,
+    body: null,
+    html_url: `https://github.example/${repository}/pull/${number}`,
+    user: { login: author },
+    head: { sha, ref: `f${number}`, repo },
+    base: { repo },
+  };
 }
 
-async function thousandInTenSeconds(bench: BenchBot, botUrl: string): Promise<{ ok: number; p99: number; rows: number; jobs: number }> {
+async function thousandInTenSeconds(
+  bench: BenchBot,
+  botUrl: string,
+): Promise<{ ok: number; p99: number; rows: number; jobs: number }> {
   const deliveries: { payload: Record<string, unknown>; id: string }[] = [];
   for (let pr = 0; pr < 250; pr += 1) {
     for (let commit = 0; commit < 2; commit += 1) {
       const id = `burst-${pr}-${commit}`;
-      const payload = pullRequestEvent('synchronize', repository, pullJson(10_000 + pr, `${pr}-${commit}`.padStart(40, 'b')));
+      const payload = pullRequestEvent(
+        'synchronize',
+        repository,
+        pullJson(10_000 + pr, `${pr}-${commit}`.padStart(40, 'b')),
+      );
       deliveries.push({ payload, id }, { payload, id });
     }
   }
@@ -119,27 +140,51 @@ async function thousandInTenSeconds(bench: BenchBot, botUrl: string): Promise<{ 
     }),
   );
   const pool = bench.bot.database.pool;
-  const rows = Number((await pool.query(`select count(*) from webhook_deliveries where delivery_id like 'burst-%'`)).rows[0].count);
-  const jobs = Number((await pool.query(`select count(*) from graphile_worker._private_jobs where key like 'pr:acme/app#1____'`)).rows[0].count);
+  const rows = Number(
+    (await pool.query(`select count(*) from webhook_deliveries where delivery_id like 'burst-%'`)).rows[0].count,
+  );
+  const jobs = Number(
+    (await pool.query(`select count(*) from graphile_worker._private_jobs where key like 'pr:acme/app#1____'`)).rows[0]
+      .count,
+  );
   return { ok, p99: percentile(times, 99), rows, jobs };
 }
 
-async function taskStarts(bench: BenchBot, botUrl: string, fake: FakeGitHub): Promise<{ raw: number[]; webhook: number[] }> {
+async function taskStarts(
+  bench: BenchBot,
+  botUrl: string,
+  fake: FakeGitHub,
+): Promise<{ raw: number[]; webhook: number[] }> {
   const { store } = bench.bot.provisioning;
   const pool = bench.bot.database.pool;
   const raw: number[] = [];
   const webhook: number[] = [];
-  const instance = await store.insertInstance({ slug: 'bench-raw', domain: 'bench-raw.localhost', kind: 'manual', prRepo: repository, repoUrl: 'file:///nonexistent', ref: 'main' });
+  const instance = await store.insertInstance({
+    slug: 'bench-raw',
+    domain: 'bench-raw.localhost',
+    kind: 'manual',
+    prRepo: repository,
+    repoUrl: 'file:///nonexistent',
+    ref: 'main',
+  });
   const firstAppserver = async (deploymentId: number) => {
     for (let i = 0; i < 2_000; i += 1) {
-      const found = await pool.query<{ created_at: Date }>('select created_at from appservers where deployment_id = $1', [deploymentId]);
+      const found = await pool.query<{ created_at: Date }>(
+        'select created_at from appservers where deployment_id = $1',
+        [deploymentId],
+      );
       if (found.rows[0]) return found.rows[0].created_at;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     throw new Error(`deployment ${deploymentId} never started`);
   };
   for (let i = 0; i < 30; i += 1) {
-    const deployment = await store.insertDeployment({ instanceId: instance.id, requestedBy: 'bench', surface: 'cli', ref: 'main' });
+    const deployment = await store.insertDeployment({
+      instanceId: instance.id,
+      requestedBy: 'bench',
+      surface: 'cli',
+      ref: 'main',
+    });
     const added = await pool.query<{ at: Date }>(
       `select clock_timestamp() as at, graphile_worker.add_job('deploy_instance', json_build_object('deploymentId', $1::int), queue_name => $2)`,
       [deployment.id, `instance:${instance.id}`],
@@ -150,11 +195,23 @@ async function taskStarts(bench: BenchBot, botUrl: string, fake: FakeGitHub): Pr
     const number = 20_000 + i;
     const sha = `${i}`.padStart(40, 'c');
     fake.setPull(repository, { number, headSha: sha, author: 'dev' });
-    const answer = await postWebhook(botUrl, 'pull_request', pullRequestEvent('opened', repository, fake.pullJson(repository, number)), { secret });
-    const received = (await pool.query<{ received_at: Date }>('select received_at from webhook_deliveries where delivery_id = $1', [answer.deliveryId])).rows[0]!.received_at;
+    const answer = await postWebhook(
+      botUrl,
+      'pull_request',
+      pullRequestEvent('opened', repository, fake.pullJson(repository, number)),
+      { secret },
+    );
+    const received = (
+      await pool.query<{ received_at: Date }>('select received_at from webhook_deliveries where delivery_id = $1', [
+        answer.deliveryId,
+      ])
+    ).rows[0]!.received_at;
     let deploymentId: number | null = null;
     for (let round = 0; round < 2_000 && deploymentId === null; round += 1) {
-      const found = await pool.query<{ id: number }>('select d.id from deployments d join instances i on i.id = d.instance_id where i.pr_number = $1', [number]);
+      const found = await pool.query<{ id: number }>(
+        'select d.id from deployments d join instances i on i.id = d.instance_id where i.pr_number = $1',
+        [number],
+      );
       deploymentId = found.rows[0]?.id ?? null;
       if (deploymentId === null) await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -166,8 +223,17 @@ async function taskStarts(bench: BenchBot, botUrl: string, fake: FakeGitHub): Pr
 
 /** A Probot app whose only handler does nothing: the floor for the same verification and parsing. */
 async function startBareProbot(privateKey: string): Promise<{ url: string; close(): Promise<void> }> {
-  const probot = new Probot({ appId: 1, privateKey, secret, Octokit: octokitClass(false), log: createLogger({ level: 'error', format: 'json' }) });
-  const middleware = await createNodeMiddleware((app) => app.onAny(async () => undefined), { probot, webhooksPath: '/api/github/webhooks' });
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    secret,
+    Octokit: octokitClass(false),
+    log: createLogger({ level: 'error', format: 'json' }),
+  });
+  const middleware = await createNodeMiddleware((app) => app.onAny(async () => undefined), {
+    probot,
+    webhooksPath: '/api/github/webhooks',
+  });
   const server: Server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -184,7 +250,12 @@ async function startBareProbot(privateKey: string): Promise<{ url: string; close
 }
 
 /** Sends `total` signed deliveries with `inFlight` at a time; returns each one's milliseconds to the answer. */
-async function load(url: string, payload: (i: number) => Record<string, unknown>, inFlight: number, total: number): Promise<number[]> {
+async function load(
+  url: string,
+  payload: (i: number) => Record<string, unknown>,
+  inFlight: number,
+  total: number,
+): Promise<number[]> {
   const times: number[] = [];
   let next = 0;
   const worker = async () => {

@@ -34,7 +34,11 @@ export default async function nginxReload(): Promise<BenchResult> {
     for (let index = 0; index <= switches; index += 1) {
       const name = index % 2 === 0 ? 'a' : 'b';
       const started = performance.now();
-      await balancer.apply({ slug: 'bench', domains: [host], target: { address: '127.0.0.1', port: ports[index % 2] ?? 0 } });
+      await balancer.apply({
+        slug: 'bench',
+        domains: [host],
+        target: { address: '127.0.0.1', port: ports[index % 2] ?? 0 },
+      });
       const applied = performance.now();
       while ((await getWithHost(nginx.port, host)).body !== name) {
         if (performance.now() - started > 10_000) throw new Error(`nginx did not switch to ${name} within 10 s`);
@@ -56,7 +60,8 @@ export default async function nginxReload(): Promise<BenchResult> {
         new_route_answers_ms_p50: percentile(visible, 50),
         new_route_answers_ms_p99: percentile(visible, 99),
       },
-      notes: 'apply = read + atomic write + nginx -t + nginx -s reload (local transport); answers = until a fresh connection reaches the new appserver. p99 of 30 samples is about the maximum.',
+      notes:
+        'apply = read + atomic write + nginx -t + nginx -s reload (local transport); answers = until a fresh connection reaches the new appserver. p99 of 30 samples is about the maximum.',
     };
   } finally {
     await nginx.stop();

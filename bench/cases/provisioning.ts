@@ -42,7 +42,14 @@ export default async function provisioning(): Promise<BenchResult> {
   let bench: BenchBot | undefined;
   try {
     // the floor: one warm raw exec over SSH plus one nginx apply (write, nginx -t, reload)
-    const raw = createSshTransport({ name: 'floor', address: '127.0.0.1', port: sshdA.port, user: 'root', privateKey: sshdA.privateKey, hostKeyFingerprint: sshdA.hostKeyFingerprint });
+    const raw = createSshTransport({
+      name: 'floor',
+      address: '127.0.0.1',
+      port: sshdA.port,
+      user: 'root',
+      privateKey: sshdA.privateKey,
+      hostKeyFingerprint: sshdA.hostKeyFingerprint,
+    });
     await raw.exec(['true']);
     const execTimes: number[] = [];
     for (let i = 0; i < 20; i += 1) {
@@ -51,11 +58,22 @@ export default async function provisioning(): Promise<BenchResult> {
       execTimes.push(performance.now() - started);
     }
     await raw.close();
-    const floorLb = createNginxLoadBalancer({ transport: createLocalTransport(), configDir: nginx.configDir, namePrefix: 'floor-', testCommand: nginx.testCommand, reloadCommand: nginx.reloadCommand, listen: nginx.listen });
+    const floorLb = createNginxLoadBalancer({
+      transport: createLocalTransport(),
+      configDir: nginx.configDir,
+      namePrefix: 'floor-',
+      testCommand: nginx.testCommand,
+      reloadCommand: nginx.reloadCommand,
+      listen: nginx.listen,
+    });
     const reloadTimes: number[] = [];
     for (let i = 0; i < 10; i += 1) {
       const started = performance.now();
-      await floorLb.apply({ slug: 'floor', domains: ['floor.bench.test'], target: { address: '127.0.0.1', port: 1000 + i } });
+      await floorLb.apply({
+        slug: 'floor',
+        domains: ['floor.bench.test'],
+        target: { address: '127.0.0.1', port: 1000 + i },
+      });
       reloadTimes.push(performance.now() - started);
     }
     await floorLb.remove('floor');
@@ -96,7 +114,21 @@ retention:
 `);
     const { store } = bench.bot.provisioning;
     const create = (slug: string, repository = 'acme/sample') =>
-      createManualInstance(store, { slug, ref: 'main', globalFields: {}, ephemeralDatabases: true, baseDomain: 'bench.test', actor, repository: { name: repository, url: repo.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] } });
+      createManualInstance(store, {
+        slug,
+        ref: 'main',
+        globalFields: {},
+        ephemeralDatabases: true,
+        baseDomain: 'bench.test',
+        actor,
+        repository: {
+          name: repository,
+          url: repo.url,
+          defaultSettings: {},
+          defaultFields: {},
+          extraDomainPrefixes: [],
+        },
+      });
     const deployAndTime = async (slug: string) => {
       const instance = await create(slug);
       const started = performance.now();
@@ -133,10 +165,15 @@ retention:
       const appserver = await store.findAppserver(loud.id, 1);
       if (appserver) {
         const tail = await store.readLog(appserver.id, { tailBytes: 4096 });
-        for (const match of tail.map((c) => c.content).join('').matchAll(/(tick|after) (\d+)/g)) {
+        for (const match of tail
+          .map((c) => c.content)
+          .join('')
+          .matchAll(/(tick|after) (\d+)/g)) {
           if (seen.has(match[2]!)) continue;
           seen.add(match[2]!);
-          (match[1] === 'tick' ? latencies : backlogLatencies).push(Date.now() - Number(BigInt(match[2]!) / 1_000_000n));
+          (match[1] === 'tick' ? latencies : backlogLatencies).push(
+            Date.now() - Number(BigInt(match[2]!) / 1_000_000n),
+          );
         }
         if (appserver.state !== 'configuring' && appserver.state !== 'waiting' && appserver.state !== 'new') break;
       }

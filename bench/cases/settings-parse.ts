@@ -12,7 +12,12 @@ const domain = 'pr42-edx-platform.sandbox.example.com';
 
 function makeBody(targetBytes: number, blockBytes: number): string {
   const prose = 'This change reworks the course outline so that sections load lazily; see the screenshots below.\n';
-  const lines = ['EDXAPP_FEATURES:', '  ALLOW_HIDING_DISCUSSION_TAB: true', '  ENABLE_COURSEWARE_MICROFRONTEND: yes', 'openedx_release: open-release/quince.1'];
+  const lines = [
+    'EDXAPP_FEATURES:',
+    '  ALLOW_HIDING_DISCUSSION_TAB: true',
+    '  ENABLE_COURSEWARE_MICROFRONTEND: yes',
+    'openedx_release: open-release/quince.1',
+  ];
   for (let i = 0; lines.join('\n').length < blockBytes - 200; i += 1) {
     lines.push(`SETTING_${i}:`, `  enabled: true`, `  values: [a, b, c]`, `  name: "setting ${i}"`);
   }
@@ -33,9 +38,16 @@ function measure(body: string): { p50: number; p99: number; max: number } {
     const input = i % 2 === 0 ? body : crlf;
     const started = performance.now();
     const result = readPrSettings(input);
-    chooseDatabaseMode({ settings: result.settings ?? {}, body: input, domain, repositoryDefault: null, globalDefault: true });
+    chooseDatabaseMode({
+      settings: result.settings ?? {},
+      body: input,
+      domain,
+      repositoryDefault: null,
+      globalDefault: true,
+    });
     times.push(performance.now() - started);
-    if (result.errors.length > 0 || result.settings === null) throw new Error(`unexpected settings errors: ${JSON.stringify(result.errors)}`);
+    if (result.errors.length > 0 || result.settings === null)
+      throw new Error(`unexpected settings errors: ${JSON.stringify(result.errors)}`);
   }
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1] ?? Number.NaN };
@@ -60,6 +72,7 @@ export default async function settingsParse(): Promise<BenchResult> {
       largest_block_max_ms: b.max,
       goal_ms: 50,
     },
-    notes: 'readPrSettings + chooseDatabaseMode on a 1 MB body, LF and CRLF alternately (with 50 runs, p99 is the slowest run)',
+    notes:
+      'readPrSettings + chooseDatabaseMode on a 1 MB body, LF and CRLF alternately (with 50 runs, p99 is the slowest run)',
   };
 }

@@ -47,7 +47,13 @@ slack:
     for (let i = 0; i < instances; i += 1) {
       await createManualInstance(bench.bot.provisioning.store, {
         slug: `bench-${i}`,
-        repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+        repository: {
+          name: repository.name,
+          url: repository.url,
+          defaultSettings: {},
+          defaultFields: {},
+          extraDomainPrefixes: [],
+        },
         ref: 'main',
         globalFields: {},
         ephemeralDatabases: true,
@@ -57,7 +63,8 @@ slack:
     }
     const botUrl = `http://127.0.0.1:${bench.bot.port}/slack/events`;
     const responseUrl = fake.responseUrl();
-    const form = (command: string, text: (i: number) => string) => (i: number) => slashCommandForm({ command, text: text(i), responseUrl, user: `U${i % 7}` });
+    const form = (command: string, text: (i: number) => string) => (i: number) =>
+      slashCommandForm({ command, text: text(i), responseUrl, user: `U${i % 7}` });
     const redeploy = form('/redeploy', (i) => `bench-${i % instances}`);
     const status = form('/sandbox', (i) => `status bench-${i % instances}`);
     // Each target is warmed up (connections open, code paths hot) right before it is measured.
@@ -116,7 +123,12 @@ async function startBareBolt(apiUrl: string): Promise<{ url: string; close(): Pr
 }
 
 /** Sends `total` signed commands with `inFlight` at a time; returns each one's milliseconds to the answer. */
-async function load(url: string, form: (i: number) => Record<string, string>, inFlight: number, total: number): Promise<number[]> {
+async function load(
+  url: string,
+  form: (i: number) => Record<string, string>,
+  inFlight: number,
+  total: number,
+): Promise<number[]> {
   const times: number[] = [];
   let next = 0;
   const worker = async () => {
@@ -126,12 +138,17 @@ async function load(url: string, form: (i: number) => Record<string, string>, in
       const started = performance.now();
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(secret, timestamp, body) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(timestamp),
+          'x-slack-signature': slackSignature(secret, timestamp, body),
+        },
         body,
       });
       const text = await response.text();
       times.push(performance.now() - started);
-      if (response.status !== 200 || !text.includes('ephemeral')) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 200)}`);
+      if (response.status !== 200 || !text.includes('ephemeral'))
+        throw new Error(`${url} answered ${response.status}: ${text.slice(0, 200)}`);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));

@@ -22,7 +22,14 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 
 export default async function sshExec(): Promise<BenchResult> {
   const sshd = await startSshd();
-  const options = { name: 'bench', address: sshd.address, port: sshd.port, user: sshd.user, privateKey: sshd.privateKey, hostKeyFingerprint: sshd.hostKeyFingerprint };
+  const options = {
+    name: 'bench',
+    address: sshd.address,
+    port: sshd.port,
+    user: sshd.user,
+    privateKey: sshd.privateKey,
+    hostKeyFingerprint: sshd.hostKeyFingerprint,
+  };
   try {
     const connects: number[] = [];
     for (let i = 0; i < 10; i += 1) {
@@ -42,7 +49,14 @@ export default async function sshExec(): Promise<BenchResult> {
     const raw = await openConnection({ ...options, clientKeyText: 'bench key', connectTimeoutMs: 10_000 });
     const rawExec = () =>
       new Promise<void>((resolve, reject) =>
-        raw.client.exec('true', (error, channel) => (error ? reject(error) : channel.on('close', () => resolve()).resume().end())),
+        raw.client.exec('true', (error, channel) =>
+          error
+            ? reject(error)
+            : channel
+                .on('close', () => resolve())
+                .resume()
+                .end(),
+        ),
       );
     const rawTimes: number[] = [];
     for (let i = 0; i < 200; i += 1) rawTimes.push(await timed(rawExec));
@@ -78,7 +92,8 @@ export default async function sshExec(): Promise<BenchResult> {
         burst_100_execs_ms: burst,
         sftp_1mb_write_read_p50_ms: percentile(sftp, 50),
       },
-      notes: 'loopback sshd (OpenSSH, internal-sftp); exec goes through `timeout … env …` in the login shell; 8 channels per connection',
+      notes:
+        'loopback sshd (OpenSSH, internal-sftp); exec goes through `timeout … env …` in the login shell; 8 channels per connection',
     };
   } finally {
     await sshd.stop();

@@ -24,7 +24,14 @@ function freePort(): Promise<number> {
 async function startOnce(dataDir: string, port: number): Promise<{ readyMs: number; rssMb: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, 'bin', 'sbx.js'), 'start'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, SBX_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SBX_DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+    },
     stdio: 'ignore',
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));

@@ -37,7 +37,8 @@ const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Bo
 const liveChunkBytes = 2 * 1024;
 const liveChunksPerSecond = 50;
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function freePort(): Promise<number> {
@@ -52,14 +53,31 @@ function freePort(): Promise<number> {
 export default async function statusPage(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bench-status-'));
   chmodSync(dir, 0o755);
-  const postgres = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), settings: { fsync: 'off', synchronous_commit: 'off' } });
+  const postgres = await startEmbeddedPostgres({
+    dataDir: join(dir, 'pg'),
+    settings: { fsync: 'off', synchronous_commit: 'off' },
+  });
   await ensureDatabaseExists(postgres.url, 'bench');
   const databaseUrl = withDatabase(postgres.url, 'bench');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  writeFileSync(join(dir, 'sandbox.yml'), 'repositories:\n  - name: acme/bench\n    url: file:///nonexistent\n    settings:\n      DB_PASSWORD: bench-password\n      LANGUAGE: fr\nweb:\n  auth:\n    orgs: [acme]\n');
+  writeFileSync(
+    join(dir, 'sandbox.yml'),
+    'repositories:\n  - name: acme/bench\n    url: file:///nonexistent\n    settings:\n      DB_PASSWORD: bench-password\n      LANGUAGE: fr\nweb:\n  auth:\n    orgs: [acme]\n',
+  );
   const server = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'sbx.js'), 'web'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, SBX_CONFIG: join(dir, 'sandbox.yml'), SBX_DATA_DIR: join(dir, 'data'), DATABASE_URL: databaseUrl, PORT: String(port), PUBLIC_URL: base, SESSION_SECRET: sessionSecret, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SBX_CONFIG: join(dir, 'sandbox.yml'),
+      SBX_DATA_DIR: join(dir, 'data'),
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      PUBLIC_URL: base,
+      SESSION_SECRET: sessionSecret,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+    },
     stdio: 'ignore',
   });
   const exited = new Promise((resolve) => server.on('exit', resolve));
@@ -72,8 +90,12 @@ export default async function statusPage(): Promise<BenchResult> {
     }
     const { liveAppserverId } = await seed(pool);
     const cookie = `${sessionCookie}=${createSignedValues(sessionSecret).seal('session', { login: 'bench', memberOf: ['acme'], sid: 'bench' }, 3_600_000)}`;
-    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-    const heap = async () => Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]) / 1024 / 1024;
+    const rss = () =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const heap = async () =>
+      Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]) /
+      1024 /
+      1024;
 
     const page = await measurePages(`${base}/sandboxes/bench`, cookie);
     const live = await measureLive({ base, cookie, pool, appserverId: liveAppserverId, rss, heap });
@@ -111,25 +133,56 @@ async function seed(pool: pg.Pool): Promise<{ liveAppserverId: number }> {
   const store = createSandboxStore(drizzle(pool, { schema }));
   const instance = await createManualInstance(store, {
     slug: 'bench',
-    repository: { name: 'acme/bench', url: 'file:///nonexistent', defaultSettings: { DB_PASSWORD: 'bench-password', LANGUAGE: 'fr' }, defaultFields: { openedx_release: 'open-release/redwood.1' }, extraDomainPrefixes: ['studio', 'preview'] },
+    repository: {
+      name: 'acme/bench',
+      url: 'file:///nonexistent',
+      defaultSettings: { DB_PASSWORD: 'bench-password', LANGUAGE: 'fr' },
+      defaultFields: { openedx_release: 'open-release/redwood.1' },
+      extraDomainPrefixes: ['studio', 'preview'],
+    },
     ref: 'main',
     globalFields: {},
     ephemeralDatabases: true,
     baseDomain: 'localhost',
     actor: { surface: 'cli', id: 'bench' },
   });
-  const host = (await store.listHosts())[0] ?? (await store.upsertHost({ name: 'local', provider: 'local', address: '127.0.0.1', capacity: 100, portRangeLow: 41000, portRangeHigh: 41999, workRoot: '/tmp' }));
+  const host =
+    (await store.listHosts())[0] ??
+    (await store.upsertHost({
+      name: 'local',
+      provider: 'local',
+      address: '127.0.0.1',
+      capacity: 100,
+      portRangeLow: 41000,
+      portRangeHigh: 41999,
+      workRoot: '/tmp',
+    }));
   const cycle: AppserverState[] = ['terminated', 'failed', 'running', 'cancelled'];
   let last = 0;
   for (let n = 1; n <= 50; n += 1) {
     const state: AppserverState = n === 50 ? 'configuring' : n === 49 ? 'running' : cycle[n % cycle.length]!;
-    const created = await store.insertAppserver({ instanceId: instance.id, config: { slug: 'bench', domains: [instance.domain] }, commitSha: `${n.toString(16).padStart(8, '0')}${'a'.repeat(32)}` });
+    const created = await store.insertAppserver({
+      instanceId: instance.id,
+      config: { slug: 'bench', domains: [instance.domain] },
+      commitSha: `${n.toString(16).padStart(8, '0')}${'a'.repeat(32)}`,
+    });
     await store.transitionAppserver(created.id, 'new', 'waiting', { hostId: host.id, port: 42000 + n });
     await store.transitionAppserver(created.id, 'waiting', 'configuring', { configuringAt: new Date() });
     if (state !== 'configuring') {
       const failed = state === 'failed';
-      await store.transitionAppserver(created.id, 'configuring', state === 'terminated' ? 'running' : state, failed ? { failureReason: `deploy phase exited with status 2; last lines:\n${'error: something broke\n'.repeat(20)}`, finishedAt: new Date() } : { readyAt: new Date() });
-      if (state === 'terminated') await store.transitionAppserver(created.id, 'running', 'terminated', { terminatedAt: new Date() });
+      await store.transitionAppserver(
+        created.id,
+        'configuring',
+        state === 'terminated' ? 'running' : state,
+        failed
+          ? {
+              failureReason: `deploy phase exited with status 2; last lines:\n${'error: something broke\n'.repeat(20)}`,
+              finishedAt: new Date(),
+            }
+          : { readyAt: new Date() },
+      );
+      if (state === 'terminated')
+        await store.transitionAppserver(created.id, 'running', 'terminated', { terminatedAt: new Date() });
     }
     last = created.id;
     if (n === 49) await store.updateInstance(instance.id, { activeAppserverId: created.id });
@@ -154,10 +207,14 @@ async function measurePages(url: string, cookie: string) {
     const started = performance.now();
     const answer = await fetch(url, { headers: { cookie } });
     const body = await answer.text();
-    if (answer.status !== 200 || !body.includes('data-stream=')) throw new Error(`instance page answered ${answer.status}`);
+    if (answer.status !== 200 || !body.includes('data-stream='))
+      throw new Error(`instance page answered ${answer.status}`);
     bytes = Buffer.byteLength(body);
     wire = Number(answer.headers.get('content-length'));
-    return { ms: performance.now() - started, server: Number(/app;dur=([\d.]+)/.exec(answer.headers.get('server-timing') ?? '')?.[1]) };
+    return {
+      ms: performance.now() - started,
+      server: Number(/app;dur=([\d.]+)/.exec(answer.headers.get('server-timing') ?? '')?.[1]),
+    };
   };
   for (let i = 0; i < 50; i += 1) await get();
   const alone: number[] = [];
@@ -174,10 +231,26 @@ async function measurePages(url: string, cookie: string) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { bytes, wire, aloneP50: percentile(alone, 50), serverP50: percentile(server, 50), serverP99: percentile(server, 99), latencyP50: percentile(latency, 50), latencyP99: percentile(latency, 99), perSecond: pageRequests / seconds };
+  return {
+    bytes,
+    wire,
+    aloneP50: percentile(alone, 50),
+    serverP50: percentile(server, 50),
+    serverP99: percentile(server, 99),
+    latencyP50: percentile(latency, 50),
+    latencyP99: percentile(latency, 99),
+    perSecond: pageRequests / seconds,
+  };
 }
 
-async function measureLive(options: { base: string; cookie: string; pool: pg.Pool; appserverId: number; rss: () => number; heap: () => Promise<number> }) {
+async function measureLive(options: {
+  base: string;
+  cookie: string;
+  pool: pg.Pool;
+  appserverId: number;
+  rss: () => number;
+  heap: () => Promise<number>;
+}) {
   const url = `${options.base}/sandboxes/bench/appservers/50/log/stream?after=${logBytes - 1024}`;
   const controller = new AbortController();
   const received = Array.from({ length: viewers }, () => ({ bytes: 0, ids: new Set<string>(), duplicates: 0 }));
@@ -204,7 +277,9 @@ async function measureLive(options: { base: string; cookie: string; pool: pg.Poo
     }
   });
   // Two viewers that open the stream and never read: their sockets fill up and the server must stop writing to them.
-  const stalled = await Promise.all([0, 1].map(() => fetch(url, { headers: { cookie: options.cookie }, signal: controller.signal })));
+  const stalled = await Promise.all(
+    [0, 1].map(() => fetch(url, { headers: { cookie: options.cookie }, signal: controller.signal })),
+  );
   await sleep(1_000);
   const samples: { at: number; rss: number; heap: number }[] = [];
   const sample = async () => samples.push({ at: performance.now(), rss: options.rss(), heap: await options.heap() });

@@ -18,20 +18,42 @@ export interface BenchBot {
 export async function startBenchBot(yaml: string): Promise<BenchBot> {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bench-'));
   chmodSync(dir, 0o755);
-  const postgres: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), settings: { fsync: 'off', synchronous_commit: 'off' } });
+  const postgres: EmbeddedPostgres = await startEmbeddedPostgres({
+    dataDir: join(dir, 'pg'),
+    settings: { fsync: 'off', synchronous_commit: 'off' },
+  });
   await ensureDatabaseExists(postgres.url, 'bench');
   writeFileSync(join(dir, 'sandbox.yml'), yaml);
-  const config = loadConfig({ cwd: dir, env: { DATABASE_URL: withDatabase(postgres.url, 'bench'), PORT: '0', SBX_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'error', LOG_FORMAT: 'json' } });
+  const config = loadConfig({
+    cwd: dir,
+    env: {
+      DATABASE_URL: withDatabase(postgres.url, 'bench'),
+      PORT: '0',
+      SBX_DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'error',
+      LOG_FORMAT: 'json',
+    },
+  });
   const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env: {} });
   return {
     bot,
     config,
     async stop() {
       const { store, hosts } = bot.provisioning;
-      for (const appserver of await store.listAppserversInStates(['new', 'waiting', 'configuring', 'running', 'failed'])) {
+      for (const appserver of await store.listAppserversInStates([
+        'new',
+        'waiting',
+        'configuring',
+        'running',
+        'failed',
+      ])) {
         if (!appserver.workDir || appserver.hostId === null) continue;
         const host = await store.getHost(appserver.hostId);
-        if (host) await hosts.transportFor(host).exec(['bash', `${appserver.workDir}/sbx-run.sh`, 'cancel']).catch(() => undefined);
+        if (host)
+          await hosts
+            .transportFor(host)
+            .exec(['bash', `${appserver.workDir}/sbx-run.sh`, 'cancel'])
+            .catch(() => undefined);
       }
       await bot.stop(2_000);
       await postgres.stop();

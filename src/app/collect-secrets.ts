@@ -9,9 +9,15 @@ import { sharedPasswords } from '../infra/sandbox-access';
  */
 export function collectSecrets(config: Config, env: NodeJS.ProcessEnv): string[] {
   const values: (string | null | undefined)[] = [
-    config.github.private_key, config.github.webhook_secret, config.github.client_secret,
-    config.slack.bot_token, config.slack.signing_secret, config.slack.app_token,
-    config.web.auth.session_secret, config.web.auth.local_token, config.dns.gandi ? env[config.dns.gandi.token_env] : null,
+    config.github.private_key,
+    config.github.webhook_secret,
+    config.github.client_secret,
+    config.slack.bot_token,
+    config.slack.signing_secret,
+    config.slack.app_token,
+    config.web.auth.session_secret,
+    config.web.auth.local_token,
+    config.dns.gandi ? env[config.dns.gandi.token_env] : null,
   ];
   if (config.database.url) {
     try {
@@ -21,7 +27,8 @@ export function collectSecrets(config: Config, env: NodeJS.ProcessEnv): string[]
     }
   }
   for (const host of config.compute.hosts) if (host.private_key_env) values.push(env[host.private_key_env]);
-  for (const repository of config.repositories) values.push(...collectSecretValues(repository.settings as never, repository.secret_settings));
+  for (const repository of config.repositories)
+    values.push(...collectSecretValues(repository.settings as never, repository.secret_settings));
   values.push(...sharedPasswords(config, env));
   return values.filter((value): value is string => typeof value === 'string' && value.length > 0);
 }

@@ -9,6 +9,24 @@ import { createExpiryPolicy } from '../infra/expiry-policy';
 import { createManualCatalog } from '../infra/manual-catalog';
 
 /** What the command runners work with, the same for every surface (GitHub, Slack, CLI, web). */
-export function createCommandDeps({ config, db, store, now = () => new Date() }: { config: Config; db: Db; store: Store; now?: () => Date }): CommandDeps {
-  return { store, now, links: sandboxLinks(config), catalog: createManualCatalog(config), expiry: createExpiryPolicy(config), pullRequests: createPullRequestRecords(db), maintenance: createMaintenanceReader(db) };
+export function createCommandDeps({
+  config,
+  db,
+  store,
+  now = () => new Date(),
+}: {
+  config: Config;
+  db: Db;
+  store: Store;
+  now?: () => Date;
+}): CommandDeps {
+  return {
+    store,
+    now,
+    links: sandboxLinks(config),
+    catalog: createManualCatalog(config),
+    expiry: createExpiryPolicy(config),
+    pullRequests: createPullRequestRecords(db),
+    maintenance: createMaintenanceReader(db),
+  };
 }

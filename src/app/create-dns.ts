@@ -10,6 +10,17 @@ export function createDns(config: Config, env: NodeJS.ProcessEnv, logger: Logger
   const gandi = config.dns.gandi;
   if (config.dns.provider === 'wildcard' || !gandi) return createWildcardDns();
   const token = env[gandi.token_env];
-  if (!token) throw new SandboxError('config_invalid', `dns.provider gandi: the environment variable ${gandi.token_env} (dns.gandi.token_env) holding the Gandi personal access token is not set`);
-  return createGandiDns({ apiUrl: gandi.api_url, token, zone: gandi.zone, record: { type: gandi.record_type, value: gandi.target }, ttl: gandi.ttl, logger });
+  if (!token)
+    throw new SandboxError(
+      'config_invalid',
+      `dns.provider gandi: the environment variable ${gandi.token_env} (dns.gandi.token_env) holding the Gandi personal access token is not set`,
+    );
+  return createGandiDns({
+    apiUrl: gandi.api_url,
+    token,
+    zone: gandi.zone,
+    record: { type: gandi.record_type, value: gandi.target },
+    ttl: gandi.ttl,
+    logger,
+  });
 }

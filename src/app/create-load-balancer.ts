@@ -34,12 +34,21 @@ export async function createLoadBalancer({ config, store, hosts, logger, env }: 
   const transportOn = async (hostName: string | null, what: string): Promise<HostTransport> => {
     if (!hostName) return createLocalTransport();
     const host = (await store.listHosts()).find((h) => h.name === hostName);
-    if (!host) throw new SandboxError('config_invalid', `load_balancer.${what}.host: no compute host named ${hostName}`);
+    if (!host)
+      throw new SandboxError('config_invalid', `load_balancer.${what}.host: no compute host named ${hostName}`);
     return hosts.transportFor(host);
   };
   if (settings.provider === 'builtin') return createBuiltinLoadBalancer(store);
   if (settings.provider === 'nginx') {
-    const nginx = settings.nginx ?? { host: null, config_dir: '/etc/nginx/sites-enabled', name_prefix: 'sbx-', test_command: ['nginx', '-t'], reload_command: ['nginx', '-s', 'reload'], listen: 80, tls_listen: 443 };
+    const nginx = settings.nginx ?? {
+      host: null,
+      config_dir: '/etc/nginx/sites-enabled',
+      name_prefix: 'sbx-',
+      test_command: ['nginx', '-t'],
+      reload_command: ['nginx', '-s', 'reload'],
+      listen: 80,
+      tls_listen: 443,
+    };
     return createNginxLoadBalancer({
       transport: await transportOn(nginx.host, 'nginx'),
       configDir: nginx.config_dir,

@@ -20,9 +20,23 @@ export interface Provisioning extends ProvisioningDeps {
 }
 
 /** Wires the provisioning ports to their adapters for this configuration (and records its hosts). */
-export async function createProvisioning({ config, db, logger, env }: { config: Config; db: Db; logger: Logger; env: NodeJS.ProcessEnv }): Promise<Provisioning> {
+export async function createProvisioning({
+  config,
+  db,
+  logger,
+  env,
+}: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+}): Promise<Provisioning> {
   const store = createSandboxStore(db);
-  const hosts = createHostDirectory({ env, logger, localRunAs: isolationOf(config).isolated ? config.compute.local.run_as : null });
+  const hosts = createHostDirectory({
+    env,
+    logger,
+    localRunAs: isolationOf(config).isolated ? config.compute.local.run_as : null,
+  });
   await syncHosts(store, config);
   const lb = await createLoadBalancer({ config, store, hosts, logger, env });
   const databases = await createDatabaseDeps({ config, db, env });

@@ -18,13 +18,34 @@ import { createSlackReporter } from '../infra/slack/slack-reporter';
  * deployment, sticky comment), each when it is configured. Worker processes
  * build them without building the inbound surfaces.
  */
-export function createReporters({ config, logger, db, store, github }: { config: Config; logger: Logger; db: Db; store: Store; github: GitHubApp | null }): Reporter[] {
+export function createReporters({
+  config,
+  logger,
+  db,
+  store,
+  github,
+}: {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  store: Store;
+  github: GitHubApp | null;
+}): Reporter[] {
   const reporters: Reporter[] = [];
   const mode = selectSlackMode(config.slack);
   if (mode.kind !== 'off') {
     const log = logger.child({ surface: 'slack' });
     const client = createWebClient({ token: mode.botToken, apiUrl: config.slack.api_url, logger: log });
-    reporters.push(createSlackReporter({ store, messages: createSlackMessageRepo(db), poster: createSlackPoster(client), links: sandboxLinks(config), notificationChannel: config.slack.channels.failures, logger: log }));
+    reporters.push(
+      createSlackReporter({
+        store,
+        messages: createSlackMessageRepo(db),
+        poster: createSlackPoster(client),
+        links: sandboxLinks(config),
+        notificationChannel: config.slack.channels.failures,
+        logger: log,
+      }),
+    );
   }
   if (github) reporters.push(createGitHubReporter({ records: createPullRequestRecords(db), queue: store }));
   return reporters;

@@ -10,9 +10,22 @@ import type { Logger } from '../infra/logger';
  * takes the permissions of other users off the data directory (session
  * secret, embedded PostgreSQL) and `.env`, so sandbox users cannot read them.
  */
-export async function protectBotFiles({ config, logger, env, isolation = isolationOf(config) }: { config: Config; logger: Logger; env: NodeJS.ProcessEnv; isolation?: SandboxIsolation }): Promise<void> {
+export async function protectBotFiles({
+  config,
+  logger,
+  env,
+  isolation = isolationOf(config),
+}: {
+  config: Config;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  isolation?: SandboxIsolation;
+}): Promise<void> {
   if (!isolation.isolated) {
-    logger.warn({ isolation: isolation.detail }, 'PR code runs as the bot’s own user; fork PRs deploy only where trigger.allow_forks_unisolated is true');
+    logger.warn(
+      { isolation: isolation.detail },
+      'PR code runs as the bot’s own user; fork PRs deploy only where trigger.allow_forks_unisolated is true',
+    );
     return;
   }
   if (config.compute.provider !== 'local') return;
@@ -20,6 +33,9 @@ export async function protectBotFiles({ config, logger, env, isolation = isolati
     const stats = await stat(path).catch(() => null);
     if (!stats || (stats.mode & 0o077) === 0) continue;
     await chmod(path, stats.mode & 0o7700);
-    logger.info({ path, mode: (stats.mode & 0o7700).toString(8) }, 'took the permissions of other users off a file sandboxes must not read');
+    logger.info(
+      { path, mode: (stats.mode & 0o7700).toString(8) },
+      'took the permissions of other users off a file sandboxes must not read',
+    );
   }
 }

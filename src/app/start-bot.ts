@@ -48,7 +48,13 @@ export interface Bot {
 }
 
 /** The composition root: database, migrations, worker and web server, wired explicitly. */
-export async function startBot({ config, logger, web, worker: runWorker, env = process.env }: StartBotOptions): Promise<Bot> {
+export async function startBot({
+  config,
+  logger,
+  web,
+  worker: runWorker,
+  env = process.env,
+}: StartBotOptions): Promise<Bot> {
   const database = await openDatabase({ url: config.database.url, dataDir: config.data_dir, logger });
   let worker: WorkerHandle | null = null;
   let server: Server | null = null;
@@ -65,7 +71,17 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
     const reporters = createReporters({ config, logger, db: database.db, store: provisioning.store, github });
     const deps = { config, db: database.db, pool: database.pool, logger, provisioning, reporters, github, commands };
     const localToken = openLocalToken({ dataDir: config.data_dir, fixed: config.web.auth.local_token });
-    const surfaceContext: SurfaceContext = { config, logger, db: database.db, pool: database.pool, provisioning, commands, github, env, localToken };
+    const surfaceContext: SurfaceContext = {
+      config,
+      logger,
+      db: database.db,
+      pool: database.pool,
+      provisioning,
+      commands,
+      github,
+      env,
+      localToken,
+    };
     for (const factory of surfaceFactories) {
       const surface = await factory(surfaceContext);
       if (surface) surfaces.push(surface);
@@ -80,8 +96,17 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
         checks.push({ name: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
       }
       const migrations = await migrationsCurrent(database.pool);
-      checks.push({ name: 'migrations', ok: migrations.current, detail: `${migrations.applied}/${migrations.expected} applied` });
-      if (runWorker) checks.push({ name: 'worker', ok: worker?.isRunning() ?? false, ...(worker?.isPaused() ? { detail: 'paused: maintenance mode' } : {}) });
+      checks.push({
+        name: 'migrations',
+        ok: migrations.current,
+        detail: `${migrations.applied}/${migrations.expected} applied`,
+      });
+      if (runWorker)
+        checks.push({
+          name: 'worker',
+          ok: worker?.isRunning() ?? false,
+          ...(worker?.isPaused() ? { detail: 'paused: maintenance mode' } : {}),
+        });
       return checks;
     };
 
@@ -91,7 +116,14 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       const router = new Router();
       registerHealthRoutes(router, webDeps);
       for (const surface of surfaces) surface.registerRoutes?.(router);
-      const proxy = config.load_balancer.provider === 'builtin' ? createBuiltinProxy({ store: provisioning.store, baseDomain: config.base_domain, publicUrl: config.public_url! }) : null;
+      const proxy =
+        config.load_balancer.provider === 'builtin'
+          ? createBuiltinProxy({
+              store: provisioning.store,
+              baseDomain: config.base_domain,
+              publicUrl: config.public_url!,
+            })
+          : null;
       server = createWebServer({ router, logger, before: proxy ? [proxy.handle] : [] });
       if (proxy) {
         server.on('upgrade', (req, socket, head) => {
@@ -101,15 +133,29 @@ export async function startBot({ config, logger, web, worker: runWorker, env = p
       port = await listen(server, config.server.host, config.server.port);
       logger.info({ url: `http://${config.server.host}:${port}` }, 'web server listening');
       const certificate = proxy ? configuredCertificate(config, env) : null;
-      if (certificate) tlsListener = await startTlsListener({ server, certificate, host: config.server.host, port: config.load_balancer.builtin.tls_port, logger });
+      if (certificate)
+        tlsListener = await startTlsListener({
+          server,
+          certificate,
+          host: config.server.host,
+          port: config.load_balancer.builtin.tls_port,
+          logger,
+        });
       for (const surface of surfaces) await surface.start?.();
       // Printed on stdout as well as logged: the person who ran `npm start` follows it to see everything.
       const link = localSignInUrl({ publicUrl: config.public_url, port, token: localToken.current() });
-      logger.info({ url: link }, 'sign in as the local operator (every permission) with this link; `sbx auth local --rotate` replaces it');
+      logger.info(
+        { url: link },
+        'sign in as the local operator (every permission) with this link; `sbx auth local --rotate` replaces it',
+      );
     }
     // After the port is ours: a port in use must not leave a worker half-started.
     if (runWorker) {
-      worker = await startWorker({ deps, concurrency: config.worker.concurrency, maintenance: commands.maintenance ?? undefined });
+      worker = await startWorker({
+        deps,
+        concurrency: config.worker.concurrency,
+        maintenance: commands.maintenance ?? undefined,
+      });
       await provisioning.store.enqueue('reconcile_hosts', {}, { jobKey: 'reconcile_hosts' });
     }
 

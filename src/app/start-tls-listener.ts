@@ -16,14 +16,31 @@ export interface TlsListener {
  * handlers, so pages and sandbox traffic behave the same on both (the proxy
  * tells apps `X-Forwarded-Proto: https` from the socket).
  */
-export async function startTlsListener({ server, certificate, host, port, logger }: { server: Server; certificate: TlsCertificate; host: string; port: number; logger: Logger }): Promise<TlsListener> {
-  const secure = createHttpsServer({ cert: certificate.certificate, key: certificate.key }, (req, res) => server.emit('request', req, res));
+export async function startTlsListener({
+  server,
+  certificate,
+  host,
+  port,
+  logger,
+}: {
+  server: Server;
+  certificate: TlsCertificate;
+  host: string;
+  port: number;
+  logger: Logger;
+}): Promise<TlsListener> {
+  const secure = createHttpsServer({ cert: certificate.certificate, key: certificate.key }, (req, res) =>
+    server.emit('request', req, res),
+  );
   secure.on('upgrade', (req, socket: Socket, head: Buffer) => {
     if (!server.emit('upgrade', req, socket, head)) socket.destroy();
   });
   secure.keepAliveTimeout = server.keepAliveTimeout;
   const bound = await listen(secure as unknown as Server, host, port);
-  logger.info({ url: `https://${host}:${bound}`, validTo: certificate.validTo.toISOString() }, 'https listener for sandboxes');
+  logger.info(
+    { url: `https://${host}:${bound}`, validTo: certificate.validTo.toISOString() },
+    'https listener for sandboxes',
+  );
   return {
     port: bound,
     close: () =>

@@ -16,7 +16,12 @@ export interface Responder {
  * handler still awaits it, so nothing runs unobserved. `work` must not
  * reject: it turns its errors into replies.
  */
-export async function answerWithin(deadlineMs: number, work: Promise<SlackView>, responder: Responder, holding: SlackView): Promise<'acknowledged' | 'late'> {
+export async function answerWithin(
+  deadlineMs: number,
+  work: Promise<SlackView>,
+  responder: Responder,
+  holding: SlackView,
+): Promise<'acknowledged' | 'late'> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), deadlineMs);

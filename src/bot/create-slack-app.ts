@@ -24,12 +24,22 @@ export interface SlackApp {
  * store: the bot keeps no per-conversation state (and two replicas could
  * not share it).
  */
-export function createSlackApp(mode: Exclude<SlackMode, { kind: 'off' }>, options: { apiUrl: string | null; logger: Logger }): SlackApp {
+export function createSlackApp(
+  mode: Exclude<SlackMode, { kind: 'off' }>,
+  options: { apiUrl: string | null; logger: Logger },
+): SlackApp {
   const logger = boltLogger(options.logger);
   const clientOptions = webClientOptions(options.apiUrl);
   if (mode.kind === 'http') {
     const receiver = new HTTPReceiver({ signingSecret: mode.signingSecret, endpoints: [slackEventsPath], logger });
-    const app = new App({ token: mode.botToken, receiver, deferInitialization: true, clientOptions, logger, convoStore: false });
+    const app = new App({
+      token: mode.botToken,
+      receiver,
+      deferInitialization: true,
+      clientOptions,
+      logger,
+      convoStore: false,
+    });
     return {
       app,
       mode: 'http',
@@ -39,7 +49,14 @@ export function createSlackApp(mode: Exclude<SlackMode, { kind: 'off' }>, option
     };
   }
   const receiver = new SocketModeReceiver({ appToken: mode.appToken, logger, installerOptions: { clientOptions } });
-  const app = new App({ token: mode.botToken, receiver, deferInitialization: true, clientOptions, logger, convoStore: false });
+  const app = new App({
+    token: mode.botToken,
+    receiver,
+    deferInitialization: true,
+    clientOptions,
+    logger,
+    convoStore: false,
+  });
   let started = false;
   return {
     app,

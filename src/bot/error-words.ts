@@ -6,10 +6,19 @@ import type { Logger } from '../infra/logger';
 
 /** The one place Slack turns error codes into words: a heading, and the fix that follows the message. */
 const words: Record<SandboxErrorCode, { heading: string; fix?: string }> = {
-  config_invalid: { heading: ':gear: The bot’s configuration is invalid', fix: 'an operator must fix sandbox.yml (`sbx config check`)' },
-  settings_invalid: { heading: ':memo: The sandbox settings are invalid', fix: 'the pull request’s sandbox comment lists the errors' },
+  config_invalid: {
+    heading: ':gear: The bot’s configuration is invalid',
+    fix: 'an operator must fix sandbox.yml (`sbx config check`)',
+  },
+  settings_invalid: {
+    heading: ':memo: The sandbox settings are invalid',
+    fix: 'the pull request’s sandbox comment lists the errors',
+  },
   not_permitted: { heading: ':no_entry: Not allowed' },
-  awaiting_approval: { heading: ':hourglass: Waiting for approval', fix: 'a maintainer approves it with a `/sandbox approve` comment on the pull request' },
+  awaiting_approval: {
+    heading: ':hourglass: Waiting for approval',
+    fix: 'a maintainer approves it with a `/sandbox approve` comment on the pull request',
+  },
   force_required: { heading: ':warning: Are you sure?', fix: 'repeat the command with `--force` if you mean it' },
   not_found: { heading: ':mag: Not found' },
   ambiguous: { heading: ':thinking_face: That could mean more than one sandbox' },
@@ -34,5 +43,7 @@ export function errorReply(error: unknown, logger: Logger): SlackView {
   }
   const reference = randomBytes(4).toString('hex');
   logger.error({ err: error, reference }, 'slack command failed');
-  return { text: `:boom: Something went wrong on the bot’s side (reference \`${reference}\` in the bot log). Nothing was changed unless a message below says so.` };
+  return {
+    text: `:boom: Something went wrong on the bot’s side (reference \`${reference}\` in the bot log). Nothing was changed unless a message below says so.`,
+  };
 }

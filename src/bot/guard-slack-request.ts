@@ -28,7 +28,11 @@ export interface SlackGuardOptions {
  * Socket Mode needs none of this: its events arrive over a WebSocket the
  * bot opened with the app token, not as signed requests anyone can resend.
  */
-export function createSlackGuard({ signingSecret, db, now = Date.now }: SlackGuardOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function createSlackGuard({
+  signingSecret,
+  db,
+  now = Date.now,
+}: SlackGuardOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     let body: Buffer;
     try {
@@ -42,9 +46,18 @@ export function createSlackGuard({ signingSecret, db, now = Date.now }: SlackGua
     Object.assign(req, { rawBody: body });
     const signature = req.headers['x-slack-signature'];
     const timestamp = Number(req.headers['x-slack-request-timestamp']);
-    if (typeof signature !== 'string' || !Number.isSafeInteger(timestamp) || !signedBy(signingSecret, timestamp, body, signature)) return false;
+    if (
+      typeof signature !== 'string' ||
+      !Number.isSafeInteger(timestamp) ||
+      !signedBy(signingSecret, timestamp, body, signature)
+    )
+      return false;
     if (Math.abs(now() / 1000 - timestamp) > slackWindowSeconds) {
-      sendText(res, 401, 'request timestamp is more than five minutes from the bot’s clock; check the clock (NTP) of the bot’s host\n');
+      sendText(
+        res,
+        401,
+        'request timestamp is more than five minutes from the bot’s clock; check the clock (NTP) of the bot’s host\n',
+      );
       return true;
     }
     if (!(await firstSighting(db, signature, timestamp, slackWindowSeconds))) {
@@ -56,7 +69,9 @@ export function createSlackGuard({ signingSecret, db, now = Date.now }: SlackGua
 }
 
 function signedBy(secret: string, timestamp: number, body: Buffer, signature: string): boolean {
-  const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
+  const expected = Buffer.from(
+    `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`,
+  );
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

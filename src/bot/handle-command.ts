@@ -23,11 +23,21 @@ export function parseSlashCommand(command: string, text: string): ParseResult {
 }
 
 /** Parse → authorize → read or enqueue → the ephemeral reply. Never throws: errors become replies, and land in the audit log. */
-export async function handleCommand(deps: SlackDeps, request: SlackRequest, command: string, text: string): Promise<SlackView> {
+export async function handleCommand(
+  deps: SlackDeps,
+  request: SlackRequest,
+  command: string,
+  text: string,
+): Promise<SlackView> {
   const parsed = parseSlashCommand(command, text);
   if (parsed.kind === 'ignore') return { text: '' };
   if (parsed.kind === 'reply') {
-    await audit(deps, request, { action: parsed.reason === 'help' ? 'help' : 'command', instanceSlug: null, result: parsed.reason === 'help' ? 'ok' : 'error', detail: { reason: parsed.reason, command, text } });
+    await audit(deps, request, {
+      action: parsed.reason === 'help' ? 'help' : 'command',
+      instanceSlug: null,
+      result: parsed.reason === 'help' ? 'ok' : 'error',
+      detail: { reason: parsed.reason, command, text },
+    });
     return { text: escapeText(parsed.text) };
   }
   try {
@@ -52,19 +62,44 @@ async function mayDeploy(deps: SlackDeps, userId: string): Promise<boolean> {
   }
 }
 
-async function auditFailure(deps: SlackDeps, request: SlackRequest, command: SandboxCommand, error: unknown): Promise<void> {
+async function auditFailure(
+  deps: SlackDeps,
+  request: SlackRequest,
+  command: SandboxCommand,
+  error: unknown,
+): Promise<void> {
   await audit(deps, request, {
     action: command.name,
     instanceSlug: 'instance' in command ? command.instance : 'slug' in command ? command.slug : null,
     result: isSandboxError(error, 'not_permitted') ? 'refused' : 'error',
-    detail: { code: isSandboxError(error) ? error.code : 'internal', message: error instanceof Error ? error.message : String(error) },
+    detail: {
+      code: isSandboxError(error) ? error.code : 'internal',
+      message: error instanceof Error ? error.message : String(error),
+    },
   });
 }
 
 /** Records what no runner recorded (a parser reply, a failed delete prompt, a crash); a failing audit log is logged, not shown. */
-async function audit(deps: SlackDeps, request: SlackRequest, event: { action: string; instanceSlug: string | null; result: 'ok' | 'refused' | 'error'; detail: Record<string, unknown> }): Promise<void> {
+async function audit(
+  deps: SlackDeps,
+  request: SlackRequest,
+  event: {
+    action: string;
+    instanceSlug: string | null;
+    result: 'ok' | 'refused' | 'error';
+    detail: Record<string, unknown>;
+  },
+): Promise<void> {
   try {
-    await deps.store.recordAudit({ actor: request.userId, surface: 'slack', action: event.action, instanceId: null, instanceSlug: event.instanceSlug, result: event.result, detail: { channel: request.channelId, ...event.detail } });
+    await deps.store.recordAudit({
+      actor: request.userId,
+      surface: 'slack',
+      action: event.action,
+      instanceId: null,
+      instanceSlug: event.instanceSlug,
+      result: event.result,
+      detail: { channel: request.channelId, ...event.detail },
+    });
   } catch (auditError) {
     deps.logger.error({ err: auditError }, 'could not record a Slack command in the audit log');
   }

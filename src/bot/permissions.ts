@@ -18,9 +18,25 @@ export interface PermissionOptions {
 }
 
 /** Everyone may read unless told otherwise; nobody may change anything unless listed. */
-const defaults: Record<SlackAction, readonly string[]> = { read: ['*'], deploy: [], activate: [], archive: [], delete: [], create: [], pin: [] };
+const defaults: Record<SlackAction, readonly string[]> = {
+  read: ['*'],
+  deploy: [],
+  activate: [],
+  archive: [],
+  delete: [],
+  create: [],
+  pin: [],
+};
 
-const verbs: Record<SlackAction, string> = { read: 'look at sandboxes', deploy: 'deploy', activate: 'activate appservers', archive: 'archive sandboxes', delete: 'delete sandboxes', create: 'create sandboxes', pin: 'pin or unpin sandboxes' };
+const verbs: Record<SlackAction, string> = {
+  read: 'look at sandboxes',
+  deploy: 'deploy',
+  activate: 'activate appservers',
+  archive: 'archive sandboxes',
+  delete: 'delete sandboxes',
+  create: 'create sandboxes',
+  pin: 'pin or unpin sandboxes',
+};
 
 export function createPermissions(options: PermissionOptions): Permissions {
   const cacheMs = options.cacheMs ?? 60_000;
@@ -44,10 +60,15 @@ export function createPermissions(options: PermissionOptions): Permissions {
         try {
           if ((await members(id)).has(userId)) return;
         } catch (error) {
-          problems.push(`could not read the members of <!subteam^${id}> (${error instanceof Error ? error.message : String(error)})`);
+          problems.push(
+            `could not read the members of <!subteam^${id}> (${error instanceof Error ? error.message : String(error)})`,
+          );
         }
       }
-      throw new SandboxError('not_permitted', `you may not ${verbs[action]} from Slack; ${whoMay(action, allowed)}${problems.length ? `. Also: ${problems.join('; ')}` : ''}`);
+      throw new SandboxError(
+        'not_permitted',
+        `you may not ${verbs[action]} from Slack; ${whoMay(action, allowed)}${problems.length ? `. Also: ${problems.join('; ')}` : ''}`,
+      );
     },
   };
 }
@@ -58,7 +79,8 @@ function isGroupId(id: string): boolean {
 
 /** `only <@U1> and members of <!subteam^S1> may`, or how to allow someone. */
 export function whoMay(action: SlackAction, allowed: readonly string[]): string {
-  if (allowed.length === 0) return `nobody may yet: an operator can list Slack user or user-group ids under \`slack.permissions.${action}\` in sandbox.yml`;
+  if (allowed.length === 0)
+    return `nobody may yet: an operator can list Slack user or user-group ids under \`slack.permissions.${action}\` in sandbox.yml`;
   const people = allowed.map((id) => (isGroupId(id) ? `members of <!subteam^${id}>` : `<@${id}>`));
   return `ask ${people.length > 1 ? `${people.slice(0, -1).join(', ')} or ${people.at(-1)}` : people[0]}`;
 }

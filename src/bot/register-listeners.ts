@@ -7,9 +7,15 @@ import type { SlackDeps } from './deps';
 import { handleCommand } from './handle-command';
 import { blockActionPayload, slashCommandPayload } from './schema';
 
-const holding: SlackView = { text: ':hourglass_flowing_sand: Working on it; the database is slow right now. The answer follows here in a moment.' };
+const holding: SlackView = {
+  text: ':hourglass_flowing_sand: Working on it; the database is slow right now. The answer follows here in a moment.',
+};
 
-const ephemeral = (view: SlackView): RespondArguments => ({ response_type: 'ephemeral', text: view.text, ...(view.blocks ? { blocks: view.blocks } : {}) });
+const ephemeral = (view: SlackView): RespondArguments => ({
+  response_type: 'ephemeral',
+  text: view.text,
+  ...(view.blocks ? { blocks: view.blocks } : {}),
+});
 
 /**
  * Slash commands and buttons: parse the payload → authorize → enqueue → ack.
@@ -27,7 +33,15 @@ export function registerListeners(app: App, deps: SlackDeps): void {
     const payload = parsed.data;
     const request = { userId: payload.user_id, channelId: payload.channel_id };
     const work = handleCommand(deps, request, payload.command, payload.text);
-    await answerWithin(deps.ackDeadlineMs, work, { ack: async (view) => ack(view ? ephemeral(view) : undefined), respond: async (view) => void (await respond(ephemeral(view))) }, holding);
+    await answerWithin(
+      deps.ackDeadlineMs,
+      work,
+      {
+        ack: async (view) => ack(view ? ephemeral(view) : undefined),
+        respond: async (view) => void (await respond(ephemeral(view))),
+      },
+      holding,
+    );
   });
 
   for (const actionId of Object.values(slackActionIds)) {
@@ -45,15 +59,23 @@ export function registerListeners(app: App, deps: SlackDeps): void {
       // A button's acknowledgement carries no message: the reply always goes through response_url.
       const reply = async (view: ActionResult) => {
         if (!view.text) return;
-        await respond({ ...ephemeral(view), ...(view.replaceOriginal ? { replace_original: true } : { replace_original: false }) });
+        await respond({
+          ...ephemeral(view),
+          ...(view.replaceOriginal ? { replace_original: true } : { replace_original: false }),
+        });
       };
-      await answerWithin(deps.ackDeadlineMs, work, {
-        ack: async (view) => {
-          await ack();
-          if (view) await reply(view);
+      await answerWithin(
+        deps.ackDeadlineMs,
+        work,
+        {
+          ack: async (view) => {
+            await ack();
+            if (view) await reply(view);
+          },
+          respond: reply,
         },
-        respond: reply,
-      }, { text: '' });
+        { text: '' },
+      );
     });
   }
 }

@@ -1,4 +1,10 @@
-import { runCommand, type AnswerOf, type CommandAnswer, type CommandResult, type RunnableName } from '../core/commands/runners';
+import {
+  runCommand,
+  type AnswerOf,
+  type CommandAnswer,
+  type CommandResult,
+  type RunnableName,
+} from '../core/commands/runners';
 import type { SandboxCommand } from '../core/commands';
 import type { Instance } from '../core/model';
 import type { Store } from '../core/ports/store';
@@ -8,7 +14,9 @@ import { createSlackMessageRepo } from '../infra/db/slack-message-repo';
 import type { OperationPurpose } from '../infra/slack/render/render-operation';
 import type { SlackDeps, SlackRequest } from './deps';
 
-type ProgressOf = { [N in RunnableName]?: (answer: AnswerOf<N>) => { purpose: OperationPurpose; subjectId: number | null } | null };
+type ProgressOf = {
+  [N in RunnableName]?: (answer: AnswerOf<N>) => { purpose: OperationPurpose; subjectId: number | null } | null;
+};
 
 /** Commands whose work a message in the channel follows, and what it follows (null: nothing was started). */
 const progress: ProgressOf = {
@@ -29,16 +37,23 @@ const progress: ProgressOf = {
  * report of the instance posts the message in the request's channel. A
  * refusal (a failed result) keeps what core recorded about it.
  */
-export async function runSlackCommand(deps: SlackDeps, request: SlackRequest, command: Exclude<SandboxCommand, { name: 'help' }>, instance?: Instance): Promise<CommandResult> {
+export async function runSlackCommand(
+  deps: SlackDeps,
+  request: SlackRequest,
+  command: Exclude<SandboxCommand, { name: 'help' }>,
+  instance?: Instance,
+): Promise<CommandResult> {
   const commandRequest = {
     actor: { surface: 'slack', id: request.userId } as const,
     command,
     ...(instance ? { instance } : {}),
-    authorize: (permission: Parameters<SlackDeps['permissions']['require']>[1]) => deps.permissions.require(request.userId, permission),
+    authorize: (permission: Parameters<SlackDeps['permissions']['require']>[1]) =>
+      deps.permissions.require(request.userId, permission),
     auditDetail: { channel: request.channelId },
     mine: () => deps.messages.instanceIdsOf(request.userId),
   };
-  const follow = progress[command.name] as ((answer: CommandAnswer) => { purpose: OperationPurpose; subjectId: number | null } | null) | undefined;
+  const follow = progress[command.name] as
+    ((answer: CommandAnswer) => { purpose: OperationPurpose; subjectId: number | null } | null) | undefined;
   if (!follow) return runCommand(deps.commands, commandRequest);
   return deps.db.transaction(async (tx) => {
     const executor = tx as unknown as Db;
@@ -47,7 +62,12 @@ export async function runSlackCommand(deps: SlackDeps, request: SlackRequest, co
     const result = await runCommand({ ...deps.commands, store }, commandRequest);
     const followed = result.ok ? follow(result.answer) : null;
     if (result.ok && followed && 'sandbox' in result.answer) {
-      await createSlackMessageRepo(executor).insert({ instanceId: result.answer.sandbox.id, ...followed, channel: request.channelId, requestedBy: request.userId });
+      await createSlackMessageRepo(executor).insert({
+        instanceId: result.answer.sandbox.id,
+        ...followed,
+        channel: request.channelId,
+        requestedBy: request.userId,
+      });
     }
     return result;
   });

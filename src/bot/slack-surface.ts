@@ -29,7 +29,16 @@ export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, p
     rules: config.slack.permissions,
     groupMembers: async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
   });
-  const deps: SlackDeps = { config, db, store: provisioning.store, commands, messages, permissions, logger: log, ackDeadlineMs };
+  const deps: SlackDeps = {
+    config,
+    db,
+    store: provisioning.store,
+    commands,
+    messages,
+    permissions,
+    logger: log,
+    ackDeadlineMs,
+  };
   const slack = createSlackApp(mode, { apiUrl: config.slack.api_url, logger: log });
   registerListeners(slack.app, deps);
 
@@ -46,7 +55,10 @@ export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, p
       })
       .catch((error: unknown) => {
         if (stopped) return;
-        log.error({ err: error, slackError: slackErrorCode(error) }, `slack app could not start (auth.test or Socket Mode); retrying in ${reconnectDelayMs / 1000}s; check the Slack tokens with \`sbx doctor\``);
+        log.error(
+          { err: error, slackError: slackErrorCode(error) },
+          `slack app could not start (auth.test or Socket Mode); retrying in ${reconnectDelayMs / 1000}s; check the Slack tokens with \`sbx doctor\``,
+        );
         retry = setTimeout(() => {
           retry = null;
           void connect();
@@ -65,7 +77,12 @@ export const createSlackSurface: SurfaceFactory = async ({ config, logger, db, p
       if (!listener || mode.kind !== 'http') return;
       const guard = createSlackGuard({ signingSecret: mode.signingSecret, db });
       router.mount(slackEventsPath, async (req, res) => {
-        if (!connected) return sendText(res, 503, 'the Slack app is not connected yet (auth.test failed or pending); see the bot log\n');
+        if (!connected)
+          return sendText(
+            res,
+            503,
+            'the Slack app is not connected yet (auth.test failed or pending); see the bot log\n',
+          );
         if (await guard(req, res)) return;
         listener(req, res);
       });

@@ -1,8 +1,21 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 
 /** Connection-level failures: the server went away or cannot be reached, not a bad query. */
-const lostConnectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
-const lostConnectionWords = /Connection terminated|terminating connection|the database system is (shutting down|starting up)|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+const lostConnectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
+const lostConnectionWords =
+  /Connection terminated|terminating connection|the database system is (shutting down|starting up)|Client has encountered a connection error|timeout exceeded when trying to connect/i;
 
 /**
  * The words `sbx` prints for an error it did not expect. A query that failed
@@ -16,7 +29,8 @@ export function describeCliError(error: unknown): string {
     const detail = cause instanceof Error ? cause.message : String(cause);
     return `lost the connection to PostgreSQL (${detail}); the bot that started the embedded database may have stopped, or DATABASE_URL points at a server that is down. Start the bot again (npm start) or fix DATABASE_URL, then run the command again; work already queued is kept.`;
   }
-  if (error instanceof DrizzleQueryError) return `a database query failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+  if (error instanceof DrizzleQueryError)
+    return `a database query failed: ${cause instanceof Error ? cause.message : String(cause)}`;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -11,4 +11,8 @@ export interface CheckResult {
 }
 
 /** A doctor check; later parts of the bot add theirs to `doctorChecks`. */
-export type DoctorCheck = (env: { config: Config; database: Database | null; env: NodeJS.ProcessEnv }) => Promise<CheckResult[]>;
+export type DoctorCheck = (env: {
+  config: Config;
+  database: Database | null;
+  env: NodeJS.ProcessEnv;
+}) => Promise<CheckResult[]>;

@@ -8,13 +8,26 @@ import type { CheckResult, DoctorCheck } from './doctor-check';
 /** Every host reachable with a writable work root, and the load balancer's configuration valid. */
 export const checkHostsAndLoadBalancer: DoctorCheck = async ({ config, database, env }) => {
   if (!database) return [{ check: 'hosts', status: 'skip', detail: 'no database' }];
-  if (!(await migrationsCurrent(database.pool)).current) return [{ check: 'hosts', status: 'skip', detail: 'the database is not migrated yet' }];
+  if (!(await migrationsCurrent(database.pool)).current)
+    return [{ check: 'hosts', status: 'skip', detail: 'the database is not migrated yet' }];
   const results: CheckResult[] = [];
   let provisioning;
   try {
-    provisioning = await createProvisioning({ config, db: database.db, logger: createLogger({ level: 'silent', format: 'json' }), env });
+    provisioning = await createProvisioning({
+      config,
+      db: database.db,
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      env,
+    });
   } catch (error) {
-    return [{ check: 'load balancer and dns', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'check load_balancer and dns in sandbox.yml' }];
+    return [
+      {
+        check: 'load balancer and dns',
+        status: 'fail',
+        detail: error instanceof Error ? error.message : String(error),
+        hint: 'check load_balancer and dns in sandbox.yml',
+      },
+    ];
   }
   try {
     for (const host of await provisioning.store.listHosts()) {
@@ -27,18 +40,46 @@ export const checkHostsAndLoadBalancer: DoctorCheck = async ({ config, database,
         const git = await transport.exec(['git', '--version'], { timeoutMs: 15_000 });
         results.push(
           git.code === 0
-            ? { check: name, status: 'ok', detail: `${host.provider === 'ssh' ? `${host.user}@${host.address}:${host.port}` : 'this machine'}, ${host.workRoot} writable, ${git.stdout.trim()}` }
-            : { check: name, status: 'fail', detail: 'git is not installed on the host', hint: 'install git on the host: deploys clone the repository there' },
+            ? {
+                check: name,
+                status: 'ok',
+                detail: `${host.provider === 'ssh' ? `${host.user}@${host.address}:${host.port}` : 'this machine'}, ${host.workRoot} writable, ${git.stdout.trim()}`,
+              }
+            : {
+                check: name,
+                status: 'fail',
+                detail: 'git is not installed on the host',
+                hint: 'install git on the host: deploys clone the repository there',
+              },
         );
       } catch (error) {
-        results.push({ check: name, status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: `check compute.hosts (${host.name}) in sandbox.yml: address, port, key, host_key_fingerprint, work_root` });
+        results.push({
+          check: name,
+          status: 'fail',
+          detail: error instanceof Error ? error.message : String(error),
+          hint: `check compute.hosts (${host.name}) in sandbox.yml: address, port, key, host_key_fingerprint, work_root`,
+        });
       }
     }
-    const lb = await provisioning.lb.check().catch((error: unknown) => ({ ok: false, detail: error instanceof Error ? error.message : String(error) }));
-    results.push({ check: `load balancer (${provisioning.lb.kind})`, status: lb.ok ? 'ok' : 'fail', detail: lb.detail, ...(lb.ok ? {} : { hint: 'fix the load balancer configuration; see load_balancer in sandbox.yml' }) });
+    const lb = await provisioning.lb
+      .check()
+      .catch((error: unknown) => ({ ok: false, detail: error instanceof Error ? error.message : String(error) }));
+    results.push({
+      check: `load balancer (${provisioning.lb.kind})`,
+      status: lb.ok ? 'ok' : 'fail',
+      detail: lb.detail,
+      ...(lb.ok ? {} : { hint: 'fix the load balancer configuration; see load_balancer in sandbox.yml' }),
+    });
     if (provisioning.dns.check) {
       const dns = await provisioning.dns.check();
-      results.push({ check: `dns (${provisioning.dns.kind})`, status: dns.ok ? 'ok' : 'fail', detail: dns.detail, ...(dns.ok ? {} : { hint: 'check dns in sandbox.yml and the token in the environment variable dns.gandi.token_env' }) });
+      results.push({
+        check: `dns (${provisioning.dns.kind})`,
+        status: dns.ok ? 'ok' : 'fail',
+        detail: dns.detail,
+        ...(dns.ok
+          ? {}
+          : { hint: 'check dns in sandbox.yml and the token in the environment variable dns.gandi.token_env' }),
+      });
     }
   } finally {
     await provisioning.close();
@@ -58,7 +99,11 @@ export function checkSandboxIsolation(switchUsers: () => boolean = canSwitchUser
     if (config.compute.provider === 'local') {
       results.push(
         isolation.isolated
-          ? { check: 'sandbox isolation', status: 'ok', detail: `${isolation.detail}; work root ${localWorkRoot(config, switchUsers())}` }
+          ? {
+              check: 'sandbox isolation',
+              status: 'ok',
+              detail: `${isolation.detail}; work root ${localWorkRoot(config, switchUsers())}`,
+            }
           : {
               check: 'sandbox isolation',
               status: 'warn',
@@ -67,13 +112,22 @@ export function checkSandboxIsolation(switchUsers: () => boolean = canSwitchUser
             },
       );
     }
-    const hosts = database ? await createSandboxStore(database.db).listHosts().catch(() => []) : [];
+    const hosts = database
+      ? await createSandboxStore(database.db)
+          .listHosts()
+          .catch(() => [])
+      : [];
     const sshUsers = new Map<string, string>();
     for (const host of config.compute.hosts) sshUsers.set(host.name, host.user);
     for (const host of hosts) if (host.provider === 'ssh') sshUsers.set(host.name, host.user ?? 'root');
     for (const [name, user] of sshUsers) {
       if (user !== 'root') continue;
-      results.push({ check: `host ${name} user`, status: 'warn', detail: 'the SSH user is root: PR code on this host runs as root', hint: `use an unprivileged user that owns nothing of the bot's (compute.hosts: ${name}, user)` });
+      results.push({
+        check: `host ${name} user`,
+        status: 'warn',
+        detail: 'the SSH user is root: PR code on this host runs as root',
+        hint: `use an unprivileged user that owns nothing of the bot's (compute.hosts: ${name}, user)`,
+      });
     }
     return results;
   };

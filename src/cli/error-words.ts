@@ -5,7 +5,10 @@ const words: Record<SandboxErrorCode, { exitCode: number; fix?: string }> = {
   config_invalid: { exitCode: 2, fix: 'fix sandbox.yml (`sbx config check` lists every problem)' },
   settings_invalid: { exitCode: 1, fix: '`sbx settings explain` shows where' },
   not_permitted: { exitCode: 1 },
-  awaiting_approval: { exitCode: 1, fix: 'a maintainer approves it with a `/sandbox approve` comment on the pull request' },
+  awaiting_approval: {
+    exitCode: 1,
+    fix: 'a maintainer approves it with a `/sandbox approve` comment on the pull request',
+  },
   force_required: { exitCode: 1, fix: 'repeat with --force if you mean it' },
   not_found: { exitCode: 1, fix: '`sbx instances list --all` lists the sandboxes' },
   ambiguous: { exitCode: 1 },

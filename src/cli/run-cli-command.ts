@@ -8,8 +8,15 @@ import type { CliRuntime } from './runtime';
  * database and the config may act). A refusal or failure is thrown as its
  * SandboxError, rendered once by `main` (src/cli/error-words.ts).
  */
-export async function runCliCommand<C extends Exclude<SandboxCommand, { name: 'help' }>>(runtime: CliRuntime, command: C): Promise<AnswerOf<C['name']>> {
-  const result = await runCommand(runtime.commands, { actor: runtime.actor, command, authorize: async () => undefined });
+export async function runCliCommand<C extends Exclude<SandboxCommand, { name: 'help' }>>(
+  runtime: CliRuntime,
+  command: C,
+): Promise<AnswerOf<C['name']>> {
+  const result = await runCommand(runtime.commands, {
+    actor: runtime.actor,
+    command,
+    authorize: async () => undefined,
+  });
   if (!result.ok) throw result.error;
   return result.answer as AnswerOf<C['name']>;
 }

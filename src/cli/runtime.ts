@@ -25,13 +25,25 @@ export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime
   const config = ctx.config();
   return withDatabase(ctx, async (database) => {
     const migrations = await migrationsCurrent(database.pool);
-    if (!migrations.current) throw new Error(`the database is not migrated (${migrations.applied}/${migrations.expected}); run \`npx sbx migrate\` or start the bot once`);
+    if (!migrations.current)
+      throw new Error(
+        `the database is not migrated (${migrations.applied}/${migrations.expected}); run \`npx sbx migrate\` or start the bot once`,
+      );
     const logger = createLogger({ level: 'warn', format: 'json' });
     const provisioning = await createProvisioning({ config, db: database.db, logger, env: ctx.env });
     try {
       // The CLI reaches the hosts itself (recipe tasks run there and are waited for).
-      const commands = { ...createCommandDeps({ config, db: database.db, store: provisioning.store, now: provisioning.now }), hosts: provisioning.hosts };
-      return await work({ config, database, provisioning, commands, actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username } });
+      const commands = {
+        ...createCommandDeps({ config, db: database.db, store: provisioning.store, now: provisioning.now }),
+        hosts: provisioning.hosts,
+      };
+      return await work({
+        config,
+        database,
+        provisioning,
+        commands,
+        actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username },
+      });
     } finally {
       await provisioning.close();
     }
@@ -41,7 +53,9 @@ export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime
 /** Warns when no worker process is alive: jobs would wait until one starts. */
 export async function warnWithoutWorker(ctx: CliContext, database: Database): Promise<boolean> {
   if (await workerAlive(database.pool)) return true;
-  ctx.stderr.write('note: no worker is running; the work is queued and starts when the bot runs (npm start, or `sbx worker`)\n');
+  ctx.stderr.write(
+    'note: no worker is running; the work is queued and starts when the bot runs (npm start, or `sbx worker`)\n',
+  );
   return false;
 }
 

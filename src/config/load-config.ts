@@ -52,7 +52,9 @@ function readYamlFile(path: string, source: string): Record<string, unknown> {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => `line ${e.linePos?.[0].line ?? '?'} column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map(
+        (e) => `line ${e.linePos?.[0].line ?? '?'} column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`,
+      ),
     );
   }
   const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
@@ -78,7 +80,9 @@ function withSettingsReadAsInPullRequests(values: Record<string, unknown>, text:
     ...values,
     repositories: values.repositories.map((repository: unknown, i) => {
       const settings = (repositories[i] as { settings?: unknown } | undefined)?.settings;
-      return repository && typeof repository === 'object' && 'settings' in repository && settings !== undefined ? { ...repository, settings } : repository;
+      return repository && typeof repository === 'object' && 'settings' in repository && settings !== undefined
+        ? { ...repository, settings }
+        : repository;
     }),
   };
 }
@@ -126,7 +130,9 @@ function applyEnv(values: Record<string, unknown>, env: NodeJS.ProcessEnv, sourc
     try {
       setPath(result, ['github', 'private_key'], readFileSync(keyPath, 'utf8'));
     } catch (error) {
-      throw new ConfigError(source, [`PRIVATE_KEY_PATH: cannot read ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+      throw new ConfigError(source, [
+        `PRIVATE_KEY_PATH: cannot read ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      ]);
     }
   }
   return result;
@@ -147,7 +153,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.flatMap((issue) => {
     const at = formatPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${at ? `${at}.` : ''}${key}: unknown key (check the spelling; see docs/configuration.md)`);
+      return issue.keys.map(
+        (key) => `${at ? `${at}.` : ''}${key}: unknown key (check the spelling; see docs/configuration.md)`,
+      );
     }
     if (issue.code === 'invalid_value') {
       return [`${at || '(root)'}: expected one of ${issue.values.map(String).join(', ')}`];
@@ -160,7 +168,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function deepFreeze<T>(value: T): T {

@@ -50,18 +50,34 @@ function walk(node: JsonSchema, path: string, rows: string[]): void {
   const concrete = node.anyOf?.find((option) => option.type !== 'null') ?? node;
   const nullable = node.anyOf?.some((option) => option.type === 'null') ?? false;
   if (concrete.type === 'object' && concrete.properties) {
-    if (path) rows.push([path, 'mapping', '', escapeCell(node.description ?? concrete.description ?? '')].join('\u0000'));
+    if (path)
+      rows.push([path, 'mapping', '', escapeCell(node.description ?? concrete.description ?? '')].join('\u0000'));
     for (const [key, child] of Object.entries(concrete.properties)) walk(child, path ? `${path}.${key}` : key, rows);
     return;
   }
-  if (concrete.type === 'array' && concrete.items && !Array.isArray(concrete.items) && concrete.items.type === 'object' && concrete.items.properties) {
-    rows.push([path, 'list of mappings', formatDefault(node.default), escapeCell(node.description ?? '')].join('\u0000'));
+  if (
+    concrete.type === 'array' &&
+    concrete.items &&
+    !Array.isArray(concrete.items) &&
+    concrete.items.type === 'object' &&
+    concrete.items.properties
+  ) {
+    rows.push(
+      [path, 'list of mappings', formatDefault(node.default), escapeCell(node.description ?? '')].join('\u0000'),
+    );
     for (const [key, child] of Object.entries(concrete.items.properties)) walk(child, `${path}[].${key}`, rows);
     return;
   }
   const options = node.anyOf?.filter((option) => option.type !== 'null') ?? [];
   const type = options.length > 1 ? options.map(typeName).join(' or ') : typeName(concrete);
-  rows.push([path, type + (nullable ? ' or null' : ''), formatDefault(node.default ?? concrete.default), escapeCell(node.description ?? concrete.description ?? '')].join('\u0000'));
+  rows.push(
+    [
+      path,
+      type + (nullable ? ' or null' : ''),
+      formatDefault(node.default ?? concrete.default),
+      escapeCell(node.description ?? concrete.description ?? ''),
+    ].join('\u0000'),
+  );
 }
 
 function typeName(node: JsonSchema): string {
@@ -71,7 +87,10 @@ function typeName(node: JsonSchema): string {
     const items = Array.isArray(node.items) ? node.items[0] : node.items;
     return `list of ${items ? typeName(items) : 'values'}`;
   }
-  if (node.type === 'object') return node.additionalProperties && typeof node.additionalProperties === 'object' ? `mapping of ${typeName(node.additionalProperties)}` : 'mapping';
+  if (node.type === 'object')
+    return node.additionalProperties && typeof node.additionalProperties === 'object'
+      ? `mapping of ${typeName(node.additionalProperties)}`
+      : 'mapping';
   if (node.type === 'string' && node.pattern?.includes('ms|s|m|h|d')) return 'duration';
   return Array.isArray(node.type) ? node.type.join(' or ') : (node.type ?? 'any');
 }

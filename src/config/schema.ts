@@ -36,17 +36,40 @@ export const permissionLevels = ['read', 'triage', 'write', 'maintain', 'admin']
 
 const scriptRecipe = z
   .strictObject({
-    deploy: z.string().default('true').describe('Shell command run in the checkout to build the sandbox; its output is followed into the log.'),
+    deploy: z
+      .string()
+      .default('true')
+      .describe('Shell command run in the checkout to build the sandbox; its output is followed into the log.'),
     start: z.string().describe('Long-running command that serves the sandbox; it gets PORT and the sandbox env file.'),
-    stop: z.string().nullable().default(null).describe('Command that stops the service; default: kill the started process group.'),
-    destroy: z.string().nullable().default(null).describe('Command that destroys data on delete; default: remove the work directory.'),
-    health_path: z.string().default('/').describe('HTTP path that must answer 2xx before the appserver counts as running.'),
+    stop: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Command that stops the service; default: kill the started process group.'),
+    destroy: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Command that destroys data on delete; default: remove the work directory.'),
+    health_path: z
+      .string()
+      .default('/')
+      .describe('HTTP path that must answer 2xx before the appserver counts as running.'),
     health_timeout: duration('5m', 'How long the health check may take before the appserver fails.'),
-    extra_domain_prefixes: z.array(z.string().regex(/^[a-z0-9-]+$/)).default([]).describe('Extra sub-domain prefixes routed to the same appserver, e.g. [studio] gives studio-<slug>.<base_domain>.'),
+    extra_domain_prefixes: z
+      .array(z.string().regex(/^[a-z0-9-]+$/))
+      .default([])
+      .describe(
+        'Extra sub-domain prefixes routed to the same appserver, e.g. [studio] gives studio-<slug>.<base_domain>.',
+      ),
   })
   .describe('Phases of the `script` recipe.');
 
-const prefixList = (fallback: string[], what: string) => z.array(z.string().regex(/^[a-z0-9-]+$/)).default(fallback).describe(what);
+const prefixList = (fallback: string[], what: string) =>
+  z
+    .array(z.string().regex(/^[a-z0-9-]+$/))
+    .default(fallback)
+    .describe(what);
 
 // Recipe blocks (issue 13). Each recipe's fields, domains, health check and
 // phases are declared in src/infra/recipes/; these are the operator's knobs.
@@ -55,35 +78,71 @@ const openedxAnsibleRecipe = z
     ansible: z
       .enum(['venv', 'system'])
       .default('venv')
-      .describe('`venv`: a virtualenv per deploy with the configuration clone’s requirements.txt (as the predecessor; needs PyPI); `system`: the host’s own ansible-playbook.'),
+      .describe(
+        '`venv`: a virtualenv per deploy with the configuration clone’s requirements.txt (as the predecessor; needs PyPI); `system`: the host’s own ansible-playbook.',
+      ),
     python: z.string().default('python3').describe('Python interpreter the virtualenv is made with (`ansible: venv`).'),
-    extra_playbooks: z.array(z.string().regex(/^[A-Za-z0-9_./-]+$/)).default([]).describe('Playbooks run after the main one, in order, with the same vars and inventory (paths relative to the clone’s playbooks/ directory).'),
+    extra_playbooks: z
+      .array(z.string().regex(/^[A-Za-z0-9_./-]+$/))
+      .default([])
+      .describe(
+        'Playbooks run after the main one, in order, with the same vars and inventory (paths relative to the clone’s playbooks/ directory).',
+      ),
     line_timeout: duration('2h', 'A playbook silent for this long fails the deploy.'),
     timeout: duration('150m', 'A deploy taking longer than this in total fails.'),
-    start: z.string().default('sudo /edx/bin/supervisorctl start all').describe('Command that starts the services after the playbooks (gets PORT and the sandbox variables).'),
+    start: z
+      .string()
+      .default('sudo /edx/bin/supervisorctl start all')
+      .describe('Command that starts the services after the playbooks (gets PORT and the sandbox variables).'),
     stop: z.string().default('sudo /edx/bin/supervisorctl stop all').describe('Command that stops the services.'),
-    destroy: z.string().nullable().default(null).describe('Command run on delete; the predecessor reimaged the VM instead.'),
-    extra_domain_prefixes: prefixList(['studio', 'preview'], 'Extra domains routed to the appserver: studio-<slug>, preview-<slug>, …'),
+    destroy: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Command run on delete; the predecessor reimaged the VM instead.'),
+    extra_domain_prefixes: prefixList(
+      ['studio', 'preview'],
+      'Extra domains routed to the appserver: studio-<slug>, preview-<slug>, …',
+    ),
     health_timeout: duration('30m', 'How long GET /heartbeat (LMS Host header) may take to answer below 400.'),
   })
   .describe('The `openedx-ansible` recipe: the configuration repository’s playbook run against the host itself.');
 
 const tutorRecipe = z
   .strictObject({
-    install: z.enum(['venv', 'system']).default('venv').describe('`venv`: pip install tutor[full]==<tutor_version> into a virtualenv per sandbox (needs PyPI); `system`: the tutor on the host’s PATH.'),
+    install: z
+      .enum(['venv', 'system'])
+      .default('venv')
+      .describe(
+        '`venv`: pip install tutor[full]==<tutor_version> into a virtualenv per sandbox (needs PyPI); `system`: the tutor on the host’s PATH.',
+      ),
     python: z.string().default('python3').describe('Python interpreter for the virtualenv (3.9 or newer).'),
-    build_image: z.boolean().default(true).describe('Build the openedx image from the PR’s repository and commit (tagged per sandbox); false: the stock image.'),
-    extra_domain_prefixes: prefixList(['studio', 'apps'], 'Extra domains: studio-<slug> (CMS_HOST), apps-<slug> (MFE_HOST), …'),
+    build_image: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Build the openedx image from the PR’s repository and commit (tagged per sandbox); false: the stock image.',
+      ),
+    extra_domain_prefixes: prefixList(
+      ['studio', 'apps'],
+      'Extra domains: studio-<slug> (CMS_HOST), apps-<slug> (MFE_HOST), …',
+    ),
     health_timeout: duration('60m', 'How long the LMS and Studio heartbeats may take to answer.'),
   })
   .describe('The `tutor` recipe: one Tutor root, compose project, Caddy port and image tag per sandbox.');
 
 const composeRecipe = z
   .strictObject({
-    files: z.array(z.string().regex(/^[A-Za-z0-9_./-]+$/)).default(['docker-compose.yml']).describe('Compose files in the checkout, in order.'),
+    files: z
+      .array(z.string().regex(/^[A-Za-z0-9_./-]+$/))
+      .default(['docker-compose.yml'])
+      .describe('Compose files in the checkout, in order.'),
     build: z.boolean().default(true).describe('`up --build`: build images from the checkout.'),
     wait_timeout: optionalDuration('`up --wait-timeout`; null: compose’s own.'),
-    health_path: z.string().default('/').describe('Path that must answer 2xx on PORT (publish your web service as 127.0.0.1:${PORT}:<its port>).'),
+    health_path: z
+      .string()
+      .default('/')
+      .describe('Path that must answer 2xx on PORT (publish your web service as 127.0.0.1:${PORT}:<its port>).'),
     health_timeout: duration('10m', 'How long the health check may take.'),
     extra_domain_prefixes: prefixList([], 'Extra domains routed to the same port.'),
   })
@@ -93,8 +152,17 @@ const size = z.string().regex(/^\d+[kmg]?$/i, 'expected a size such as 100m, 512
 
 const proxySettings = z
   .strictObject({
-    forwarded_headers: z.boolean().nullable().default(null).describe('Send X-Forwarded-Proto, -Host and -For; null: the recipe’s default (on).'),
-    max_body_size: size.nullable().default(null).describe('Largest request body, e.g. 100m; null: the recipe’s default, 100m (Open edX course imports need about 75 MB).'),
+    forwarded_headers: z
+      .boolean()
+      .nullable()
+      .default(null)
+      .describe('Send X-Forwarded-Proto, -Host and -For; null: the recipe’s default (on).'),
+    max_body_size: size
+      .nullable()
+      .default(null)
+      .describe(
+        'Largest request body, e.g. 100m; null: the recipe’s default, 100m (Open edX course imports need about 75 MB).',
+      ),
     connect_timeout: optionalDuration('Connecting to the appserver; null: the recipe’s default (5s).'),
     read_timeout: optionalDuration('Waiting for the appserver’s answer; null: the recipe’s default (300s).'),
   })
@@ -102,82 +170,152 @@ const proxySettings = z
   .describe('Load-balancer settings of this repository’s sandboxes, applied by every load balancer.');
 
 // Persistent databases (issue 14): what a `script` or `compose` repository asks for.
-const declaredDatabase = z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a lowercase name of at most 31 letters, digits and _');
+const declaredDatabase = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a lowercase name of at most 31 letters, digits and _');
 const repositoryDatabases = z
   .strictObject({
-    mysql: z.array(declaredDatabase).default([]).describe('MySQL databases the sandbox gets, e.g. [app]; the recipe receives SBX_MYSQL_URL (the first) and SBX_MYSQL_DATABASES (actual names).'),
-    mongodb: z.array(declaredDatabase).default([]).describe('MongoDB databases, e.g. [app]; the recipe receives SBX_MONGODB_URL and SBX_MONGODB_DATABASES.'),
-    rabbitmq: z.boolean().default(false).describe('A RabbitMQ virtual host and user; the recipe receives SBX_RABBITMQ_URL.'),
+    mysql: z
+      .array(declaredDatabase)
+      .default([])
+      .describe(
+        'MySQL databases the sandbox gets, e.g. [app]; the recipe receives SBX_MYSQL_URL (the first) and SBX_MYSQL_DATABASES (actual names).',
+      ),
+    mongodb: z
+      .array(declaredDatabase)
+      .default([])
+      .describe('MongoDB databases, e.g. [app]; the recipe receives SBX_MONGODB_URL and SBX_MONGODB_DATABASES.'),
+    rabbitmq: z
+      .boolean()
+      .default(false)
+      .describe('A RabbitMQ virtual host and user; the recipe receives SBX_RABBITMQ_URL.'),
   })
   .prefault({})
-  .describe('Persistent databases of `script` and `compose` sandboxes, created on the first deploy with persistent databases (`ephemeral_databases: false` or `(persistent databases)`); `openedx-ansible` and `tutor` declare their own.');
+  .describe(
+    'Persistent databases of `script` and `compose` sandboxes, created on the first deploy with persistent databases (`ephemeral_databases: false` or `(persistent databases)`); `openedx-ansible` and `tutor` declare their own.',
+  );
 
 const trigger = z
   .strictObject({
-    teams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected org/team-slug')).default([]).describe('Members of these org teams may trigger sandboxes.'),
-    min_permission: z.enum(permissionLevels).default('write').describe('Users with at least this repository permission may trigger sandboxes.'),
+    teams: z
+      .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected org/team-slug'))
+      .default([])
+      .describe('Members of these org teams may trigger sandboxes.'),
+    min_permission: z
+      .enum(permissionLevels)
+      .default('write')
+      .describe('Users with at least this repository permission may trigger sandboxes.'),
     allow_forks: z.boolean().default(false).describe('Deploy PRs from forks without a `/sandbox approve`.'),
     allow_forks_unisolated: z
       .boolean()
       .default(false)
-      .describe('Deploy fork PRs (approved, or with allow_forks) even where PR code would run as the bot’s own user (local provider without run_as isolation). Leave false unless you trust every fork author.'),
+      .describe(
+        'Deploy fork PRs (approved, or with allow_forks) even where PR code would run as the bot’s own user (local provider without run_as isolation). Leave false unless you trust every fork author.',
+      ),
     allow_drafts: z.boolean().default(false).describe('Deploy draft PRs.'),
   })
   .prefault({})
   .describe('Who may trigger a sandbox.');
 
 export const repositorySchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name').describe('GitHub repository, owner/name.'),
-  url: z.string().nullable().default(null).describe('Clone URL; default: the GitHub clone URL. Any git URL works, file:// included.'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name')
+    .describe('GitHub repository, owner/name.'),
+  url: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Clone URL; default: the GitHub clone URL. Any git URL works, file:// included.'),
   recipe: z.enum(recipeNames).default('script').describe('How sandboxes of this repository are deployed.'),
   settings: settingsMapping.default({}).describe('Default settings (YAML mapping); PR settings are merged on top.'),
-  fields: z.record(z.string(), z.string()).default({}).describe('Default field values (openedx_release, configuration_version, …).'),
-  deny_settings: z.array(z.string()).default([]).describe('Extra setting keys (glob patterns) a PR may not set, on top of the built-in list.'),
+  fields: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Default field values (openedx_release, configuration_version, …).'),
+  deny_settings: z
+    .array(z.string())
+    .default([])
+    .describe('Extra setting keys (glob patterns) a PR may not set, on top of the built-in list.'),
   secret_settings: z
     .array(z.string())
     .default([])
-    .describe('Extra setting keys (names or glob patterns) whose values are secrets, on top of the names that look secret: masked on pages, redacted from logs, not given to forks.'),
-  ephemeral_databases: z.boolean().nullable().default(null).describe('Database mode default for this repository; null: the global default.'),
+    .describe(
+      'Extra setting keys (names or glob patterns) whose values are secrets, on top of the names that look secret: masked on pages, redacted from logs, not given to forks.',
+    ),
+  ephemeral_databases: z
+    .boolean()
+    .nullable()
+    .default(null)
+    .describe('Database mode default for this repository; null: the global default.'),
   trigger,
   on_push: z.enum(['redeploy', 'ignore']).default('redeploy').describe('What a push to the PR does.'),
   archive_grace: duration('0s', 'How long after close/merge the sandbox is archived.'),
-  ttl: optionalDuration('PR sandboxes with no activity (push, command from any surface, status-page action) for this long are archived; null: never. `/sandbox extend` postpones it, `/sandbox pin` exempts one.'),
+  ttl: optionalDuration(
+    'PR sandboxes with no activity (push, command from any surface, status-page action) for this long are archived; null: never. `/sandbox extend` postpones it, `/sandbox pin` exempts one.',
+  ),
   manual_ttl: optionalDuration('The same for manual sandboxes made from this repository; null: never.'),
   access: z
     .enum(['public', 'basic_auth'])
     .default('public')
-    .describe('Who reaches the sandboxes: `public` (anyone who knows the domain) or `basic_auth` (HTTP basic auth at the load balancer; the credentials show on the status page to signed-in people and in Slack status to people who may deploy, never on GitHub).'),
+    .describe(
+      'Who reaches the sandboxes: `public` (anyone who knows the domain) or `basic_auth` (HTTP basic auth at the load balancer; the credentials show on the status page to signed-in people and in Slack status to people who may deploy, never on GitHub).',
+    ),
   access_credentials_env: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
     .nullable()
     .default(null)
-    .describe('With `access: basic_auth`: name of an environment variable holding `user:password` shared by every sandbox of the repository; null: a random user and password per sandbox.'),
+    .describe(
+      'With `access: basic_auth`: name of an environment variable holding `user:password` shared by every sandbox of the repository; null: a random user and password per sandbox.',
+    ),
   script: scriptRecipe.optional(),
   databases: repositoryDatabases,
   openedx_ansible: openedxAnsibleRecipe.prefault({}),
   tutor: tutorRecipe.prefault({}),
   compose: composeRecipe.prefault({}),
-  init: z.string().nullable().default(null).describe('Command run once per data set, after deploy and before start (first deploy of a sandbox): service users, OAuth clients, sites.'),
+  init: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe(
+      'Command run once per data set, after deploy and before start (first deploy of a sandbox): service users, OAuth clients, sites.',
+    ),
   tasks: z
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase task name'), z.string())
     .default({})
-    .describe('Named commands an operator runs later with `sbx task <instance> <name>` (audited), on the active appserver with the sandbox variables.'),
+    .describe(
+      'Named commands an operator runs later with `sbx task <instance> <name>` (audited), on the active appserver with the sandbox variables.',
+    ),
   proxy: proxySettings,
 });
 
 const sshHost = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase name').describe('Host name used in logs and commands.'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase name')
+    .describe('Host name used in logs and commands.'),
   address: z.string().describe('Address or DNS name of the host.'),
   port: z.number().int().min(1).max(65535).default(22),
   user: z.string().default('sandbox'),
   private_key_path: z.string().nullable().default(null).describe('Private key file; or set private_key_env.'),
-  private_key_env: z.string().nullable().default(null).describe('Name of an environment variable holding the private key.'),
-  host_key_fingerprint: z.string().nullable().default(null).describe('Pinned host key, SHA256:… as printed by ssh-keygen -lf.'),
+  private_key_env: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Name of an environment variable holding the private key.'),
+  host_key_fingerprint: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Pinned host key, SHA256:… as printed by ssh-keygen -lf.'),
   known_hosts: z.string().nullable().default(null).describe('known_hosts file holding the host key.'),
   capacity: z.number().int().min(0).default(10).describe('How many live appservers the host takes.'),
   port_range: portRange.default([20000, 29999]),
-  work_root: z.string().default('/var/lib/sandboxes').describe('Directory that holds the appservers’ work directories.'),
+  work_root: z
+    .string()
+    .default('/var/lib/sandboxes')
+    .describe('Directory that holds the appservers’ work directories.'),
   labels: z.array(z.string()).default([]),
 });
 
@@ -202,18 +340,28 @@ const compute = z
             'OS group, and name prefix of the users, local appservers run as: each sandbox gets a user of its own (<run_as>-1, <run_as>-2, …; created with useradd --system when missing) owning its directory (mode 0700), so PR code cannot read the bot’s data directory, .env, database or other sandboxes. Needs the bot to run as root; otherwise, or with null, PR code runs as the bot’s user (a warning at start and in sbx doctor) and fork PRs wait unless trigger.allow_forks_unisolated.',
           ),
         capacity: z.number().int().min(0).default(20),
-        port_range: portRange.default([21000, 21999]).describe("Ports of local appservers; keep them below the kernel's ephemeral range (ip_local_port_range, usually from 32768), or an outgoing connection can hold one."),
+        port_range: portRange
+          .default([21000, 21999])
+          .describe(
+            "Ports of local appservers; keep them below the kernel's ephemeral range (ip_local_port_range, usually from 32768), or an outgoing connection can hold one.",
+          ),
       })
       .prefault({}),
     hosts: z.array(sshHost).default([]).describe('SSH hosts (provider ssh).'),
   })
   // Refused rather than accepted and ignored: the OpenStack provider is not built yet (issue 15).
-  .refine((value) => value.provider !== 'openstack', { message: 'compute.provider openstack is not built yet; use local or ssh', path: ['provider'] })
+  .refine((value) => value.provider !== 'openstack', {
+    message: 'compute.provider openstack is not built yet; use local or ssh',
+    path: ['provider'],
+  })
   .prefault({});
 
 const listenAddress = (fallback: number, what: string) =>
   z
-    .union([z.number().int().min(1).max(65535), z.string().regex(/^[0-9a-f.:[\]]+:\d+$/, 'expected a port or address:port')])
+    .union([
+      z.number().int().min(1).max(65535),
+      z.string().regex(/^[0-9a-f.:[\]]+:\d+$/, 'expected a port or address:port'),
+    ])
     .default(fallback)
     .describe(what);
 
@@ -222,12 +370,22 @@ const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an env
 const haproxyDefaults = { configDir: '/etc/haproxy/sandboxes', mainConfig: '/etc/haproxy/haproxy.cfg' };
 
 export const haproxySchema = z.strictObject({
-  host: z.string().nullable().default(null).describe('Name of a compute host to reach HAProxy over SSH; null: this machine.'),
+  host: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Name of a compute host to reach HAProxy over SSH; null: this machine.'),
   config_dir: z
     .string()
     .default(haproxyDefaults.configDir)
-    .describe('Directory the bot owns and HAProxy loads with a second `-f` (every *.cfg in it): the sandbox frontend and one fragment per instance.'),
-  name_prefix: z.string().regex(/^[a-z0-9_-]*$/).default('sbx-').describe('Prefix of the bot’s file, backend and userlist names.'),
+    .describe(
+      'Directory the bot owns and HAProxy loads with a second `-f` (every *.cfg in it): the sandbox frontend and one fragment per instance.',
+    ),
+  name_prefix: z
+    .string()
+    .regex(/^[a-z0-9_-]*$/)
+    .default('sbx-')
+    .describe('Prefix of the bot’s file, backend and userlist names.'),
   test_command: z
     .array(z.string())
     .default(['haproxy', '-c', '-f', haproxyDefaults.mainConfig, '-f', haproxyDefaults.configDir])
@@ -235,38 +393,80 @@ export const haproxySchema = z.strictObject({
   master_pid_file: z
     .string()
     .default('/run/haproxy.pid')
-    .describe('Pid file of the master-worker HAProxy (-W/-Ws); reloads send it USR2 and wait for the new worker (resent if dropped).'),
-  reload_command: z.array(z.string()).nullable().default(null).describe('argv that reloads HAProxy instead (e.g. a -sf restart); null: USR2 to the master, confirmed.'),
+    .describe(
+      'Pid file of the master-worker HAProxy (-W/-Ws); reloads send it USR2 and wait for the new worker (resent if dropped).',
+    ),
+  reload_command: z
+    .array(z.string())
+    .nullable()
+    .default(null)
+    .describe('argv that reloads HAProxy instead (e.g. a -sf restart); null: USR2 to the master, confirmed.'),
   listen: listenAddress(80, 'Port (or address:port) the sandbox frontend binds for HTTP.'),
-  tls_listen: listenAddress(443, 'Port (or address:port) the sandbox frontend binds for HTTPS (with load_balancer.tls).'),
+  tls_listen: listenAddress(
+    443,
+    'Port (or address:port) the sandbox frontend binds for HTTPS (with load_balancer.tls).',
+  ),
 });
 
 const tlsSchema = z
   .strictObject({
-    certificate_file: z.string().nullable().default(null).describe('PEM file (certificate, then intermediates) on the bot’s machine; the bot installs it where the load balancer reads it.'),
+    certificate_file: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe(
+        'PEM file (certificate, then intermediates) on the bot’s machine; the bot installs it where the load balancer reads it.',
+      ),
     certificate_env: envVarName.nullable().default(null).describe('Or: an environment variable holding that PEM.'),
     key_file: z.string().nullable().default(null).describe('PEM private key file on the bot’s machine.'),
     key_env: envVarName.nullable().default(null).describe('Or: an environment variable holding the key.'),
   })
-  .refine((tls) => (tls.certificate_file === null) !== (tls.certificate_env === null), { message: 'give exactly one of certificate_file and certificate_env' })
-  .refine((tls) => (tls.key_file === null) !== (tls.key_env === null), { message: 'give exactly one of key_file and key_env' })
-  .describe('HTTPS for every sandbox domain with a wildcard certificate for *.<base_domain>; apps get X-Forwarded-Proto: https.');
+  .refine((tls) => (tls.certificate_file === null) !== (tls.certificate_env === null), {
+    message: 'give exactly one of certificate_file and certificate_env',
+  })
+  .refine((tls) => (tls.key_file === null) !== (tls.key_env === null), {
+    message: 'give exactly one of key_file and key_env',
+  })
+  .describe(
+    'HTTPS for every sandbox domain with a wildcard certificate for *.<base_domain>; apps get X-Forwarded-Proto: https.',
+  );
 
 const loadBalancer = z
   .strictObject({
-    provider: z.enum(['builtin', 'nginx', 'haproxy']).default('builtin').describe('Who routes sandbox domains to appservers.'),
+    provider: z
+      .enum(['builtin', 'nginx', 'haproxy'])
+      .default('builtin')
+      .describe('Who routes sandbox domains to appservers.'),
     builtin: z
-      .strictObject({ tls_port: z.number().int().min(0).max(65535).default(3443).describe('With load_balancer.tls: the HTTPS port of the bot’s own proxy (on server.host).') })
+      .strictObject({
+        tls_port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .default(3443)
+          .describe('With load_balancer.tls: the HTTPS port of the bot’s own proxy (on server.host).'),
+      })
       .prefault({}),
     nginx: z
       .strictObject({
-        host: z.string().nullable().default(null).describe('Name of a compute host to reach nginx over SSH; null: this machine.'),
+        host: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe('Name of a compute host to reach nginx over SSH; null: this machine.'),
         config_dir: z.string().default('/etc/nginx/sites-enabled'),
-        name_prefix: z.string().regex(/^[a-z0-9_-]*$/).default('sbx-'),
+        name_prefix: z
+          .string()
+          .regex(/^[a-z0-9_-]*$/)
+          .default('sbx-'),
         test_command: z.array(z.string()).default(['nginx', '-t']).describe('argv that validates the configuration.'),
         reload_command: z.array(z.string()).default(['nginx', '-s', 'reload']).describe('argv that reloads nginx.'),
         listen: listenAddress(80, 'Port (or address:port) every fragment listens on.'),
-        tls_listen: listenAddress(443, 'Port (or address:port) every fragment listens on for HTTPS (with load_balancer.tls).'),
+        tls_listen: listenAddress(
+          443,
+          'Port (or address:port) every fragment listens on for HTTPS (with load_balancer.tls).',
+        ),
       })
       .optional(),
     haproxy: haproxySchema.optional(),
@@ -275,11 +475,19 @@ const loadBalancer = z
   .prefault({});
 
 export const gandiSchema = z.strictObject({
-  zone: z.string().regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name').describe('The Gandi zone base_domain lives in (e.g. example.com for sandboxes.example.com).'),
+  zone: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name')
+    .describe('The Gandi zone base_domain lives in (e.g. example.com for sandboxes.example.com).'),
   token_env: envVarName
     .default('GANDI_TOKEN')
-    .describe('Environment variable holding the Gandi personal access token (Bearer; it expires: rotate it there). Never in sandbox.yml.'),
-  record_type: z.enum(['A', 'CNAME']).default('A').describe('Each sandbox domain gets an A record (to an IPv4 address) or a CNAME (to a host name).'),
+    .describe(
+      'Environment variable holding the Gandi personal access token (Bearer; it expires: rotate it there). Never in sandbox.yml.',
+    ),
+  record_type: z
+    .enum(['A', 'CNAME'])
+    .default('A')
+    .describe('Each sandbox domain gets an A record (to an IPv4 address) or a CNAME (to a host name).'),
   target: z.string().min(1).describe('The load balancer: its IPv4 address (A) or its host name (CNAME).'),
   ttl: z.number().int().min(300).default(300).describe('Record TTL in seconds (Gandi’s minimum is 300).'),
   api_url: z.string().url().default('https://api.gandi.net/v5/livedns').describe('LiveDNS API base URL.'),
@@ -287,29 +495,61 @@ export const gandiSchema = z.strictObject({
 
 const dns = z
   .strictObject({
-    provider: z.enum(['wildcard', 'gandi']).default('wildcard').describe('wildcard: a *.<base_domain> record exists; nothing to do. gandi: a record per sandbox domain through Gandi LiveDNS.'),
+    provider: z
+      .enum(['wildcard', 'gandi'])
+      .default('wildcard')
+      .describe(
+        'wildcard: a *.<base_domain> record exists; nothing to do. gandi: a record per sandbox domain through Gandi LiveDNS.',
+      ),
     gandi: gandiSchema.optional(),
   })
-  .refine((value) => value.provider !== 'gandi' || value.gandi !== undefined, { message: 'dns.provider gandi needs a dns.gandi section (zone, target)', path: ['gandi'] })
-  .refine((value) => value.gandi === undefined || value.gandi.record_type !== 'A' || /^(?:\d{1,3}\.){3}\d{1,3}$/.test(value.gandi.target), {
-    message: 'dns.gandi.target must be an IPv4 address with record_type A (use CNAME for a host name)',
-    path: ['gandi', 'target'],
+  .refine((value) => value.provider !== 'gandi' || value.gandi !== undefined, {
+    message: 'dns.provider gandi needs a dns.gandi section (zone, target)',
+    path: ['gandi'],
   })
+  .refine(
+    (value) =>
+      value.gandi === undefined ||
+      value.gandi.record_type !== 'A' ||
+      /^(?:\d{1,3}\.){3}\d{1,3}$/.test(value.gandi.target),
+    {
+      message: 'dns.gandi.target must be an IPv4 address with record_type A (use CNAME for a host name)',
+      path: ['gandi', 'target'],
+    },
+  )
   .prefault({});
 
 const github = z
   .strictObject({
     app_id: z.string().nullable().default(null).describe('GitHub App id (env APP_ID).'),
-    private_key: z.string().nullable().default(null).describe('App private key PEM (env PRIVATE_KEY or PRIVATE_KEY_PATH).'),
+    private_key: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('App private key PEM (env PRIVATE_KEY or PRIVATE_KEY_PATH).'),
     webhook_secret: z.string().nullable().default(null).describe('Webhook secret (env WEBHOOK_SECRET).'),
     client_id: z.string().nullable().default(null).describe('OAuth client id for sign-in (env GITHUB_CLIENT_ID).'),
     client_secret: z.string().nullable().default(null).describe('OAuth client secret (env GITHUB_CLIENT_SECRET).'),
     ghe_host: z.string().nullable().default(null).describe('GitHub Enterprise host (env GHE_HOST).'),
     ghe_protocol: z.enum(['https', 'http']).default('https').describe('env GHE_PROTOCOL'),
-    webhook_proxy_url: z.string().nullable().default(null).describe('smee.io-style proxy for development (env WEBHOOK_PROXY_URL).'),
-    app_slug: z.string().nullable().default(null).describe('The App’s slug, for `@slug redeploy` mentions (env APP_SLUG); default: asked from GitHub at start.'),
-    sync_debounce: duration('1s', 'A pull request sync waits this long for more events (a burst of pushes deploys once, the newest commit).'),
-    throttle: z.boolean().default(true).describe('Octokit’s rate-limit throttling and retries; turn off only against a test double of the API.'),
+    webhook_proxy_url: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('smee.io-style proxy for development (env WEBHOOK_PROXY_URL).'),
+    app_slug: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('The App’s slug, for `@slug redeploy` mentions (env APP_SLUG); default: asked from GitHub at start.'),
+    sync_debounce: duration(
+      '1s',
+      'A pull request sync waits this long for more events (a burst of pushes deploys once, the newest commit).',
+    ),
+    throttle: z
+      .boolean()
+      .default(true)
+      .describe('Octokit’s rate-limit throttling and retries; turn off only against a test double of the API.'),
   })
   .prefault({});
 
@@ -320,12 +560,18 @@ const slack = z
   .strictObject({
     bot_token: z.string().nullable().default(null).describe('Bot token xoxb-… (env SLACK_BOT_TOKEN).'),
     signing_secret: z.string().nullable().default(null).describe('Signing secret (env SLACK_SIGNING_SECRET).'),
-    app_token: z.string().nullable().default(null).describe('App-level token xapp-… for Socket Mode (env SLACK_APP_TOKEN).'),
+    app_token: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('App-level token xapp-… for Socket Mode (env SLACK_APP_TOKEN).'),
     api_url: z.string().nullable().default(null).describe('Web API base URL (env SLACK_API_URL).'),
     permissions: z
       .partialRecord(z.enum(slackActions), z.array(z.string()))
       .default({})
-      .describe('Slack user ids (U…) and user-group ids (S…) per action; `*` means everyone. Default: read for everyone.'),
+      .describe(
+        'Slack user ids (U…) and user-group ids (S…) per action; `*` means everyone. Default: read for everyone.',
+      ),
     channels: z
       .strictObject({ failures: z.string().nullable().default(null).describe('Channel id for failure notifications.') })
       .prefault({}),
@@ -337,20 +583,33 @@ const web = z
     auth: z
       .strictObject({
         orgs: z.array(z.string()).default([]).describe('Members of these GitHub orgs may sign in.'),
-        teams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected org/team-slug')).default([]).describe('Members of these org/team slugs may sign in.'),
+        teams: z
+          .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected org/team-slug'))
+          .default([])
+          .describe('Members of these org/team slugs may sign in.'),
         public_read: z.boolean().default(false).describe('Read-only pages without sign-in.'),
-        session_secret: z.string().nullable().default(null).describe('Signs session cookies (env SESSION_SECRET); generated and stored in the data directory when unset.'),
+        session_secret: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe(
+            'Signs session cookies (env SESSION_SECRET); generated and stored in the data directory when unset.',
+          ),
         session_ttl: duration('12h', 'How long a sign-in lasts.'),
         local_token: z
           .string()
           .min(24)
           .nullable()
           .default(null)
-          .describe('Token of the local operator link (`/auth/local?token=…`) and setup code of `/probot` (env SBX_LOCAL_TOKEN); generated and stored in the data directory when unset. Web processes on several machines need the same one.'),
+          .describe(
+            'Token of the local operator link (`/auth/local?token=…`) and setup code of `/probot` (env SBX_LOCAL_TOKEN); generated and stored in the data directory when unset. Web processes on several machines need the same one.',
+          ),
         permissions: z
           .partialRecord(z.enum(['deploy', 'activate', 'cancel', 'archive', 'pin']), z.array(z.string()))
           .default({})
-          .describe('GitHub logins and org/team slugs allowed per action on the status pages (`deploy` also allows extend; `pin` allows pin and unpin); `*` means everyone signed in. Default: everyone signed in, except `pin`: nobody.'),
+          .describe(
+            'GitHub logins and org/team slugs allowed per action on the status pages (`deploy` also allows extend; `pin` allows pin and unpin); `*` means everyone signed in. Default: everyone signed in, except `pin`: nobody.',
+          ),
       })
       .prefault({}),
   })
@@ -360,13 +619,21 @@ const worker = z
   .strictObject({
     concurrency: z.number().int().min(1).max(100).default(10).describe('Jobs run at once per worker process.'),
     shutdown_grace: duration('30s', 'How long running jobs get to finish after SIGTERM.'),
-    maintenance: z.boolean().default(false).describe('Boot-time default of maintenance mode: on when the database holds no maintenance state yet (`sbx maintenance on|off` decides after that).'),
+    maintenance: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Boot-time default of maintenance mode: on when the database holds no maintenance state yet (`sbx maintenance on|off` decides after that).',
+      ),
   })
   .prefault({});
 
 const expiry = z
   .strictObject({
-    warn_before: duration('24h', 'How long before a sandbox expires the warning goes out (sticky comment, Slack notification channel); once per expiry.'),
+    warn_before: duration(
+      '24h',
+      'How long before a sandbox expires the warning goes out (sticky comment, Slack notification channel); once per expiry.',
+    ),
     max_extension: duration('30d', 'Furthest ahead `/sandbox extend` may move an expiry, counted from now.'),
   })
   .prefault({})
@@ -374,18 +641,32 @@ const expiry = z
 
 const retention = z
   .strictObject({
-    min_age: duration('1h', 'Superseded appservers older than this are terminated (checked every 10 minutes and at each activation).'),
-    failed_min_age: duration('1d', 'Failed and errored appservers are terminated this long after they failed (their deploy log is kept).'),
+    min_age: duration(
+      '1h',
+      'Superseded appservers older than this are terminated (checked every 10 minutes and at each activation).',
+    ),
+    failed_min_age: duration(
+      '1d',
+      'Failed and errored appservers are terminated this long after they failed (their deploy log is kept).',
+    ),
     logs_max_age: duration('30d', 'Deploy logs older than this are pruned.'),
-    deliveries_max_age: duration('30d', 'Recorded webhook deliveries older than this are pruned (a redelivery after it is handled again).'),
-    failed_jobs_max_age: duration('30d', 'Jobs out of attempts (kept for inspection) are pruned this long after their last attempt.'),
+    deliveries_max_age: duration(
+      '30d',
+      'Recorded webhook deliveries older than this are pruned (a redelivery after it is handled again).',
+    ),
+    failed_jobs_max_age: duration(
+      '30d',
+      'Jobs out of attempts (kept for inspection) are pruned this long after their last attempt.',
+    ),
     audit_max_age: duration('365d', 'Audit events older than this are pruned.'),
     log_max_bytes: z
       .number()
       .int()
       .min(64 * 1024)
       .default(50 * 1024 * 1024)
-      .describe('Deploy log bytes stored per appserver; beyond it the oldest output is dropped (a marker line says how much) and the newest is kept.'),
+      .describe(
+        'Deploy log bytes stored per appserver; beyond it the oldest output is dropped (a marker line says how much) and the newest is kept.',
+      ),
   })
   .prefault({});
 
@@ -395,37 +676,78 @@ const databaseServer = (example: string) =>
   z.strictObject({
     name: serverName.describe('Server name used in logs, pages and `sbx doctor`.'),
     url_env: envName.describe(`Name of the environment variable holding the admin URL, e.g. ${example}.`),
-    accepts_new: z.boolean().default(true).describe('New sandboxes may be placed here (a random one among those accepting); sandboxes placed earlier stay either way.'),
+    accepts_new: z
+      .boolean()
+      .default(true)
+      .describe(
+        'New sandboxes may be placed here (a random one among those accepting); sandboxes placed earlier stay either way.',
+      ),
   });
 const uniqueNames = (servers: { name: string }[], context: z.RefinementCtx) => {
   const seen = new Set<string>();
   servers.forEach((server, index) => {
-    if (seen.has(server.name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate server name ${server.name}` });
+    if (seen.has(server.name))
+      context.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate server name ${server.name}` });
     seen.add(server.name);
   });
 };
 
 const databases = z
   .strictObject({
-    mysql: z.array(databaseServer('mysql://admin:pw@db.example.com:3306 (a user that may create databases and users, WITH GRANT OPTION)')).default([]).superRefine(uniqueNames).describe('MySQL/MariaDB servers for persistent databases.'),
-    mongodb: z.array(databaseServer('mongodb://admin:pw@mongo.example.com:27017/?authSource=admin (userAdminAnyDatabase and dropDatabase rights)')).default([]).superRefine(uniqueNames).describe('MongoDB servers for persistent databases.'),
+    mysql: z
+      .array(
+        databaseServer(
+          'mysql://admin:pw@db.example.com:3306 (a user that may create databases and users, WITH GRANT OPTION)',
+        ),
+      )
+      .default([])
+      .superRefine(uniqueNames)
+      .describe('MySQL/MariaDB servers for persistent databases.'),
+    mongodb: z
+      .array(
+        databaseServer(
+          'mongodb://admin:pw@mongo.example.com:27017/?authSource=admin (userAdminAnyDatabase and dropDatabase rights)',
+        ),
+      )
+      .default([])
+      .superRefine(uniqueNames)
+      .describe('MongoDB servers for persistent databases.'),
     rabbitmq: z
       .array(
         databaseServer('http://admin:pw@rabbit.example.com:15672 (the management API; an administrator user)').extend({
-          amqp_url: z.string().regex(/^amqps?:\/\/[^/@\s]+$/, 'expected amqp://host:port or amqps://host:port, without credentials').nullable().default(null).describe('Where sandboxes connect, e.g. amqps://rabbit.example.com:5671; default amqp://<management host>:5672.'),
+          amqp_url: z
+            .string()
+            .regex(/^amqps?:\/\/[^/@\s]+$/, 'expected amqp://host:port or amqps://host:port, without credentials')
+            .nullable()
+            .default(null)
+            .describe(
+              'Where sandboxes connect, e.g. amqps://rabbit.example.com:5671; default amqp://<management host>:5672.',
+            ),
         }),
       )
       .default([])
       .superRefine(uniqueNames)
       .describe('RabbitMQ servers (management plugin) for persistent virtual hosts.'),
-    snapshot_dir: z.string().nullable().default(null).describe('Where `sbx db snapshot` keeps archives; default <data_dir>/snapshots.'),
+    snapshot_dir: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Where `sbx db snapshot` keeps archives; default <data_dir>/snapshots.'),
   })
   .prefault({})
   .describe('Registered servers for persistent databases (SPEC §5).');
 
 export const configSchema = z.strictObject({
-  base_domain: z.string().regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name').default('localhost').describe('Sandboxes live at <slug>.<base_domain>.'),
-  public_url: z.string().nullable().default(null).describe('Where people reach the bot; default http://localhost:<port>.'),
+  base_domain: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name')
+    .default('localhost')
+    .describe('Sandboxes live at <slug>.<base_domain>.'),
+  public_url: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Where people reach the bot; default http://localhost:<port>.'),
   data_dir: z.string().default('./.data').describe('Embedded PostgreSQL data and local state (env SBX_DATA_DIR).'),
   server: z
     .strictObject({
@@ -434,18 +756,33 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   database: z
-    .strictObject({ url: z.string().nullable().default(null).describe('PostgreSQL URL (env DATABASE_URL); unset: embedded PostgreSQL.') })
+    .strictObject({
+      url: z
+        .string()
+        .nullable()
+        .default(null)
+        .describe('PostgreSQL URL (env DATABASE_URL); unset: embedded PostgreSQL.'),
+    })
     .prefault({}),
   log: z
     .strictObject({
-      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('env LOG_LEVEL'),
+      level: z
+        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default('info')
+        .describe('env LOG_LEVEL'),
       format: z.enum(['json', 'pretty', 'auto']).default('auto').describe('env LOG_FORMAT; auto: pretty on a TTY.'),
     })
     .prefault({}),
   naming: z
     .strictObject({
-      slug_template: z.string().default('pr{number}-{repo}').describe('Slug of PR sandboxes; placeholders {number} {repo} {owner} {branch}.'),
-      reserved_slugs: z.array(z.string().regex(/^[a-z0-9-]+$/)).default([]).describe('Slugs no sandbox may take, on top of www and the bot’s own host name.'),
+      slug_template: z
+        .string()
+        .default('pr{number}-{repo}')
+        .describe('Slug of PR sandboxes; placeholders {number} {repo} {owner} {branch}.'),
+      reserved_slugs: z
+        .array(z.string().regex(/^[a-z0-9-]+$/))
+        .default([])
+        .describe('Slugs no sandbox may take, on top of www and the bot’s own host name.'),
     })
     .prefault({}),
   defaults: z
@@ -454,7 +791,10 @@ export const configSchema = z.strictObject({
       ephemeral_databases: z.boolean().default(true).describe('Global database mode default.'),
     })
     .prefault({}),
-  deny_settings: z.array(z.string()).default([]).describe('Setting keys (glob patterns) no PR may set, on top of the built-in list.'),
+  deny_settings: z
+    .array(z.string())
+    .default([])
+    .describe('Setting keys (glob patterns) no PR may set, on top of the built-in list.'),
   repositories: z.array(repositorySchema).default([]).describe('Watched repositories.'),
   databases,
   compute,

@@ -1,7 +1,16 @@
 import { SandboxError } from './errors';
 
 /** AppServer lifecycle (SPEC §4). */
-export const appserverStates = ['new', 'waiting', 'configuring', 'running', 'failed', 'error', 'cancelled', 'terminated'] as const;
+export const appserverStates = [
+  'new',
+  'waiting',
+  'configuring',
+  'running',
+  'failed',
+  'error',
+  'cancelled',
+  'terminated',
+] as const;
 export type AppserverState = (typeof appserverStates)[number];
 
 /**
@@ -28,7 +37,10 @@ export function canTransition(from: AppserverState, to: AppserverState): boolean
 /** Returns `to`, or throws `illegal_transition`: an illegal transition is a bug. */
 export function transition(from: AppserverState, to: AppserverState): AppserverState {
   if (!canTransition(from, to)) {
-    throw new SandboxError('illegal_transition', `appserver cannot go from ${from} to ${to}; allowed from ${from}: ${appserverTransitions[from].join(', ') || 'nothing (final)'}`);
+    throw new SandboxError(
+      'illegal_transition',
+      `appserver cannot go from ${from} to ${to}; allowed from ${from}: ${appserverTransitions[from].join(', ') || 'nothing (final)'}`,
+    );
   }
   return to;
 }
@@ -38,4 +50,5 @@ export const liveStates: readonly AppserverState[] = ['new', 'waiting', 'configu
 /** States in which a deploy is still under way. */
 export const unfinishedStates: readonly AppserverState[] = ['new', 'waiting', 'configuring'];
 
-export const isAppserverState = (value: string): value is AppserverState => (appserverStates as readonly string[]).includes(value);
+export const isAppserverState = (value: string): value is AppserverState =>
+  (appserverStates as readonly string[]).includes(value);

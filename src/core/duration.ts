@@ -3,7 +3,8 @@ const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 /** Parses `30s`, `5m`, `2h`, `14d` or `250ms` into milliseconds; throws on anything else. */
 export function parseDuration(text: string): number {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) throw new RangeError(`invalid duration "${text}": expected a number and a unit such as 30s, 5m, 2h or 14d`);
+  if (!match)
+    throw new RangeError(`invalid duration "${text}": expected a number and a unit such as 30s, 5m, 2h or 14d`);
   return Number(match[1]) * unitMs[match[2] as keyof typeof unitMs];
 }
 

@@ -2,7 +2,16 @@ import { unfinishedStates, type AppserverState } from './appserver-state';
 import type { Appserver, Instance } from './model';
 
 /** What an instance is doing, in one word, for lists, badges and filters. */
-export const instanceStatuses = ['new', 'deploying', 'running', 'failed', 'cancelled', 'idle', 'archived', 'deleted'] as const;
+export const instanceStatuses = [
+  'new',
+  'deploying',
+  'running',
+  'failed',
+  'cancelled',
+  'idle',
+  'archived',
+  'deleted',
+] as const;
 export type InstanceStatus = (typeof instanceStatuses)[number];
 
 export interface InstanceStatusInput {
@@ -24,17 +33,25 @@ export interface InstanceStatusInput {
 export function instanceStatus(input: InstanceStatusInput): InstanceStatus {
   if (input.deleted) return 'deleted';
   if (input.archived) return 'archived';
-  if (input.deploying || (input.latestState !== null && unfinishedStates.includes(input.latestState))) return 'deploying';
+  if (input.deploying || (input.latestState !== null && unfinishedStates.includes(input.latestState)))
+    return 'deploying';
   if (input.activeState === 'running') return 'running';
   if (input.latestState === null) return 'new';
-  if (input.latestState === 'failed' || input.latestState === 'error' || input.activeState === 'failed') return 'failed';
+  if (input.latestState === 'failed' || input.latestState === 'error' || input.activeState === 'failed')
+    return 'failed';
   if (input.latestState === 'cancelled') return 'cancelled';
   return 'idle';
 }
 
 /** The status of an instance from its record and its appservers: the one word every surface shows. */
-export function statusOfInstance(instance: Pick<Instance, 'archivedAt' | 'deletedAt' | 'activeAppserverId'>, appservers: readonly Pick<Appserver, 'id' | 'number' | 'state'>[]): InstanceStatus {
-  const newest = appservers.reduce<Pick<Appserver, 'number' | 'state'> | null>((latest, a) => (!latest || a.number > latest.number ? a : latest), null);
+export function statusOfInstance(
+  instance: Pick<Instance, 'archivedAt' | 'deletedAt' | 'activeAppserverId'>,
+  appservers: readonly Pick<Appserver, 'id' | 'number' | 'state'>[],
+): InstanceStatus {
+  const newest = appservers.reduce<Pick<Appserver, 'number' | 'state'> | null>(
+    (latest, a) => (!latest || a.number > latest.number ? a : latest),
+    null,
+  );
   const active = appservers.find((a) => a.id === instance.activeAppserverId) ?? null;
   return instanceStatus({
     archived: instance.archivedAt !== null,

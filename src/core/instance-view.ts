@@ -14,7 +14,11 @@ export interface InstanceView {
 
 /** Reads what a view of one instance shows: its appservers and deployments, and the links. */
 export async function loadInstanceView(store: Store, instance: Instance, links: SandboxLinks): Promise<InstanceView> {
-  const [appservers, deployments, tags] = await Promise.all([store.listAppservers(instance.id), store.listDeployments(instance.id), store.listTags(instance.id)]);
+  const [appservers, deployments, tags] = await Promise.all([
+    store.listAppservers(instance.id),
+    store.listDeployments(instance.id),
+    store.listTags(instance.id),
+  ]);
   return {
     instance,
     appservers,

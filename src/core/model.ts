@@ -116,7 +116,11 @@ export interface Host {
   createdAt: Date;
   updatedAt: Date;
 }
-export type NewHost = Pick<Host, 'name' | 'provider' | 'address' | 'capacity' | 'portRangeLow' | 'portRangeHigh' | 'workRoot'> & Partial<Host>;
+export type NewHost = Pick<
+  Host,
+  'name' | 'provider' | 'address' | 'capacity' | 'portRangeLow' | 'portRangeHigh' | 'workRoot'
+> &
+  Partial<Host>;
 
 /** A watched repository as recorded. */
 export interface Repository {

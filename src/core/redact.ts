@@ -23,7 +23,8 @@ export interface Redactor {
 }
 
 // name, separator, optional opening quote, value (an auth scheme word joins the value: `Bearer abc`).
-const assignment = /([A-Za-z0-9_.-]+)(["']?[ \t]{0,8}[=:][ \t]{0,8})(["']?)((?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;&]+)/gi;
+const assignment =
+  /([A-Za-z0-9_.-]+)(["']?[ \t]{0,8}[=:][ \t]{0,8})(["']?)((?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;&]+)/gi;
 // scheme://user:password@ or scheme://user@ (a user alone is hidden only when it looks like a token).
 const urlUserinfo = /([a-z][a-z0-9+.-]*:\/\/)([^\s/@:?#"'<>]*)(?::([^\s/@?#"'<>]*))?@/gi;
 const tokenLikeUserLength = 20;
@@ -36,7 +37,9 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
     unique.add(secret);
     for (const line of secret.split(/\r?\n/)) if (line.trim().length >= 8) unique.add(line.trim());
   }
-  const list = [...unique].filter((secret) => secret.length >= minSecretLength && secret !== redactedText).sort((a, b) => b.length - a.length);
+  const list = [...unique]
+    .filter((secret) => secret.length >= minSecretLength && secret !== redactedText)
+    .sort((a, b) => b.length - a.length);
   const literal = list.length === 0 ? null : new RegExp(list.map(escapeRegExp).join('|'), 'g');
   return {
     redact: (text) => redactAssignments(redactUrls(literal ? text.replace(literal, redactedText) : text)),
@@ -66,7 +69,8 @@ function redactAssignments(text: string): string {
 
 function redactUrls(text: string): string {
   return text.replace(urlUserinfo, (match, scheme: string, user: string, password: string | undefined) => {
-    if (password !== undefined) return password === redactedText || password === '' ? match : `${scheme}${user}:${redactedText}@`;
+    if (password !== undefined)
+      return password === redactedText || password === '' ? match : `${scheme}${user}:${redactedText}@`;
     return user.length >= tokenLikeUserLength ? `${scheme}${redactedText}@` : match;
   });
 }

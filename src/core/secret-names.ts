@@ -5,7 +5,19 @@
  */
 
 /** A name that contains one of these (normalised) holds a secret: `DBPASSWORD`, `GITHUB_TOKEN`, `APIKEY`. */
-const secretSubstrings = ['password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'accesskey', 'privatekey', 'credential', 'authorization', 'dsn'] as const;
+const secretSubstrings = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'accesskey',
+  'privatekey',
+  'credential',
+  'authorization',
+  'dsn',
+] as const;
 
 /**
  * A name whose last word is one of these holds a secret: `DB_PASS`,
@@ -51,7 +63,9 @@ export function urlUserinfo(value: string): { user: string; password: string | n
   if (!match || !match[1]) return null;
   const userinfo = match[1];
   const colon = userinfo.indexOf(':');
-  return colon === -1 ? { user: userinfo, password: null } : { user: userinfo.slice(0, colon), password: userinfo.slice(colon + 1) };
+  return colon === -1
+    ? { user: userinfo, password: null }
+    : { user: userinfo.slice(0, colon), password: userinfo.slice(colon + 1) };
 }
 
 /** The value with its URL password (or, without a password, its whole user information) replaced by `***`. */

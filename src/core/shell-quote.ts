@@ -12,7 +12,25 @@
  * keyword).
  */
 const plainWord = /^[A-Za-z0-9_@+:,./-]+$/;
-const reservedWords = new Set(['case', 'coproc', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'function', 'if', 'in', 'select', 'then', 'time', 'until', 'while']);
+const reservedWords = new Set([
+  'case',
+  'coproc',
+  'do',
+  'done',
+  'elif',
+  'else',
+  'esac',
+  'fi',
+  'for',
+  'function',
+  'if',
+  'in',
+  'select',
+  'then',
+  'time',
+  'until',
+  'while',
+]);
 
 /** Quotes one argument so a POSIX shell reads it back as exactly this string. */
 export function quoteArg(arg: string): string {
@@ -31,6 +49,8 @@ const envName = /^[A-Z_][A-Z0-9_]*$/;
 /** Throws unless `name` is a plain environment variable name (`[A-Z_][A-Z0-9_]*`). */
 export function assertEnvName(name: string): void {
   if (!envName.test(name)) {
-    throw new RangeError(`invalid environment variable name ${JSON.stringify(name)}: expected capitals, digits and underscores, not starting with a digit`);
+    throw new RangeError(
+      `invalid environment variable name ${JSON.stringify(name)}: expected capitals, digits and underscores, not starting with a digit`,
+    );
   }
 }

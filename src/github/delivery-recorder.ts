@@ -42,7 +42,11 @@ export function createDeliveryRecorder(pool: pg.Pool): DeliveryRecorder {
         .then(
           (inserted) => {
             for (const item of batch) {
-              item.resolve(inserted.has(item) ? { kind: 'recorded', job: item.route.job, noop: item.route.job ? null : item.route.noop } : { kind: 'duplicate' });
+              item.resolve(
+                inserted.has(item)
+                  ? { kind: 'recorded', job: item.route.job, noop: item.route.job ? null : item.route.noop }
+                  : { kind: 'duplicate' },
+              );
             }
           },
           (error: unknown) => batch.forEach((item) => item.reject(error)),
@@ -70,7 +74,12 @@ export function createDeliveryRecorder(pool: pg.Pool): DeliveryRecorder {
 async function writeBatch(pool: pg.Pool, batch: Pending[]): Promise<Set<Pending>> {
   const inserted = await writeDeliveries(
     pool,
-    batch.map((item) => ({ deliveryId: item.deliveryId, bodyDigest: item.bodyDigest, facts: item.route.facts, job: item.route.job })),
+    batch.map((item) => ({
+      deliveryId: item.deliveryId,
+      bodyDigest: item.bodyDigest,
+      facts: item.route.facts,
+      job: item.route.job,
+    })),
   );
   const counted = new Set<string>();
   return new Set(

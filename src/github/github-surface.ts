@@ -41,7 +41,14 @@ export const createGitHubSurface: SurfaceFactory = async (context) => {
   // The digest of the body being handled, per request: Probot hands the handler the parsed payload only.
   const bodyDigest = new AsyncLocalStorage<string>();
   const middleware = await createNodeMiddleware(
-    intakeApp({ pool, logger, appSlug: () => appSlug, syncDebounceMs: config.github.sync_debounce, watched: (name) => findRepositoryPolicy(policy, name) !== null, bodyDigest: () => bodyDigest.getStore() ?? null }),
+    intakeApp({
+      pool,
+      logger,
+      appSlug: () => appSlug,
+      syncDebounceMs: config.github.sync_debounce,
+      watched: (name) => findRepositoryPolicy(policy, name) !== null,
+      bodyDigest: () => bodyDigest.getStore() ?? null,
+    }),
     { probot: intakeProbot, webhooksPath },
   );
   let proxy: { stop(): void } | null = null;
@@ -59,7 +66,12 @@ export const createGitHubSurface: SurfaceFactory = async (context) => {
     },
     async start() {
       appSlug ??= await github.appSlug();
-      if (config.github.webhook_proxy_url) proxy = await startWebhookProxy(config.github.webhook_proxy_url, `http://127.0.0.1:${config.server.port}${webhooksPath}`, logger);
+      if (config.github.webhook_proxy_url)
+        proxy = await startWebhookProxy(
+          config.github.webhook_proxy_url,
+          `http://127.0.0.1:${config.server.port}${webhooksPath}`,
+          logger,
+        );
       await provisioning.store.enqueue('reconcile_pull_requests', {}, { jobKey: 'reconcile_pull_requests' });
     },
     async stop() {
@@ -70,7 +82,11 @@ export const createGitHubSurface: SurfaceFactory = async (context) => {
 
 /** A POST to the webhook path with a signature: the only request whose body is read (others are refused by Probot unread). */
 function isSignedDelivery(req: IncomingMessage): boolean {
-  return req.method === 'POST' && new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') === webhooksPath && typeof req.headers['x-hub-signature-256'] === 'string';
+  return (
+    req.method === 'POST' &&
+    new URL(req.url ?? '/', 'http://local').pathname.replace(/\/+$/, '') === webhooksPath &&
+    typeof req.headers['x-hub-signature-256'] === 'string'
+  );
 }
 
 /**
@@ -98,7 +114,10 @@ function registrationSurface({ config, logger, env, localToken, db }: SurfaceCon
       registerAppRoutes(router, { config, logger, envFile, org: env.GH_ORG ?? null, localToken, db });
     },
     async start() {
-      logger.info({ url: `${config.public_url}/probot` }, 'the GitHub App is not configured: open this page and enter the setup code (the token of the local sign-in link) to register it, or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET');
+      logger.info(
+        { url: `${config.public_url}/probot` },
+        'the GitHub App is not configured: open this page and enter the setup code (the token of the local sign-in link) to register it, or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET',
+      );
     },
   };
 }

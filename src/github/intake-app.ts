@@ -24,13 +24,29 @@ export function intakeApp(options: IntakeOptions): ApplicationFunction {
   const recorder = createDeliveryRecorder(options.pool);
   return (app) => {
     app.onAny(async (context) => {
-      const route = routeDelivery(context.name, context.payload, { appSlug: options.appSlug(), syncDebounceMs: options.syncDebounceMs, now: new Date(), watched: options.watched });
+      const route = routeDelivery(context.name, context.payload, {
+        appSlug: options.appSlug(),
+        syncDebounceMs: options.syncDebounceMs,
+        now: new Date(),
+        watched: options.watched,
+      });
       const outcome = await recorder.record(context.id, route, options.bodyDigest());
       webhooksReceived.inc({ event: context.name });
-      const where = { delivery: context.id, event: context.name, action: route.facts.action, repository: route.facts.repository, number: route.facts.prNumber };
+      const where = {
+        delivery: context.id,
+        event: context.name,
+        action: route.facts.action,
+        repository: route.facts.repository,
+        number: route.facts.prNumber,
+      };
       if (outcome.kind === 'duplicate') options.logger.info(where, 'webhook delivered again; already recorded');
-      else if (outcome.noop === unwatchedReason) options.logger.info(where, 'webhook for a repository that is not in sandbox.yml (repositories[]); nothing to do');
-      else if (outcome.job) options.logger.debug({ ...where, task: outcome.job.task }, 'webhook recorded; job enqueued');
+      else if (outcome.noop === unwatchedReason)
+        options.logger.info(
+          where,
+          'webhook for a repository that is not in sandbox.yml (repositories[]); nothing to do',
+        );
+      else if (outcome.job)
+        options.logger.debug({ ...where, task: outcome.job.task }, 'webhook recorded; job enqueued');
       else options.logger.debug({ ...where, why: outcome.noop }, 'webhook recorded; nothing to do');
     });
   };

@@ -63,7 +63,8 @@ export function buildManifest(config: Config): Record<string, unknown> {
 export function registerAppRoutes(router: Router, options: RegisterOptions): void {
   const { config, logger } = options;
   // The state GitHub sends back is signed with the token: any web process of the bot accepts it, none keeps it in memory.
-  const sign = (nonce: string) => createHmac('sha256', options.localToken.current()).update(`probot-state:${nonce}`).digest('base64url');
+  const sign = (nonce: string) =>
+    createHmac('sha256', options.localToken.current()).update(`probot-state:${nonce}`).digest('base64url');
   const validState = (state: string) => {
     const [nonce, mac] = state.split('.');
     if (!nonce || !mac) return false;
@@ -84,29 +85,64 @@ export function registerAppRoutes(router: Router, options: RegisterOptions): voi
     }
     if (!options.localToken.check(form.get('setup_code'))) {
       logger.warn({ ip: req.socket.remoteAddress }, 'GitHub App registration refused: wrong setup code');
-      return sendHtml(res, 403, setupCodePage('That is not the setup code. It is the token in the local sign-in link the bot printed at start; `sbx auth local` prints it.'));
+      return sendHtml(
+        res,
+        403,
+        setupCodePage(
+          'That is not the setup code. It is the token in the local sign-in link the bot printed at start; `sbx auth local` prints it.',
+        ),
+      );
     }
     // A state is handed out only with the right code, so /probot/setup needs no code of its own.
     const nonce = randomBytes(16).toString('hex');
     const state = `${nonce}.${sign(nonce)}`;
     const action = `${webRoot(config)}${options.org ? `/organizations/${encodeURIComponent(options.org)}` : ''}/settings/apps/new?state=${state}`;
     const manifest = JSON.stringify(buildManifest(config));
-    sendHtml(res, 200, page('Register the GitHub App', html`
+    sendHtml(
+      res,
+      200,
+      page(
+        'Register the GitHub App',
+        html`
 <h2>Register the GitHub App</h2>
 <p>The bot has no GitHub App credentials yet. Register an App from <code>app.yml</code> in one step: GitHub asks you to confirm its name, then sends you back here, and the bot stores the App's id, private key and webhook secret in <code>${options.envFile}</code>.</p>
 <form method="post" action="${action}"><input type="hidden" name="manifest" value="${manifest}"><button type="submit">Register the GitHub App on ${webRoot(config)}</button></form>
-<p class="muted">Already registered? Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> and restart.</p>`));
+<p class="muted">Already registered? Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> and restart.</p>`,
+      ),
+    );
   });
 
   router.get('/probot/setup', async (req, res) => {
     const query = new URL(req.url ?? '/', 'http://local').searchParams;
     const code = query.get('code');
     const state = query.get('state');
-    if (!code || !/^[\w-]{1,200}$/.test(code)) return sendText(res, 400, 'code missing or invalid; start again at /probot\n');
-    if (!state || !validState(state) || !(await claimOnce(options.db, `github_registration_state:${state.split('.')[0]}`))) return sendText(res, 400, 'unknown state; start again at /probot\n');
-    const answer = await (options.fetch ?? fetch)(`${apiRoot(config)}/app-manifests/${code}/conversions`, { method: 'POST', headers: { accept: 'application/vnd.github+json' } });
-    if (!answer.ok) return sendText(res, 502, `GitHub refused the registration code (HTTP ${answer.status}); start again at /probot\n`);
-    const app = (await answer.json()) as { id: number; slug?: string; html_url: string; pem: string; webhook_secret: string; client_id?: string; client_secret?: string };
+    if (!code || !/^[\w-]{1,200}$/.test(code))
+      return sendText(res, 400, 'code missing or invalid; start again at /probot\n');
+    if (
+      !state ||
+      !validState(state) ||
+      !(await claimOnce(options.db, `github_registration_state:${state.split('.')[0]}`))
+    )
+      return sendText(res, 400, 'unknown state; start again at /probot\n');
+    const answer = await (options.fetch ?? fetch)(`${apiRoot(config)}/app-manifests/${code}/conversions`, {
+      method: 'POST',
+      headers: { accept: 'application/vnd.github+json' },
+    });
+    if (!answer.ok)
+      return sendText(
+        res,
+        502,
+        `GitHub refused the registration code (HTTP ${answer.status}); start again at /probot\n`,
+      );
+    const app = (await answer.json()) as {
+      id: number;
+      slug?: string;
+      html_url: string;
+      pem: string;
+      webhook_secret: string;
+      client_id?: string;
+      client_secret?: string;
+    };
     updateEnvFile(options.envFile, {
       APP_ID: String(app.id),
       PRIVATE_KEY: app.pem,
@@ -115,18 +151,24 @@ export function registerAppRoutes(router: Router, options: RegisterOptions): voi
       ...(app.client_id ? { GITHUB_CLIENT_ID: app.client_id } : {}),
       ...(app.client_secret ? { GITHUB_CLIENT_SECRET: app.client_secret } : {}),
     });
-    logger.info({ app: app.slug ?? app.id, envFile: options.envFile }, 'GitHub App registered and stored; restart the bot to use it');
+    logger.info(
+      { app: app.slug ?? app.id, envFile: options.envFile },
+      'GitHub App registered and stored; restart the bot to use it',
+    );
     res.writeHead(302, { location: `${app.html_url}/installations/new` }).end();
   });
 }
 
 function setupCodePage(problem: string | null): string {
-  return page('Register the GitHub App', html`
+  return page(
+    'Register the GitHub App',
+    html`
 <h2>Register the GitHub App</h2>
 ${problem ? html`<div class="error" role="alert"><p>${problem}</p></div>` : ''}
 <p>The bot has no GitHub App credentials yet. To register one, enter the setup code: the token in the local sign-in link the bot printed when it started (<code>/auth/local?token=…</code>), also printed by <code>sbx auth local</code> and <code>sbx doctor</code>.</p>
 <form method="post" action="/probot"><label>Setup code <input name="setup_code" autocomplete="off" required></label> <button type="submit">Continue</button></form>
-<p class="muted">Already registered? Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> and restart.</p>`);
+<p class="muted">Already registered? Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> and restart.</p>`,
+  );
 }
 
 /** Sets keys in an env file, keeping every other line; multi-line values are double-quoted. */
@@ -150,6 +192,8 @@ export function updateEnvFile(path: string, values: Record<string, string>): voi
     }
   }
   while (kept.length && kept[kept.length - 1] === '') kept.pop();
-  const added = Object.entries(values).map(([key, value]) => `${key}=${/^[\w./:@-]*$/.test(value) ? value : `"${value.replace(/\n+$/, '')}"`}`);
+  const added = Object.entries(values).map(
+    ([key, value]) => `${key}=${/^[\w./:@-]*$/.test(value) ? value : `"${value.replace(/\n+$/, '')}"`}`,
+  );
   writeFileSync(path, `${[...kept, ...added].join('\n')}\n`, { mode: 0o600 });
 }

@@ -20,7 +20,17 @@ export type DeliveryJob<T extends TaskName = TaskName> = QueuedJob<T>;
 export type DeliveryRoute =
   | { facts: DeliveryFacts; job: DeliveryJob }
   | { facts: DeliveryFacts; job: null; noop: string }
-  | { facts: DeliveryFacts; job: null; checkRun: { id: number; action: CheckRunAction; login: string; installationId: number | null; repository: string } };
+  | {
+      facts: DeliveryFacts;
+      job: null;
+      checkRun: {
+        id: number;
+        action: CheckRunAction;
+        login: string;
+        installationId: number | null;
+        repository: string;
+      };
+    };
 
 export interface RouteOptions {
   /** The App's slug for `@slug` mentions; null: only `/sandbox` commands. */
@@ -36,7 +46,17 @@ export interface RouteOptions {
 export const unwatchedReason = 'repository not in sandbox.yml (repositories[])';
 
 /** pull_request actions that change what the sandbox should be. */
-const syncActions = new Set(['opened', 'reopened', 'synchronize', 'edited', 'closed', 'ready_for_review', 'converted_to_draft', 'labeled', 'unlabeled']);
+const syncActions = new Set([
+  'opened',
+  'reopened',
+  'synchronize',
+  'edited',
+  'closed',
+  'ready_for_review',
+  'converted_to_draft',
+  'labeled',
+  'unlabeled',
+]);
 /** Bursty actions: wait for the burst to end. */
 const debouncedActions = new Set(['synchronize', 'edited']);
 
@@ -46,20 +66,38 @@ const base = z.object({
   installation: z.object({ id: z.number() }).optional(),
   sender: z.object({ login: z.string(), type: z.string().optional() }).optional(),
 });
-const pullRequestEvent = base.extend({ number: z.number().optional(), pull_request: z.object({ number: z.number() }), changes: z.record(z.string(), z.unknown()).optional() });
+const pullRequestEvent = base.extend({
+  number: z.number().optional(),
+  pull_request: z.object({ number: z.number() }),
+  changes: z.record(z.string(), z.unknown()).optional(),
+});
 const issueCommentEvent = base.extend({
   issue: z.object({ number: z.number(), pull_request: z.unknown().optional() }),
-  comment: z.object({ id: z.number(), body: z.string().nullish(), created_at: z.string().optional(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
+  comment: z.object({
+    id: z.number(),
+    body: z.string().nullish(),
+    created_at: z.string().optional(),
+    user: z.object({ login: z.string(), type: z.string().optional() }),
+  }),
 });
 const checkRunEvent = base.extend({
-  check_run: z.object({ id: z.number(), name: z.string(), pull_requests: z.array(z.object({ number: z.number() })).default([]) }),
+  check_run: z.object({
+    id: z.number(),
+    name: z.string(),
+    pull_requests: z.array(z.object({ number: z.number() })).default([]),
+  }),
   requested_action: z.object({ identifier: z.string() }).nullish(),
 });
 
 /** Decides what one verified delivery means (pure: no I/O). */
 export function routeDelivery(event: string, payload: unknown, options: RouteOptions): DeliveryRoute {
   const common = base.safeParse(payload);
-  const facts: DeliveryFacts = { event, action: common.data?.action ?? null, repository: common.data?.repository?.full_name ?? null, prNumber: null };
+  const facts: DeliveryFacts = {
+    event,
+    action: common.data?.action ?? null,
+    repository: common.data?.repository?.full_name ?? null,
+    prNumber: null,
+  };
   const noop = (why: string): DeliveryRoute => ({ facts, job: null, noop: why });
   if (!common.success) return noop('payload without the usual fields');
   const installationId = common.data.installation?.id ?? null;
@@ -72,16 +110,28 @@ export function routeDelivery(event: string, payload: unknown, options: RouteOpt
     const number = parsed.data.pull_request.number;
     facts.prNumber = number;
     if (!syncActions.has(facts.action ?? '')) return noop(`pull_request.${facts.action} does not change the sandbox`);
-    if (facts.action === 'edited' && !parsed.data.changes?.body && !parsed.data.changes?.base) return noop('only the title changed');
+    if (facts.action === 'edited' && !parsed.data.changes?.body && !parsed.data.changes?.base)
+      return noop('only the title changed');
     const key = pullRequestKey(facts.repository, number);
-    const runAt = debouncedActions.has(facts.action ?? '') && options.syncDebounceMs > 0 ? new Date(options.now.getTime() + options.syncDebounceMs) : undefined;
+    const runAt =
+      debouncedActions.has(facts.action ?? '') && options.syncDebounceMs > 0
+        ? new Date(options.now.getTime() + options.syncDebounceMs)
+        : undefined;
     const actor = parsed.data.sender ? { surface: 'github' as const, id: parsed.data.sender.login } : undefined;
-    return { facts, job: { task: 'sync_pull_request', payload: { repository: facts.repository, number, installationId, ...(actor ? { actor } : {}) }, options: { jobKey: key, queueName: key, ...(runAt ? { runAt } : {}) } } };
+    return {
+      facts,
+      job: {
+        task: 'sync_pull_request',
+        payload: { repository: facts.repository, number, installationId, ...(actor ? { actor } : {}) },
+        options: { jobKey: key, queueName: key, ...(runAt ? { runAt } : {}) },
+      },
+    };
   }
 
   if (event === 'issue_comment') {
     const parsed = issueCommentEvent.safeParse(payload);
-    if (!parsed.success || !facts.repository) return noop('issue_comment payload without a repository, issue or comment');
+    if (!parsed.success || !facts.repository)
+      return noop('issue_comment payload without a repository, issue or comment');
     facts.prNumber = parsed.data.issue.number;
     if (facts.action !== 'created') return noop(`issue_comment.${facts.action}: only new comments carry commands`);
     if (!parsed.data.issue.pull_request) return noop('a comment on an issue, not on a pull request');
@@ -90,27 +140,63 @@ export function routeDelivery(event: string, payload: unknown, options: RouteOpt
     if (text === null) return noop('a comment without a /sandbox command');
     return {
       facts,
-      job: { task: 'run_pr_command', payload: { repository: facts.repository, number: facts.prNumber, installationId, login: parsed.data.comment.user.login, text: text.slice(0, 2_000), action: null, commentId: parsed.data.comment.id, commentedAt: isoTime(parsed.data.comment.created_at) }, options: { queueName: pullRequestKey(facts.repository, facts.prNumber) } },
+      job: {
+        task: 'run_pr_command',
+        payload: {
+          repository: facts.repository,
+          number: facts.prNumber,
+          installationId,
+          login: parsed.data.comment.user.login,
+          text: text.slice(0, 2_000),
+          action: null,
+          commentId: parsed.data.comment.id,
+          commentedAt: isoTime(parsed.data.comment.created_at),
+        },
+        options: { queueName: pullRequestKey(facts.repository, facts.prNumber) },
+      },
     };
   }
 
   if (event === 'check_run') {
     const parsed = checkRunEvent.safeParse(payload);
-    if (!parsed.success || !facts.repository || !parsed.data.sender) return noop('check_run payload without a repository or sender');
+    if (!parsed.success || !facts.repository || !parsed.data.sender)
+      return noop('check_run payload without a repository or sender');
     if (parsed.data.check_run.name !== checkRunName) return noop('another check run');
-    const identifier = facts.action === 'rerequested' ? 'redeploy' : facts.action === 'requested_action' ? parsed.data.requested_action?.identifier : undefined;
-    if (!identifier || !(checkRunActions as readonly string[]).includes(identifier)) return noop(`check_run.${facts.action} needs no action`);
+    const identifier =
+      facts.action === 'rerequested'
+        ? 'redeploy'
+        : facts.action === 'requested_action'
+          ? parsed.data.requested_action?.identifier
+          : undefined;
+    if (!identifier || !(checkRunActions as readonly string[]).includes(identifier))
+      return noop(`check_run.${facts.action} needs no action`);
     const action = identifier as CheckRunAction;
     const login = parsed.data.sender.login;
     const number = parsed.data.check_run.pull_requests[0]?.number;
-    if (number === undefined) return { facts, job: null, checkRun: { id: parsed.data.check_run.id, action, login, installationId, repository: facts.repository } };
+    if (number === undefined)
+      return {
+        facts,
+        job: null,
+        checkRun: { id: parsed.data.check_run.id, action, login, installationId, repository: facts.repository },
+      };
     facts.prNumber = number;
-    return { facts, job: { task: 'run_pr_command', payload: { repository: facts.repository, number, installationId, login, text: null, action, commentId: null }, options: { queueName: pullRequestKey(facts.repository, number) } } };
+    return {
+      facts,
+      job: {
+        task: 'run_pr_command',
+        payload: { repository: facts.repository, number, installationId, login, text: null, action, commentId: null },
+        options: { queueName: pullRequestKey(facts.repository, number) },
+      },
+    };
   }
 
   if (event === 'installation' || event === 'installation_repositories') {
-    if (facts.action === 'deleted' || facts.action === 'suspend' || facts.action === 'removed') return noop(`${event}.${facts.action}: nothing to deploy`);
-    return { facts, job: { task: 'reconcile_pull_requests', payload: {}, options: { jobKey: 'reconcile_pull_requests' } } };
+    if (facts.action === 'deleted' || facts.action === 'suspend' || facts.action === 'removed')
+      return noop(`${event}.${facts.action}: nothing to deploy`);
+    return {
+      facts,
+      job: { task: 'reconcile_pull_requests', payload: {}, options: { jobKey: 'reconcile_pull_requests' } },
+    };
   }
 
   return noop(`${event} events are not used`);

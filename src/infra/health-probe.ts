@@ -11,7 +11,9 @@ export const httpHealthProbe: HealthProbe = (url, timeoutMs, options = {}) =>
       resolve({ status: res.statusCode ?? null });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));
-    req.on('error', (error) => resolve({ status: null, error: (error as NodeJS.ErrnoException).code ?? error.message }));
+    req.on('error', (error) =>
+      resolve({ status: null, error: (error as NodeJS.ErrnoException).code ?? error.message }),
+    );
     req.end();
   });
 

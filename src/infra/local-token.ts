@@ -85,7 +85,18 @@ function create(dataDir: string, path: string): void {
 }
 
 /** The sign-in link for the local operator: on `public_url` when it is set and not a loopback name, else on `http://localhost:<port>`. */
-export function localSignInUrl({ publicUrl, port, token }: { publicUrl: string | null; port: number; token: string }): string {
-  const base = publicUrl && !/^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(publicUrl) ? publicUrl : `http://localhost:${port}`;
+export function localSignInUrl({
+  publicUrl,
+  port,
+  token,
+}: {
+  publicUrl: string | null;
+  port: number;
+  token: string;
+}): string {
+  const base =
+    publicUrl && !/^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(publicUrl)
+      ? publicUrl
+      : `http://localhost:${port}`;
   return `${base.replace(/\/$/, '')}/auth/local?token=${encodeURIComponent(token)}`;
 }

@@ -9,7 +9,21 @@ export function createLogger(log: Config['log'], options: { isTty?: boolean; red
   return pino({
     level: log.level,
     base: { pid: process.pid },
-    redact: { paths: ['*.private_key', '*.webhook_secret', '*.bot_token', '*.signing_secret', '*.app_token', '*.client_secret', '*.session_secret', '*.password'], censor: '***' },
-    transport: pretty ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } : undefined,
+    redact: {
+      paths: [
+        '*.private_key',
+        '*.webhook_secret',
+        '*.bot_token',
+        '*.signing_secret',
+        '*.app_token',
+        '*.client_secret',
+        '*.session_secret',
+        '*.password',
+      ],
+      censor: '***',
+    },
+    transport: pretty
+      ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } }
+      : undefined,
   });
 }

@@ -9,13 +9,22 @@ export function createManualCatalog(config: Config): ManualCatalog {
   return {
     find(reference) {
       const wanted = normalize(reference);
-      const found = config.repositories.find((r) => normalize(r.name) === wanted || (r.url !== null && normalize(r.url) === wanted) || normalize(`https://github.com/${r.name}`) === wanted);
+      const found = config.repositories.find(
+        (r) =>
+          normalize(r.name) === wanted ||
+          (r.url !== null && normalize(r.url) === wanted) ||
+          normalize(`https://github.com/${r.name}`) === wanted,
+      );
       return found ? manualRepository(config, found) : null;
     },
     names: () => config.repositories.map((r) => r.name),
     globalFields: config.defaults.fields,
     baseDomain: config.base_domain,
-    reservedSlugs: reservedSlugs({ baseDomain: config.base_domain, publicUrl: config.public_url, configured: config.naming.reserved_slugs }),
+    reservedSlugs: reservedSlugs({
+      baseDomain: config.base_domain,
+      publicUrl: config.public_url,
+      configured: config.naming.reserved_slugs,
+    }),
   };
 }
 
@@ -33,5 +42,9 @@ function manualRepository(config: Config, repository: RepositoryConfig): ManualR
 }
 
 function normalize(text: string): string {
-  return text.trim().toLowerCase().replace(/\.git$/, '').replace(/\/+$/, '');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
 }

@@ -9,7 +9,10 @@ export function projectRoot(): string {
   let dir = import.meta.dirname;
   while (dir !== dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sandbox-bot') {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sandbox-bot'
+    ) {
       cached = dir;
       return dir;
     }

@@ -21,7 +21,8 @@ export function defineTask<Schema extends z.ZodType>(
       await run(deps, parsed.data, helpers);
     } catch (error) {
       // Only the last attempt is final: an earlier failure is retried.
-      if (helpers.job.attempts >= helpers.job.max_attempts) await outcome(deps, helpers, 'failed', error instanceof Error ? error.message : String(error));
+      if (helpers.job.attempts >= helpers.job.max_attempts)
+        await outcome(deps, helpers, 'failed', error instanceof Error ? error.message : String(error));
       throw error;
     }
     await outcome(deps, helpers, 'succeeded');
@@ -30,5 +31,7 @@ export function defineTask<Schema extends z.ZodType>(
 
 /** The work is done (or finally failed) whether or not its audit record can be completed: a failure here is logged, never retried. */
 async function outcome(deps: JobDeps, helpers: JobHelpers, result: JobOutcome, error?: string): Promise<void> {
-  await recordJobOutcome(deps.pool, helpers.job, result, error).catch((cause: unknown) => deps.logger.warn({ err: cause, jobId: helpers.job.id }, 'could not record the outcome of a job in the audit log'));
+  await recordJobOutcome(deps.pool, helpers.job, result, error).catch((cause: unknown) =>
+    deps.logger.warn({ err: cause, jobId: helpers.job.id }, 'could not record the outcome of a job in the audit log'),
+  );
 }

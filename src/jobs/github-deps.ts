@@ -20,7 +20,7 @@ export interface GitHubJobDeps extends PullRequestDeps, ReportDeps {
 export function gitHubJobDeps(deps: JobDeps): GitHubJobDeps | null {
   if (!deps.github) return null;
   const { config, provisioning } = deps;
-  if (!deps.commands) throw new Error('the pull request tasks need the command runners\' deps (JobDeps.commands)');
+  if (!deps.commands) throw new Error("the pull request tasks need the command runners' deps (JobDeps.commands)");
   return {
     store: provisioning.store,
     records: createPullRequestRecords(deps.db),

@@ -79,7 +79,17 @@ export function createTaskList(deps: JobDeps): TaskList {
  * command is parsed and its work queued; the pull request and Slack are told
  * "in maintenance: …, queued") and touch no host, load balancer or DNS.
  */
-export const maintenanceTaskNames = ['run_pr_command', 'report_pull_request', 'report_instance'] as const satisfies readonly (keyof typeof taskFactories)[];
+export const maintenanceTaskNames = [
+  'run_pr_command',
+  'report_pull_request',
+  'report_instance',
+] as const satisfies readonly (keyof typeof taskFactories)[];
 
 /** Periodic jobs (Graphile crontab syntax). */
-export const crontab = ['0 4 * * * prune_logs ?jobKey=prune_logs', '*/10 * * * * reconcile_hosts ?jobKey=reconcile_hosts', '*/15 * * * * reconcile_pull_requests ?jobKey=reconcile_pull_requests', '* * * * * expire_sandboxes ?jobKey=expire_sandboxes', '*/10 * * * * sweep_retention ?jobKey=sweep_retention'].join('\n');
+export const crontab = [
+  '0 4 * * * prune_logs ?jobKey=prune_logs',
+  '*/10 * * * * reconcile_hosts ?jobKey=reconcile_hosts',
+  '*/15 * * * * reconcile_pull_requests ?jobKey=reconcile_pull_requests',
+  '* * * * * expire_sandboxes ?jobKey=expire_sandboxes',
+  '*/10 * * * * sweep_retention ?jobKey=sweep_retention',
+].join('\n');

@@ -1,9 +1,23 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { Logger as GraphileLogger, run, type LogLevel, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
+import {
+  Logger as GraphileLogger,
+  run,
+  type LogLevel,
+  type Runner,
+  type TaskList,
+  type WorkerEvents,
+} from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger } from '../infra/logger';
-import { deadJobOwners, forgetHeartbeats, heartbeatsOfHost, holdsLocks, recordHeartbeats, unlockWorkers } from '../infra/db/worker-heartbeats';
+import {
+  deadJobOwners,
+  forgetHeartbeats,
+  heartbeatsOfHost,
+  holdsLocks,
+  recordHeartbeats,
+  unlockWorkers,
+} from '../infra/db/worker-heartbeats';
 import type { JobDeps } from './deps';
 import type { MaintenancePort } from '../core/maintenance';
 import { createTaskList, crontab, maintenanceTaskNames } from './index';
@@ -49,14 +63,25 @@ const noop = (): void => undefined;
  * several worker processes on one database.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
-  const { deps, concurrency, heartbeatMs = 10_000, pollInterval = 2_000, abortAfterMs = 2_000, tasks, maintenance, maintenanceCheckMs = 500 } = options;
+  const {
+    deps,
+    concurrency,
+    heartbeatMs = 10_000,
+    pollInterval = 2_000,
+    abortAfterMs = 2_000,
+    tasks,
+    maintenance,
+    maintenanceCheckMs = 500,
+  } = options;
   const { pool, logger } = deps;
   const ids = new Set<string>();
   const processName = `${hostname()}:${process.pid}`;
   const events: WorkerEvents = new EventEmitter();
   events.on('pool:create', ({ workerPool }) => {
     ids.add(workerPool.id);
-    void beat(pool, [workerPool.id], processName).catch((error: unknown) => logger.warn({ err: error }, 'worker heartbeat failed'));
+    void beat(pool, [workerPool.id], processName).catch((error: unknown) =>
+      logger.warn({ err: error }, 'worker heartbeat failed'),
+    );
   });
 
   const deadAfterMs = heartbeatMs * 4;
@@ -65,7 +90,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
 
   const fullTaskList = tasks ?? createTaskList(deps);
   // In maintenance only the tasks that answer people run (a PR command is parsed, its work queued, the PR told so).
-  const maintenanceTaskList = Object.fromEntries(Object.entries(fullTaskList).filter(([name]) => (maintenanceTaskNames as readonly string[]).includes(name)));
+  const maintenanceTaskList = Object.fromEntries(
+    Object.entries(fullTaskList).filter(([name]) => (maintenanceTaskNames as readonly string[]).includes(name)),
+  );
   let running = true;
   let inMaintenance = (await maintenance?.current())?.on ?? false;
   const launch = async (paused: boolean): Promise<Runner> => {
@@ -86,7 +113,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     });
     return started;
   };
-  if (inMaintenance) logger.warn('maintenance mode is on: this worker takes no jobs but the answers to PR commands until it ends');
+  if (inMaintenance)
+    logger.warn('maintenance mode is on: this worker takes no jobs but the answers to PR commands until it ends');
   let runner: Runner = await launch(inMaintenance);
   let stopRequested = false;
 
@@ -97,7 +125,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const on = (await maintenance.current()).on;
     if (on === inMaintenance || stopRequested) return;
     inMaintenance = on;
-    logger.warn({ maintenance: on }, on ? 'maintenance mode on: taking no new jobs; running jobs finish' : 'maintenance mode off: taking jobs again');
+    logger.warn(
+      { maintenance: on },
+      on ? 'maintenance mode on: taking no new jobs; running jobs finish' : 'maintenance mode off: taking jobs again',
+    );
     await runner.stop(on ? 'maintenance on' : 'maintenance off').catch(noop);
     if (stopRequested) return;
     try {
@@ -110,7 +141,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   };
   const maintenanceTimer = maintenance
     ? setInterval(() => {
-        switching = switching.then(watchMaintenance).catch((error: unknown) => logger.warn({ err: error }, 'could not read maintenance mode'));
+        switching = switching
+          .then(watchMaintenance)
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not read maintenance mode'));
       }, maintenanceCheckMs)
     : null;
   maintenanceTimer?.unref();
@@ -134,10 +167,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       // A switch in progress waits for running jobs; a stop gives them only the grace period.
       await Promise.race([switching, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
       if (running) {
-        const finished = runner.stop('shutting down').then(() => 'done' as const, () => 'done' as const);
+        const finished = runner.stop('shutting down').then(
+          () => 'done' as const,
+          () => 'done' as const,
+        );
         const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
         if ((await Promise.race([finished, timeout])) === 'timeout') {
-          logger.warn({ graceMs }, 'running jobs did not finish within the grace period; handing them back to the queue');
+          logger.warn(
+            { graceMs },
+            'running jobs did not finish within the grace period; handing them back to the queue',
+          );
           void runner.kill('grace period over').catch(noop);
           await unlockWorkers(pool, [...ids]).catch(noop);
         } else {
@@ -175,7 +214,9 @@ async function waitForLocksReleased(pool: pg.Pool, workerIds: string[], timeoutM
  */
 export async function sweepDeadWorkers(pool: pg.Pool, deadAfterMs: number, logger?: Logger): Promise<number> {
   const local = await heartbeatsOfHost(pool, hostname());
-  const vanished = local.filter((row) => !isAlive(Number(row.process.slice(row.process.lastIndexOf(':') + 1)))).map((row) => row.workerId);
+  const vanished = local
+    .filter((row) => !isAlive(Number(row.process.slice(row.process.lastIndexOf(':') + 1))))
+    .map((row) => row.workerId);
   const ids = await deadJobOwners(pool, deadAfterMs, vanished);
   if (vanished.length) await forgetHeartbeats(pool, vanished);
   if (ids.length === 0) return 0;
@@ -195,8 +236,16 @@ function isAlive(pid: number): boolean {
 }
 
 function graphileLogger(logger: Logger): GraphileLogger {
-  const levels: Record<LogLevel, 'error' | 'warn' | 'info' | 'debug'> = { error: 'error', warning: 'warn', info: 'info', debug: 'debug' };
+  const levels: Record<LogLevel, 'error' | 'warn' | 'info' | 'debug'> = {
+    error: 'error',
+    warning: 'warn',
+    info: 'info',
+    debug: 'debug',
+  };
   return new GraphileLogger((scope) => (level, message, meta) => {
-    logger[levels[level]]({ scope: { label: scope.label, task: scope.taskIdentifier, jobId: scope.jobId }, ...meta }, message);
+    logger[levels[level]](
+      { scope: { label: scope.label, task: scope.taskIdentifier, jobId: scope.jobId }, ...meta },
+      message,
+    );
   });
 }

@@ -32,7 +32,15 @@ const cacheMs = 1_000;
  * second (a switch between two running appservers may take that long to
  * show), so every web replica routes alike.
  */
-export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: Store; baseDomain: string; publicUrl: string }) {
+export function createBuiltinProxy({
+  store,
+  baseDomain,
+  publicUrl,
+}: {
+  store: Store;
+  baseDomain: string;
+  publicUrl: string;
+}) {
   const cache = new Map<string, { at: number; target: Target | null }>();
   const suffix = `.${baseDomain}`;
 
@@ -47,12 +55,21 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
     const instance = await store.findInstanceByDomain(domain);
     let target: Target | null = null;
     if (instance && !instance.archivedAt) {
-      const appserver = instance.activeAppserverId === null ? null : await store.getAppserver(instance.activeAppserverId);
+      const appserver =
+        instance.activeAppserverId === null ? null : await store.getAppserver(instance.activeAppserverId);
       const host = appserver?.hostId ? await store.getHost(appserver.hostId) : null;
-      const credentials = instance.accessUser && instance.accessPassword ? `${instance.accessUser}:${instance.accessPassword}` : null;
+      const credentials =
+        instance.accessUser && instance.accessPassword ? `${instance.accessUser}:${instance.accessPassword}` : null;
       // Appservers created before recipes froze proxy settings get the defaults.
       const proxy = (appserver?.config as Partial<AppserverConfig> | undefined)?.proxy ?? defaultProxySettings;
-      target = { slug: instance.slug, address: host?.address ?? null, port: appserver?.port ?? null, state: appserver?.state ?? 'no active appserver', credentials, proxy };
+      target = {
+        slug: instance.slug,
+        address: host?.address ?? null,
+        port: appserver?.port ?? null,
+        state: appserver?.state ?? 'no active appserver',
+        credentials,
+        proxy,
+      };
     }
     // A sandbox waiting for its first activation is not cached: it answers the moment it is activated.
     if (!target || target.address !== null) cache.set(domain, { at: Date.now(), target });
@@ -71,31 +88,64 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       const statusUrl = `${publicUrl}/sandboxes/${target.slug}`;
       res.setHeader('retry-after', String(retryAfterSeconds));
       res.setHeader('cache-control', 'no-store');
-      sendHtml(res, 503, page(target.slug, html`<p>The sandbox <strong>${target.slug}</strong> has no active appserver yet (${target.state}).</p><p><a href="${statusUrl}">See its status and deploy log</a>.</p>`));
+      sendHtml(
+        res,
+        503,
+        page(
+          target.slug,
+          html`<p>The sandbox <strong>${target.slug}</strong> has no active appserver yet (${target.state}).</p><p><a href="${statusUrl}">See its status and deploy log</a>.</p>`,
+        ),
+      );
       return true;
     }
     if (!authorized(req, target)) {
       res.setHeader('www-authenticate', `Basic realm="${target.slug}", charset="UTF-8"`);
-      sendText(res, 401, `the sandbox ${target.slug} needs a user and password; signed-in people find them on its status page: ${publicUrl}/sandboxes/${target.slug}\n`);
+      sendText(
+        res,
+        401,
+        `the sandbox ${target.slug} needs a user and password; signed-in people find them on its status page: ${publicUrl}/sandboxes/${target.slug}\n`,
+      );
       return true;
     }
     const { proxy } = target;
     const tooLarge = () => {
       res.setHeader('connection', 'close');
-      sendText(res, 413, `request body too large for the sandbox ${target.slug}: at most ${proxy.maxBodyBytes} bytes\n`);
+      sendText(
+        res,
+        413,
+        `request body too large for the sandbox ${target.slug}: at most ${proxy.maxBodyBytes} bytes\n`,
+      );
     };
     if (Number(req.headers['content-length'] ?? 0) > proxy.maxBodyBytes) {
       tooLarge();
       return true;
     }
-    const forwarded = proxy.forwardedHeaders ? { 'x-forwarded-host': req.headers.host, 'x-forwarded-proto': schemeOf(req), 'x-forwarded-for': req.socket.remoteAddress ?? '' } : {};
-    const upstream = request({ host: target.address, port: target.port, method: req.method, path: req.url, headers: { ...upstreamHeaders(req, target), ...forwarded } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forwarded = proxy.forwardedHeaders
+      ? {
+          'x-forwarded-host': req.headers.host,
+          'x-forwarded-proto': schemeOf(req),
+          'x-forwarded-for': req.socket.remoteAddress ?? '',
+        }
+      : {};
+    const upstream = request(
+      {
+        host: target.address,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...upstreamHeaders(req, target), ...forwarded },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     let refused = false;
     const timeout = (what: string) => Object.assign(new Error(`${what} timed out`), { code: 'ETIMEDOUT' });
-    const connectTimer = setTimeout(() => upstream.destroy(timeout('connecting to the appserver')), proxy.connectTimeoutMs);
+    const connectTimer = setTimeout(
+      () => upstream.destroy(timeout('connecting to the appserver')),
+      proxy.connectTimeoutMs,
+    );
     upstream.on('socket', (socket) => {
       if (!socket.connecting) clearTimeout(connectTimer);
       else socket.once('connect', () => clearTimeout(connectTimer));
@@ -136,11 +186,15 @@ export function createBuiltinProxy({ store, baseDomain, publicUrl }: { store: St
       return true;
     }
     if (!authorized(req, target)) {
-      socket.end(`HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm="${target.slug}", charset="UTF-8"\r\nconnection: close\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm="${target.slug}", charset="UTF-8"\r\nconnection: close\r\n\r\n`,
+      );
       return true;
     }
     const upstream = connect(target.port, target.address, () => {
-      const headers = Object.entries(upstreamHeaders(req, target)).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => `${name}: ${v}`) : [`${name}: ${value}`]));
+      const headers = Object.entries(upstreamHeaders(req, target)).flatMap(([name, value]) =>
+        Array.isArray(value) ? value.map((v) => `${name}: ${v}`) : [`${name}: ${value}`],
+      );
       upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`);
       if (head.length) upstream.write(head);
       upstream.pipe(socket);

@@ -27,7 +27,11 @@ class DatabaseHistogram {
   }
   async get() {
     const values = this.series.flatMap(({ outcome, buckets, count, sum }) => [
-      ...deployBuckets.map((le, i) => ({ metricName: `${this.name}_bucket`, labels: { le, outcome }, value: buckets[i] ?? 0 })),
+      ...deployBuckets.map((le, i) => ({
+        metricName: `${this.name}_bucket`,
+        labels: { le, outcome },
+        value: buckets[i] ?? 0,
+      })),
       { metricName: `${this.name}_bucket`, labels: { le: '+Inf', outcome }, value: count },
       { metricName: `${this.name}_sum`, labels: { outcome }, value: sum },
       { metricName: `${this.name}_count`, labels: { outcome }, value: count },
@@ -39,18 +43,55 @@ class DatabaseHistogram {
 /** `/metrics`: the process's counters plus the database-backed numbers, in Prometheus text format. */
 export function registerMetricsRoute(router: Router, pool: pg.Pool, options: { liveLogViewers: () => number }): void {
   const registry = new Registry();
-  const deployments = new Counter({ name: 'sbx_deployments_total', help: 'Finished deployments, by outcome.', labelNames: ['outcome'] as const, registers: [registry] });
-  const appservers = new Gauge({ name: 'sbx_appservers', help: 'AppServers, by state.', labelNames: ['state'] as const, registers: [registry] });
-  const queueDepth = new Gauge({ name: 'sbx_job_queue_depth', help: 'Jobs ready to run and not yet taken by a worker.', registers: [registry] });
-  const jobs = new Gauge({ name: 'sbx_jobs', help: 'Jobs by status: ready, scheduled (later or retrying), running, failed (out of attempts).', labelNames: ['status'] as const, registers: [registry] });
-  const durations = new DatabaseHistogram('sbx_deploy_duration_seconds', 'Time from a deployment request to its outcome (all attempts), by outcome.');
+  const deployments = new Counter({
+    name: 'sbx_deployments_total',
+    help: 'Finished deployments, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const appservers = new Gauge({
+    name: 'sbx_appservers',
+    help: 'AppServers, by state.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const queueDepth = new Gauge({
+    name: 'sbx_job_queue_depth',
+    help: 'Jobs ready to run and not yet taken by a worker.',
+    registers: [registry],
+  });
+  const jobs = new Gauge({
+    name: 'sbx_jobs',
+    help: 'Jobs by status: ready, scheduled (later or retrying), running, failed (out of attempts).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const durations = new DatabaseHistogram(
+    'sbx_deploy_duration_seconds',
+    'Time from a deployment request to its outcome (all attempts), by outcome.',
+  );
   registry.registerMetric(durations as never);
-  new Gauge({ name: 'sbx_live_log_viewers', help: 'Live deploy log streams open on this web process.', registers: [registry], collect() {
-    this.set(options.liveLogViewers());
-  } });
+  new Gauge({
+    name: 'sbx_live_log_viewers',
+    help: 'Live deploy log streams open on this web process.',
+    registers: [registry],
+    collect() {
+      this.set(options.liveLogViewers());
+    },
+  });
 
-  const tableRows = new Gauge({ name: 'sbx_table_rows', help: 'Rows of the bot’s own growing tables (pruned daily past retention.*), by table.', labelNames: ['table'] as const, registers: [registry] });
-  const tableOldest = new Gauge({ name: 'sbx_table_oldest_row_age_seconds', help: 'Age of the oldest row of each pruned table: above its retention age, pruning is not keeping up.', labelNames: ['table'] as const, registers: [registry] });
+  const tableRows = new Gauge({
+    name: 'sbx_table_rows',
+    help: 'Rows of the bot’s own growing tables (pruned daily past retention.*), by table.',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
+  const tableOldest = new Gauge({
+    name: 'sbx_table_oldest_row_age_seconds',
+    help: 'Age of the oldest row of each pruned table: above its retention age, pruning is not keeping up.',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
 
   router.get('/metrics', async (_req, res) => {
     const [snapshot, tables] = await Promise.all([readSnapshot(pool), readTableSizes(pool)]);
@@ -65,7 +106,11 @@ export function registerMetricsRoute(router: Router, pool: pg.Pool, options: { l
     for (const [status, value] of Object.entries(snapshot.jobs)) jobs.set({ status }, value);
     durations.set(snapshot.durations);
     const text = `${await processMetrics.metrics()}\n${await registry.metrics()}`;
-    res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': registry.contentType,
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
     res.end(text);
   });
 }

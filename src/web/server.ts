@@ -37,7 +37,9 @@ export function listen(server: Server, host: string, port: number): Promise<numb
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       if (error.code === 'EADDRINUSE') {
-        reject(new Error(`port ${port} on ${host} is already in use by another process; stop it or set PORT to a free port`));
+        reject(
+          new Error(`port ${port} on ${host} is already in use by another process; stop it or set PORT to a free port`),
+        );
       } else if (error.code === 'EACCES') {
         reject(new Error(`not allowed to listen on ${host}:${port}; use a port above 1024 (set PORT)`));
       } else {

@@ -2,12 +2,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createManualInstance } from '../../src/core/operations/create-instance';
 import { postToSlack, slashCommandForm } from '../support/slack-requests';
 import { waitFor } from '../support/wait-for';
-import { buttonsOf, messageText, sampleRepository, signingSecret, botToken, startSlackTestBot, type SlackTestBot } from '../support/slack-test-bot';
+import {
+  buttonsOf,
+  messageText,
+  sampleRepository,
+  signingSecret,
+  botToken,
+  startSlackTestBot,
+  type SlackTestBot,
+} from '../support/slack-test-bot';
 
 let s: SlackTestBot;
 
 beforeAll(async () => {
-  s = await startSlackTestBot(`
+  s = await startSlackTestBot(
+    `
 repositories:${sampleRepository('acme/sample', 'REPO_URL')}
 slack:
   permissions:
@@ -16,13 +25,21 @@ slack:
     archive: [U0ALICE]
     delete: [U0ALICE]
     create: [U0ALICE]
-`, { allow: ['usergroups.users.list'] });
+`,
+    { allow: ['usergroups.users.list'] },
+  );
   s.fake.groups.S0DEPLOYERS = ['U0CAROL'];
   const repository = s.t.config.repositories[0]!;
   for (const slug of ['demo', 'quiet']) {
     await createManualInstance(store(), {
       slug,
-      repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+      repository: {
+        name: repository.name,
+        url: repository.url,
+        defaultSettings: {},
+        defaultFields: {},
+        extraDomainPrefixes: [],
+      },
       ref: 'main',
       globalFields: {},
       ephemeralDatabases: true,
@@ -44,7 +61,13 @@ const store = () => s.t.bot.provisioning.store;
 const instance = async (slug: string) => (await store().findInstanceBySlug(slug))!;
 const deploymentsOf = async (slug: string) => store().listDeployments((await instance(slug)).id);
 async function auditRows(actor: string) {
-  const result = await s.t.database.pool.query<{ action: string; result: string; surface: string; instance_slug: string | null; detail: Record<string, unknown> }>('select action, result, surface, instance_slug, detail from audit_events where actor = $1 order by id', [actor]);
+  const result = await s.t.database.pool.query<{
+    action: string;
+    result: string;
+    surface: string;
+    instance_slug: string | null;
+    detail: Record<string, unknown>;
+  }>('select action, result, surface, instance_slug, detail from audit_events where actor = $1 order by id', [actor]);
   return result.rows;
 }
 
@@ -67,7 +90,12 @@ describe('the /slack/events endpoint', () => {
     ['a timestamp older than five minutes', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }],
   ])('refuses %s with 401 and enqueues nothing', async (_label, options) => {
     const before = (await deploymentsOf('quiet')).length;
-    const answer = await postToSlack(s.t.url, signingSecret, slashCommandForm({ command: '/redeploy', text: 'quiet', user: 'U0MALLORY', responseUrl: s.fake.responseUrl() }), options);
+    const answer = await postToSlack(
+      s.t.url,
+      signingSecret,
+      slashCommandForm({ command: '/redeploy', text: 'quiet', user: 'U0MALLORY', responseUrl: s.fake.responseUrl() }),
+      options,
+    );
     expect(answer.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await deploymentsOf('quiet')).length).toBe(before);
@@ -77,7 +105,9 @@ describe('the /slack/events endpoint', () => {
   it('refuses a correctly signed request timestamped more than five minutes ahead', async () => {
     const before = (await deploymentsOf('quiet')).length;
     const form = slashCommandForm({ command: '/redeploy', text: 'quiet', responseUrl: s.fake.responseUrl() });
-    const answer = await postToSlack(s.t.url, signingSecret, form, { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    const answer = await postToSlack(s.t.url, signingSecret, form, {
+      timestamp: Math.floor(Date.now() / 1000) + 6 * 60,
+    });
     expect(answer.status).toBe(401);
     expect(answer.text).toContain('more than five minutes');
     expect((await deploymentsOf('quiet')).length).toBe(before);
@@ -94,7 +124,10 @@ describe('the /slack/events endpoint', () => {
     expect(replays.map((replay) => replay.status)).toEqual([401, 401, 401]);
     expect(replays[0]!.text).toContain('already received');
     expect((await deploymentsOf('quiet')).length).toBe(before + 1);
-    const seen = await s.t.database.pool.query<{ n: number }>('select count(*)::int as n from slack_requests_seen where request_timestamp = $1', [timestamp]);
+    const seen = await s.t.database.pool.query<{ n: number }>(
+      'select count(*)::int as n from slack_requests_seen where request_timestamp = $1',
+      [timestamp],
+    );
     expect(seen.rows[0]!.n).toBe(1);
     // A new request (its own timestamp, so its own signature) with the same text runs.
     const again = await postToSlack(s.t.url, signingSecret, form, { timestamp: timestamp + 1 });
@@ -109,9 +142,21 @@ describe('/redeploy', () => {
     expect(answer.status).toBe(200);
     const deployments = await deploymentsOf('demo');
     const deployment = deployments.at(-1)!;
-    expect(answer.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`redeploying *<http://localhost:${s.t.bot.port}/sandboxes/demo|demo>* (deployment ${deployment.id}, up to 2 attempts, without activating)`) });
-    expect(deployment).toMatchObject({ requestedBy: 'U0ALICE', surface: 'slack', attempts: 2, activateOnSuccess: false });
-    expect(await auditRows('U0ALICE')).toContainEqual(expect.objectContaining({ action: 'deploy', result: 'ok', surface: 'slack', instance_slug: 'demo' }));
+    expect(answer.json).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining(
+        `redeploying *<http://localhost:${s.t.bot.port}/sandboxes/demo|demo>* (deployment ${deployment.id}, up to 2 attempts, without activating)`,
+      ),
+    });
+    expect(deployment).toMatchObject({
+      requestedBy: 'U0ALICE',
+      surface: 'slack',
+      attempts: 2,
+      activateOnSuccess: false,
+    });
+    expect(await auditRows('U0ALICE')).toContainEqual(
+      expect.objectContaining({ action: 'deploy', result: 'ok', surface: 'slack', instance_slug: 'demo' }),
+    );
   });
 
   it.each([
@@ -125,7 +170,11 @@ describe('/redeploy', () => {
     expect(String(answer.json?.text)).toContain(problem);
     expect(String(answer.json?.text)).toContain('Usage: `/redeploy &lt;instance&gt;');
     expect((await deploymentsOf('demo')).length).toBe(before);
-    expect((await auditRows('U0ALICE')).at(-1)).toMatchObject({ action: 'command', result: 'error', detail: expect.objectContaining({ reason: 'usage', command: '/redeploy', text }) });
+    expect((await auditRows('U0ALICE')).at(-1)).toMatchObject({
+      action: 'command',
+      result: 'error',
+      detail: expect.objectContaining({ reason: 'usage', command: '/redeploy', text }),
+    });
   });
 
   it('with no text, answers with its usage', async () => {
@@ -135,19 +184,28 @@ describe('/redeploy', () => {
 
   it('names close matches for an unknown sandbox, and audits the miss', async () => {
     const answer = await s.command('/redeploy', 'dmeo');
-    expect(answer.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('no sandbox matches "dmeo"; did you mean demo?') });
-    expect(await auditRows('U0ALICE')).toContainEqual(expect.objectContaining({ action: 'redeploy', result: 'error', instance_slug: 'dmeo' }));
+    expect(answer.json).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('no sandbox matches "dmeo"; did you mean demo?'),
+    });
+    expect(await auditRows('U0ALICE')).toContainEqual(
+      expect.objectContaining({ action: 'redeploy', result: 'error', instance_slug: 'dmeo' }),
+    );
   });
 
   it('refuses someone not allowed, says who may, and audits the refusal', async () => {
     const before = (await deploymentsOf('quiet')).length;
     const answer = await s.command('/redeploy', 'quiet', { user: 'U0BOB' });
-    expect(String(answer.json?.text)).toContain(':no_entry: Not allowed: you may not deploy from Slack; ask <@U0ALICE> or members of <!subteam^S0DEPLOYERS>');
+    expect(String(answer.json?.text)).toContain(
+      ':no_entry: Not allowed: you may not deploy from Slack; ask <@U0ALICE> or members of <!subteam^S0DEPLOYERS>',
+    );
     expect((await deploymentsOf('quiet')).length).toBe(before);
-    expect(await auditRows('U0BOB')).toEqual([expect.objectContaining({ action: 'redeploy', result: 'refused', surface: 'slack' })]);
+    expect(await auditRows('U0BOB')).toEqual([
+      expect.objectContaining({ action: 'redeploy', result: 'refused', surface: 'slack' }),
+    ]);
   });
 
-  it('acks within Slack\'s 3 seconds while the database is stuck, then answers through response_url', async () => {
+  it("acks within Slack's 3 seconds while the database is stuck, then answers through response_url", async () => {
     const quiet = await instance('quiet');
     const blocker = await s.t.database.pool.connect();
     try {
@@ -157,7 +215,10 @@ describe('/redeploy', () => {
       const answer = await s.command('/redeploy', 'quiet');
       const ackMs = Date.now() - started;
       expect(ackMs).toBeLessThan(3_000);
-      expect(answer.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Working on it; the database is slow') });
+      expect(answer.json).toMatchObject({
+        response_type: 'ephemeral',
+        text: expect.stringContaining('Working on it; the database is slow'),
+      });
       expect(s.fake.responsesTo(answer.responseUrl)).toEqual([]);
       await blocker.query('commit');
       const [late] = await s.responses(answer.responseUrl);
@@ -179,32 +240,53 @@ describe('/redeploy', () => {
 describe('/activate', () => {
   it('switches to the newest running appserver, or the one named, through core', async () => {
     const demo = await instance('demo');
-    await waitFor(async () => (await store().listAppservers(demo.id)).some((a) => a.state === 'running'), { timeoutMs: 30_000, what: 'demo to run' });
+    await waitFor(async () => (await store().listAppservers(demo.id)).some((a) => a.state === 'running'), {
+      timeoutMs: 30_000,
+      what: 'demo to run',
+    });
     const running = (await store().listAppservers(demo.id)).filter((a) => a.state === 'running').at(-1)!;
     const answer = await s.command('/activate', `demo ${running.number}`);
-    expect(answer.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`switching *<http://localhost:${s.t.bot.port}/sandboxes/demo|demo>* to appserver ${running.number}`) });
-    expect(await auditRows('U0ALICE')).toContainEqual(expect.objectContaining({ action: 'activate', result: 'ok', detail: expect.objectContaining({ appserver: running.number }) }));
+    expect(answer.json).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining(
+        `switching *<http://localhost:${s.t.bot.port}/sandboxes/demo|demo>* to appserver ${running.number}`,
+      ),
+    });
+    expect(await auditRows('U0ALICE')).toContainEqual(
+      expect.objectContaining({
+        action: 'activate',
+        result: 'ok',
+        detail: expect.objectContaining({ appserver: running.number }),
+      }),
+    );
     await waitFor(async () => (await instance('demo')).activeAppserverId === running.id, { what: 'the activation' });
   });
 
   it('names the appservers there are when asked for one that is not', async () => {
-    expect(String((await s.command('/activate', 'demo 99')).json?.text)).toMatch(/Not found: demo has no appserver 99 \(it has 1/);
+    expect(String((await s.command('/activate', 'demo 99')).json?.text)).toMatch(
+      /Not found: demo has no appserver 99 \(it has 1/,
+    );
     expect(String((await s.command('/activate', 'demo two')).json?.text)).toContain('"two" is not an appserver number');
   });
 
   it('is refused to users without the activate permission, even deployers', async () => {
-    expect(String((await s.command('/activate', 'demo', { user: 'U0CAROL' })).json?.text)).toContain('you may not activate appservers from Slack; ask <@U0ALICE>');
+    expect(String((await s.command('/activate', 'demo', { user: 'U0CAROL' })).json?.text)).toContain(
+      'you may not activate appservers from Slack; ask <@U0ALICE>',
+    );
   });
 });
 
 describe('/sandbox', () => {
   it('answers unknown subcommands with "did you mean" and help', async () => {
     const answer = await s.command('/sandbox', 'stauts demo');
-    expect(String(answer.json?.text)).toContain('I don\'t know the command `stauts`. Did you mean `/sandbox status`?');
+    expect(String(answer.json?.text)).toContain("I don't know the command `stauts`. Did you mean `/sandbox status`?");
   });
 
   it('status shows the URLs, the appservers and the buttons', async () => {
-    await waitFor(async () => (await store().listAppservers((await instance('demo')).id)).some((a) => a.state === 'running'), { timeoutMs: 30_000, what: 'demo to run' });
+    await waitFor(
+      async () => (await store().listAppservers((await instance('demo')).id)).some((a) => a.state === 'running'),
+      { timeoutMs: 30_000, what: 'demo to run' },
+    );
     const answer = await s.command('/sandbox', 'status demo.localhost');
     const text = messageText(answer.json ?? {});
     expect(text).toContain(`<http://demo.localhost:${s.t.bot.port}|demo.localhost>`);
@@ -218,7 +300,9 @@ describe('/sandbox', () => {
     const mine = messageText((await s.command('/sandbox', 'list mine', { user: 'U0CAROL' })).json ?? {});
     expect(mine).toContain('quiet');
     expect(mine).not.toContain('|demo>');
-    expect(String((await s.command('/sandbox', 'list failed')).json?.text)).toBe('No sandboxes whose last deploy failed.');
+    expect(String((await s.command('/sandbox', 'list failed')).json?.text)).toBe(
+      'No sandboxes whose last deploy failed.',
+    );
     expect(messageText((await s.command('/sandbox', 'list dem')).json ?? {})).toContain('|demo>');
   });
 
@@ -230,7 +314,9 @@ describe('/sandbox', () => {
   });
 
   it('archive is refused without the permission and queued with it', async () => {
-    expect(String((await s.command('/sandbox', 'archive quiet', { user: 'U0CAROL' })).json?.text)).toContain('you may not archive sandboxes from Slack; ask <@U0ALICE>');
+    expect(String((await s.command('/sandbox', 'archive quiet', { user: 'U0CAROL' })).json?.text)).toContain(
+      'you may not archive sandboxes from Slack; ask <@U0ALICE>',
+    );
     const answer = await s.command('/sandbox', 'archive quiet');
     expect(String(answer.json?.text)).toContain('On it: archiving');
     expect((await instance('quiet')).archivedAt).not.toBeNull();
@@ -241,7 +327,7 @@ describe('/sandbox', () => {
     expect(String(answer.json?.text)).toContain('Created *<');
     const fresh = await instance('fresh');
     expect(fresh).toMatchObject({ kind: 'manual', ref: 'main', prRepo: 'acme/sample' });
-    expect((await deploymentsOf('fresh'))).toHaveLength(1);
+    expect(await deploymentsOf('fresh')).toHaveLength(1);
     const refused = await s.command('/sandbox', 'create other --repo-url https://evil.example/x.git');
     expect(String(refused.json?.text)).toContain('is not the URL of a configured repository');
     expect(await store().findInstanceBySlug('other')).toBeNull();
@@ -255,7 +341,9 @@ describe('/sandbox', () => {
 
     const refused = await s.click('sbx_delete_confirm', confirm.value, { user: 'U0CAROL' });
     expect(refused.status).toBe(200);
-    expect((await s.responses(refused.responseUrl))[0]).toMatchObject({ text: expect.stringContaining('you may not delete sandboxes') });
+    expect((await s.responses(refused.responseUrl))[0]).toMatchObject({
+      text: expect.stringContaining('you may not delete sandboxes'),
+    });
     expect((await instance('fresh')).archivedAt).toBeNull();
 
     const cancel = await s.click('sbx_delete_cancel', String((await instance('fresh')).id));
@@ -264,8 +352,14 @@ describe('/sandbox', () => {
 
     const click = await s.click('sbx_delete_confirm', confirm.value);
     expect(click.status).toBe(200);
-    expect((await s.responses(click.responseUrl))[0]).toMatchObject({ replace_original: true, text: expect.stringContaining('On it: deleting') });
-    await waitFor(async () => (await instance('fresh')).deletedAt !== null, { timeoutMs: 20_000, what: 'fresh to be deleted' });
+    expect((await s.responses(click.responseUrl))[0]).toMatchObject({
+      replace_original: true,
+      text: expect.stringContaining('On it: deleting'),
+    });
+    await waitFor(async () => (await instance('fresh')).deletedAt !== null, {
+      timeoutMs: 20_000,
+      what: 'fresh to be deleted',
+    });
   });
 });
 
@@ -274,12 +368,21 @@ describe('buttons', () => {
     const demo = await instance('demo');
     const before = (await deploymentsOf('demo')).length;
     const refused = await s.click('sbx_redeploy', String(demo.id), { user: 'U0BOB' });
-    expect((await s.responses(refused.responseUrl))[0]).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Not allowed') });
+    expect((await s.responses(refused.responseUrl))[0]).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('Not allowed'),
+    });
     const click = await s.click('sbx_redeploy', String(demo.id), { user: 'U0CAROL' });
     expect(click.status).toBe(200);
-    expect((await s.responses(click.responseUrl))[0]).toMatchObject({ text: expect.stringContaining('On it: redeploying') });
+    expect((await s.responses(click.responseUrl))[0]).toMatchObject({
+      text: expect.stringContaining('On it: redeploying'),
+    });
     expect((await deploymentsOf('demo')).length).toBe(before + 1);
-    expect((await deploymentsOf('demo')).at(-1)).toMatchObject({ requestedBy: 'U0CAROL', surface: 'slack', activateOnSuccess: true });
+    expect((await deploymentsOf('demo')).at(-1)).toMatchObject({
+      requestedBy: 'U0CAROL',
+      surface: 'slack',
+      activateOnSuccess: true,
+    });
   });
 
   it('Logs is a link: acknowledged, nothing said', async () => {

@@ -12,20 +12,31 @@ interface Manifest {
   settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
 }
 
-const manifest = parse(readFileSync(join(import.meta.dirname, '..', '..', 'slack-app-manifest.yml'), 'utf8')) as Manifest;
+const manifest = parse(
+  readFileSync(join(import.meta.dirname, '..', '..', 'slack-app-manifest.yml'), 'utf8'),
+) as Manifest;
 
 describe('slack-app-manifest.yml', () => {
   it('declares the three commands, interactivity and the scopes the bot uses, all at /slack/events', () => {
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(['/redeploy', '/activate', '/sandbox']);
-    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public', 'usergroups:read']));
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['commands', 'chat:write', 'chat:write.public', 'usergroups:read']),
+    );
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    for (const url of [...manifest.features.slash_commands.map((c) => c.url), manifest.settings.interactivity.request_url]) {
+    for (const url of [
+      ...manifest.features.slash_commands.map((c) => c.url),
+      manifest.settings.interactivity.request_url,
+    ]) {
       expect(new URL(url).pathname).toBe(slackEventsPath);
     }
   });
 
   it('every command it declares reaches the parser, and its usage hint parses', () => {
-    const examples: Record<string, string> = { '/redeploy': 'demo --no-activate --attempts 2', '/activate': 'demo 2', '/sandbox': 'list mine' };
+    const examples: Record<string, string> = {
+      '/redeploy': 'demo --no-activate --attempts 2',
+      '/activate': 'demo 2',
+      '/sandbox': 'list mine',
+    };
     for (const { command } of manifest.features.slash_commands) {
       expect(parseSlashCommand(command, examples[command]!)).toMatchObject({ kind: 'run' });
     }

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestDeployment } from '../../src/core/operations/operations';
 import type { FakeSlackCall } from '../support/fake-slack';
-import { buttonsOf, messageText, sampleRepository, startSlackTestBot, type SlackTestBot } from '../support/slack-test-bot';
+import {
+  buttonsOf,
+  messageText,
+  sampleRepository,
+  startSlackTestBot,
+  type SlackTestBot,
+} from '../support/slack-test-bot';
 import { waitFor } from '../support/wait-for';
 
 let s: SlackTestBot;
@@ -34,18 +40,27 @@ const statusUrl = (slug: string) => `http://localhost:${s.t.bot.port}/sandboxes/
 
 /** The calls that made and edited the newest matching message: its chat.postMessage, then every chat.update of its ts. */
 function messageHistory(channel: string, matches: (call: FakeSlackCall) => boolean): FakeSlackCall[] {
-  const post = s.fake.callsTo('chat.postMessage').filter((call) => call.params.channel === channel && call.result?.ok && matches(call)).at(-1);
+  const post = s.fake
+    .callsTo('chat.postMessage')
+    .filter((call) => call.params.channel === channel && call.result?.ok && matches(call))
+    .at(-1);
   if (!post) return [];
   const ts = post.result!.ts;
-  return [post, ...s.fake.callsTo('chat.update').filter((call) => call.params.channel === channel && call.params.ts === ts)];
+  return [
+    post,
+    ...s.fake.callsTo('chat.update').filter((call) => call.params.channel === channel && call.params.ts === ts),
+  ];
 }
 
 async function waitForMessage(channel: string, text: string, what: string): Promise<FakeSlackCall[]> {
   let history: FakeSlackCall[] = [];
-  await waitFor(() => {
-    history = messageHistory(channel, (call) => messageText(call.params).includes(what));
-    return history.length > 0 && messageText(history.at(-1)!.params).includes(text);
-  }, { timeoutMs: 30_000, what: `a message in ${channel} about ${what} to say ${text}` });
+  await waitFor(
+    () => {
+      history = messageHistory(channel, (call) => messageText(call.params).includes(what));
+      return history.length > 0 && messageText(history.at(-1)!.params).includes(text);
+    },
+    { timeoutMs: 30_000, what: `a message in ${channel} about ${what} to say ${text}` },
+  );
   return history;
 }
 
@@ -91,25 +106,48 @@ describe('progress of a deploy started from Slack', { timeout: 60_000 }, () => {
   });
 
   it('a failed PR sandbox is reported in the failures channel with its log tail, once, updated in place', async () => {
-    const pr = await store().insertInstance({ slug: 'pr7-broken', domain: 'pr7-broken.localhost', kind: 'pr', prRepo: 'acme/broken', prNumber: 7, prUrl: 'https://github.com/acme/broken/pull/7', repoUrl: s.repo.url, ref: 'main' });
+    const pr = await store().insertInstance({
+      slug: 'pr7-broken',
+      domain: 'pr7-broken.localhost',
+      kind: 'pr',
+      prRepo: 'acme/broken',
+      prNumber: 7,
+      prUrl: 'https://github.com/acme/broken/pull/7',
+      repoUrl: s.repo.url,
+      ref: 'main',
+    });
     await requestDeployment({ store: store() }, pr, { actor: { surface: 'github', id: 'octocat' }, attempts: 2 });
     const history = await waitForMessage('C0FAILS', 'about to fail', 'pr7-broken');
     expect(messageText(history.at(-1)!.params)).toContain('<https://github.com/acme/broken/pull/7|acme/broken#7>');
     expect(messageText(history.at(-1)!.params)).toContain('deploy phase exited with status 3');
-    await waitFor(async () => (await store().listDeployments(pr.id)).at(-1)?.state === 'failed', { timeoutMs: 30_000, what: 'the PR deployment to fail' });
+    await waitFor(async () => (await store().listDeployments(pr.id)).at(-1)?.state === 'failed', {
+      timeoutMs: 30_000,
+      what: 'the PR deployment to fail',
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(s.fake.callsTo('chat.postMessage').filter((call) => messageText(call.params).includes('pr7-broken'))).toHaveLength(1);
+    expect(
+      s.fake.callsTo('chat.postMessage').filter((call) => messageText(call.params).includes('pr7-broken')),
+    ).toHaveLength(1);
     // No Slack user asked, so no progress message anywhere else.
-    expect(s.fake.callsTo('chat.postMessage').filter((call) => call.params.channel !== 'C0FAILS' && messageText(call.params).includes('pr7-broken'))).toEqual([]);
+    expect(
+      s.fake
+        .callsTo('chat.postMessage')
+        .filter((call) => call.params.channel !== 'C0FAILS' && messageText(call.params).includes('pr7-broken')),
+    ).toEqual([]);
   });
 
   it('a Slack error that no retry fixes (bot not in the channel) gives the message up instead of retrying forever', async () => {
     s.fake.failNext('chat.postMessage', 'not_in_channel');
     const answer = await s.command('/redeploy', 'demo', { channel: 'C0PRIVATE' });
     expect(String(answer.json?.text)).toContain('On it');
-    await waitFor(async () => {
-      const result = await s.t.database.pool.query<{ done: boolean; ts: string | null }>("select done, ts from slack_messages where channel = 'C0PRIVATE'");
-      return result.rows[0]?.done === true && result.rows[0].ts === null;
-    }, { timeoutMs: 20_000, what: 'the message to be given up' });
+    await waitFor(
+      async () => {
+        const result = await s.t.database.pool.query<{ done: boolean; ts: string | null }>(
+          "select done, ts from slack_messages where channel = 'C0PRIVATE'",
+        );
+        return result.rows[0]?.done === true && result.rows[0].ts === null;
+      },
+      { timeoutMs: 20_000, what: 'the message to be given up' },
+    );
   });
 });

@@ -17,16 +17,25 @@ beforeAll(async () => {
   fake = await startFakeSlack({ allow: ['auth.test', 'chat.postMessage', 'chat.update'] });
   fake.allow('apps.connections.open', () => ({ ok: true, url: socket.url }));
   const repo = createSampleRepo();
-  t = await startTestBot(`
+  t = await startTestBot(
+    `
 repositories:${sampleRepository('acme/sample', repo.url)}
 slack:
   permissions:
     deploy: [U0ALICE]
-`, { SLACK_BOT_TOKEN: 'xoxb-socket', SLACK_APP_TOKEN: 'xapp-socket', SLACK_API_URL: fake.apiUrl });
+`,
+    { SLACK_BOT_TOKEN: 'xoxb-socket', SLACK_APP_TOKEN: 'xapp-socket', SLACK_API_URL: fake.apiUrl },
+  );
   const repository = t.config.repositories[0]!;
   await createManualInstance(t.bot.provisioning.store, {
     slug: 'demo',
-    repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+    repository: {
+      name: repository.name,
+      url: repository.url,
+      defaultSettings: {},
+      defaultFields: {},
+      extraDomainPrefixes: [],
+    },
     ref: 'main',
     globalFields: {},
     ephemeralDatabases: true,
@@ -54,11 +63,17 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     const ack = await socket.send('slash_commands', form);
     expect(ack).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('On it: redeploying') });
     const demo = (await t.bot.provisioning.store.findInstanceBySlug('demo'))!;
-    expect((await t.bot.provisioning.store.listDeployments(demo.id)).at(-1)).toMatchObject({ requestedBy: 'U0ALICE', surface: 'slack' });
+    expect((await t.bot.provisioning.store.listDeployments(demo.id)).at(-1)).toMatchObject({
+      requestedBy: 'U0ALICE',
+      surface: 'slack',
+    });
   });
 
   it('refusals travel the same way', async () => {
-    const ack = await socket.send('slash_commands', slashCommandForm({ command: '/redeploy', text: 'demo', user: 'U0BOB', responseUrl: fake.responseUrl() }));
+    const ack = await socket.send(
+      'slash_commands',
+      slashCommandForm({ command: '/redeploy', text: 'demo', user: 'U0BOB', responseUrl: fake.responseUrl() }),
+    );
     expect(ack).toMatchObject({ text: expect.stringContaining('you may not deploy from Slack; ask <@U0ALICE>') });
   });
 

@@ -24,7 +24,10 @@ describe('receiver selection', () => {
   });
 
   it('says what to set when Slack is off', () => {
-    expect(selectSlackMode(slack({ bot_token: 'xoxb-1' }))).toMatchObject({ kind: 'off', reason: expect.stringContaining('neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode)') });
+    expect(selectSlackMode(slack({ bot_token: 'xoxb-1' }))).toMatchObject({
+      kind: 'off',
+      reason: expect.stringContaining('neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode)'),
+    });
   });
 
   it('builds an HTTP receiver for the shared server, or a Socket Mode receiver with no listener', () => {
@@ -48,7 +51,11 @@ describe('slash command names map onto the shared parser', () => {
     expect(parseSlashCommand(command, text)).toEqual({ kind: 'run', command: expected });
   });
 
-  it.each([['/redeploy', ''], ['/activate', 'help'], ['/sandbox', '']])('%s %j answers with help', (command, text) => {
+  it.each([
+    ['/redeploy', ''],
+    ['/activate', 'help'],
+    ['/sandbox', ''],
+  ])('%s %j answers with help', (command, text) => {
     expect(parseSlashCommand(command, text)).toMatchObject({ kind: 'reply', reason: 'help' });
   });
 });
@@ -67,7 +74,9 @@ describe('permissions', () => {
   it('lets everyone read and nobody change anything by default', async () => {
     const permissions = createPermissions({ rules: {}, groupMembers: async () => [] });
     await expect(permissions.require('U1', 'read')).resolves.toBeUndefined();
-    expect(await refusal(permissions.require('U1', 'deploy'))).toContain('nobody may yet: an operator can list Slack user or user-group ids under `slack.permissions.deploy` in sandbox.yml');
+    expect(await refusal(permissions.require('U1', 'deploy'))).toContain(
+      'nobody may yet: an operator can list Slack user or user-group ids under `slack.permissions.deploy` in sandbox.yml',
+    );
   });
 
   it('reads user groups once per cache period and names who may', async () => {
@@ -90,17 +99,28 @@ describe('permissions', () => {
     clock = 2_000;
     await permissions.require('U2', 'deploy');
     expect(lookups).toBe(2);
-    expect(await refusal(permissions.require('U3', 'deploy'))).toBe('you may not deploy from Slack; ask <@U1> or members of <!subteam^S1>');
-    expect(await refusal(permissions.require('U2', 'read'))).toContain('you may not look at sandboxes from Slack; ask <@U1>');
+    expect(await refusal(permissions.require('U3', 'deploy'))).toBe(
+      'you may not deploy from Slack; ask <@U1> or members of <!subteam^S1>',
+    );
+    expect(await refusal(permissions.require('U2', 'read'))).toContain(
+      'you may not look at sandboxes from Slack; ask <@U1>',
+    );
   });
 
   it('a group that cannot be read refuses, and says why', async () => {
-    const permissions = createPermissions({ rules: { delete: ['S9'] }, groupMembers: async () => Promise.reject(new Error('missing_scope')) });
-    expect(await refusal(permissions.require('U1', 'delete'))).toContain('could not read the members of <!subteam^S9> (missing_scope)');
+    const permissions = createPermissions({
+      rules: { delete: ['S9'] },
+      groupMembers: async () => Promise.reject(new Error('missing_scope')),
+    });
+    expect(await refusal(permissions.require('U1', 'delete'))).toContain(
+      'could not read the members of <!subteam^S9> (missing_scope)',
+    );
   });
 
   it('`*` allows everyone', async () => {
-    await expect(createPermissions({ rules: { create: ['*'] }, groupMembers: async () => [] }).require('U9', 'create')).resolves.toBeUndefined();
+    await expect(
+      createPermissions({ rules: { create: ['*'] }, groupMembers: async () => [] }).require('U9', 'create'),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -116,7 +136,8 @@ describe('answering within the deadline', () => {
       },
     };
   };
-  const after = (ms: number, text: string) => new Promise<SlackView>((resolve) => setTimeout(() => resolve({ text }), ms));
+  const after = (ms: number, text: string) =>
+    new Promise<SlackView>((resolve) => setTimeout(() => resolve({ text }), ms));
 
   it('acks with the answer when the work is quick', async () => {
     const { events, responder } = recorder();
@@ -127,7 +148,10 @@ describe('answering within the deadline', () => {
   it('acks at the deadline when the database is slow, then responds with the answer', async () => {
     const { events, responder } = recorder();
     expect(await answerWithin(100, after(400, 'done late'), responder, { text: 'holding' })).toBe('late');
-    expect(events.map((e) => [e.what, e.view?.text])).toEqual([['ack', 'holding'], ['respond', 'done late']]);
+    expect(events.map((e) => [e.what, e.view?.text])).toEqual([
+      ['ack', 'holding'],
+      ['respond', 'done late'],
+    ]);
     expect(events[0]!.at).toBeGreaterThanOrEqual(90);
     expect(events[0]!.at).toBeLessThan(300);
   });

@@ -23,15 +23,31 @@ beforeAll(async () => {
   chmodSync(dir, 0o777);
   port = await freePort();
   const data = join(dir, 'pg');
-  const asPostgres = (args: string[]) => execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'pipe', timeout: 60_000 });
+  const asPostgres = (args: string[]) =>
+    execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'pipe', timeout: 60_000 });
   asPostgres([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  asPostgres([join(bin, 'pg_ctl'), '-D', data, '-o', `-p ${port} -k ${dir} -h 127.0.0.1 -F`, '-l', join(dir, 'pg.log'), '-w', 'start']);
+  asPostgres([
+    join(bin, 'pg_ctl'),
+    '-D',
+    data,
+    '-o',
+    `-p ${port} -k ${dir} -h 127.0.0.1 -F`,
+    '-l',
+    join(dir, 'pg.log'),
+    '-w',
+    'start',
+  ]);
   started = true;
   url = `postgres://postgres@127.0.0.1:${port}/bot`;
   asPostgres([join(bin, 'createdb'), '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'bot']);
 }, 60_000);
 afterAll(() => {
-  if (started) execFileSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(dir, 'pg'), '-m', 'immediate', '-w', 'stop'], { stdio: 'pipe', timeout: 30_000 });
+  if (started)
+    execFileSync(
+      'runuser',
+      ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(dir, 'pg'), '-m', 'immediate', '-w', 'stop'],
+      { stdio: 'pipe', timeout: 30_000 },
+    );
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,7 +74,9 @@ describe('sbx backup and restore-backup', () => {
       const restored = await runSbx(['restore-backup', join(out, file!)], env);
       expect(restored.code, restored.stderr).toBe(0);
 
-      expect((await runSbx(['maintenance', 'status', '--json'], env)).stdout).toContain('"message":"before the backup"');
+      expect((await runSbx(['maintenance', 'status', '--json'], env)).stdout).toContain(
+        '"message":"before the backup"',
+      );
       expect((await client.query(`select action from audit_events`)).rows).toEqual([{ action: 'maintenance_on' }]);
       expect((await client.query(`select 1 from graphile_worker._private_jobs`)).rowCount).toBe(1);
       expect((await runSbx(['migrate'], env)).code).toBe(0);
@@ -78,7 +96,11 @@ describe('sbx backup and restore-backup', () => {
     try {
       const { rows } = await database.pool.query<{ v: string }>(`select current_setting('server_version_num') as v`);
       const major = Math.floor(Number(rows[0]!.v) / 10_000);
-      const answer = await runSbx(['backup', '--out', join(dir, 'nope')], { DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), SBX_PG_DUMP: '/nonexistent' });
+      const answer = await runSbx(['backup', '--out', join(dir, 'nope')], {
+        DATABASE_URL: database.url,
+        SBX_DATA_DIR: join(dir, 'data'),
+        SBX_PG_DUMP: '/nonexistent',
+      });
       if (major > 15) {
         expect(answer.code).toBe(1);
         expect(answer.stderr).toContain(`no pg_dump for PostgreSQL ${major} or newer`);

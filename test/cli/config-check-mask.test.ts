@@ -23,7 +23,15 @@ describe('sbx config check masking', () => {
         '',
       ].join('\n'),
     );
-    const masked = maskSecrets(loadConfig({ env: {}, cwd })) as { repositories: { settings: Record<string, unknown> }[] };
-    expect(masked.repositories[0]!.settings).toEqual({ dbPassword: '***', SENTRY_DSN: '***', DATABASE_URL: 'postgres://app:***@db/app', LICENSE_CODE: '***', AUTHOR: 'jane' });
+    const masked = maskSecrets(loadConfig({ env: {}, cwd })) as {
+      repositories: { settings: Record<string, unknown> }[];
+    };
+    expect(masked.repositories[0]!.settings).toEqual({
+      dbPassword: '***',
+      SENTRY_DSN: '***',
+      DATABASE_URL: 'postgres://app:***@db/app',
+      LICENSE_CODE: '***',
+      AUTHOR: 'jane',
+    });
   });
 });

@@ -44,14 +44,20 @@ describe('sbx when PostgreSQL goes away', () => {
   });
 
   it('a bad query is still reported as a failed query, with the server’s words', async () => {
-    const failure = await database.db.execute(sql`select no_such_column from instances`).catch((error: unknown) => error);
+    const failure = await database.db
+      .execute(sql`select no_such_column from instances`)
+      .catch((error: unknown) => error);
     expect(describeCliError(failure)).toBe('a database query failed: column "no_such_column" does not exist');
   });
 
   it('the real command against a server that is down exits 1 saying it cannot connect', async () => {
     const port = await freePort();
     const cwd = mkdtempSync(join(tmpdir(), 'sbx-no-db-'));
-    const result = await runSbx(['instances', 'list'], { DATABASE_URL: `postgres://sbx:pw@127.0.0.1:${port}/sbx`, SBX_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'warn' }, { cwd });
+    const result = await runSbx(
+      ['instances', 'list'],
+      { DATABASE_URL: `postgres://sbx:pw@127.0.0.1:${port}/sbx`, SBX_DATA_DIR: join(cwd, 'data'), LOG_LEVEL: 'warn' },
+      { cwd },
+    );
     rmSync(cwd, { recursive: true, force: true });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('sbx: cannot connect to PostgreSQL at');

@@ -12,7 +12,11 @@ let gandi: FakeGandi;
 let haproxy: HaproxyHarness;
 
 beforeAll(async () => {
-  [database, gandi, haproxy] = await Promise.all([createTestDatabase(), startFakeGandi({ zones: ['example.com'] }), startHaproxy()]);
+  [database, gandi, haproxy] = await Promise.all([
+    createTestDatabase(),
+    startFakeGandi({ zones: ['example.com'] }),
+    startHaproxy(),
+  ]);
 });
 
 afterAll(async () => {
@@ -24,7 +28,15 @@ const config = (token_env = 'GANDI_TOKEN', zone = 'example.com') =>
     base_domain: 'sbx.example.com',
     public_url: 'http://bot.example.com',
     compute: { local: { run_as: null } },
-    load_balancer: { provider: 'haproxy', haproxy: { config_dir: haproxy.configDir, test_command: haproxy.testCommand, reload_command: haproxy.reloadCommand, listen: haproxy.listen } },
+    load_balancer: {
+      provider: 'haproxy',
+      haproxy: {
+        config_dir: haproxy.configDir,
+        test_command: haproxy.testCommand,
+        reload_command: haproxy.reloadCommand,
+        listen: haproxy.listen,
+      },
+    },
     dns: { provider: 'gandi', gandi: { zone, token_env, target: '203.0.113.7', api_url: gandi.url } },
   });
 
@@ -33,27 +45,56 @@ describe('sbx doctor with haproxy and gandi', () => {
     const results = await checkHostsAndLoadBalancer({ config: config(), database, env: { GANDI_TOKEN: gandi.token } });
     expect(results).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ check: 'load balancer (haproxy)', status: 'ok', detail: expect.stringContaining('Configuration file is valid') }),
-        expect.objectContaining({ check: 'dns (gandi)', status: 'ok', detail: expect.stringContaining('manages example.com') }),
+        expect.objectContaining({
+          check: 'load balancer (haproxy)',
+          status: 'ok',
+          detail: expect.stringContaining('Configuration file is valid'),
+        }),
+        expect.objectContaining({
+          check: 'dns (gandi)',
+          status: 'ok',
+          detail: expect.stringContaining('manages example.com'),
+        }),
       ]),
     );
   });
 
   it('fails for a token Gandi refuses, for a zone it does not serve, and when the token variable is unset', async () => {
     const refused = await checkHostsAndLoadBalancer({ config: config(), database, env: { GANDI_TOKEN: 'expired' } });
-    expect(refused).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'dns (gandi)', status: 'fail', detail: expect.stringContaining('HTTP 403') })]));
-    const otherZone = await checkHostsAndLoadBalancer({ config: config('GANDI_TOKEN', 'example.org'), database, env: { GANDI_TOKEN: gandi.token } });
-    expect(otherZone).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'dns (gandi)', status: 'fail' })]));
+    expect(refused).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: 'dns (gandi)', status: 'fail', detail: expect.stringContaining('HTTP 403') }),
+      ]),
+    );
+    const otherZone = await checkHostsAndLoadBalancer({
+      config: config('GANDI_TOKEN', 'example.org'),
+      database,
+      env: { GANDI_TOKEN: gandi.token },
+    });
+    expect(otherZone).toEqual(
+      expect.arrayContaining([expect.objectContaining({ check: 'dns (gandi)', status: 'fail' })]),
+    );
     const unset = await checkHostsAndLoadBalancer({ config: config('MISSING_TOKEN'), database, env: {} });
-    expect(unset).toEqual([expect.objectContaining({ status: 'fail', detail: expect.stringContaining('MISSING_TOKEN') })]);
+    expect(unset).toEqual([
+      expect.objectContaining({ status: 'fail', detail: expect.stringContaining('MISSING_TOKEN') }),
+    ]);
   });
 });
 
 describe('sandbox.yml', () => {
   it('refuses compute.provider openstack (not built yet) and dns gandi without its section', () => {
-    expect(configSchema.safeParse({ compute: { provider: 'openstack' } }).error?.issues[0]?.message).toContain('openstack is not built yet');
-    expect(configSchema.safeParse({ dns: { provider: 'gandi' } }).error?.issues[0]?.message).toContain('needs a dns.gandi section');
-    expect(configSchema.safeParse({ dns: { gandi: { zone: 'example.com', target: 'lb.example.com' } } }).error?.issues[0]?.message).toContain('IPv4');
-    expect(configSchema.safeParse({ dns: { gandi: { zone: 'example.com', api_key: 'x', target: '1.2.3.4' } } }).success).toBe(false);
+    expect(configSchema.safeParse({ compute: { provider: 'openstack' } }).error?.issues[0]?.message).toContain(
+      'openstack is not built yet',
+    );
+    expect(configSchema.safeParse({ dns: { provider: 'gandi' } }).error?.issues[0]?.message).toContain(
+      'needs a dns.gandi section',
+    );
+    expect(
+      configSchema.safeParse({ dns: { gandi: { zone: 'example.com', target: 'lb.example.com' } } }).error?.issues[0]
+        ?.message,
+    ).toContain('IPv4');
+    expect(
+      configSchema.safeParse({ dns: { gandi: { zone: 'example.com', api_key: 'x', target: '1.2.3.4' } } }).success,
+    ).toBe(false);
   });
 });

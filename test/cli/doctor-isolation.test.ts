@@ -5,7 +5,8 @@ import { configSchema } from '../../src/config/schema';
 import type { Logger } from '../../src/infra/logger';
 import { isolationOf } from '../../src/infra/hosts/local-isolation';
 
-const run = (switchUsers: boolean, input: object = {}) => checkSandboxIsolation(() => switchUsers)({ config: configSchema.parse(input), database: null, env: {} });
+const run = (switchUsers: boolean, input: object = {}) =>
+  checkSandboxIsolation(() => switchUsers)({ config: configSchema.parse(input), database: null, env: {} });
 
 describe('sbx doctor: what runs as whom', () => {
   it('warns when the bot cannot switch users, so PR code would run as the bot', async () => {
@@ -23,7 +24,15 @@ describe('sbx doctor: what runs as whom', () => {
   });
 
   it('warns about SSH hosts whose user is root', async () => {
-    const results = await run(false, { compute: { provider: 'ssh', hosts: [{ name: 'h1', address: 'h1.example', user: 'root' }, { name: 'h2', address: 'h2.example' }] } });
+    const results = await run(false, {
+      compute: {
+        provider: 'ssh',
+        hosts: [
+          { name: 'h1', address: 'h1.example', user: 'root' },
+          { name: 'h2', address: 'h2.example' },
+        ],
+      },
+    });
     expect(results).toEqual([expect.objectContaining({ check: 'host h1 user', status: 'warn' })]);
   });
 });

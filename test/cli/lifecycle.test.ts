@@ -18,7 +18,9 @@ describe('sbx instances / deploy / appservers / logs / activate / cleanup / host
     database = await createTestDatabase();
     repo = createSampleRepo();
     const dir = mkdtempSync(join(tmpdir(), 'sbx-cli-'));
-    writeFileSync(join(dir, 'sandbox.yml'), `
+    writeFileSync(
+      join(dir, 'sandbox.yml'),
+      `
 repositories:
   - name: acme/sample
     url: ${repo.url}
@@ -33,9 +35,17 @@ compute:
     port_range: [31100, 31199]
 retention:
   min_age: 1h
-`);
+`,
+    );
     const port = await freePort();
-    env = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn', SBX_ACTOR: 'operator' };
+    env = {
+      SBX_CONFIG: join(dir, 'sandbox.yml'),
+      DATABASE_URL: database.url,
+      SBX_DATA_DIR: join(dir, 'data'),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      SBX_ACTOR: 'operator',
+    };
     bot = spawnSbx(['start'], env);
     await waitForStatus(`http://127.0.0.1:${port}/readyz`);
   }, 60_000);
@@ -48,9 +58,17 @@ retention:
   });
 
   it('creates, deploys with --wait, and lists as JSON', async () => {
-    const created = await runSbx(['instances', 'create', 'cli-demo', '--repository', 'acme/sample', '--ref', 'main', '--json'], env);
+    const created = await runSbx(
+      ['instances', 'create', 'cli-demo', '--repository', 'acme/sample', '--ref', 'main', '--json'],
+      env,
+    );
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ slug: 'cli-demo', domain: 'cli-demo.localhost', kind: 'manual', state: 'new' });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      slug: 'cli-demo',
+      domain: 'cli-demo.localhost',
+      kind: 'manual',
+      state: 'new',
+    });
 
     const deployed = await runSbx(['deploy', 'cli-demo', '--wait'], env);
     expect(deployed.stderr).toContain('cli-demo appserver 1: running');
@@ -59,10 +77,26 @@ retention:
     const url = `http://cli-demo.localhost:${env.PORT}`;
     expect(deployed.stdout).toContain(`active at ${url}`);
     expect((await fetch(`http://127.0.0.1:${env.PORT}/`, { headers: { host: new URL(url).host } })).status).toBe(200);
-    const shown = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as { appservers: unknown[] };
-    expect(shown.appservers).toEqual([{ slug: 'cli-demo', domain: 'cli-demo.localhost', number: 1, state: 'running', active: true, host: 'local', port: expect.any(Number), commit: repo.head(), failure_reason: null }]);
+    const shown = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as {
+      appservers: unknown[];
+    };
+    expect(shown.appservers).toEqual([
+      {
+        slug: 'cli-demo',
+        domain: 'cli-demo.localhost',
+        number: 1,
+        state: 'running',
+        active: true,
+        host: 'local',
+        port: expect.any(Number),
+        commit: repo.head(),
+        failure_reason: null,
+      },
+    ]);
 
-    const list = JSON.parse((await runSbx(['instances', 'list', '--json'], env)).stdout) as { instances: { slug: string; state: string; active: number }[] };
+    const list = JSON.parse((await runSbx(['instances', 'list', '--json'], env)).stdout) as {
+      instances: { slug: string; state: string; active: number }[];
+    };
     expect(list.instances).toEqual([expect.objectContaining({ slug: 'cli-demo', state: 'running', active: 1 })]);
   }, 60_000);
 
@@ -71,14 +105,21 @@ retention:
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ number: 2, state: 'running', active: false });
 
-    const appservers = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as { appservers: { number: number; active: boolean }[] };
-    expect(appservers.appservers.map((a) => [a.number, a.active])).toEqual([[1, true], [2, false]]);
+    const appservers = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as {
+      appservers: { number: number; active: boolean }[];
+    };
+    expect(appservers.appservers.map((a) => [a.number, a.active])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
 
     expect((await runSbx(['activate', 'cli-demo', '2'], env)).stdout).toContain('activating appserver 2 of cli-demo');
     const deadline = Date.now() + 15_000;
     let active = false;
     while (!active && Date.now() < deadline) {
-      const rows = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as { appservers: { number: number; active: boolean }[] };
+      const rows = JSON.parse((await runSbx(['appservers', 'cli-demo', '--json'], env)).stdout) as {
+        appservers: { number: number; active: boolean }[];
+      };
       active = rows.appservers.find((a) => a.number === 2)?.active ?? false;
     }
     expect(active).toBe(true);
@@ -94,15 +135,23 @@ retention:
     expect(unknown.stderr).toContain('no sandbox matches "cli-dem"; did you mean cli-demo?');
     const badFlag = await runSbx(['deploy', 'cli-demo', '--attempts', 'zero'], env);
     expect(badFlag.code).toBe(2);
-    const badRef = await runSbx(['instances', 'create', 'other', '--repository', 'acme/sample', '--ref', '--upload-pack=touch'], env);
+    const badRef = await runSbx(
+      ['instances', 'create', 'other', '--repository', 'acme/sample', '--ref', '--upload-pack=touch'],
+      env,
+    );
     expect(badRef.code).toBe(2);
-    const badSlug = await runSbx(['instances', 'create', 'Bad_Slug', '--repository', 'acme/sample', '--ref', 'main'], env);
+    const badSlug = await runSbx(
+      ['instances', 'create', 'Bad_Slug', '--repository', 'acme/sample', '--ref', 'main'],
+      env,
+    );
     expect(badSlug.code).toBe(2);
     expect(badSlug.stderr).toContain('invalid instance slug');
   }, 60_000);
 
   it('lists hosts with their load, drains one, and reports no drift', async () => {
-    const hosts = JSON.parse((await runSbx(['hosts', 'list', '--json'], env)).stdout) as { hosts: { name: string; load: number; accepts_new: boolean }[] };
+    const hosts = JSON.parse((await runSbx(['hosts', 'list', '--json'], env)).stdout) as {
+      hosts: { name: string; load: number; accepts_new: boolean }[];
+    };
     expect(hosts.hosts).toEqual([expect.objectContaining({ name: 'local', load: 2, accepts_new: true })]);
     expect((await runSbx(['hosts', 'drain', 'local'], env)).stdout).toContain('drained');
     expect((await runSbx(['hosts', 'drain', 'local', '--undo'], env)).stdout).toContain('accepts new');

@@ -23,8 +23,15 @@ describe('sbx maintenance', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const env = (extra: Record<string, string> = {}) => ({ DATABASE_URL: database.url, SBX_DATA_DIR: dir, SBX_ACTOR: 'ops-alice', LOG_LEVEL: 'info', ...extra });
-  const pending = async (id: string) => (await database.pool.query('select 1 from graphile_worker._private_jobs where id = $1', [id])).rowCount === 1;
+  const env = (extra: Record<string, string> = {}) => ({
+    DATABASE_URL: database.url,
+    SBX_DATA_DIR: dir,
+    SBX_ACTOR: 'ops-alice',
+    LOG_LEVEL: 'info',
+    ...extra,
+  });
+  const pending = async (id: string) =>
+    (await database.pool.query('select 1 from graphile_worker._private_jobs where id = $1', [id])).rowCount === 1;
 
   it('holds jobs while on (answers to PR commands still run), shows a banner, and resumes when off', async () => {
     expect((await runSbx(['maintenance', 'status'], env())).stdout).toContain('maintenance mode is off');
@@ -37,13 +44,36 @@ describe('sbx maintenance', () => {
     expect(on.code).toBe(0);
     expect(on.stdout).toMatch(/maintenance mode is on since .* \(by ops-alice\): upgrading PostgreSQL/);
     // every process sees it within a second
-    await waitFor(async () => (await (await fetch(`http://127.0.0.1:${port}/`)).text()).includes('<strong>In maintenance</strong>: upgrading PostgreSQL'), { timeoutMs: 1_500, what: 'the banner' });
-    await waitFor(async () => JSON.stringify(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).includes('paused: maintenance mode'), { timeoutMs: 3_000, what: 'the paused worker' });
+    await waitFor(
+      async () =>
+        (await (await fetch(`http://127.0.0.1:${port}/`)).text()).includes(
+          '<strong>In maintenance</strong>: upgrading PostgreSQL',
+        ),
+      { timeoutMs: 1_500, what: 'the banner' },
+    );
+    await waitFor(
+      async () =>
+        JSON.stringify(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).includes(
+          'paused: maintenance mode',
+        ),
+      { timeoutMs: 3_000, what: 'the paused worker' },
+    );
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
     const held = await enqueue(database.pool, 'prune_logs', {});
-    const answered = await enqueue(database.pool, 'run_pr_command', { repository: 'o/r', number: 1, installationId: null, login: 'someone', text: 'redeploy', action: null, commentId: null });
-    await waitFor(async () => !(await pending(answered.id)), { timeoutMs: 5_000, what: 'the PR command to be answered during maintenance' });
+    const answered = await enqueue(database.pool, 'run_pr_command', {
+      repository: 'o/r',
+      number: 1,
+      installationId: null,
+      login: 'someone',
+      text: 'redeploy',
+      action: null,
+      commentId: null,
+    });
+    await waitFor(async () => !(await pending(answered.id)), {
+      timeoutMs: 5_000,
+      what: 'the PR command to be answered during maintenance',
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await pending(held.id)).toBe(true);
 
@@ -51,9 +81,14 @@ describe('sbx maintenance', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ on: true, message: 'upgrading PostgreSQL', by: 'ops-alice' });
 
     expect((await runSbx(['maintenance', 'off'], env())).stdout).toContain('maintenance mode is off');
-    await waitFor(async () => !(await pending(held.id)), { timeoutMs: 5_000, what: 'the held job to run after maintenance' });
+    await waitFor(async () => !(await pending(held.id)), {
+      timeoutMs: 5_000,
+      what: 'the held job to run after maintenance',
+    });
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).not.toContain('In maintenance');
-    const audit = await database.pool.query<{ action: string; actor: string }>(`select action, actor from audit_events where action like 'maintenance_%' order by id`);
+    const audit = await database.pool.query<{ action: string; actor: string }>(
+      `select action, actor from audit_events where action like 'maintenance_%' order by id`,
+    );
     expect(audit.rows).toEqual([
       { action: 'maintenance_on', actor: 'ops-alice' },
       { action: 'maintenance_off', actor: 'ops-alice' },
@@ -67,8 +102,14 @@ describe('sbx maintenance', () => {
     writeFileSync(config, 'worker:\n  maintenance: true\n');
     const worker = spawnSbx(['worker'], env({ SBX_CONFIG: config }));
     started.push(worker);
-    await waitFor(async () => (await runSbx(['maintenance', 'status', '--json'], env())).stdout.includes('"on":true'), { timeoutMs: 30_000, what: 'the boot-time default' });
-    expect(JSON.parse((await runSbx(['maintenance', 'status', '--json'], env())).stdout)).toMatchObject({ on: true, by: 'config (worker.maintenance)' });
+    await waitFor(async () => (await runSbx(['maintenance', 'status', '--json'], env())).stdout.includes('"on":true'), {
+      timeoutMs: 30_000,
+      what: 'the boot-time default',
+    });
+    expect(JSON.parse((await runSbx(['maintenance', 'status', '--json'], env())).stdout)).toMatchObject({
+      on: true,
+      by: 'config (worker.maintenance)',
+    });
     const held = await enqueue(database.pool, 'prune_logs', {});
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await pending(held.id)).toBe(true);

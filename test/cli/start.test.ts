@@ -30,7 +30,8 @@ describe('sbx start on embedded PostgreSQL', () => {
       try {
         // A stale lock's pid may be another process now (a vitest worker): signal only this data directory's postmaster.
         const pid = Number(readFileSync(lock, 'utf8').split('\n')[0]);
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(dataDir, 'postgres'))) process.kill(pid, 'SIGQUIT');
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(dataDir, 'postgres')))
+          process.kill(pid, 'SIGQUIT');
       } catch {
         // already gone
       }
@@ -38,9 +39,17 @@ describe('sbx start on embedded PostgreSQL', () => {
   });
 
   const env = () => ({ SBX_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
-  const embeddedPort = () => (JSON.parse(readFileSync(join(dataDir, 'postgres.json'), 'utf8')) as { port: number }).port;
+  const embeddedPort = () =>
+    (JSON.parse(readFileSync(join(dataDir, 'postgres.json'), 'utf8')) as { port: number }).port;
   const canConnect = async (p: number) => {
-    const client = new pg.Client({ host: '127.0.0.1', port: p, user: 'nobody', password: 'x', database: 'x', connectionTimeoutMillis: 1000 });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: p,
+      user: 'nobody',
+      password: 'x',
+      database: 'x',
+      connectionTimeoutMillis: 1000,
+    });
     try {
       await client.connect();
       return true;
@@ -54,7 +63,9 @@ describe('sbx start on embedded PostgreSQL', () => {
   it('starts with no configuration, serves health, readiness and the dashboard, and stops cleanly on SIGTERM', async () => {
     bot = spawnSbx(['start'], env());
     await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
-    const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { checks: { name: string; ok: boolean }[] };
+    const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as {
+      checks: { name: string; ok: boolean }[];
+    };
     expect(ready.checks.map((c) => c.name)).toEqual(['database', 'migrations', 'worker']);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const dashboard = await (await fetch(`http://127.0.0.1:${port}/`)).text();
@@ -80,7 +91,10 @@ describe('sbx start on embedded PostgreSQL', () => {
 
     const doctor = await runSbx(['doctor', '--json'], { SBX_DATA_DIR: dataDir });
     expect(doctor.code).toBe(0);
-    const report = JSON.parse(doctor.stdout) as { ok: boolean; checks: { check: string; status: string; detail: string }[] };
+    const report = JSON.parse(doctor.stdout) as {
+      ok: boolean;
+      checks: { check: string; status: string; detail: string }[];
+    };
     expect(report.ok).toBe(true);
     expect(report.checks.find((c) => c.check === 'database')?.detail).toContain(`port ${embeddedPort()}`);
     // the CLI must not have stopped the bot's server
@@ -116,7 +130,9 @@ describe('sbx start on embedded PostgreSQL', () => {
     try {
       const result = await runSbx(['start'], env());
       expect(result.code).toBe(1);
-      expect(result.stdout + result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use by another process; stop it or set PORT to a free port`);
+      expect(result.stdout + result.stderr).toContain(
+        `port ${port} on 127.0.0.1 is already in use by another process; stop it or set PORT to a free port`,
+      );
       expect(await canConnect(embeddedPort())).toBe(false);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
@@ -127,7 +143,10 @@ describe('sbx start on embedded PostgreSQL', () => {
 describe('bad input at boot', () => {
   it('a broken sandbox.yml stops the boot with exit code 2 and every problem listed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sbx-bad-'));
-    writeFileSync(join(dir, 'sandbox.yml'), 'repositories:\n  - name: acme/shop\n    recipe: docker\nserver:\n  prot: 1\n');
+    writeFileSync(
+      join(dir, 'sandbox.yml'),
+      'repositories:\n  - name: acme/shop\n    recipe: docker\nserver:\n  prot: 1\n',
+    );
     const result = await runSbx(['start'], { SBX_CONFIG: join(dir, 'sandbox.yml'), SBX_DATA_DIR: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('repositories[0].recipe: expected one of script, compose, openedx-ansible, tutor');
@@ -136,9 +155,14 @@ describe('bad input at boot', () => {
 
   it('an unreachable DATABASE_URL is one clear message and exit 1', async () => {
     const port = await freePort();
-    const result = await runSbx(['start'], { DATABASE_URL: `postgres://u:p@127.0.0.1:${port}/x`, PORT: String(await freePort()) });
+    const result = await runSbx(['start'], {
+      DATABASE_URL: `postgres://u:p@127.0.0.1:${port}/x`,
+      PORT: String(await freePort()),
+    });
     expect(result.code).toBe(1);
-    expect(result.stdout + result.stderr).toContain(`cannot connect to PostgreSQL at 127.0.0.1:${port}/x (ECONNREFUSED); check DATABASE_URL`);
+    expect(result.stdout + result.stderr).toContain(
+      `cannot connect to PostgreSQL at 127.0.0.1:${port}/x (ECONNREFUSED); check DATABASE_URL`,
+    );
   });
 
   it('with DATABASE_URL set it uses that server, starts no PostgreSQL of its own, and migrates idempotently', async () => {
@@ -157,7 +181,12 @@ describe('bad input at boot', () => {
   });
 
   it('config check masks secrets', async () => {
-    const result = await runSbx(['config', 'check', '--json'], { WEBHOOK_SECRET: 'hunter2-webhook', SLACK_BOT_TOKEN: 'xoxb-secret', DATABASE_URL: 'postgres://u:pw-secret@h/db', SBX_CONFIG: '/dev/null' });
+    const result = await runSbx(['config', 'check', '--json'], {
+      WEBHOOK_SECRET: 'hunter2-webhook',
+      SLACK_BOT_TOKEN: 'xoxb-secret',
+      DATABASE_URL: 'postgres://u:pw-secret@h/db',
+      SBX_CONFIG: '/dev/null',
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('hunter2');
     expect(result.stdout).not.toContain('pw-secret');

@@ -19,7 +19,9 @@ describe('sbx task', () => {
     database = await createTestDatabase();
     repo = createSampleRepo();
     const dir = mkdtempSync(join(tmpdir(), 'sbx-task-'));
-    writeFileSync(join(dir, 'sandbox.yml'), `
+    writeFileSync(
+      join(dir, 'sandbox.yml'),
+      `
 repositories:
   - name: acme/sample
     url: ${repo.url}
@@ -37,9 +39,17 @@ compute:
   local:
     work_root: ${mkdtempSync(join(tmpdir(), 'sbx-task-work-'))}
     port_range: [31300, 31349]
-`);
+`,
+    );
     const port = await freePort();
-    env = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn', SBX_ACTOR: 'ops-alice' };
+    env = {
+      SBX_CONFIG: join(dir, 'sandbox.yml'),
+      DATABASE_URL: database.url,
+      SBX_DATA_DIR: join(dir, 'data'),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      SBX_ACTOR: 'ops-alice',
+    };
     bot = spawnSbx(['start'], env);
     await waitForStatus(`http://127.0.0.1:${port}/readyz`);
   }, 60_000);
@@ -52,7 +62,9 @@ compute:
   });
 
   it('refuses before there is an active appserver', async () => {
-    expect((await runSbx(['instances', 'create', 'task-demo', '--repository', 'acme/sample', '--ref', 'main'], env)).code).toBe(0);
+    expect(
+      (await runSbx(['instances', 'create', 'task-demo', '--repository', 'acme/sample', '--ref', 'main'], env)).code,
+    ).toBe(0);
     const early = await runSbx(['task', 'task-demo', 'create_users'], env);
     expect(early.code).not.toBe(0);
     expect(early.stderr).toContain('task-demo has no active appserver to run the task "create_users" on');
@@ -69,11 +81,21 @@ compute:
 
     const failed = await runSbx(['task', 'task-demo', 'broken', '--json'], env);
     expect(failed.code).toBe(3);
-    expect(JSON.parse(failed.stdout)).toEqual({ slug: 'task-demo', appserver: 1, task: 'broken', exit_code: 3, stdout: 'half done\n', stderr: 'the site already exists\n' });
+    expect(JSON.parse(failed.stdout)).toEqual({
+      slug: 'task-demo',
+      appserver: 1,
+      task: 'broken',
+      exit_code: 3,
+      stdout: 'half done\n',
+      stderr: 'the site already exists\n',
+    });
 
-    const audit = await database.pool.query<{ actor: string; surface: string; result: string; detail: Record<string, unknown> }>(
-      `select actor, surface, result, detail from audit_events where action = 'task' order by id`,
-    );
+    const audit = await database.pool.query<{
+      actor: string;
+      surface: string;
+      result: string;
+      detail: Record<string, unknown>;
+    }>(`select actor, surface, result, detail from audit_events where action = 'task' order by id`);
     expect(audit.rows).toEqual([
       // the refusal before the deploy is audited too
       { actor: 'ops-alice', surface: 'cli', result: 'error', detail: expect.objectContaining({ code: 'conflict' }) },

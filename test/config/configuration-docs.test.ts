@@ -11,7 +11,9 @@ describe('docs/configuration.md', () => {
 
   it('documents every section with defaults and environment variables', () => {
     const text = renderConfigurationDocs();
-    expect(text).toContain('| `repositories[].recipe` | one of `script`, `compose`, `openedx-ansible`, `tutor` | `"script"` |');
+    expect(text).toContain(
+      '| `repositories[].recipe` | one of `script`, `compose`, `openedx-ansible`, `tutor` | `"script"` |',
+    );
     expect(text).toContain('`DATABASE_URL`');
     expect(text).toContain('`worker.shutdown_grace` | duration | `"30s"`');
   });

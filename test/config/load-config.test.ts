@@ -39,7 +39,16 @@ describe('loadConfig', () => {
     writeFileSync(join(keyDir, 'app.pem'), '-----BEGIN KEY-----\nabc\n');
     const config = loadConfig({
       cwd: keyDir,
-      env: { PORT: '4010', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u:p@db/x', APP_ID: '12', PRIVATE_KEY_PATH: join(keyDir, 'app.pem'), WEBHOOK_SECRET: 'w', SLACK_BOT_TOKEN: 'xoxb-1', LOG_LEVEL: 'debug' },
+      env: {
+        PORT: '4010',
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgres://u:p@db/x',
+        APP_ID: '12',
+        PRIVATE_KEY_PATH: join(keyDir, 'app.pem'),
+        WEBHOOK_SECRET: 'w',
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        LOG_LEVEL: 'debug',
+      },
     });
     expect(config.server).toEqual({ host: '0.0.0.0', port: 4010 });
     expect(config.public_url).toBe('http://localhost:4010');
@@ -67,7 +76,13 @@ repositories:
     const repo = config.repositories[0]!;
     expect(repo.recipe).toBe('script');
     expect(repo.on_push).toBe('redeploy');
-    expect(repo.trigger).toEqual({ teams: [], min_permission: 'write', allow_forks: false, allow_drafts: false, allow_forks_unisolated: false });
+    expect(repo.trigger).toEqual({
+      teams: [],
+      min_permission: 'write',
+      allow_forks: false,
+      allow_drafts: false,
+      allow_forks_unisolated: false,
+    });
     expect(repo.script?.health_timeout).toBe(120_000);
     expect(repo.script?.deploy).toBe('true');
     expect(repo.archive_grace).toBe(0);
@@ -79,22 +94,43 @@ repositories:
 repositories:
   - name: acme/shop
     settings:
-${settings.split('\n').filter(Boolean).map((line) => `      ${line}`).join('\n')}
+${settings
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => `      ${line}`)
+  .join('\n')}
     script: { start: node server.js }
 `);
     const fromConfig = loadConfig({ cwd, env: {} }).repositories[0]!.settings;
-    const fromPullRequest = parseSettings({ text: settings, fenceLine: 1, fenceColumn: 1, firstLine: 2, removedIndent: [] }).settings;
+    const fromPullRequest = parseSettings({
+      text: settings,
+      fenceLine: 1,
+      fenceColumn: 1,
+      firstLine: 2,
+      removedIndent: [],
+    }).settings;
     expect(fromConfig).toEqual(fromPullRequest);
-    expect(fromConfig).toEqual({ DEBUG: true, CACHE: false, WORKERS: 1000, RATIO: '1e3', LABEL: 'y', RELEASE: '2024-01-02' });
+    expect(fromConfig).toEqual({
+      DEBUG: true,
+      CACHE: false,
+      WORKERS: 1000,
+      RATIO: '1e3',
+      LABEL: 'y',
+      RELEASE: '2024-01-02',
+    });
   });
 
   it('names the path and the allowed values of a bad enum', () => {
     const { cwd } = withFile('repositories:\n  - name: acme/shop\n    recipe: docker\n');
-    expect(problemsOf(() => loadConfig({ cwd, env: {} }))).toEqual(['repositories[0].recipe: expected one of script, compose, openedx-ansible, tutor']);
+    expect(problemsOf(() => loadConfig({ cwd, env: {} }))).toEqual([
+      'repositories[0].recipe: expected one of script, compose, openedx-ansible, tutor',
+    ]);
   });
 
   it('rejects unknown keys, at any depth, and lists every problem at once', () => {
-    const { cwd } = withFile('base_domian: x\nserver:\n  prot: 3\nworker:\n  concurrency: 0\nretention:\n  min_age: soon\n');
+    const { cwd } = withFile(
+      'base_domian: x\nserver:\n  prot: 3\nworker:\n  concurrency: 0\nretention:\n  min_age: soon\n',
+    );
     const problems = problemsOf(() => loadConfig({ cwd, env: {} }));
     expect(problems).toHaveLength(4);
     expect(problems).toContain('base_domian: unknown key (check the spelling; see docs/configuration.md)');
@@ -110,12 +146,18 @@ ${settings.split('\n').filter(Boolean).map((line) => `      ${line}`).join('\n')
   });
 
   it('rejects duplicate keys and a non-mapping root', () => {
-    expect(problemsOf(() => loadConfig({ ...withFile('base_domain: a\nbase_domain: b\n'), env: {} }))[0]).toMatch(/unique|duplicate/i);
-    expect(problemsOf(() => loadConfig({ ...withFile('- a\n- b\n'), env: {} }))).toEqual(['the file must be a YAML mapping (key: value lines) at the top level']);
+    expect(problemsOf(() => loadConfig({ ...withFile('base_domain: a\nbase_domain: b\n'), env: {} }))[0]).toMatch(
+      /unique|duplicate/i,
+    );
+    expect(problemsOf(() => loadConfig({ ...withFile('- a\n- b\n'), env: {} }))).toEqual([
+      'the file must be a YAML mapping (key: value lines) at the top level',
+    ]);
   });
 
   it('fails when SBX_CONFIG names a missing file', () => {
-    expect(problemsOf(() => loadConfig({ cwd: tmpdir(), env: { SBX_CONFIG: '/no/such/sandbox.yml' } }))[0]).toContain('file not found');
+    expect(problemsOf(() => loadConfig({ cwd: tmpdir(), env: { SBX_CONFIG: '/no/such/sandbox.yml' } }))[0]).toContain(
+      'file not found',
+    );
   });
 
   it('fails on a bad environment value with the config path', () => {
@@ -135,7 +177,10 @@ ${settings.split('\n').filter(Boolean).map((line) => `      ${line}`).join('\n')
 
 describe('sandbox.example.yml', () => {
   it('is a valid configuration', () => {
-    const config = loadConfig({ cwd: join(import.meta.dirname, '..', '..'), env: { SBX_CONFIG: 'sandbox.example.yml' } });
+    const config = loadConfig({
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { SBX_CONFIG: 'sandbox.example.yml' },
+    });
     expect(config.repositories[0]?.name).toBe('acme/shop');
     expect(config.repositories[0]?.ttl).toBe(14 * 86_400_000);
   });

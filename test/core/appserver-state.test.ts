@@ -1,15 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { appserverStates, appserverTransitions, canTransition, transition, type AppserverState } from '../../src/core/appserver-state';
+import {
+  appserverStates,
+  appserverTransitions,
+  canTransition,
+  transition,
+  type AppserverState,
+} from '../../src/core/appserver-state';
 import { isSandboxError } from '../../src/core/errors';
 
 const allowed: [AppserverState, AppserverState][] = [
-  ['new', 'waiting'], ['new', 'error'], ['new', 'cancelled'], ['new', 'terminated'],
-  ['waiting', 'configuring'], ['waiting', 'error'], ['waiting', 'failed'], ['waiting', 'cancelled'], ['waiting', 'terminated'],
-  ['configuring', 'running'], ['configuring', 'failed'], ['configuring', 'error'], ['configuring', 'cancelled'], ['configuring', 'terminated'],
-  ['running', 'failed'], ['running', 'terminated'],
-  ['failed', 'terminated'], ['error', 'terminated'], ['cancelled', 'terminated'],
+  ['new', 'waiting'],
+  ['new', 'error'],
+  ['new', 'cancelled'],
+  ['new', 'terminated'],
+  ['waiting', 'configuring'],
+  ['waiting', 'error'],
+  ['waiting', 'failed'],
+  ['waiting', 'cancelled'],
+  ['waiting', 'terminated'],
+  ['configuring', 'running'],
+  ['configuring', 'failed'],
+  ['configuring', 'error'],
+  ['configuring', 'cancelled'],
+  ['configuring', 'terminated'],
+  ['running', 'failed'],
+  ['running', 'terminated'],
+  ['failed', 'terminated'],
+  ['error', 'terminated'],
+  ['cancelled', 'terminated'],
 ];
-const allPairs = appserverStates.flatMap((from) => appserverStates.map((to) => [from, to] as [AppserverState, AppserverState]));
+const allPairs = appserverStates.flatMap((from) =>
+  appserverStates.map((to) => [from, to] as [AppserverState, AppserverState]),
+);
 const forbidden = allPairs.filter(([from, to]) => !allowed.some(([a, b]) => a === from && b === to));
 
 describe('appserver state machine', () => {
@@ -37,6 +59,7 @@ describe('appserver state machine', () => {
 
   it('terminated is final and every other state can be terminated', () => {
     expect(appserverTransitions.terminated).toEqual([]);
-    for (const state of appserverStates.filter((s) => s !== 'terminated')) expect(canTransition(state, 'terminated')).toBe(true);
+    for (const state of appserverStates.filter((s) => s !== 'terminated'))
+      expect(canTransition(state, 'terminated')).toBe(true);
   });
 });

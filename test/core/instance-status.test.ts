@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { instanceStatus, type InstanceStatusInput } from '../../src/core/instance-status';
 import { maskSecretSettings } from '../../src/core/settings/mask-secret-settings';
 
-const base: InstanceStatusInput = { archived: false, deleted: false, activeState: null, latestState: null, deploying: false };
+const base: InstanceStatusInput = {
+  archived: false,
+  deleted: false,
+  activeState: null,
+  latestState: null,
+  deploying: false,
+};
 
 describe('instanceStatus', () => {
   it.each([
@@ -25,8 +31,18 @@ describe('instanceStatus', () => {
 
 describe('maskSecretSettings', () => {
   it('masks whole values under secret-looking keys, at any depth, and leaves the rest', () => {
-    const settings = { DB_PASSWORD: 'hunter22', EDXAPP: { API_TOKEN: 'tok', LANG: 'fr', AWS_CREDENTIALS: { key: 'k', secret: 's' } }, LIST: [{ SECRET_KEY: 'x' }], EMPTY_PASSWORD: null };
-    expect(maskSecretSettings(settings)).toEqual({ DB_PASSWORD: '***', EDXAPP: { API_TOKEN: '***', LANG: 'fr', AWS_CREDENTIALS: '***' }, LIST: [{ SECRET_KEY: '***' }], EMPTY_PASSWORD: null });
+    const settings = {
+      DB_PASSWORD: 'hunter22',
+      EDXAPP: { API_TOKEN: 'tok', LANG: 'fr', AWS_CREDENTIALS: { key: 'k', secret: 's' } },
+      LIST: [{ SECRET_KEY: 'x' }],
+      EMPTY_PASSWORD: null,
+    };
+    expect(maskSecretSettings(settings)).toEqual({
+      DB_PASSWORD: '***',
+      EDXAPP: { API_TOKEN: '***', LANG: 'fr', AWS_CREDENTIALS: '***' },
+      LIST: [{ SECRET_KEY: '***' }],
+      EMPTY_PASSWORD: null,
+    });
     expect(settings.DB_PASSWORD).toBe('hunter22');
   });
 });

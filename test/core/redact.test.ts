@@ -17,9 +17,14 @@ describe('createRedactor', () => {
 
   it('never leaves a secret in any text (property)', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 4, maxLength: 20 }).filter((s) => !s.includes('*')), fc.string(), fc.string(), (secret, before, after) => {
-        expect(createRedactor([secret]).redact(before + secret + after)).not.toContain(secret);
-      }),
+      fc.property(
+        fc.string({ minLength: 4, maxLength: 20 }).filter((s) => !s.includes('*')),
+        fc.string(),
+        fc.string(),
+        (secret, before, after) => {
+          expect(createRedactor([secret]).redact(before + secret + after)).not.toContain(secret);
+        },
+      ),
     );
   });
 });
@@ -59,7 +64,12 @@ describe('createRedactor: what counts as a secret in a log line', () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
         const text = pieces.join('');
-        expect(text.split(/(?<=\n)/).map(redactor.redact).join('')).toBe(redactor.redact(text));
+        expect(
+          text
+            .split(/(?<=\n)/)
+            .map(redactor.redact)
+            .join(''),
+        ).toBe(redactor.redact(text));
       }),
     );
   });

@@ -76,8 +76,42 @@ describe('quoteArg', () => {
 
 describe('quoteArgv', () => {
   it('passes every argument through a real bash unchanged (property)', () => {
-    const metacharacters = fc.constantFrom("'", '"', '$', '`', '\\', ';', '|', '&', '\n', '*', '?', '[', ']', '{', '}', '~', '!', '#', '=', '%', ' ', '\t', '(', ')', '<', '>', '-', 'é', '漢', '🙂');
-    const unit = fc.oneof(metacharacters, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\0'));
+    const metacharacters = fc.constantFrom(
+      "'",
+      '"',
+      '$',
+      '`',
+      '\\',
+      ';',
+      '|',
+      '&',
+      '\n',
+      '*',
+      '?',
+      '[',
+      ']',
+      '{',
+      '}',
+      '~',
+      '!',
+      '#',
+      '=',
+      '%',
+      ' ',
+      '\t',
+      '(',
+      ')',
+      '<',
+      '>',
+      '-',
+      'é',
+      '漢',
+      '🙂',
+    );
+    const unit = fc.oneof(
+      metacharacters,
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\0'),
+    );
     const argument = fc.string({ unit, maxLength: 12 });
     fc.assert(
       fc.property(fc.array(argument, { minLength: 1, maxLength: 6 }), (args) => {
@@ -116,11 +150,14 @@ describe('quoteArgv', () => {
     });
 
     // The control: the same payloads pasted unquoted do run, so the check above can fail.
-    it.each(payloads.filter((payload) => !payload.startsWith("'") && !payload.startsWith('"')))('unquoted control: %j', (payload) => {
-      rmSync(marker, { force: true });
-      spawnSync('bash', ['-c', `printf "%s\\0" ${payload}`], { encoding: 'utf8' });
-      expect(existsSync(marker)).toBe(true);
-    });
+    it.each(payloads.filter((payload) => !payload.startsWith("'") && !payload.startsWith('"')))(
+      'unquoted control: %j',
+      (payload) => {
+        rmSync(marker, { force: true });
+        spawnSync('bash', ['-c', `printf "%s\\0" ${payload}`], { encoding: 'utf8' });
+        expect(existsSync(marker)).toBe(true);
+      },
+    );
   });
 });
 

@@ -21,7 +21,11 @@ interface Instruction {
 
 /** The instructions of each stage, with continuation lines joined and comments dropped. */
 function stages(text: string): Instruction[][] {
-  const joined = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  const joined = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
   const result: Instruction[][] = [];
   for (const line of joined) {
     const [keyword = '', ...rest] = line.split(/\s+/);
@@ -56,7 +60,9 @@ describe('Dockerfile', () => {
   });
 
   it('no file the image runs imports a devDependency (the image has none)', () => {
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
     const devOnly = Object.keys(manifest.devDependencies);
     const offenders: string[] = [];
     const visit = (path: string) => {
@@ -66,10 +72,12 @@ describe('Dockerfile', () => {
         const name = match[1]!.startsWith('@') ? match[1]!.split('/').slice(0, 2).join('/') : match[1]!.split('/')[0]!;
         // `import type` lines vanish at run time.
         const line = match.input.slice(match.input.lastIndexOf('\n', match.index) + 1, match.index);
-        if (devOnly.includes(name) && !/^\s*import type\b/.test(line) && !/^\s*export type\b/.test(line)) offenders.push(`${path}: ${name}`);
+        if (devOnly.includes(name) && !/^\s*import type\b/.test(line) && !/^\s*export type\b/.test(line))
+          offenders.push(`${path}: ${name}`);
       }
     };
-    for (const path of copiedFromContext.filter((p) => !p.endsWith('.json') && !p.endsWith('.yml'))) visit(join(root, path));
+    for (const path of copiedFromContext.filter((p) => !p.endsWith('.json') && !p.endsWith('.yml')))
+      visit(join(root, path));
     expect(offenders).toEqual([]);
   });
 
@@ -91,7 +99,13 @@ describe('Dockerfile', () => {
     });
 
     it('run the CLI, migrate a database, serve /healthz, and pass the HEALTHCHECK command', async () => {
-      const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: image, SBX_DATA_DIR: join(image, 'data'), DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: image,
+        SBX_DATA_DIR: join(image, 'data'),
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'warn',
+      };
       const help = spawnSync(process.execPath, ['bin/sbx.js', '--help'], { cwd: image, env, encoding: 'utf8' });
       expect(help.status).toBe(0);
       expect(help.stdout).toContain('start');
@@ -104,7 +118,11 @@ describe('Dockerfile', () => {
       await waitForStatus(`http://127.0.0.1:${port}/healthz`);
       const [command, ...args] = JSON.parse(last('HEALTHCHECK')!.replace(/^.*?CMD\s+/, '')) as string[];
       expect(command).toBe('node');
-      const check = spawnSync(process.execPath, args, { env: { ...env, PORT: String(port) }, encoding: 'utf8', timeout: 10_000 });
+      const check = spawnSync(process.execPath, args, {
+        env: { ...env, PORT: String(port) },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       expect(check.status).toBe(0);
     }, 60_000);
   });
@@ -113,7 +131,15 @@ describe('Dockerfile', () => {
 describe('compose.yaml', () => {
   it('runs the image against its own PostgreSQL with a health check', () => {
     const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8')) as {
-      services: Record<string, { image?: string; build?: string; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }> }>;
+      services: Record<
+        string,
+        {
+          image?: string;
+          build?: string;
+          environment?: Record<string, string>;
+          depends_on?: Record<string, { condition: string }>;
+        }
+      >;
     };
     expect(compose.services.postgres?.image).toMatch(/^postgres:/);
     expect(compose.services.bot?.build).toBe('.');

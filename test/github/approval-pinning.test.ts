@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github';
-import { commentEvent, gitHubEnv, postWebhook, pullRequestEvent, testPrivateKey, webhookSecret } from '../support/github-webhooks';
+import {
+  commentEvent,
+  gitHubEnv,
+  postWebhook,
+  pullRequestEvent,
+  testPrivateKey,
+  webhookSecret,
+} from '../support/github-webhooks';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
@@ -60,12 +67,26 @@ const deployedShas = async () => (await store().listDeployments((await instance(
 const botComment = () => fake.commentsOn(repoName, number).find((c) => c.type === 'Bot')?.body ?? '';
 const push = async (sha: string) => {
   fake.setPull(repoName, { number, headSha: sha, author: 'outsider', fromFork: true });
-  expect((await postWebhook(t.url, 'pull_request', pullRequestEvent('synchronize', repoName, fake.pullJson(repoName, number)), { secret: webhookSecret })).status).toBe(200);
+  expect(
+    (
+      await postWebhook(
+        t.url,
+        'pull_request',
+        pullRequestEvent('synchronize', repoName, fake.pullJson(repoName, number)),
+        { secret: webhookSecret },
+      )
+    ).status,
+  ).toBe(200);
 };
 
 async function approve(createdAt?: Date) {
   const written = fake.addUserComment(repoName, number, 'maintainer', '/sandbox approve');
-  const event = commentEvent(repoName, number, { id: written.id, body: '/sandbox approve', login: 'maintainer', ...(createdAt ? { createdAt } : {}) });
+  const event = commentEvent(repoName, number, {
+    id: written.id,
+    body: '/sandbox approve',
+    login: 'maintainer',
+    ...(createdAt ? { createdAt } : {}),
+  });
   expect((await postWebhook(t.url, 'issue_comment', event, { secret: webhookSecret })).status).toBe(200);
   await waitFor(() => written.reactions.length > 0, { timeoutMs: 20_000, what: 'a reaction to the approval' });
   return written;
@@ -74,11 +95,20 @@ async function approve(createdAt?: Date) {
 function served(): Promise<string | null> {
   const url = new URL(t.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/', headers: { host: `pr${number}-app.localhost:${url.port}` }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(body) as { commit: string }).commit : null));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/',
+        headers: { host: `pr${number}-app.localhost:${url.port}` },
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(body) as { commit: string }).commit : null));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -88,7 +118,16 @@ describe('an approval holds for one commit of a fork pull request', () => {
   it('opened → waits → approved at A → A deploys → push B waits with a message → approved again → B deploys', async () => {
     const shaA = repo.commit({ 'fork.txt': 'A\n' });
     fake.setPull(repoName, { number, headSha: shaA, author: 'outsider', fromFork: true });
-    expect((await postWebhook(t.url, 'pull_request', pullRequestEvent('opened', repoName, fake.pullJson(repoName, number)), { secret: webhookSecret })).status).toBe(200);
+    expect(
+      (
+        await postWebhook(
+          t.url,
+          'pull_request',
+          pullRequestEvent('opened', repoName, fake.pullJson(repoName, number)),
+          { secret: webhookSecret },
+        )
+      ).status,
+    ).toBe(200);
     await waitFor(() => botComment().includes('/sandbox approve'), { timeoutMs: 20_000, what: 'the waiting comment' });
     expect(await deployedShas()).toEqual([]);
 
@@ -98,7 +137,10 @@ describe('an approval holds for one commit of a fork pull request', () => {
 
     const shaB = repo.commit({ 'fork.txt': 'B\n' });
     await push(shaB);
-    await waitFor(() => botComment().includes(`the new commit \`${shaB.slice(0, 7)}\` waits for a new approval`), { timeoutMs: 20_000, what: 'the new-approval message' });
+    await waitFor(() => botComment().includes(`the new commit \`${shaB.slice(0, 7)}\` waits for a new approval`), {
+      timeoutMs: 20_000,
+      what: 'the new-approval message',
+    });
     expect(botComment()).toContain(`approved \`${shaA.slice(0, 7)}\``);
     expect(await deployedShas()).toEqual([shaA]);
     expect(await served()).toBe(shaA);
@@ -116,7 +158,10 @@ describe('an approval holds for one commit of a fork pull request', () => {
     await push(shaC);
     const early = await approve();
     expect(early.reactions).toContain('eyes');
-    await waitFor(() => botComment().includes(`the new commit \`${shaC.slice(0, 7)}\` waits for a new approval`), { timeoutMs: 20_000, what: 'C to wait' });
+    await waitFor(() => botComment().includes(`the new commit \`${shaC.slice(0, 7)}\` waits for a new approval`), {
+      timeoutMs: 20_000,
+      what: 'C to wait',
+    });
     expect((await instance()).approvedSha).toBe(shaB);
 
     // An approval written before the bot recorded C (the approver saw B) is refused rather than bound to C.

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeCheckRun, type FakeGitHub } from '../support/fake-github';
-import { commentEvent, gitHubEnv, postWebhook, pullRequestEvent, testPrivateKey, webhookSecret } from '../support/github-webhooks';
+import {
+  commentEvent,
+  gitHubEnv,
+  postWebhook,
+  pullRequestEvent,
+  testPrivateKey,
+  webhookSecret,
+} from '../support/github-webhooks';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
@@ -63,18 +70,31 @@ afterEach(() => {
 const store = () => t.bot.provisioning.store;
 const instanceOf = async (number: number) => (await store().findInstanceByPr(repoName, number))!;
 const appserversOf = async (number: number) => store().listAppservers((await instanceOf(number)).id);
-const sendPull = (action: string, number: number, extra: Record<string, unknown> = {}) => postWebhook(t.url, 'pull_request', pullRequestEvent(action, repoName, fake.pullJson(repoName, number), extra), { secret: webhookSecret });
+const sendPull = (action: string, number: number, extra: Record<string, unknown> = {}) =>
+  postWebhook(t.url, 'pull_request', pullRequestEvent(action, repoName, fake.pullJson(repoName, number), extra), {
+    secret: webhookSecret,
+  });
 const botComments = (number: number) => fake.commentsOn(repoName, number).filter((comment) => comment.type === 'Bot');
 const latestRun = (sha: string): FakeCheckRun | undefined => fake.checkRunsFor(sha).at(-1);
 
 async function comment(number: number, login: string, body: string) {
   const written = fake.addUserComment(repoName, number, login, body);
-  expect((await postWebhook(t.url, 'issue_comment', commentEvent(repoName, number, { id: written.id, body, login }), { secret: webhookSecret })).status).toBe(200);
+  expect(
+    (
+      await postWebhook(t.url, 'issue_comment', commentEvent(repoName, number, { id: written.id, body, login }), {
+        secret: webhookSecret,
+      })
+    ).status,
+  ).toBe(200);
   return written;
 }
 
 async function waitForCheck(sha: string, conclusion: string, timeoutMs = 60_000): Promise<FakeCheckRun> {
-  await waitFor(() => latestRun(sha)?.current.conclusion === conclusion, { timeoutMs, intervalMs: 100, what: `the check run of ${sha.slice(0, 7)} to conclude ${conclusion} (now ${JSON.stringify(latestRun(sha)?.current.status)} ${JSON.stringify(latestRun(sha)?.current.conclusion)})` });
+  await waitFor(() => latestRun(sha)?.current.conclusion === conclusion, {
+    timeoutMs,
+    intervalMs: 100,
+    what: `the check run of ${sha.slice(0, 7)} to conclude ${conclusion} (now ${JSON.stringify(latestRun(sha)?.current.status)} ${JSON.stringify(latestRun(sha)?.current.conclusion)})`,
+  });
   return latestRun(sha)!;
 }
 
@@ -82,11 +102,14 @@ async function waitForCheck(sha: string, conclusion: string, timeoutMs = 60_000)
 function viaProxy(host: string): Promise<{ status: number; body: string }> {
   const url = new URL(t.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/', headers: { host: `${host}:${url.port}` }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: '/', headers: { host: `${host}:${url.port}` }, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -114,16 +137,26 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     expect(run.name).toBe('sandbox');
     expect(run.current.details_url).toBe(`${t.config.public_url}/sandboxes/pr1-app`);
     expect(run.history.map((state) => state.status)).toContain('in_progress');
-    expect((run.current.actions as { identifier: string }[]).map((action) => action.identifier)).toEqual(['redeploy', 'archive']);
-    await waitFor(() => botComments(1)[0]?.body.includes('Sandbox running') ?? false, { what: 'the comment to say running' });
+    expect((run.current.actions as { identifier: string }[]).map((action) => action.identifier)).toEqual([
+      'redeploy',
+      'archive',
+    ]);
+    await waitFor(() => botComments(1)[0]?.body.includes('Sandbox running') ?? false, {
+      what: 'the comment to say running',
+    });
     expect(botComments(1)).toHaveLength(1);
     expect(botComments(1)[0]!.body).toContain('pr1-app.localhost');
     expect(botComments(1)[0]!.body).toContain(`${t.config.public_url}/sandboxes/pr1-app`);
-    await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, { what: 'the sandbox to serve the commit' });
+    await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, {
+      what: 'the sandbox to serve the commit',
+    });
     const deployment = [...fake.deployments.values()].find((d) => d.ref === sha)!;
     expect(deployment.environment).toBe('sandbox/pr-1');
     await waitFor(() => deployment.statuses.at(-1)?.state === 'success', { what: 'the deployment status' });
-    expect(deployment.statuses.at(-1)).toMatchObject({ environment_url: expect.stringContaining('pr1-app.localhost'), log_url: `${t.config.public_url}/sandboxes/pr1-app` });
+    expect(deployment.statuses.at(-1)).toMatchObject({
+      environment_url: expect.stringContaining('pr1-app.localhost'),
+      log_url: `${t.config.public_url}/sandboxes/pr1-app`,
+    });
   }, 90_000);
 
   it('a push redeploys the new commit only; the older commit’s check run is left as it was', async () => {
@@ -163,13 +196,21 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
   it('broken YAML in the edited description fails with line and column, and the old appserver keeps serving', async () => {
     const sha = fake.pull(repoName, 1).headSha;
     const count = (await appserversOf(1)).length;
-    fake.setPull(repoName, { number: 1, headSha: sha, body: 'A change.\n\n**Settings**\n```yaml\nFOO: [1, 2\nBAR: x\n```\n' });
+    fake.setPull(repoName, {
+      number: 1,
+      headSha: sha,
+      body: 'A change.\n\n**Settings**\n```yaml\nFOO: [1, 2\nBAR: x\n```\n',
+    });
     await sendPull('edited', 1, { changes: { body: { from: 'A change.' } } });
     const run = await waitForCheck(sha, 'failure');
     expect((run.current.output as { summary: string }).summary).toContain('line 6, column 1');
-    await waitFor(() => botComments(1)[0]!.body.includes('line 6, column 1'), { what: 'the comment to show the error' });
+    await waitFor(() => botComments(1)[0]!.body.includes('line 6, column 1'), {
+      what: 'the comment to show the error',
+    });
     // The builtin proxy caches routes for a second: let the last switch settle, then it must hold.
-    await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, { what: 'the head commit to serve' });
+    await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, {
+      what: 'the head commit to serve',
+    });
     expect((await appserversOf(1)).length).toBe(count);
 
     // Fixing the block with the same settings as deployed needs no redeploy.
@@ -182,7 +223,9 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
   it('an unknown command gets help with a "did you mean" in the one comment, and a reaction', async () => {
     const written = await comment(1, 'maintainer', '/sandbox redploy');
     await waitFor(() => written.reactions.includes('confused'), { what: 'the confused reaction' });
-    await waitFor(() => botComments(1)[0]!.body.includes('Did you mean `/sandbox redeploy`?'), { what: 'the reply in the comment' });
+    await waitFor(() => botComments(1)[0]!.body.includes('Did you mean `/sandbox redeploy`?'), {
+      what: 'the reply in the comment',
+    });
     expect(botComments(1)).toHaveLength(1);
   }, 30_000);
 
@@ -190,7 +233,10 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     const sha = fake.pull(repoName, 1).headSha;
     fake.setPull(repoName, { number: 1, headSha: sha, state: 'closed', closedAt: new Date().toISOString() });
     await sendPull('closed', 1);
-    await waitFor(async () => (await appserversOf(1)).every((a) => a.state === 'terminated'), { timeoutMs: 30_000, what: 'every appserver to be terminated' });
+    await waitFor(async () => (await appserversOf(1)).every((a) => a.state === 'terminated'), {
+      timeoutMs: 30_000,
+      what: 'every appserver to be terminated',
+    });
     expect((await instanceOf(1)).archivedAt).not.toBeNull();
     expect((await viaProxy('pr1-app.localhost')).status).toBe(404);
     await waitFor(() => botComments(1)[0]!.body.includes('pull request closed'), { what: 'the comment to say closed' });
@@ -200,7 +246,10 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     const count = (await appserversOf(1)).length;
     fake.setPull(repoName, { number: 1, headSha: sha, state: 'open', closedAt: null });
     await sendPull('reopened', 1);
-    await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, { timeoutMs: 60_000, what: 'the restored sandbox to serve' });
+    await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, {
+      timeoutMs: 60_000,
+      what: 'the restored sandbox to serve',
+    });
     expect((await instanceOf(1)).archivedAt).toBeNull();
     expect((await appserversOf(1)).length).toBe(count + 1);
     await waitForCheck(sha, 'success');
@@ -211,7 +260,10 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     const sha = repo.commit({ 'pr2.txt': 'two\n' });
     fake.setPull(repoName, { number: 2, headSha: sha, author: 'stranger' });
     await sendPull('opened', 2);
-    await waitFor(() => botComments(2)[0]?.body.includes('/sandbox approve') ?? false, { timeoutMs: 20_000, what: 'the waiting comment' });
+    await waitFor(() => botComments(2)[0]?.body.includes('/sandbox approve') ?? false, {
+      timeoutMs: 20_000,
+      what: 'the waiting comment',
+    });
     expect(botComments(2)[0]!.body).toContain('Thanks for the pull request, @stranger!');
     expect(latestRun(sha)?.current.status).toBe('queued');
     expect(await store().listDeployments((await instanceOf(2)).id)).toEqual([]);
@@ -232,7 +284,10 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     const sha = repo.commit({ 'pr3.txt': 'three\n' });
     fake.setPull(repoName, { number: 3, headSha: sha, author: 'maintainer', fromFork: true });
     await sendPull('opened', 3);
-    await waitFor(() => botComments(3)[0]?.body.includes('pull requests from forks') ?? false, { timeoutMs: 20_000, what: 'the waiting comment' });
+    await waitFor(() => botComments(3)[0]?.body.includes('pull requests from forks') ?? false, {
+      timeoutMs: 20_000,
+      what: 'the waiting comment',
+    });
     expect(await store().listDeployments((await instanceOf(3)).id)).toEqual([]);
 
     await comment(3, 'maintainer', '@sandbox-bot approve');
@@ -247,20 +302,46 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     const sha = fake.pull(repoName, 3).headSha;
     const count = (await appserversOf(3)).length;
     const run = latestRun(sha)!;
-    const payload = { action: 'requested_action', check_run: { id: run.id, name: 'sandbox', pull_requests: [] }, requested_action: { identifier: 'redeploy' }, repository: { full_name: repoName }, installation: { id: 1 }, sender: { login: 'maintainer', type: 'User' } };
+    const payload = {
+      action: 'requested_action',
+      check_run: { id: run.id, name: 'sandbox', pull_requests: [] },
+      requested_action: { identifier: 'redeploy' },
+      repository: { full_name: repoName },
+      installation: { id: 1 },
+      sender: { login: 'maintainer', type: 'User' },
+    };
     expect((await postWebhook(t.url, 'check_run', payload, { secret: webhookSecret })).status).toBe(200);
-    await waitFor(async () => (await appserversOf(3)).length === count + 1, { timeoutMs: 20_000, what: 'a new appserver' });
+    await waitFor(async () => (await appserversOf(3)).length === count + 1, {
+      timeoutMs: 20_000,
+      what: 'a new appserver',
+    });
     const newest = Math.max(...(await appserversOf(3)).map((a) => a.number));
     // Whether GitHub saw it in progress depends on how the reports coalesced; it must end on the new appserver.
-    await waitFor(() => latestRun(sha)!.current.conclusion === 'success' && JSON.stringify(latestRun(sha)!.current.output).includes(`Appserver ${newest} runs`), { timeoutMs: 60_000, what: `the check run to show appserver ${newest} running` });
+    await waitFor(
+      () =>
+        latestRun(sha)!.current.conclusion === 'success' &&
+        JSON.stringify(latestRun(sha)!.current.output).includes(`Appserver ${newest} runs`),
+      { timeoutMs: 60_000, what: `the check run to show appserver ${newest} running` },
+    );
     await waitFor(() => botComments(3)[0]!.body.includes('@maintainer asked for a redeploy'), { what: 'the notice' });
   }, 90_000);
 
   it('the periodic reconcile archives the sandbox of a pull request closed while nobody listened', async () => {
     const sha = fake.pull(repoName, 40).headSha;
-    fake.setPull(repoName, { number: 40, headSha: sha, state: 'closed', merged: true, closedAt: new Date().toISOString() });
+    fake.setPull(repoName, {
+      number: 40,
+      headSha: sha,
+      state: 'closed',
+      merged: true,
+      closedAt: new Date().toISOString(),
+    });
     await store().enqueue('reconcile_pull_requests', {}, { jobKey: 'reconcile_pull_requests' });
-    await waitFor(async () => (await instanceOf(40)).archivedAt !== null, { timeoutMs: 20_000, what: 'the sandbox of PR 40 to be archived' });
-    await waitFor(() => botComments(40)[0]!.body.includes('pull request closed'), { what: 'the comment to say closed' });
+    await waitFor(async () => (await instanceOf(40)).archivedAt !== null, {
+      timeoutMs: 20_000,
+      what: 'the sandbox of PR 40 to be archived',
+    });
+    await waitFor(() => botComments(40)[0]!.body.includes('pull request closed'), {
+      what: 'the comment to say closed',
+    });
   }, 60_000);
 });

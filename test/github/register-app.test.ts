@@ -36,14 +36,25 @@ describe('registering the GitHub App on a first start without credentials', () =
 
   const setupCode = async () => readFileSync(join(t.config.data_dir, localTokenFile), 'utf8').trim();
   const enterCode = (code: string | null) =>
-    fetch(`${t.url}/probot`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: code === null ? '' : new URLSearchParams({ setup_code: code }).toString() });
+    fetch(`${t.url}/probot`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: code === null ? '' : new URLSearchParams({ setup_code: code }).toString(),
+    });
 
   it('the setup code is the local operator token (a file in the data directory, mode 0600), and sbx doctor shows it', async () => {
     const code = await setupCode();
     expect(code).toMatch(/^[\w-]{32}$/);
     expect(statSync(join(t.config.data_dir, localTokenFile)).mode & 0o777).toBe(0o600);
-    const [result] = await checkGitHubApp({ config: configSchema.parse({ public_url: t.config.public_url, data_dir: t.config.data_dir }), database: t.database, env: {} });
-    expect(result).toMatchObject({ status: 'skip', hint: expect.stringContaining(`/probot and enter the setup code ${code}`) });
+    const [result] = await checkGitHubApp({
+      config: configSchema.parse({ public_url: t.config.public_url, data_dir: t.config.data_dir }),
+      database: t.database,
+      env: {},
+    });
+    expect(result).toMatchObject({
+      status: 'skip',
+      hint: expect.stringContaining(`/probot and enter the setup code ${code}`),
+    });
   });
 
   it('asks for the setup code first: without it, or with a wrong one, no manifest and no state are handed out', async () => {
@@ -73,11 +84,27 @@ describe('registering the GitHub App on a first start without credentials', () =
       hook_attributes: { url: `${t.config.public_url}/api/github/webhooks` },
       redirect_url: `${t.config.public_url}/probot/setup`,
       default_events: ['pull_request', 'issue_comment', 'check_run'],
-      default_permissions: { checks: 'write', pull_requests: 'write', issues: 'write', deployments: 'write', contents: 'read', metadata: 'read', members: 'read' },
+      default_permissions: {
+        checks: 'write',
+        pull_requests: 'write',
+        issues: 'write',
+        deployments: 'write',
+        contents: 'read',
+        metadata: 'read',
+        members: 'read',
+      },
     });
 
     const pem = testPrivateKey();
-    fake.manifestConversions.set('code123', { id: 4242, slug: 'my-sandbox-bot', html_url: 'https://github.example/apps/my-sandbox-bot', pem, webhook_secret: 'whsec', client_id: 'Iv1.abc', client_secret: 'cs' });
+    fake.manifestConversions.set('code123', {
+      id: 4242,
+      slug: 'my-sandbox-bot',
+      html_url: 'https://github.example/apps/my-sandbox-bot',
+      pem,
+      webhook_secret: 'whsec',
+      client_id: 'Iv1.abc',
+      client_secret: 'cs',
+    });
     const state = new URL(action).searchParams.get('state')!;
     const answer = await fetch(`${t.url}/probot/setup?code=code123&state=${state}`, { redirect: 'manual' });
     expect(answer.status).toBe(302);
@@ -85,7 +112,15 @@ describe('registering the GitHub App on a first start without credentials', () =
 
     const text = readFileSync(envFile, 'utf8');
     expect(text.startsWith('# mine\nLOG_LEVEL=debug\n')).toBe(true);
-    expect(parseEnv(text)).toMatchObject({ LOG_LEVEL: 'debug', APP_ID: '4242', APP_SLUG: 'my-sandbox-bot', WEBHOOK_SECRET: 'whsec', PRIVATE_KEY: pem.trimEnd(), GITHUB_CLIENT_ID: 'Iv1.abc', GITHUB_CLIENT_SECRET: 'cs' });
+    expect(parseEnv(text)).toMatchObject({
+      LOG_LEVEL: 'debug',
+      APP_ID: '4242',
+      APP_SLUG: 'my-sandbox-bot',
+      WEBHOOK_SECRET: 'whsec',
+      PRIVATE_KEY: pem.trimEnd(),
+      GITHUB_CLIENT_ID: 'Iv1.abc',
+      GITHUB_CLIENT_SECRET: 'cs',
+    });
 
     // A state is good for one registration only.
     expect((await fetch(`${t.url}/probot/setup?code=code123&state=${state}`)).status).toBe(400);
@@ -100,10 +135,18 @@ describe('registering the GitHub App on a first start without credentials', () =
 describe('updateEnvFile', () => {
   it('replaces keys (multi-line values too) and keeps every other line', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sbx-env-')), '.env');
-    writeFileSync(file, 'A=1\nPRIVATE_KEY="-----BEGIN X-----\nold\n-----END X-----\n"\n# note\nAPP_ID=1\nB="two words"\n');
+    writeFileSync(
+      file,
+      'A=1\nPRIVATE_KEY="-----BEGIN X-----\nold\n-----END X-----\n"\n# note\nAPP_ID=1\nB="two words"\n',
+    );
     updateEnvFile(file, { APP_ID: '7', PRIVATE_KEY: '-----BEGIN Y-----\nnew\n-----END Y-----\n' });
     const text = readFileSync(file, 'utf8');
-    expect(parseEnv(text)).toEqual({ A: '1', B: 'two words', APP_ID: '7', PRIVATE_KEY: '-----BEGIN Y-----\nnew\n-----END Y-----' });
+    expect(parseEnv(text)).toEqual({
+      A: '1',
+      B: 'two words',
+      APP_ID: '7',
+      PRIVATE_KEY: '-----BEGIN Y-----\nnew\n-----END Y-----',
+    });
     expect(text).toContain('# note');
     expect(text).not.toContain('old');
   });

@@ -14,14 +14,61 @@ import { renderDetails } from '../../src/web/pages/instance-view';
 
 const now = new Date('2026-03-02T10:00:00Z');
 const expiresAt = new Date('2026-03-03T09:00:00Z');
-const record = { id: 1, repository: 'acme/app', number: 7, state: 'open', draft: false, headSha: 'c'.repeat(40), author: 'dev', fromFork: false, waiting: null, notice: null } as unknown as PullRequestRecord;
+const record = {
+  id: 1,
+  repository: 'acme/app',
+  number: 7,
+  state: 'open',
+  draft: false,
+  headSha: 'c'.repeat(40),
+  author: 'dev',
+  fromFork: false,
+  waiting: null,
+  notice: null,
+} as unknown as PullRequestRecord;
 const base = {
-  id: 1, slug: 'pr7-app', domain: 'pr7-app.sandbox.test', extraDomains: [], kind: 'pr', prRepo: 'acme/app', prNumber: 7, prUrl: 'https://github.test/acme/app/pull/7',
-  activeAppserverId: null, archivedAt: null, deletedAt: null, settingsErrors: [], pinned: false, expiresAt, expiryWarnedFor: null, expiredAt: null, accessUser: null, accessPassword: null, ref: null,
+  id: 1,
+  slug: 'pr7-app',
+  domain: 'pr7-app.sandbox.test',
+  extraDomains: [],
+  kind: 'pr',
+  prRepo: 'acme/app',
+  prNumber: 7,
+  prUrl: 'https://github.test/acme/app/pull/7',
+  activeAppserverId: null,
+  archivedAt: null,
+  deletedAt: null,
+  settingsErrors: [],
+  pinned: false,
+  expiresAt,
+  expiryWarnedFor: null,
+  expiredAt: null,
+  accessUser: null,
+  accessPassword: null,
+  ref: null,
 } as unknown as Instance;
 
-const comment = (instance: Instance) => renderComment({ record, repository: null, instance, appservers: [], deployments: [], urls: ['https://pr7-app.sandbox.test'], statusUrl: 'https://bot.test/sandboxes/pr7-app', logTail: null, now } as ReportState, now);
-const view = (instance: Instance): InstanceView => ({ instance, appservers: [], deployments: [], links: { status: 'https://bot.test/sandboxes/pr7-app', sandboxes: [] } });
+const comment = (instance: Instance) =>
+  renderComment(
+    {
+      record,
+      repository: null,
+      instance,
+      appservers: [],
+      deployments: [],
+      urls: ['https://pr7-app.sandbox.test'],
+      statusUrl: 'https://bot.test/sandboxes/pr7-app',
+      logTail: null,
+      now,
+    } as ReportState,
+    now,
+  );
+const view = (instance: Instance): InstanceView => ({
+  instance,
+  appservers: [],
+  deployments: [],
+  links: { status: 'https://bot.test/sandboxes/pr7-app', sandboxes: [] },
+});
 const slackText = (rendered: { blocks?: unknown[] }) => JSON.stringify(rendered.blocks);
 
 describe('the sticky comment', () => {
@@ -50,14 +97,31 @@ describe('Slack', () => {
 
   it('status shows the expiry or the pin', () => {
     expect(slackText(renderStatus(view(base)))).toContain('Expires 2026-03-03 09:00 UTC without activity');
-    expect(slackText(renderStatus(view({ ...base, pinned: true, expiresAt: null })))).toContain('Pinned: never expires');
+    expect(slackText(renderStatus(view({ ...base, pinned: true, expiresAt: null })))).toContain(
+      'Pinned: never expires',
+    );
   });
 });
 
 describe('the status page', () => {
   const config = configSchema.parse({ base_domain: 'sandbox.test' });
   const page = (instance: Instance, can: (action: string) => boolean) =>
-    String(renderDetails(config, { instance: { ...instance, createdAt: now, databaseMode: 'ephemeral', production: false } as Instance, status: 'running', appservers: [], hosts: new Map(), log: null, settingsYaml: '', fields: [] }, { login: 'ops', canRead: true, csrf: 'x', can } as Viewer, now));
+    String(
+      renderDetails(
+        config,
+        {
+          instance: { ...instance, createdAt: now, databaseMode: 'ephemeral', production: false } as Instance,
+          status: 'running',
+          appservers: [],
+          hosts: new Map(),
+          log: null,
+          settingsYaml: '',
+          fields: [],
+        },
+        { login: 'ops', canRead: true, csrf: 'x', can } as Viewer,
+        now,
+      ),
+    );
 
   it('shows the expiry with an Extend form, and Pin for those who may pin', () => {
     const html = page({ ...base, expiryWarnedFor: expiresAt }, (action) => action !== 'pin');

@@ -20,10 +20,21 @@ afterEach(() => {
 });
 
 function dns(extra: Partial<GandiDnsOptions> = {}) {
-  return createGandiDns({ apiUrl: gandi.url, token: gandi.token, zone: 'example.com', record: { type: 'A', value: '203.0.113.7' }, ttl: 300, backoffMs: [10, 20, 40], ...extra });
+  return createGandiDns({
+    apiUrl: gandi.url,
+    token: gandi.token,
+    zone: 'example.com',
+    record: { type: 'A', value: '203.0.113.7' },
+    ttl: 300,
+    backoffMs: [10, 20, 40],
+    ...extra,
+  });
 }
 
-const records = () => [...gandi.zones.get('example.com')!.values()].map((r) => `${r.rrset_name} ${r.rrset_type} ${r.rrset_values.join(',')} ${r.rrset_ttl}`).sort();
+const records = () =>
+  [...gandi.zones.get('example.com')!.values()]
+    .map((r) => `${r.rrset_name} ${r.rrset_type} ${r.rrset_values.join(',')} ${r.rrset_ttl}`)
+    .sort();
 const domains = ['pr1-app.sbx.example.com', 'studio-pr1-app.sbx.example.com'];
 
 describe('Gandi LiveDNS provider (against a fake Gandi)', () => {
@@ -33,7 +44,10 @@ describe('Gandi LiveDNS provider (against a fake Gandi)', () => {
     expect(records()).toEqual(['pr1-app.sbx A 203.0.113.7 300', 'studio-pr1-app.sbx A 203.0.113.7 300']);
     gandi.calls.length = 0;
     await provider.ensure(domains);
-    expect(gandi.calls).toEqual(['GET /v5/livedns/domains/example.com/records/pr1-app.sbx', 'GET /v5/livedns/domains/example.com/records/studio-pr1-app.sbx']);
+    expect(gandi.calls).toEqual([
+      'GET /v5/livedns/domains/example.com/records/pr1-app.sbx',
+      'GET /v5/livedns/domains/example.com/records/studio-pr1-app.sbx',
+    ]);
     await provider.remove(domains);
     expect(records()).toEqual([]);
     await provider.remove(domains);
@@ -48,7 +62,12 @@ describe('Gandi LiveDNS provider (against a fake Gandi)', () => {
   });
 
   it('leaves record types it does not own alone', async () => {
-    gandi.zones.get('example.com')!.set('pr3-app.sbx/TXT', { rrset_name: 'pr3-app.sbx', rrset_type: 'TXT', rrset_ttl: 300, rrset_values: ['"keep me"'] });
+    gandi.zones.get('example.com')!.set('pr3-app.sbx/TXT', {
+      rrset_name: 'pr3-app.sbx',
+      rrset_type: 'TXT',
+      rrset_ttl: 300,
+      rrset_values: ['"keep me"'],
+    });
     await dns().ensure(['pr3-app.sbx.example.com']);
     await dns().remove(['pr3-app.sbx.example.com']);
     expect(records()).toEqual(['pr3-app.sbx TXT "keep me" 300']);
@@ -59,7 +78,9 @@ describe('Gandi LiveDNS provider (against a fake Gandi)', () => {
     await dns().ensure(['pr4-app.sbx.example.com']);
     expect(records()).toEqual(['pr4-app.sbx A 203.0.113.7 300']);
     gandi.failNext(502, 502, 502, 502);
-    const error = await dns().remove(['pr4-app.sbx.example.com']).catch((caught: unknown) => caught);
+    const error = await dns()
+      .remove(['pr4-app.sbx.example.com'])
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SandboxError);
     expect((error as SandboxError).code).toBe('dns_failed');
     expect((error as SandboxError).message).toContain('HTTP 502');

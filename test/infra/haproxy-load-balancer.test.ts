@@ -30,7 +30,8 @@ afterAll(async () => {
 
 afterEach(async () => {
   // Every test starts with only the bot's frontend loaded (the first apply of a test writes it again if it differs).
-  for (const name of await readdir(haproxy.configDir)) if (!name.endsWith('_frontend.cfg')) await rm(join(haproxy.configDir, name), { force: true });
+  for (const name of await readdir(haproxy.configDir))
+    if (!name.endsWith('_frontend.cfg')) await rm(join(haproxy.configDir, name), { force: true });
   const reloaded = await local.exec(haproxy.reloadCommand);
   expect(reloaded.code, reloaded.stderr).toBe(0);
   await haproxy.settle();
@@ -49,7 +50,12 @@ function makeBalancer(transport: HostTransport = local, extra: Partial<HaproxyLo
   });
 }
 
-function route(slug: string, upstream: Upstream | null, extraDomains: string[] = [], access: BasicCredentials | null = null): Route {
+function route(
+  slug: string,
+  upstream: Upstream | null,
+  extraDomains: string[] = [],
+  access: BasicCredentials | null = null,
+): Route {
   return { slug, domains: [`${slug}.localhost`, ...extraDomains], target: upstream?.target ?? null, access };
 }
 
@@ -59,15 +65,22 @@ async function answerOf(host: string, auth?: string): Promise<string> {
   return (JSON.parse(response.body) as { name: string }).name;
 }
 
-function get(host: string, auth?: string, path = '/'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  host: string,
+  auth?: string,
+  path = '/',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   if (auth === undefined) return getWithHost(haproxy.port, host, { path });
   return new Promise((resolve, reject) => {
     const headers = { host, authorization: `Basic ${Buffer.from(auth).toString('base64')}` };
-    const req = request({ host: '127.0.0.1', port: haproxy.port, path, headers, agent: false, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: haproxy.port, path, headers, agent: false, timeout: 5_000 },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end();
@@ -77,11 +90,12 @@ function get(host: string, auth?: string, path = '/'): Promise<{ status: number;
 /** The master starts new workers on USR2; wait for the new answer, then for the old workers to finish. */
 async function expectAnswer(host: string, expected: string, auth?: string): Promise<void> {
   let last = '';
-  await waitFor(async () => (last = await answerOf(host, auth).catch((error: Error) => error.message)) === expected, { timeoutMs: 5_000, what: `${host} to answer ${expected}` }).catch(
-    (error: Error) => {
-      throw new Error(`${error.message}; it last answered ${last}`);
-    },
-  );
+  await waitFor(async () => (last = await answerOf(host, auth).catch((error: Error) => error.message)) === expected, {
+    timeoutMs: 5_000,
+    what: `${host} to answer ${expected}`,
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}; it last answered ${last}`);
+  });
   await haproxy.settle();
 }
 
@@ -114,7 +128,13 @@ describe('haproxy load balancer against a real haproxy', () => {
     expect(await answerOf('PR1-APP.localhost:80')).toBe('a');
     const response = await get('pr1-app.localhost', undefined, '/some/path?q=1');
     const { headers } = JSON.parse(response.body) as { headers: Record<string, string> };
-    expect(headers).toMatchObject({ host: 'pr1-app.localhost', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'pr1-app.localhost', 'x-real-ip': '127.0.0.1' });
+    expect(headers).toMatchObject({
+      host: 'pr1-app.localhost',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'pr1-app.localhost',
+      'x-real-ip': '127.0.0.1',
+    });
     // Unknown hosts: the frontend's 404, not HAProxy's bare 503.
     const unknown = await get('nobody.localhost');
     expect(unknown.status).toBe(404);
@@ -128,7 +148,13 @@ describe('haproxy load balancer against a real haproxy', () => {
     await balancer.apply(route('pr2-app', b));
     await expectAnswer('pr2-app.localhost', 'b');
     const echoed = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: haproxy.port, headers: { host: 'pr2-app.localhost', connection: 'Upgrade', upgrade: 'sbx-echo' }, agent: false, timeout: 5_000 });
+      const req = request({
+        host: '127.0.0.1',
+        port: haproxy.port,
+        headers: { host: 'pr2-app.localhost', connection: 'Upgrade', upgrade: 'sbx-echo' },
+        agent: false,
+        timeout: 5_000,
+      });
       req.on('upgrade', (_res, socket) => {
         socket.once('data', (chunk: Buffer) => {
           socket.destroy();
@@ -157,7 +183,11 @@ describe('haproxy load balancer against a real haproxy', () => {
 
   it('answers a 502 page linking to the status page when the active appserver does not answer', async () => {
     const port = await findFreePort();
-    await makeBalancer().apply({ slug: 'pr5-app', domains: ['pr5-app.localhost'], target: { address: '127.0.0.1', port } });
+    await makeBalancer().apply({
+      slug: 'pr5-app',
+      domains: ['pr5-app.localhost'],
+      target: { address: '127.0.0.1', port },
+    });
     await expectAnswer('pr5-app.localhost', 'status 502');
     const response = await get('pr5-app.localhost');
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -201,7 +231,9 @@ describe('haproxy load balancer against a real haproxy', () => {
     expect(await answerOf('pr8-app.localhost')).toBe('a');
 
     // A first route that fails leaves nothing behind.
-    const fresh = recording(local, { writeFile: (path, content, real) => real(path.endsWith('.cfg') && path.includes('pr9') ? 'backend\n' : content) });
+    const fresh = recording(local, {
+      writeFile: (path, content, real) => real(path.endsWith('.cfg') && path.includes('pr9') ? 'backend\n' : content),
+    });
     await rejection(makeBalancer(fresh.transport).apply(route('pr9-app', a)));
     expect((await readdir(haproxy.configDir)).filter((name) => name.includes('pr9'))).toEqual([]);
   });
@@ -292,7 +324,9 @@ describe('haproxy load balancer against a real haproxy', () => {
     }
     polling = false;
     await Promise.all(pollers);
-    console.info(`haproxy switch: ${answered} requests answered, ${failures.length} failed; apply (write+check+reload) median ${median(reloads).toFixed(0)} ms`);
+    console.info(
+      `haproxy switch: ${answered} requests answered, ${failures.length} failed; apply (write+check+reload) median ${median(reloads).toFixed(0)} ms`,
+    );
     expect(failures).toEqual([]);
     expect(seen).toEqual(new Set(['a', 'b']));
     expect(answered).toBeGreaterThan(100);
@@ -310,7 +344,15 @@ describe('haproxy load balancer over SSH', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    ssh = createSshTransport({ name: 'lb-host', address: sshd.address, port: sshd.port, user: sshd.user, privateKey: sshd.privateKey, hostKeyFingerprint: sshd.hostKeyFingerprint, connectTimeoutMs: 5_000 });
+    ssh = createSshTransport({
+      name: 'lb-host',
+      address: sshd.address,
+      port: sshd.port,
+      user: sshd.user,
+      privateKey: sshd.privateKey,
+      hostKeyFingerprint: sshd.hostKeyFingerprint,
+      connectTimeoutMs: 5_000,
+    });
   });
 
   afterAll(async () => {
@@ -327,7 +369,9 @@ describe('haproxy load balancer over SSH', () => {
     expect(await balancer.listRoutes()).toEqual(['pr20-app']);
     const before = await readFile(fragmentPath('pr20-app'));
     const broken = recording(ssh, { writeFile: corruptOnce('pr20-app.cfg') });
-    const error = await rejection(makeBalancer(broken.transport).apply(route('pr20-app', a, ['studio-pr20-app.localhost'])));
+    const error = await rejection(
+      makeBalancer(broken.transport).apply(route('pr20-app', a, ['studio-pr20-app.localhost'])),
+    );
     expect(error.message).toContain('bogus_keyword');
     expect((await readFile(fragmentPath('pr20-app'))).equals(before)).toBe(true);
     expect(await answerOf('pr20-app.localhost')).toBe('b');

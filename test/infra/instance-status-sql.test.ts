@@ -20,16 +20,36 @@ describe('instanceStatusSql', () => {
     for (const archived of [false, true])
       for (const deleted of [false, true])
         for (const deploying of [false, true])
-          for (const activeState of states) for (const latestState of states) inputs.push({ archived, deleted, deploying, activeState, latestState });
-    const expression = instanceStatusSql({ archived: 'x.archived', deleted: 'x.deleted', activeState: 'x.active_state', latestState: 'x.latest_state', deploying: 'x.deploying' });
+          for (const activeState of states)
+            for (const latestState of states) inputs.push({ archived, deleted, deploying, activeState, latestState });
+    const expression = instanceStatusSql({
+      archived: 'x.archived',
+      deleted: 'x.deleted',
+      activeState: 'x.active_state',
+      latestState: 'x.latest_state',
+      deploying: 'x.deploying',
+    });
     const result = await database.pool.query<{ n: number; status: string }>(
       `select x.n, ${expression} as status
          from jsonb_to_recordset($1::jsonb) as x(n int, archived boolean, deleted boolean, deploying boolean, active_state text, latest_state text)
         order by x.n`,
-      [JSON.stringify(inputs.map((input, n) => ({ n, archived: input.archived, deleted: input.deleted, deploying: input.deploying, active_state: input.activeState, latest_state: input.latestState })))],
+      [
+        JSON.stringify(
+          inputs.map((input, n) => ({
+            n,
+            archived: input.archived,
+            deleted: input.deleted,
+            deploying: input.deploying,
+            active_state: input.activeState,
+            latest_state: input.latestState,
+          })),
+        ),
+      ],
     );
     expect(result.rows).toHaveLength(inputs.length);
-    const disagreements = result.rows.filter((row) => row.status !== instanceStatus(inputs[row.n]!)).map((row) => ({ input: inputs[row.n], sql: row.status, core: instanceStatus(inputs[row.n]!) }));
+    const disagreements = result.rows
+      .filter((row) => row.status !== instanceStatus(inputs[row.n]!))
+      .map((row) => ({ input: inputs[row.n], sql: row.status, core: instanceStatus(inputs[row.n]!) }));
     expect(disagreements).toEqual([]);
   });
 });

@@ -15,7 +15,12 @@ import { waitFor } from '../support/wait-for';
 // Issue 13: a recipe's proxy settings (forwarded headers, largest body, timeouts) reach every load balancer.
 // An Open edX-like "75 MB" limit scaled down to 75 KiB keeps the bodies small: 70 KiB passes, 80 KiB is refused.
 const kib = 1024;
-const openedxLike: ProxySettings = { forwardedHeaders: true, maxBodyBytes: 75 * kib, connectTimeoutMs: 2_000, readTimeoutMs: 600 };
+const openedxLike: ProxySettings = {
+  forwardedHeaders: true,
+  maxBodyBytes: 75 * kib,
+  connectTimeoutMs: 2_000,
+  readTimeoutMs: 600,
+};
 const noForwarding: ProxySettings = { ...openedxLike, forwardedHeaders: false };
 const local = createLocalTransport();
 let upstream: BodyUpstream;
@@ -27,7 +32,12 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const route = (slug: string, host: string, proxy: ProxySettings): Route => ({ slug, domains: [host], target: upstream.target, proxy });
+const route = (slug: string, host: string, proxy: ProxySettings): Route => ({
+  slug,
+  domains: [host],
+  target: upstream.target,
+  proxy,
+});
 const headersOf = (body: string) => (JSON.parse(body) as { headers: Record<string, string> }).headers;
 
 /** The same expectations for each load balancer, given a port and the two hosts (75 KiB with and without forwarded headers). */
@@ -51,7 +61,11 @@ function expectProxySettings(name: string, ctx: () => { port: number; limited: s
 
     it('sends X-Forwarded-Proto, -Host and -For only when the recipe says so', async () => {
       const { port, limited, plain } = ctx();
-      expect(headersOf((await postBody(port, limited, 1)).body)).toMatchObject({ 'x-forwarded-proto': 'http', 'x-forwarded-host': limited, 'x-forwarded-for': '127.0.0.1' });
+      expect(headersOf((await postBody(port, limited, 1)).body)).toMatchObject({
+        'x-forwarded-proto': 'http',
+        'x-forwarded-host': limited,
+        'x-forwarded-for': '127.0.0.1',
+      });
       const without = headersOf((await postBody(port, plain, 1)).body);
       expect(without['x-forwarded-host']).toBeUndefined();
       expect(without['x-forwarded-proto']).toBeUndefined();
@@ -64,10 +78,21 @@ describe('real nginx', () => {
   let nginx: NginxHarness;
   beforeAll(async () => {
     nginx = await startNginx();
-    const balancer = createNginxLoadBalancer({ transport: local, configDir: nginx.configDir, namePrefix: 'sbx-', testCommand: nginx.testCommand, reloadCommand: nginx.reloadCommand, listen: nginx.listen, preliminaryUrl: () => 'http://localhost:3000/' });
+    const balancer = createNginxLoadBalancer({
+      transport: local,
+      configDir: nginx.configDir,
+      namePrefix: 'sbx-',
+      testCommand: nginx.testCommand,
+      reloadCommand: nginx.reloadCommand,
+      listen: nginx.listen,
+      preliminaryUrl: () => 'http://localhost:3000/',
+    });
     await balancer.apply(route('limited', 'limited.localhost', openedxLike));
     await balancer.apply(route('plain', 'plain.localhost', noForwarding));
-    await waitFor(async () => (await postBody(nginx.port, 'plain.localhost', 1)).status === 200, { timeoutMs: 5_000, what: 'nginx to route plain.localhost' });
+    await waitFor(async () => (await postBody(nginx.port, 'plain.localhost', 1)).status === 200, {
+      timeoutMs: 5_000,
+      what: 'nginx to route plain.localhost',
+    });
     await nginx.settle();
   });
   afterAll(async () => nginx?.stop());
@@ -78,14 +103,29 @@ describe('real haproxy', () => {
   let haproxy: HaproxyHarness;
   beforeAll(async () => {
     haproxy = await startHaproxy();
-    const balancer = createHaproxyLoadBalancer({ transport: local, configDir: haproxy.configDir, namePrefix: 'sbx-', testCommand: haproxy.testCommand, reloadCommand: haproxy.reloadCommand, listen: haproxy.listen, statusUrl: () => 'http://localhost:3000/' });
+    const balancer = createHaproxyLoadBalancer({
+      transport: local,
+      configDir: haproxy.configDir,
+      namePrefix: 'sbx-',
+      testCommand: haproxy.testCommand,
+      reloadCommand: haproxy.reloadCommand,
+      listen: haproxy.listen,
+      statusUrl: () => 'http://localhost:3000/',
+    });
     await balancer.apply(route('limited', 'limited.localhost', openedxLike));
     await balancer.apply(route('plain', 'plain.localhost', noForwarding));
-    await waitFor(async () => (await postBody(haproxy.port, 'plain.localhost', 1).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 5_000, what: 'haproxy to route plain.localhost' });
+    await waitFor(
+      async () => (await postBody(haproxy.port, 'plain.localhost', 1).catch(() => ({ status: 0 }))).status === 200,
+      { timeoutMs: 5_000, what: 'haproxy to route plain.localhost' },
+    );
     await haproxy.settle();
   });
   afterAll(async () => haproxy?.stop());
-  expectProxySettings('haproxy', () => ({ port: haproxy.port, limited: 'limited.localhost', plain: 'plain.localhost' }));
+  expectProxySettings('haproxy', () => ({
+    port: haproxy.port,
+    limited: 'limited.localhost',
+    plain: 'plain.localhost',
+  }));
 });
 
 describe('builtin proxy', () => {
@@ -94,10 +134,24 @@ describe('builtin proxy', () => {
   const proxies: Record<string, ProxySettings> = { 'limited.sbx.test': openedxLike, 'plain.sbx.test': noForwarding };
   const store = {
     async findInstanceByDomain(domain: string) {
-      return proxies[domain] ? { slug: domain.split('.')[0], archivedAt: null, activeAppserverId: domain.startsWith('limited') ? 1 : 2, accessUser: null, accessPassword: null } : null;
+      return proxies[domain]
+        ? {
+            slug: domain.split('.')[0],
+            archivedAt: null,
+            activeAppserverId: domain.startsWith('limited') ? 1 : 2,
+            accessUser: null,
+            accessPassword: null,
+          }
+        : null;
     },
     async getAppserver(id: number) {
-      return { id, hostId: 1, port: upstream.target.port, state: 'running', config: { proxy: id === 1 ? openedxLike : noForwarding } };
+      return {
+        id,
+        hostId: 1,
+        port: upstream.target.port,
+        state: 'running',
+        config: { proxy: id === 1 ? openedxLike : noForwarding },
+      };
     },
     async getHost() {
       return { address: '127.0.0.1' };
@@ -122,23 +176,40 @@ describe('builtin proxy', () => {
   });
 });
 
-
 describe('the rendered configuration', () => {
   it('carries the connect and read timeouts and the body size of the route', async () => {
     const { renderNginxFragment } = await import('../../src/infra/load-balancers/render-nginx-fragment');
     const { renderHaproxyFragment } = await import('../../src/infra/load-balancers/render-haproxy-config');
-    const proxy: ProxySettings = { forwardedHeaders: false, maxBodyBytes: 75 * 1024 * 1024, connectTimeoutMs: 7_000, readTimeoutMs: 1_500 };
+    const proxy: ProxySettings = {
+      forwardedHeaders: false,
+      maxBodyBytes: 75 * 1024 * 1024,
+      connectTimeoutMs: 7_000,
+      readTimeoutMs: 1_500,
+    };
     const target = { address: '127.0.0.1', port: 8000 };
-    const nginx = renderNginxFragment({ route: { slug: 'pr1-app', domains: ['pr1-app.sbx.test'], target, proxy }, listen: 80 });
+    const nginx = renderNginxFragment({
+      route: { slug: 'pr1-app', domains: ['pr1-app.sbx.test'], target, proxy },
+      listen: 80,
+    });
     expect(nginx).toContain('client_max_body_size 75m;');
     expect(nginx).toContain('proxy_connect_timeout 7s;');
     expect(nginx).toContain('proxy_read_timeout 1500ms;');
     expect(nginx).not.toContain('X-Forwarded');
-    const haproxy = renderHaproxyFragment({ route: { slug: 'pr1-app', domains: ['pr1-app.sbx.test'], target, proxy }, namePrefix: 'sbx-', errorFile: '/tmp/e.http', statusUrl: null });
+    const haproxy = renderHaproxyFragment({
+      route: { slug: 'pr1-app', domains: ['pr1-app.sbx.test'], target, proxy },
+      namePrefix: 'sbx-',
+      errorFile: '/tmp/e.http',
+      statusUrl: null,
+    });
     expect(haproxy).toContain(`gt ${75 * 1024 * 1024} }`);
     expect(haproxy).toContain('timeout connect 7s');
     expect(haproxy).toContain('timeout server 1500ms');
     expect(haproxy).not.toContain('forwardfor');
-    expect(() => renderNginxFragment({ route: { slug: 'pr1-app', domains: ['pr1-app.sbx.test'], target, proxy: { ...proxy, maxBodyBytes: 1.5 } }, listen: 80 })).toThrow(/positive whole number/);
+    expect(() =>
+      renderNginxFragment({
+        route: { slug: 'pr1-app', domains: ['pr1-app.sbx.test'], target, proxy: { ...proxy, maxBodyBytes: 1.5 } },
+        listen: 80,
+      }),
+    ).toThrow(/positive whole number/);
   });
 });

@@ -30,17 +30,68 @@ const local = createLocalTransport();
 /** A throwaway CA and a `*.sbx.test` leaf it signed, made with openssl; only this test's client trusts the CA. */
 function makeCertificates(): void {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Sandbox Bot test CA');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=*.${baseDomain}`);
-  execFileSync('sh', ['-c', `printf 'subjectAltName=DNS:*.${baseDomain},DNS:${baseDomain}\\n' > ext.cnf`], { cwd: dir });
-  run('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '2', '-extfile', 'ext.cnf');
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Sandbox Bot test CA',
+  );
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'leaf.key',
+    '-out',
+    'leaf.csr',
+    '-subj',
+    `/CN=*.${baseDomain}`,
+  );
+  execFileSync('sh', ['-c', `printf 'subjectAltName=DNS:*.${baseDomain},DNS:${baseDomain}\\n' > ext.cnf`], {
+    cwd: dir,
+  });
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'leaf.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  );
   caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sbx-tls-'));
   makeCertificates();
-  certificate = loadTlsCertificate({ certificate_file: join(dir, 'leaf.pem'), certificate_env: null, key_file: join(dir, 'leaf.key'), key_env: null }, baseDomain, {});
+  certificate = loadTlsCertificate(
+    { certificate_file: join(dir, 'leaf.pem'), certificate_env: null, key_file: join(dir, 'leaf.key'), key_env: null },
+    baseDomain,
+    {},
+  );
   upstream = await startUpstream('app');
   deadPort = await findFreePort();
 });
@@ -51,27 +102,45 @@ afterAll(async () => {
 });
 
 /** GET over TLS to 127.0.0.1:port with SNI and Host `host`, trusting only the test CA. */
-function getTls(port: number, host: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function getTls(
+  port: number,
+  host: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, servername: host, headers: { host }, ca: caPem, agent: false, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = httpsRequest(
+      { host: '127.0.0.1', port, servername: host, headers: { host }, ca: caPem, agent: false, timeout: 5_000 },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', reject);
     req.end();
   });
 }
 
-const forwardedProto = (body: string) => (JSON.parse(body) as { headers: Record<string, string> }).headers['x-forwarded-proto'];
+const forwardedProto = (body: string) =>
+  (JSON.parse(body) as { headers: Record<string, string> }).headers['x-forwarded-proto'];
 
 describe('the configured certificate', () => {
   it('is refused when it does not cover *.<base_domain> or the key does not match', () => {
-    const source = { certificate_file: join(dir, 'leaf.pem'), certificate_env: null, key_file: join(dir, 'leaf.key'), key_env: null };
+    const source = {
+      certificate_file: join(dir, 'leaf.pem'),
+      certificate_env: null,
+      key_file: join(dir, 'leaf.key'),
+      key_env: null,
+    };
     expect(() => loadTlsCertificate(source, 'example.com', {})).toThrow(/does not cover \*\.example\.com/);
-    expect(() => loadTlsCertificate({ ...source, key_file: join(dir, 'ca.key') }, baseDomain, {})).toThrow(/does not belong/);
-    const fromEnv = loadTlsCertificate({ certificate_file: null, certificate_env: 'CERT', key_file: null, key_env: 'KEY' }, baseDomain, { CERT: readFileSync(join(dir, 'leaf.pem'), 'utf8'), KEY: readFileSync(join(dir, 'leaf.key'), 'utf8') });
+    expect(() => loadTlsCertificate({ ...source, key_file: join(dir, 'ca.key') }, baseDomain, {})).toThrow(
+      /does not belong/,
+    );
+    const fromEnv = loadTlsCertificate(
+      { certificate_file: null, certificate_env: 'CERT', key_file: null, key_env: 'KEY' },
+      baseDomain,
+      { CERT: readFileSync(join(dir, 'leaf.pem'), 'utf8'), KEY: readFileSync(join(dir, 'leaf.key'), 'utf8') },
+    );
     expect(fromEnv.names).toContain(`*.${baseDomain}`);
   });
 });
@@ -87,12 +156,24 @@ describe('nginx', () => {
 
   it('serves the sandbox over HTTPS with the wildcard certificate (X-Forwarded-Proto https), and a 502 page when the appserver is down', async () => {
     const balancer = createNginxLoadBalancer({
-      transport: local, configDir: nginx.configDir, namePrefix: 'sbx-', testCommand: nginx.testCommand, reloadCommand: nginx.reloadCommand, listen: nginx.listen,
-      tls: { listen: `127.0.0.1:${tlsPort}`, certificate }, preliminaryUrl: (slug) => `http://bot.test/sandboxes/${slug}`,
+      transport: local,
+      configDir: nginx.configDir,
+      namePrefix: 'sbx-',
+      testCommand: nginx.testCommand,
+      reloadCommand: nginx.reloadCommand,
+      listen: nginx.listen,
+      tls: { listen: `127.0.0.1:${tlsPort}`, certificate },
+      preliminaryUrl: (slug) => `http://bot.test/sandboxes/${slug}`,
     });
     await balancer.apply({ slug: 'pr1-app', domains: [`pr1-app.${baseDomain}`], target: upstream.target });
-    await balancer.apply({ slug: 'pr2-app', domains: [`pr2-app.${baseDomain}`], target: { address: '127.0.0.1', port: deadPort } });
-    await waitFor(async () => (await getTls(tlsPort, `pr1-app.${baseDomain}`).catch(() => null))?.status === 200, { what: 'nginx over TLS' });
+    await balancer.apply({
+      slug: 'pr2-app',
+      domains: [`pr2-app.${baseDomain}`],
+      target: { address: '127.0.0.1', port: deadPort },
+    });
+    await waitFor(async () => (await getTls(tlsPort, `pr1-app.${baseDomain}`).catch(() => null))?.status === 200, {
+      what: 'nginx over TLS',
+    });
     await nginx.settle();
     const secure = await getTls(tlsPort, `pr1-app.${baseDomain}`);
     expect(forwardedProto(secure.body)).toBe('https');
@@ -113,11 +194,19 @@ describe('haproxy', () => {
 
   it('serves the sandbox over HTTPS with the wildcard certificate (X-Forwarded-Proto https)', async () => {
     const balancer = createHaproxyLoadBalancer({
-      transport: local, configDir: haproxy.configDir, namePrefix: 'sbx-', testCommand: haproxy.testCommand, reloadCommand: haproxy.reloadCommand, listen: haproxy.listen,
+      transport: local,
+      configDir: haproxy.configDir,
+      namePrefix: 'sbx-',
+      testCommand: haproxy.testCommand,
+      reloadCommand: haproxy.reloadCommand,
+      listen: haproxy.listen,
       tls: { listen: haproxy.tlsListen, certificate },
     });
     await balancer.apply({ slug: 'pr1-app', domains: [`pr1-app.${baseDomain}`], target: upstream.target });
-    await waitFor(async () => (await getTls(haproxy.tlsPort, `pr1-app.${baseDomain}`).catch(() => null))?.status === 200, { what: 'haproxy over TLS' });
+    await waitFor(
+      async () => (await getTls(haproxy.tlsPort, `pr1-app.${baseDomain}`).catch(() => null))?.status === 200,
+      { what: 'haproxy over TLS' },
+    );
     expect(forwardedProto((await getTls(haproxy.tlsPort, `pr1-app.${baseDomain}`)).body)).toBe('https');
     expect(forwardedProto((await getWithHost(haproxy.port, `pr1-app.${baseDomain}`)).body)).toBe('http');
     const pem = join(haproxy.configDir, '.sbx-tls.pem');
@@ -137,7 +226,15 @@ describe('builtin proxy', () => {
   const store = {
     async findInstanceByDomain(domain: string) {
       const found = instances[domain];
-      return found ? { slug: found.slug, archivedAt: null, activeAppserverId: found.active, accessUser: null, accessPassword: null } : null;
+      return found
+        ? {
+            slug: found.slug,
+            archivedAt: null,
+            activeAppserverId: found.active,
+            accessUser: null,
+            accessPassword: null,
+          }
+        : null;
     },
     async getAppserver(id: number) {
       return { id, hostId: 1, port: id === 1 ? upstream.target.port : deadPort, state: 'running' };
@@ -152,7 +249,13 @@ describe('builtin proxy', () => {
     server = createServer((req, res) => void proxy.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
-    tls = await startTlsListener({ server, certificate, host: '127.0.0.1', port: 0, logger: createLogger({ level: 'silent', format: 'json' }) });
+    tls = await startTlsListener({
+      server,
+      certificate,
+      host: '127.0.0.1',
+      port: 0,
+      logger: createLogger({ level: 'silent', format: 'json' }),
+    });
   });
   afterAll(async () => {
     await tls?.close();

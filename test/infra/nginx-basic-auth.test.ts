@@ -29,7 +29,14 @@ afterEach(async () => {
 });
 
 const balancer = () =>
-  createNginxLoadBalancer({ transport: local, configDir: nginx.configDir, namePrefix: 'sbx-', testCommand: nginx.testCommand, reloadCommand: nginx.reloadCommand, listen: nginx.listen });
+  createNginxLoadBalancer({
+    transport: local,
+    configDir: nginx.configDir,
+    namePrefix: 'sbx-',
+    testCommand: nginx.testCommand,
+    reloadCommand: nginx.reloadCommand,
+    listen: nginx.listen,
+  });
 
 function get(host: string, auth?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -49,8 +56,16 @@ const credentials: BasicCredentials = { user: 'sbx-a1b2c3', password: 'pa:ss wö
 
 describe('nginx basic auth', () => {
   it('asks for credentials, refuses wrong ones, serves with the right ones and keeps them from the appserver', async () => {
-    await balancer().apply({ slug: 'pr7-app', domains: ['pr7-app.localhost'], target: upstream.target, access: credentials });
-    await waitFor(async () => (await get('pr7-app.localhost')).status === 401, { timeoutMs: 5_000, what: 'nginx to ask for credentials' });
+    await balancer().apply({
+      slug: 'pr7-app',
+      domains: ['pr7-app.localhost'],
+      target: upstream.target,
+      access: credentials,
+    });
+    await waitFor(async () => (await get('pr7-app.localhost')).status === 401, {
+      timeoutMs: 5_000,
+      what: 'nginx to ask for credentials',
+    });
     await nginx.settle();
 
     const none = await get('pr7-app.localhost');
@@ -76,7 +91,10 @@ describe('nginx basic auth', () => {
     const lb = balancer();
     const route = { slug: 'pr8-app', domains: ['pr8-app.localhost'], target: upstream.target, access: credentials };
     await lb.apply(route);
-    await waitFor(async () => (await get('pr8-app.localhost')).status === 401, { timeoutMs: 5_000, what: 'nginx to ask for credentials' });
+    await waitFor(async () => (await get('pr8-app.localhost')).status === 401, {
+      timeoutMs: 5_000,
+      what: 'nginx to ask for credentials',
+    });
     await nginx.settle();
     const file = join(nginx.configDir, '.sbx-pr8-app.htpasswd');
     const first = await readFile(file, 'utf8');
@@ -85,11 +103,17 @@ describe('nginx basic auth', () => {
 
     const next = { user: 'sbx-ffffff', password: 'another' };
     await lb.apply({ ...route, access: next });
-    await waitFor(async () => (await get('pr8-app.localhost', `${next.user}:${next.password}`)).status === 200, { timeoutMs: 5_000, what: 'the new credentials' });
+    await waitFor(async () => (await get('pr8-app.localhost', `${next.user}:${next.password}`)).status === 200, {
+      timeoutMs: 5_000,
+      what: 'the new credentials',
+    });
     expect((await get('pr8-app.localhost', `${credentials.user}:${credentials.password}`)).status).toBe(401);
 
     await lb.apply({ ...route, access: null });
-    await waitFor(async () => (await get('pr8-app.localhost')).status === 200, { timeoutMs: 5_000, what: 'the public route' });
+    await waitFor(async () => (await get('pr8-app.localhost')).status === 200, {
+      timeoutMs: 5_000,
+      what: 'the public route',
+    });
     await expect(stat(file)).rejects.toThrow();
 
     await lb.apply(route);
@@ -99,7 +123,10 @@ describe('nginx basic auth', () => {
 
   it('the preliminary page answers without credentials and shows nothing of the sandbox', async () => {
     await balancer().apply({ slug: 'pr9-app', domains: ['pr9-app.localhost'], target: null, access: credentials });
-    await waitFor(async () => (await get('pr9-app.localhost')).status === 503, { timeoutMs: 5_000, what: 'the preliminary page' });
+    await waitFor(async () => (await get('pr9-app.localhost')).status === 503, {
+      timeoutMs: 5_000,
+      what: 'the preliminary page',
+    });
     // No proxied route, no htpasswd file: it exists exactly while the fragment names it.
     expect(await readdir(nginx.configDir)).toEqual(['sbx-pr9-app.conf']);
   });

@@ -22,7 +22,15 @@ afterAll(async () => {
 });
 
 function makeBalancer(transport: HostTransport, extra: Partial<NginxLoadBalancerOptions> = {}) {
-  return createNginxLoadBalancer({ transport, configDir: dir, namePrefix: 'sbx-', testCommand: ['false'], reloadCommand: ['false'], listen: 80, ...extra });
+  return createNginxLoadBalancer({
+    transport,
+    configDir: dir,
+    namePrefix: 'sbx-',
+    testCommand: ['false'],
+    reloadCommand: ['false'],
+    listen: 80,
+    ...extra,
+  });
 }
 
 function route(slug: string): Route {
@@ -48,8 +56,14 @@ const hostile: Array<[string, Route]> = [
   ['domain with a newline', { slug: 'evil', domains: ['evil.localhost\n}\nserver {'], target: null }],
   ['domain with $', { slug: 'evil', domains: ['$host'], target: null }],
   ['no domain at all', { slug: 'evil', domains: [], target: null }],
-  ['address with ;', { slug: 'evil', domains: ['evil.localhost'], target: { address: '127.0.0.1; include /etc/passwd', port: 80 } }],
-  ['address with a newline', { slug: 'evil', domains: ['evil.localhost'], target: { address: '127.0.0.1\n}', port: 80 } }],
+  [
+    'address with ;',
+    { slug: 'evil', domains: ['evil.localhost'], target: { address: '127.0.0.1; include /etc/passwd', port: 80 } },
+  ],
+  [
+    'address with a newline',
+    { slug: 'evil', domains: ['evil.localhost'], target: { address: '127.0.0.1\n}', port: 80 } },
+  ],
   ['port out of range', { slug: 'evil', domains: ['evil.localhost'], target: { address: '127.0.0.1', port: 70_000 } }],
 ];
 
@@ -71,5 +85,7 @@ it('rejects a preliminary link that is not an http(s) URL', async () => {
 });
 
 it('refuses a name prefix that could leave the directory', () => {
-  expect(() => makeBalancer(local, { namePrefix: '../x' })).toThrowError(expect.objectContaining({ code: 'config_invalid' }) as Error);
+  expect(() => makeBalancer(local, { namePrefix: '../x' })).toThrowError(
+    expect.objectContaining({ code: 'config_invalid' }) as Error,
+  );
 });

@@ -64,7 +64,10 @@ async function answerOf(host: string): Promise<string> {
  */
 async function expectAnswer(host: string, expected: string): Promise<void> {
   let last = '';
-  await waitFor(async () => (last = await answerOf(host)) === expected, { timeoutMs: 5_000, what: `${host} to answer ${expected}` }).catch((error: Error) => {
+  await waitFor(async () => (last = await answerOf(host)) === expected, {
+    timeoutMs: 5_000,
+    what: `${host} to answer ${expected}`,
+  }).catch((error: Error) => {
     throw new Error(`${error.message}; it last answered ${last}`);
   });
   await nginx.settle();
@@ -90,7 +93,13 @@ describe('nginx load balancer against a real nginx', () => {
     expect(await answerOf('studio-pr1-app.localhost')).toBe('a');
     const response = await getWithHost(nginx.port, 'pr1-app.localhost', { path: '/some/path?q=1' });
     const { headers } = JSON.parse(response.body) as { headers: Record<string, string> };
-    expect(headers).toMatchObject({ host: 'pr1-app.localhost', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'pr1-app.localhost', connection: 'close' });
+    expect(headers).toMatchObject({
+      host: 'pr1-app.localhost',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'pr1-app.localhost',
+      connection: 'close',
+    });
   });
 
   it('switches to another appserver when applied again', async () => {
@@ -105,7 +114,13 @@ describe('nginx load balancer against a real nginx', () => {
     await makeBalancer().apply(route('pr3-app', b));
     await expectAnswer('pr3-app.localhost', 'b');
     const echoed = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: nginx.port, headers: { host: 'pr3-app.localhost', connection: 'Upgrade', upgrade: 'sbx-echo' }, agent: false, timeout: 5_000 });
+      const req = request({
+        host: '127.0.0.1',
+        port: nginx.port,
+        headers: { host: 'pr3-app.localhost', connection: 'Upgrade', upgrade: 'sbx-echo' },
+        agent: false,
+        timeout: 5_000,
+      });
       req.on('upgrade', (res, socket) => {
         expect(res.statusCode).toBe(101);
         socket.once('data', (chunk: Buffer) => {
@@ -125,7 +140,9 @@ describe('nginx load balancer against a real nginx', () => {
   it('answers 503 with a preliminary page linking to the status page when there is no active appserver', async () => {
     await makeBalancer().apply(route('pr4-app', null, ['lms-pr4-app.localhost']));
     let response = await getWithHost(nginx.port, 'lms-pr4-app.localhost');
-    await waitFor(async () => (response = await getWithHost(nginx.port, 'lms-pr4-app.localhost')).status === 503, { what: 'the preliminary page' });
+    await waitFor(async () => (response = await getWithHost(nginx.port, 'lms-pr4-app.localhost')).status === 503, {
+      what: 'the preliminary page',
+    });
     expect(response.headers['content-type']).toBe('text/html');
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.body).toContain('no active appserver yet');
@@ -149,7 +166,7 @@ describe('nginx load balancer against a real nginx', () => {
     const balancer = makeBalancer();
     await balancer.apply(route('two', a));
     await balancer.apply(route('one', null));
-    await writeFile(join(nginx.configDir, 'default.conf'), '# the operator\'s own\n');
+    await writeFile(join(nginx.configDir, 'default.conf'), "# the operator's own\n");
     await writeFile(join(nginx.configDir, 'sbx-three.conf.tmp-0a1b2c3d'), '');
     await writeFile(join(nginx.configDir, 'sbx-Not_A_Slug.conf'), '');
     await writeFile(join(nginx.configDir, 'sbx-four.txt'), '');
@@ -237,7 +254,9 @@ describe('nginx load balancer against a real nginx', () => {
     const slugs = ['q1', 'q2', 'q3', 'q4'];
     await Promise.all(slugs.map((slug) => balancer.apply(route(slug, slug === 'q2' ? b : a))));
     const trace = events.map((event) => (event.op === 'exec' ? event.detail : `${event.op} ${event.detail}`));
-    expect(trace).toEqual(slugs.flatMap((slug) => [`read sbx-${slug}.conf`, `write sbx-${slug}.conf`, 'test', 'reload']));
+    expect(trace).toEqual(
+      slugs.flatMap((slug) => [`read sbx-${slug}.conf`, `write sbx-${slug}.conf`, 'test', 'reload']),
+    );
     await expectAnswer('q2.localhost', 'b');
   });
 
@@ -331,7 +350,9 @@ describe('nginx load balancer over SSH', () => {
         return real(`${content.toString()}bogus_directive on;\n`);
       },
     });
-    const error = await rejection(makeBalancer(broken.transport).apply(route('pr20-app', a, ['studio-pr20-app.localhost'])));
+    const error = await rejection(
+      makeBalancer(broken.transport).apply(route('pr20-app', a, ['studio-pr20-app.localhost'])),
+    );
     expect(error.code).toBe('load_balancer_failed');
     expect(error.message).toContain('unknown directive "bogus_directive"');
     expect((await readFile(fragmentPath('pr20-app'))).equals(before)).toBe(true);

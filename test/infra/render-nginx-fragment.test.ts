@@ -6,44 +6,67 @@ import { renderNginxFragment } from '../../src/infra/load-balancers/render-nginx
 describe('renderNginxFragment', () => {
   it('renders a proxy fragment', () => {
     const fragment = renderNginxFragment({
-      route: { slug: 'pr42-app', domains: ['pr42-app.example.com', 'studio-pr42-app.example.com', 'pr42-app.example.com'], target: { address: 'Host-2.internal', port: 8042 } },
+      route: {
+        slug: 'pr42-app',
+        domains: ['pr42-app.example.com', 'studio-pr42-app.example.com', 'pr42-app.example.com'],
+        target: { address: 'Host-2.internal', port: 8042 },
+      },
       listen: 80,
     });
     expect(fragment).toBe(GOLDEN_PROXY);
   });
 
   it('renders a preliminary page, with a link only when one is given', () => {
-    const without = renderNginxFragment({ route: { slug: 'demo', domains: ['demo.localhost'], target: null }, listen: '127.0.0.1:8080' });
+    const without = renderNginxFragment({
+      route: { slug: 'demo', domains: ['demo.localhost'], target: null },
+      listen: '127.0.0.1:8080',
+    });
     expect(without).toContain('    listen 127.0.0.1:8080;');
     expect(without).toContain('return 503 "');
     expect(without).not.toContain('href');
-    const linked = renderNginxFragment({ route: { slug: 'demo', domains: ['demo.localhost'], target: null }, listen: 80, preliminaryUrl: 'https://bot.example.com/i/demo?a=1&b="$x"<\'\\' });
+    const linked = renderNginxFragment({
+      route: { slug: 'demo', domains: ['demo.localhost'], target: null },
+      listen: 80,
+      preliminaryUrl: 'https://bot.example.com/i/demo?a=1&b="$x"<\'\\',
+    });
     expect(linked).toContain("href='https://bot.example.com/i/demo?a=1&amp;b=%22%24x%22%3C%27%5C'");
   });
 
   it('brackets IPv6 appserver addresses', () => {
-    const fragment = renderNginxFragment({ route: { slug: 'v6', domains: ['v6.localhost'], target: { address: '::1', port: 9000 } }, listen: '[::]:80' });
+    const fragment = renderNginxFragment({
+      route: { slug: 'v6', domains: ['v6.localhost'], target: { address: '::1', port: 9000 } },
+      listen: '[::]:80',
+    });
     expect(fragment).toContain('proxy_pass http://[::1]:9000;');
     expect(fragment).toContain('listen [::]:80;');
   });
 
-  it.each(['80;', '127.0.0.1:80 default_server', 'x:80', '0', '65536', '1.2.3.4:80\n'])('rejects listen %j', (listen) => {
-    expect(() => renderNginxFragment({ route: { slug: 'a', domains: ['a.localhost'], target: null }, listen })).toThrowError(
-      expect.objectContaining({ code: 'config_invalid' }) as Error,
-    );
-  });
+  it.each(['80;', '127.0.0.1:80 default_server', 'x:80', '0', '65536', '1.2.3.4:80\n'])(
+    'rejects listen %j',
+    (listen) => {
+      expect(() =>
+        renderNginxFragment({ route: { slug: 'a', domains: ['a.localhost'], target: null }, listen }),
+      ).toThrowError(expect.objectContaining({ code: 'config_invalid' }) as Error);
+    },
+  );
 
   it('never lets a domain add text beyond plain host names', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 40 }), (domain) => {
         let fragment: string;
         try {
-          fragment = renderNginxFragment({ route: { slug: 'prop', domains: [domain], target: { address: '127.0.0.1', port: 80 } }, listen: 80 });
+          fragment = renderNginxFragment({
+            route: { slug: 'prop', domains: [domain], target: { address: '127.0.0.1', port: 80 } },
+            listen: 80,
+          });
         } catch (error) {
           return error instanceof SandboxError && error.code === 'usage';
         }
         const line = fragment.split('\n')[3];
-        return /^ {4}server_name [a-z0-9.-]+;$/.test(line ?? '') && fragment.split('\n').length === GOLDEN_PROXY.split('\n').length;
+        return (
+          /^ {4}server_name [a-z0-9.-]+;$/.test(line ?? '') &&
+          fragment.split('\n').length === GOLDEN_PROXY.split('\n').length
+        );
       }),
       { numRuns: 500 },
     );

@@ -49,7 +49,19 @@ function splitNul(text: string): string[] {
 describe('exec', () => {
   it('hands argv full of shell metacharacters to the program unchanged, and runs none of it', async () => {
     const marker = join(work, 'marker-exec');
-    const args = [`$(touch ${marker})`, `\`touch ${marker}\``, `; touch ${marker}`, `| touch ${marker}`, `&& touch ${marker}`, `\ntouch ${marker}`, `'"; touch ${marker}`, '*', '', '-n', 'é 漢 🙂'];
+    const args = [
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      `; touch ${marker}`,
+      `| touch ${marker}`,
+      `&& touch ${marker}`,
+      `\ntouch ${marker}`,
+      `'"; touch ${marker}`,
+      '*',
+      '',
+      '-n',
+      'é 漢 🙂',
+    ];
     const result = await transport().exec(['printf', '%s\\0', ...args]);
     expect(result.code).toBe(0);
     expect(splitNul(result.stdout)).toEqual(args);
@@ -60,14 +72,19 @@ describe('exec', () => {
     const marker = join(work, 'marker-env');
     const cwd = join(work, `dir with 'quotes' and $(touch ${marker})`);
     await transport().exec(['mkdir', '-p', cwd]);
-    const env = { GREETING: `hi $(touch ${marker}) \`x\``, MULTI_LINE: "a'b\nc\"d", EMPTY: '' };
-    const result = await transport().exec(['sh', '-c', 'printf "%s\\0" "$PWD" "$GREETING" "$MULTI_LINE" "${EMPTY-unset}"'], { cwd, env });
+    const env = { GREETING: `hi $(touch ${marker}) \`x\``, MULTI_LINE: 'a\'b\nc"d', EMPTY: '' };
+    const result = await transport().exec(
+      ['sh', '-c', 'printf "%s\\0" "$PWD" "$GREETING" "$MULTI_LINE" "${EMPTY-unset}"'],
+      { cwd, env },
+    );
     expect(splitNul(result.stdout)).toEqual([cwd, env.GREETING, env.MULTI_LINE, '']);
     expect(existsSync(marker)).toBe(false);
   });
 
   it('refuses a bad environment variable name or program name before sending anything', async () => {
-    await expect(transport().exec(['true'], { env: { 'A;B': 'x' } })).rejects.toThrow(/invalid environment variable name/);
+    await expect(transport().exec(['true'], { env: { 'A;B': 'x' } })).rejects.toThrow(
+      /invalid environment variable name/,
+    );
     await expect(transport().exec([])).rejects.toThrow(/empty argv/);
     await expect(transport().exec(['A=b'])).rejects.toThrow(/contains "="/);
   });
@@ -80,7 +97,12 @@ describe('exec', () => {
   });
 
   it('reports non-zero exits, missing programs and signals like the local transport', async () => {
-    expect(await transport().exec(['sh', '-c', 'echo out; echo oops >&2; exit 3'])).toEqual({ code: 3, signal: null, stdout: 'out\n', stderr: 'oops\n' });
+    expect(await transport().exec(['sh', '-c', 'echo out; echo oops >&2; exit 3'])).toEqual({
+      code: 3,
+      signal: null,
+      stdout: 'out\n',
+      stderr: 'oops\n',
+    });
     expect((await transport().exec(['no-such-program-sbx'])).code).toBe(127);
     expect(await transport().exec(['sh', '-c', 'kill -TERM $$'])).toMatchObject({ code: null, signal: 'SIGTERM' });
     const inMissingDir = await transport().exec(['true'], { cwd: join(work, 'no-such-dir') });
@@ -89,17 +111,27 @@ describe('exec', () => {
 
   it('times out, and kills the remote process group', async () => {
     const started = Date.now();
-    await expect(transport().exec(['sh', '-c', 'sleep 31.4159; echo never'], { timeoutMs: 300 })).rejects.toThrow('test-host: `sh` timed out after 300ms');
+    await expect(transport().exec(['sh', '-c', 'sleep 31.4159; echo never'], { timeoutMs: 300 })).rejects.toThrow(
+      'test-host: `sh` timed out after 300ms',
+    );
     expect(Date.now() - started).toBeLessThan(3_000);
     await waitFor(() => !processRunning('31.4159'), { timeoutMs: 3_000, what: 'the remote sleep to be killed' });
   });
 
   it('runs 25 execs at once over one connection (the channel cap queues them)', async () => {
     const host = transport();
-    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => host.exec(['sh', '-c', 'sleep 0.5; echo "$1"', 'sh', String(i)])));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => host.exec(['sh', '-c', 'sleep 0.5; echo "$1"', 'sh', String(i)])),
+    );
     expect(results.map((result) => result.stdout.trim())).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
     // The same burst, files included, mixes SFTP and exec channels under the cap.
-    const mixed = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? host.exec(['echo', String(i)]).then((r) => r.stdout) : host.writeFile(join(work, 'burst', `${i}`), `${i}`).then(() => 'written'))));
+    const mixed = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2
+          ? host.exec(['echo', String(i)]).then((r) => r.stdout)
+          : host.writeFile(join(work, 'burst', `${i}`), `${i}`).then(() => 'written'),
+      ),
+    );
     expect(mixed.filter((value) => value === 'written')).toHaveLength(10);
   });
 
@@ -162,7 +194,7 @@ describe('files over SFTP', () => {
     expect(readFileSync(path).equals(data)).toBe(true);
     for (const chunk of [1 << 20, 777_777]) {
       const parts: Buffer[] = [];
-      for (let offset = 0; ; ) {
+      for (let offset = 0; ;) {
         const part = await host.readFile(path, { offset, maxBytes: chunk });
         if (!part || part.length === 0) break;
         expect(part.length).toBeLessThanOrEqual(chunk);
@@ -201,7 +233,9 @@ describe('host keys', () => {
 
   it('refuses a host whose key does not match the pinned fingerprint, saying what was expected and offered', async () => {
     const wrong = 'SHA256:' + 'A'.repeat(43);
-    const error = await transport({ hostKeyFingerprint: wrong }).exec(['true']).catch((caught: unknown) => caught);
+    const error = await transport({ hostKeyFingerprint: wrong })
+      .exec(['true'])
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'host_unreachable' });
     const message = (error as Error).message;
     expect(message).toContain(`expected ${wrong}`);
@@ -212,7 +246,9 @@ describe('host keys', () => {
   it('refuses a host with no key pinned', async () => {
     await expect(transport({ hostKeyFingerprint: null }).exec(['true'])).rejects.toMatchObject({
       code: 'host_unreachable',
-      message: expect.stringMatching(/^no host key pinned for test-host; add host_key_fingerprint: SHA256:… \(ssh-keygen -lf/),
+      message: expect.stringMatching(
+        /^no host key pinned for test-host; add host_key_fingerprint: SHA256:… \(ssh-keygen -lf/,
+      ),
     });
   });
 
@@ -221,15 +257,23 @@ describe('host keys', () => {
     const name = `[127.0.0.1]:${sshd.port}`;
     const plain = join(work, 'known_hosts');
     writeFileSync(plain, `# comment\nother.example ${type} ${base64}\n${name} ${type} ${base64}\n`);
-    expect((await transport({ hostKeyFingerprint: null, knownHostsPath: plain }).exec(['echo', 'ok'])).stdout).toBe('ok\n');
+    expect((await transport({ hostKeyFingerprint: null, knownHostsPath: plain }).exec(['echo', 'ok'])).stdout).toBe(
+      'ok\n',
+    );
 
     const hashed = join(work, 'known_hosts_hashed');
     writeFileSync(hashed, `${name} ${type} ${base64}\n`);
     execFileSync('ssh-keygen', ['-H', '-f', hashed], { stdio: 'ignore' });
     expect(readFileSync(hashed, 'utf8')).toMatch(/^\|1\|/);
-    expect((await transport({ hostKeyFingerprint: null, knownHostsPath: hashed }).exec(['echo', 'ok'])).stdout).toBe('ok\n');
+    expect((await transport({ hostKeyFingerprint: null, knownHostsPath: hashed }).exec(['echo', 'ok'])).stdout).toBe(
+      'ok\n',
+    );
 
-    const otherKey = execFileSync('sh', ['-c', `ssh-keygen -q -t ed25519 -N '' -f ${work}/other_key && cat ${work}/other_key.pub`], { encoding: 'utf8' }).split(' ');
+    const otherKey = execFileSync(
+      'sh',
+      ['-c', `ssh-keygen -q -t ed25519 -N '' -f ${work}/other_key && cat ${work}/other_key.pub`],
+      { encoding: 'utf8' },
+    ).split(' ');
     const wrong = join(work, 'known_hosts_wrong');
     writeFileSync(wrong, `${name} ${otherKey[0]} ${otherKey[1]}\n`);
     await expect(transport({ hostKeyFingerprint: null, knownHostsPath: wrong }).exec(['true'])).rejects.toMatchObject({
@@ -238,7 +282,9 @@ describe('host keys', () => {
     });
     const empty = join(work, 'known_hosts_empty');
     writeFileSync(empty, '');
-    await expect(transport({ hostKeyFingerprint: null, knownHostsPath: empty }).exec(['true'])).rejects.toThrow(`an entry for ${name} in ${empty}, which has none`);
+    await expect(transport({ hostKeyFingerprint: null, knownHostsPath: empty }).exec(['true'])).rejects.toThrow(
+      `an entry for ${name} in ${empty}, which has none`,
+    );
   });
 });
 
@@ -258,7 +304,10 @@ describe('connection failures', () => {
     const port = (silent.address() as { port: number }).port;
     try {
       const started = Date.now();
-      await expect(transport({ port, connectTimeoutMs: 400 }).exec(['true'])).rejects.toMatchObject({ code: 'host_unreachable', message: expect.stringContaining('timed out after 400ms') });
+      await expect(transport({ port, connectTimeoutMs: 400 }).exec(['true'])).rejects.toMatchObject({
+        code: 'host_unreachable',
+        message: expect.stringContaining('timed out after 400ms'),
+      });
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -269,10 +318,14 @@ describe('connection failures', () => {
   it('says which user and key the server refused', async () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(work, 'stranger_key')]);
     const strangerKey = readFileSync(join(work, 'stranger_key'), 'utf8');
-    const strangerFingerprint = execFileSync('ssh-keygen', ['-lf', join(work, 'stranger_key.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const strangerFingerprint = execFileSync('ssh-keygen', ['-lf', join(work, 'stranger_key.pub')], {
+      encoding: 'utf8',
+    }).split(' ')[1];
     await expect(transport({ privateKey: strangerKey }).exec(['true'])).rejects.toMatchObject({
       code: 'host_unreachable',
-      message: expect.stringContaining(`as root was refused: the server did not accept the ssh-ed25519 key ${strangerFingerprint}`),
+      message: expect.stringContaining(
+        `as root was refused: the server did not accept the ssh-ed25519 key ${strangerFingerprint}`,
+      ),
     });
   });
 
@@ -294,7 +347,9 @@ describe('a host without the SFTP subsystem', () => {
     const client = transport({}, bare);
     expect((await client.exec(['echo', 'first'])).stdout).toBe('first\n');
     const pidsBefore = bare.sessionPids();
-    await expect(client.readFile(join(work, 'anything'))).rejects.toThrow(/enable the sftp subsystem in the host's sshd_config/);
+    await expect(client.readFile(join(work, 'anything'))).rejects.toThrow(
+      /enable the sftp subsystem in the host's sshd_config/,
+    );
     expect((await client.exec(['echo', 'still'])).stdout).toBe('still\n');
     expect(bare.sessionPids().slice(0, 2)).toEqual(pidsBefore.slice(0, 2)); // same connection, not a reconnect
   });
@@ -320,9 +375,15 @@ describe('losing the connection', () => {
     await waitFor(() => processRunning(`sleep\0${duration}\0`), { what: 'the remote sleep to start' });
     host.kill();
     const error = await inFlight;
-    expect(error).toMatchObject({ code: 'host_unreachable', message: expect.stringContaining('lost the connection while running `sleep`') });
+    expect(error).toMatchObject({
+      code: 'host_unreachable',
+      message: expect.stringContaining('lost the connection while running `sleep`'),
+    });
 
-    await expect(client.exec(['true'])).rejects.toMatchObject({ code: 'host_unreachable', message: expect.stringContaining('connection refused') });
+    await expect(client.exec(['true'])).rejects.toMatchObject({
+      code: 'host_unreachable',
+      message: expect.stringContaining('connection refused'),
+    });
     await host.restart();
     expect((await client.exec(['echo', 'back'])).stdout).toBe('back\n');
     expect(await client.readFile(file)).toEqual(Buffer.from('before'));

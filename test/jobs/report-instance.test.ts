@@ -36,11 +36,18 @@ describe('report_instance', () => {
       },
     };
     const steady: Reporter = { name: 'steady', report: async (instanceId) => void calls.push(`steady:${instanceId}`) };
-    const worker = await startWorker({ deps: { config, db: database.db, pool: database.pool, logger, provisioning, reporters: [flaky, steady] }, concurrency: 2, pollInterval: 100 });
+    const worker = await startWorker({
+      deps: { config, db: database.db, pool: database.pool, logger, provisioning, reporters: [flaky, steady] },
+      concurrency: 2,
+      pollInterval: 100,
+    });
     try {
       const started = Date.now();
       await reportChange(provisioning.store, 7);
-      await waitFor(() => calls.filter((c) => c === 'flaky:7').length === 3, { timeoutMs: 10_000, what: 'the third try of the flaky reporter' });
+      await waitFor(() => calls.filter((c) => c === 'flaky:7').length === 3, {
+        timeoutMs: 10_000,
+        what: 'the third try of the flaky reporter',
+      });
       expect(Date.now() - started).toBeLessThan(6_000);
       expect(calls.filter((c) => c === 'steady:7')).toHaveLength(3);
       await new Promise((resolve) => setTimeout(resolve, 1_500));

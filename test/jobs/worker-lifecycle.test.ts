@@ -25,23 +25,37 @@ afterAll(async () => {
 
 const deps = () => ({ config, db: database.db, pool: database.pool, logger, provisioning, reporters: [] });
 
-async function jobState(id: string): Promise<{ locked_by: string | null; attempts: number; last_error: string | null } | undefined> {
-  const result = await database.pool.query('select locked_by, attempts, last_error from graphile_worker._private_jobs where id = $1', [id]);
+async function jobState(
+  id: string,
+): Promise<{ locked_by: string | null; attempts: number; last_error: string | null } | undefined> {
+  const result = await database.pool.query(
+    'select locked_by, attempts, last_error from graphile_worker._private_jobs where id = $1',
+    [id],
+  );
   return result.rows[0];
 }
 
 async function addRaw(task: string, payload: object = {}): Promise<string> {
-  const result = await database.pool.query<{ id: string }>('select id::text from graphile_worker.add_job($1, $2::json)', [task, JSON.stringify(payload)]);
+  const result = await database.pool.query<{ id: string }>(
+    'select id::text from graphile_worker.add_job($1, $2::json)',
+    [task, JSON.stringify(payload)],
+  );
   return result.rows[0]!.id;
 }
 
 describe('worker lifecycle', () => {
   it('unlocks and runs a job left locked by a worker that died', async () => {
     const { id } = await enqueue(database.pool, 'prune_logs', {});
-    await database.pool.query(`update graphile_worker._private_jobs set locked_by = 'worker-dead', locked_at = now() - interval '1 hour' where id = $1`, [id]);
+    await database.pool.query(
+      `update graphile_worker._private_jobs set locked_by = 'worker-dead', locked_at = now() - interval '1 hour' where id = $1`,
+      [id],
+    );
     const worker = await startWorker({ deps: deps(), concurrency: 1, heartbeatMs: 200, pollInterval: 100 });
     try {
-      await waitFor(async () => (await jobState(id)) === undefined, { timeoutMs: 10_000, what: 'the orphaned job to run' });
+      await waitFor(async () => (await jobState(id)) === undefined, {
+        timeoutMs: 10_000,
+        what: 'the orphaned job to run',
+      });
     } finally {
       await worker.stop(1_000);
     }
@@ -51,33 +65,62 @@ describe('worker lifecycle', () => {
     const alive = await addRaw('nothing_runs_this');
     const fresh = await addRaw('nothing_runs_this');
     await database.pool.query(`insert into worker_heartbeats (worker_id, process) values ('worker-alive', 'test')`);
-    await database.pool.query(`update graphile_worker._private_jobs set locked_by = 'worker-alive', locked_at = now() - interval '1 hour' where id = $1`, [alive]);
-    await database.pool.query(`update graphile_worker._private_jobs set locked_by = 'worker-new', locked_at = now() where id = $1`, [fresh]);
+    await database.pool.query(
+      `update graphile_worker._private_jobs set locked_by = 'worker-alive', locked_at = now() - interval '1 hour' where id = $1`,
+      [alive],
+    );
+    await database.pool.query(
+      `update graphile_worker._private_jobs set locked_by = 'worker-new', locked_at = now() where id = $1`,
+      [fresh],
+    );
     expect(await sweepDeadWorkers(database.pool, 60_000)).toBe(0);
     expect((await jobState(alive))?.locked_by).toBe('worker-alive');
     expect((await jobState(fresh))?.locked_by).toBe('worker-new');
-    await database.pool.query(`delete from graphile_worker._private_jobs where id = any($1::bigint[])`, [[alive, fresh]]);
+    await database.pool.query(`delete from graphile_worker._private_jobs where id = any($1::bigint[])`, [
+      [alive, fresh],
+    ]);
   });
 
   it('unlocks at once the jobs of a crashed process on this machine, whatever the lock age', async () => {
     const id = await addRaw('nothing_runs_this');
     const { hostname } = await import('node:os');
     // a pid that cannot be running: beyond the kernel's pid_max
-    await database.pool.query(`insert into worker_heartbeats (worker_id, process) values ('pool-crashed', $1)`, [`${hostname()}:99999999`]);
-    await database.pool.query(`update graphile_worker._private_jobs set locked_by = 'pool-crashed', locked_at = now() where id = $1`, [id]);
+    await database.pool.query(`insert into worker_heartbeats (worker_id, process) values ('pool-crashed', $1)`, [
+      `${hostname()}:99999999`,
+    ]);
+    await database.pool.query(
+      `update graphile_worker._private_jobs set locked_by = 'pool-crashed', locked_at = now() where id = $1`,
+      [id],
+    );
     expect(await sweepDeadWorkers(database.pool, 60_000)).toBe(1);
     expect((await jobState(id))?.locked_by).toBeNull();
-    expect((await database.pool.query(`select 1 from worker_heartbeats where worker_id = 'pool-crashed'`)).rowCount).toBe(0);
+    expect(
+      (await database.pool.query(`select 1 from worker_heartbeats where worker_id = 'pool-crashed'`)).rowCount,
+    ).toBe(0);
     await database.pool.query('delete from graphile_worker._private_jobs where id = $1', [id]);
   });
 
   it('records a heartbeat while running and forgets them after a clean stop', async () => {
     const worker = await startWorker({ deps: deps(), concurrency: 2, heartbeatMs: 100, pollInterval: 100 });
-    await waitFor(async () => (await database.pool.query('select 1 from worker_heartbeats where worker_id = any($1::text[])', [worker.workerIds()])).rowCount === 1, {
-      what: 'the heartbeat',
-    });
+    await waitFor(
+      async () =>
+        (
+          await database.pool.query('select 1 from worker_heartbeats where worker_id = any($1::text[])', [
+            worker.workerIds(),
+          ])
+        ).rowCount === 1,
+      {
+        what: 'the heartbeat',
+      },
+    );
     await worker.stop(1_000);
-    expect((await database.pool.query('select 1 from worker_heartbeats where worker_id = any($1::text[])', [worker.workerIds()])).rowCount).toBe(0);
+    expect(
+      (
+        await database.pool.query('select 1 from worker_heartbeats where worker_id = any($1::text[])', [
+          worker.workerIds(),
+        ])
+      ).rowCount,
+    ).toBe(0);
   });
 
   it('on stop, signals running tasks through their abort signal and waits for them', async () => {
@@ -85,7 +128,9 @@ describe('worker lifecycle', () => {
     const tasks: TaskList = {
       slow: async (_payload, helpers) => {
         seen.push('started');
-        await new Promise<void>((resolve) => helpers.abortSignal?.addEventListener('abort', () => resolve(), { once: true }));
+        await new Promise<void>((resolve) =>
+          helpers.abortSignal?.addEventListener('abort', () => resolve(), { once: true }),
+        );
         seen.push('aborted');
       },
     };

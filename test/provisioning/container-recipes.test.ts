@@ -20,8 +20,17 @@ let t: TestBot;
 let fakeBin: string;
 const savedPath = process.env.PATH;
 
-interface Call { argv: string[]; env: Record<string, string | null>; cwd: string }
-const calls = (): Call[] => readFileSync(join(fakeBin, 'calls.log'), 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Call);
+interface Call {
+  argv: string[];
+  env: Record<string, string | null>;
+  cwd: string;
+}
+const calls = (): Call[] =>
+  readFileSync(join(fakeBin, 'calls.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Call);
 
 beforeAll(async () => {
   fakeBin = mkdtempSync(join(tmpdir(), 'sbx-fake-bin-'));
@@ -64,7 +73,14 @@ async function deploy(slug: string, repository: string) {
   const recipe = recipeOf(config);
   const instance = await createManualInstance(store(), {
     slug,
-    repository: { name: config.name, url: config.url, defaultSettings: config.settings as never, defaultFields: config.fields, extraDomainPrefixes: recipe.extraDomainPrefixes, recipeFields: recipe.fields },
+    repository: {
+      name: config.name,
+      url: config.url,
+      defaultSettings: config.settings as never,
+      defaultFields: config.fields,
+      extraDomainPrefixes: recipe.extraDomainPrefixes,
+      recipeFields: recipe.fields,
+    },
     ref: 'main',
     globalFields: {},
     ephemeralDatabases: true,
@@ -72,14 +88,21 @@ async function deploy(slug: string, repository: string) {
     actor,
   });
   await requestDeployment({ store: store() }, instance, { actor });
-  await waitFor(async () => ['running', 'failed', 'error'].includes((await store().findAppserver(instance.id, 1))?.state ?? ''), { timeoutMs: 40_000, what: `${slug} to settle` });
+  await waitFor(
+    async () => ['running', 'failed', 'error'].includes((await store().findAppserver(instance.id, 1))?.state ?? ''),
+    { timeoutMs: 40_000, what: `${slug} to settle` },
+  );
   const appserver = (await store().findAppserver(instance.id, 1))!;
   expect(appserver.failureReason).toBeNull();
   expect(appserver.state).toBe('running');
   return { instance, appserver };
 }
 
-const setValue = (call: Call, key: string) => call.argv.filter((arg, i) => call.argv[i - 1] === '--set' && arg.startsWith(`${key}=`)).map((arg) => arg.slice(key.length + 1)).at(-1);
+const setValue = (call: Call, key: string) =>
+  call.argv
+    .filter((arg, i) => call.argv[i - 1] === '--set' && arg.startsWith(`${key}=`))
+    .map((arg) => arg.slice(key.length + 1))
+    .at(-1);
 
 describe('tutor (fake tutor on PATH)', () => {
   it('runs config save, images build, launch and start with one root, project, port and image per sandbox', async () => {
@@ -87,21 +110,48 @@ describe('tutor (fake tutor on PATH)', () => {
     const second = await deploy('tutor-two', 'acme/edx-platform');
     const bySlug = (slug: string) => calls().filter((call) => call.argv[0] === 'tutor' && call.env.SBX_SLUG === slug);
     const one = bySlug('tutor-one');
-    expect(one.map((call) => call.argv.slice(0, 3).join(' '))).toEqual(['tutor config save', 'tutor images build', 'tutor local launch', 'tutor local start']);
+    expect(one.map((call) => call.argv.slice(0, 3).join(' '))).toEqual([
+      'tutor config save',
+      'tutor images build',
+      'tutor local launch',
+      'tutor local start',
+    ]);
     expect(one[0]!.argv.slice(1)).toEqual([
-      'config', 'save',
-      '--set', 'OPENEDX_EXTRA_PIP_REQUIREMENTS=["edx-sga"]',
-      '--set', 'PLATFORM_NAME=tutor-one', '--set', 'CONTACT_EMAIL=contact@example.com', '--set', 'ENABLE_HTTPS=false',
-      '--set', `EDX_PLATFORM_REPOSITORY=${t.config.repositories[0]!.url}`, '--set', 'EDX_PLATFORM_VERSION=main',
-      '--set', 'LMS_HOST=tutor-one.localhost', '--set', 'CMS_HOST=studio-tutor-one.localhost', '--set', 'MFE_HOST=apps-tutor-one.localhost',
-      '--set', 'ENABLE_WEB_PROXY=false', '--set', `CADDY_HTTP_PORT=127.0.0.1:${first.appserver.port}`,
-      '--set', 'LOCAL_PROJECT_NAME=tutor_tutor_one', '--set', 'DOCKER_IMAGE_OPENEDX=openedx-tutor-one:appserver-1',
+      'config',
+      'save',
+      '--set',
+      'OPENEDX_EXTRA_PIP_REQUIREMENTS=["edx-sga"]',
+      '--set',
+      'PLATFORM_NAME=tutor-one',
+      '--set',
+      'CONTACT_EMAIL=contact@example.com',
+      '--set',
+      'ENABLE_HTTPS=false',
+      '--set',
+      `EDX_PLATFORM_REPOSITORY=${t.config.repositories[0]!.url}`,
+      '--set',
+      'EDX_PLATFORM_VERSION=main',
+      '--set',
+      'LMS_HOST=tutor-one.localhost',
+      '--set',
+      'CMS_HOST=studio-tutor-one.localhost',
+      '--set',
+      'MFE_HOST=apps-tutor-one.localhost',
+      '--set',
+      'ENABLE_WEB_PROXY=false',
+      '--set',
+      `CADDY_HTTP_PORT=127.0.0.1:${first.appserver.port}`,
+      '--set',
+      'LOCAL_PROJECT_NAME=tutor_tutor_one',
+      '--set',
+      'DOCKER_IMAGE_OPENEDX=openedx-tutor-one:appserver-1',
     ]);
     expect(one.map((call) => call.argv.slice(1))).toContainEqual(['images', 'build', 'openedx']);
     expect(one.map((call) => call.argv.slice(1))).toContainEqual(['local', 'launch', '--non-interactive']);
     expect(one.map((call) => call.argv.slice(1))).toContainEqual(['local', 'start', '--detach']);
     const two = bySlug('tutor-two');
-    for (const key of ['CADDY_HTTP_PORT', 'LOCAL_PROJECT_NAME', 'DOCKER_IMAGE_OPENEDX', 'LMS_HOST']) expect(setValue(one[0]!, key)).not.toBe(setValue(two[0]!, key));
+    for (const key of ['CADDY_HTTP_PORT', 'LOCAL_PROJECT_NAME', 'DOCKER_IMAGE_OPENEDX', 'LMS_HOST'])
+      expect(setValue(one[0]!, key)).not.toBe(setValue(two[0]!, key));
     expect(one[0]!.env.TUTOR_ROOT).toMatch(/\/tutor-one\/appserver-1\/\.\.\/data\/tutor$/);
     expect(two[0]!.env.TUTOR_ROOT).not.toBe(one[0]!.env.TUTOR_ROOT);
     // Health: the LMS and Studio heartbeats with their Host headers on the sandbox's Caddy port.
@@ -129,6 +179,12 @@ describe('compose (fake docker on PATH)', () => {
     expect(docker('web-two')[1]!.env.PORT).not.toBe(docker('web-one')[1]!.env.PORT);
 
     await deleteInstance({ store: store() }, first.instance, { actor, force: true });
-    await waitFor(async () => calls().some((call) => call.argv.join(' ') === 'docker compose -p web-one down -v --remove-orphans --rmi local'), { timeoutMs: 30_000, what: 'the compose project to be taken down' });
+    await waitFor(
+      async () =>
+        calls().some(
+          (call) => call.argv.join(' ') === 'docker compose -p web-one down -v --remove-orphans --rmi local',
+        ),
+      { timeoutMs: 30_000, what: 'the compose project to be taken down' },
+    );
   }, 90_000);
 });

@@ -23,7 +23,9 @@ describe('a worker killed mid-deploy', () => {
     database = await createTestDatabase();
     repo = createSampleRepo();
     const dir = mkdtempSync(join(tmpdir(), 'sbx-crash-'));
-    writeFileSync(join(dir, 'sandbox.yml'), `
+    writeFileSync(
+      join(dir, 'sandbox.yml'),
+      `
 repositories:
   - name: acme/sample
     url: ${repo.url}
@@ -38,9 +40,16 @@ compute:
   local:
     work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
     port_range: [31300, 31399]
-`);
+`,
+    );
     port = await freePort();
-    env = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn' };
+    env = {
+      SBX_CONFIG: join(dir, 'sandbox.yml'),
+      DATABASE_URL: database.url,
+      SBX_DATA_DIR: join(dir, 'data'),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    };
   });
 
   afterAll(async () => {
@@ -53,15 +62,29 @@ compute:
     await waitForStatus(`http://127.0.0.1:${port}/readyz`);
     const store = createSandboxStore(database.db);
     const instance = await createManualInstance(store, {
-      slug: 'crashy', ref: 'main', globalFields: {}, ephemeralDatabases: true, baseDomain: 'localhost', actor: { surface: 'cli', id: 't' },
-      repository: { name: 'acme/sample', url: repo.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+      slug: 'crashy',
+      ref: 'main',
+      globalFields: {},
+      ephemeralDatabases: true,
+      baseDomain: 'localhost',
+      actor: { surface: 'cli', id: 't' },
+      repository: {
+        name: 'acme/sample',
+        url: repo.url,
+        defaultSettings: {},
+        defaultFields: {},
+        extraDomainPrefixes: [],
+      },
     });
     await requestDeployment({ store }, instance, { actor: { surface: 'cli', id: 't' } });
     const logText = async () => {
       const appserver = await store.findAppserver(instance.id, 1);
       return appserver ? (await store.readLog(appserver.id)).map((c) => c.content).join('') : '';
     };
-    await waitFor(async () => (await logText()).includes('line 10 of'), { timeoutMs: 30_000, what: 'ten log lines in the database' }).catch((error: Error) => {
+    await waitFor(async () => (await logText()).includes('line 10 of'), {
+      timeoutMs: 30_000,
+      what: 'ten log lines in the database',
+    }).catch((error: Error) => {
       throw new Error(`${error.message}\nbot output:\n${bot?.output()}`);
     });
 
@@ -70,8 +93,13 @@ compute:
     expect((await store.findAppserver(instance.id, 1))?.state).toBe('configuring');
 
     bot = spawnSbx(['start'], env);
-    await waitFor(async () => (await store.findAppserver(instance.id, 1))?.state === 'running', { timeoutMs: 60_000, what: 'the deploy to finish after the restart' });
-    await waitFor(async () => (await store.getInstance(instance.id))?.activeAppserverId !== null, { what: 'activation' });
+    await waitFor(async () => (await store.findAppserver(instance.id, 1))?.state === 'running', {
+      timeoutMs: 60_000,
+      what: 'the deploy to finish after the restart',
+    });
+    await waitFor(async () => (await store.getInstance(instance.id))?.activeAppserverId !== null, {
+      what: 'activation',
+    });
 
     const lines = (await logText()).split('\n').filter((line) => /^line \d+ of the deploy$/.test(line));
     expect(lines).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 1} of the deploy`));

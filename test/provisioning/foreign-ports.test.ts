@@ -47,7 +47,13 @@ describe('ports held by other programs', () => {
     const store = t.bot.provisioning.store;
     const instance = await createManualInstance(store, {
       slug: 'squatted',
-      repository: { name: 'acme/sample', url: t.config.repositories[0]!.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+      repository: {
+        name: 'acme/sample',
+        url: t.config.repositories[0]!.url,
+        defaultSettings: {},
+        defaultFields: {},
+        extraDomainPrefixes: [],
+      },
       ref: 'main',
       settings: {},
       globalFields: {},
@@ -56,7 +62,10 @@ describe('ports held by other programs', () => {
       actor,
     });
     await requestDeployment({ store }, instance, { actor });
-    await waitFor(async () => ['running', 'failed', 'error'].includes((await store.findAppserver(instance.id, 1))?.state ?? ''), { timeoutMs: 30_000, what: 'the appserver to settle' });
+    await waitFor(
+      async () => ['running', 'failed', 'error'].includes((await store.findAppserver(instance.id, 1))?.state ?? ''),
+      { timeoutMs: 30_000, what: 'the appserver to settle' },
+    );
     const appserver = (await store.findAppserver(instance.id, 1))!;
     expect(appserver.failureReason).toBeNull();
     expect(appserver).toMatchObject({ state: 'running', port: low + 5 });

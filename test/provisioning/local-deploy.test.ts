@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, Instance } from '../../src/core/model';
 import { createManualInstance } from '../../src/core/operations/create-instance';
-import { activate, archive, cancel, deleteInstance, requestDeployment, restore } from '../../src/core/operations/operations';
+import {
+  activate,
+  archive,
+  cancel,
+  deleteInstance,
+  requestDeployment,
+  restore,
+} from '../../src/core/operations/operations';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
@@ -23,12 +30,16 @@ beforeAll(async () => {
     script:
       deploy: |
         git rev-parse HEAD > built-commit.txt
-${deploy.split('\n').map((line) => `        ${line}`).join('\n')}
+${deploy
+  .split('\n')
+  .map((line) => `        ${line}`)
+  .join('\n')}
       start: ${JSON.stringify(start)}
       health_path: /healthz
       health_timeout: 4s
 ${extra}`;
-  t = await startTestBot(`
+  t = await startTestBot(
+    `
 repositories:
   - name: acme/sample
     url: ${repo.url}
@@ -54,7 +65,9 @@ compute:
     work_root: ${workRoot}
 retention:
   min_age: 0s
-`, { WEBHOOK_SECRET: 'whsec-planted-123' });
+`,
+    { WEBHOOK_SECRET: 'whsec-planted-123' },
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -65,7 +78,13 @@ async function create(slug: string, repository: string, settings: Record<string,
   const repoConfig = t.config.repositories.find((r) => r.name === repository)!;
   return createManualInstance(t.bot.provisioning.store, {
     slug,
-    repository: { name: repoConfig.name, url: repoConfig.url, defaultSettings: repoConfig.settings as never, defaultFields: repoConfig.fields, extraDomainPrefixes: repoConfig.script?.extra_domain_prefixes ?? [] },
+    repository: {
+      name: repoConfig.name,
+      url: repoConfig.url,
+      defaultSettings: repoConfig.settings as never,
+      defaultFields: repoConfig.fields,
+      extraDomainPrefixes: repoConfig.script?.extra_domain_prefixes ?? [],
+    },
     ref: 'main',
     settings: settings as never,
     globalFields: {},
@@ -79,7 +98,10 @@ const store = () => t.bot.provisioning.store;
 const instance = async (slug: string) => (await store().findInstanceBySlug(slug))!;
 const appserver = async (slug: string, number: number) => store().findAppserver((await instance(slug)).id, number);
 async function waitForState(slug: string, number: number, states: string[], timeoutMs = 30_000) {
-  await waitFor(async () => states.includes((await appserver(slug, number))?.state ?? ''), { timeoutMs, what: `${slug} appserver ${number} to be ${states.join('/')}` });
+  await waitFor(async () => states.includes((await appserver(slug, number))?.state ?? ''), {
+    timeoutMs,
+    what: `${slug} appserver ${number} to be ${states.join('/')}`,
+  });
   return (await appserver(slug, number))!;
 }
 const log = async (slug: string, number: number) => {
@@ -91,11 +113,14 @@ const log = async (slug: string, number: number) => {
 function viaProxy(host: string, path = '/'): Promise<{ status: number; body: string }> {
   const url = new URL(t.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}` }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}` }, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -113,7 +138,12 @@ describe('deploying with the local provider and the builtin load balancer', () =
     await waitFor(async () => (await instance('demo')).activeAppserverId === first.id, { what: 'activation' });
     const answer = await viaProxy('demo.localhost');
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body)).toMatchObject({ commit: repo.head(), version: '1', slug: 'demo', domain: 'demo.localhost' });
+    expect(JSON.parse(answer.body)).toMatchObject({
+      commit: repo.head(),
+      version: '1',
+      slug: 'demo',
+      domain: 'demo.localhost',
+    });
     expect((await viaProxy('studio-demo.localhost')).status).toBe(200);
     expect((await viaProxy('nothing-here.localhost')).status).toBe(404);
 
@@ -132,13 +162,19 @@ describe('deploying with the local provider and the builtin load balancer', () =
     const head = repo.commit({ VERSION: '2\n' });
     await requestDeployment({ store: store() }, await instance('demo'), { actor });
     const second = await waitForState('demo', 2, ['running']);
-    await waitFor(async () => (await instance('demo')).activeAppserverId === second.id, { what: 'activation of appserver 2' });
-    await waitFor(async () => JSON.parse((await viaProxy('demo.localhost')).body).version === '2', { what: 'the proxy to route to appserver 2' });
+    await waitFor(async () => (await instance('demo')).activeAppserverId === second.id, {
+      what: 'activation of appserver 2',
+    });
+    await waitFor(async () => JSON.parse((await viaProxy('demo.localhost')).body).version === '2', {
+      what: 'the proxy to route to appserver 2',
+    });
     expect(JSON.parse((await viaProxy('demo.localhost')).body)).toMatchObject({ commit: head, version: '2' });
     expect((await appserver('demo', 1))?.state).toBe('running');
 
     await activate({ store: store() }, await instance('demo'), { actor, number: 1 });
-    await waitFor(async () => JSON.parse((await viaProxy('demo.localhost')).body).version === '1', { what: 'activation of appserver 1' });
+    await waitFor(async () => JSON.parse((await viaProxy('demo.localhost')).body).version === '1', {
+      what: 'activation of appserver 1',
+    });
   });
 
   it('a deploy that exits non-zero fails with the log tail, and the active appserver keeps serving', async () => {
@@ -149,7 +185,9 @@ describe('deploying with the local provider and the builtin load balancer', () =
     expect(first.failureReason).toContain('about to fail');
     const second = await waitForState('broken', 2, ['failed']);
     expect(second.deploymentId).toBe(first.deploymentId);
-    await waitFor(async () => (await store().getDeployment(first.deploymentId!))?.state === 'failed', { what: 'the deployment to fail after 2 attempts' });
+    await waitFor(async () => (await store().getDeployment(first.deploymentId!))?.state === 'failed', {
+      what: 'the deployment to fail after 2 attempts',
+    });
     expect(await appserver('broken', 3)).toBeNull();
     expect((await viaProxy('demo.localhost')).status).toBe(200);
   });
@@ -158,7 +196,9 @@ describe('deploying with the local provider and the builtin load balancer', () =
     const unhealthy = await create('unhealthy', 'acme/unhealthy');
     await requestDeployment({ store: store() }, unhealthy, { actor });
     const failed = await waitForState('unhealthy', 1, ['failed'], 30_000);
-    expect(failed.failureReason).toMatch(/health check http:\/\/127\.0\.0\.1:\d+\/healthz did not answer 2xx within 4s/);
+    expect(failed.failureReason).toMatch(
+      /health check http:\/\/127\.0\.0\.1:\d+\/healthz did not answer 2xx within 4s/,
+    );
     const pid = Number(readFileSync(join(failed.workDir!, 'service.pid'), 'utf8'));
     expect(() => process.kill(-pid, 0)).toThrow();
     expect((await instance('unhealthy')).activeAppserverId).toBeNull();
@@ -170,7 +210,9 @@ describe('deploying with the local provider and the builtin load balancer', () =
     // health_timeout is 5 minutes: only the exit can end this within the wait.
     const failed = await waitForState('crashing', 1, ['failed', 'running'], 20_000);
     expect(failed.state).toBe('failed');
-    expect(failed.failureReason).toMatch(/^the service exited with status 7 before its health check http:\/\/127\.0\.0\.1:\d+\/ answered 2xx; last lines:\n/);
+    expect(failed.failureReason).toMatch(
+      /^the service exited with status 7 before its health check http:\/\/127\.0\.0\.1:\d+\/ answered 2xx; last lines:\n/,
+    );
     expect(failed.failureReason).toContain(`crashing at ${repo.head()} in crashing`);
   });
 
@@ -194,36 +236,54 @@ describe('deploying with the local provider and the builtin load balancer', () =
   it('a newer deployment cancels an unfinished older one and kills its remote process group', async () => {
     const slow = await create('slow', 'acme/slow');
     await requestDeployment({ store: store() }, slow, { actor });
-    await waitFor(async () => (await log('slow', 1)).includes('started slow deploy'), { timeoutMs: 20_000, what: 'the slow deploy to start' });
+    await waitFor(async () => (await log('slow', 1)).includes('started slow deploy'), {
+      timeoutMs: 20_000,
+      what: 'the slow deploy to start',
+    });
     const first = (await appserver('slow', 1))!;
     const pgid = Number(readFileSync(join(first.workDir!, 'deploy.pid'), 'utf8'));
     expect(() => process.kill(-pgid, 0)).not.toThrow();
     await cancel({ store: store() }, await instance('slow'), { actor });
     await waitForState('slow', 1, ['cancelled', 'terminated']);
-    await waitFor(() => {
-      try {
-        process.kill(-pgid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, { what: 'the deploy process group to die' });
+    await waitFor(
+      () => {
+        try {
+          process.kill(-pgid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { what: 'the deploy process group to die' },
+    );
   });
 
   it('archive removes routes and terminates every appserver; restore brings it back; delete of production needs force', async () => {
     await archive({ store: store() }, await instance('demo'), { actor });
-    await waitFor(async () => (await store().listAppservers((await instance('demo')).id)).every((a) => a.state === 'terminated'), { timeoutMs: 20_000, what: 'all appservers terminated' });
-    await waitFor(async () => (await viaProxy('demo.localhost')).status === 404, { what: 'the archived sandbox to stop answering' });
+    await waitFor(
+      async () => (await store().listAppservers((await instance('demo')).id)).every((a) => a.state === 'terminated'),
+      { timeoutMs: 20_000, what: 'all appservers terminated' },
+    );
+    await waitFor(async () => (await viaProxy('demo.localhost')).status === 404, {
+      what: 'the archived sandbox to stop answering',
+    });
     expect(readdirSync(join(workRoot, 'demo')).filter((name) => name.startsWith('appserver-'))).toEqual([]);
 
     await restore({ store: store() }, await instance('demo'), { actor });
     const restored = await waitForState('demo', 3, ['running']);
-    await waitFor(async () => (await instance('demo')).activeAppserverId === restored.id, { what: 'restored activation' });
+    await waitFor(async () => (await instance('demo')).activeAppserverId === restored.id, {
+      what: 'restored activation',
+    });
     // the builtin proxy caches routes for a second
-    await waitFor(async () => (await viaProxy('demo.localhost')).status === 200, { what: 'the restored sandbox to answer' });
+    await waitFor(async () => (await viaProxy('demo.localhost')).status === 200, {
+      what: 'the restored sandbox to answer',
+    });
 
     await store().updateInstance((await instance('demo')).id, { production: true });
-    await expect(deleteInstance({ store: store() }, await instance('demo'), { actor })).rejects.toMatchObject({ code: 'force_required', message: expect.stringMatching(/production instance/) });
+    await expect(deleteInstance({ store: store() }, await instance('demo'), { actor })).rejects.toMatchObject({
+      code: 'force_required',
+      message: expect.stringMatching(/production instance/),
+    });
     await deleteInstance({ store: store() }, await instance('demo'), { actor, force: true });
     await waitFor(async () => (await instance('demo')).deletedAt !== null, { timeoutMs: 20_000, what: 'deletion' });
     expect(existsSync(join(workRoot, 'demo'))).toBe(false);

@@ -21,7 +21,10 @@ beforeAll(async () => {
     script:
       deploy: |
         git rev-parse HEAD > built-commit.txt
-${deploy.split('\n').map((line) => `        ${line}`).join('\n')}
+${deploy
+  .split('\n')
+  .map((line) => `        ${line}`)
+  .join('\n')}
       start: "exec node server.mjs"
       health_path: /healthz
       health_timeout: 4s`;
@@ -42,7 +45,7 @@ ${script(
 )}
   - name: acme/chatty
     url: ${repo.url}
-${script("for i in $(seq 1 4000); do echo \"line $i of a chatty deploy, padded to about sixty bytes\"; done\necho 'the last line'")}
+${script('for i in $(seq 1 4000); do echo "line $i of a chatty deploy, padded to about sixty bytes"; done\necho \'the last line\'')}
 compute:
   local:
     work_root: ${workRoot}
@@ -61,7 +64,13 @@ async function deploy(slug: string, repository: string): Promise<Instance> {
   const repoConfig = t.config.repositories.find((r) => r.name === repository)!;
   const instance = await createManualInstance(store(), {
     slug,
-    repository: { name: repoConfig.name, url: repoConfig.url, defaultSettings: repoConfig.settings as never, defaultFields: repoConfig.fields, extraDomainPrefixes: [] },
+    repository: {
+      name: repoConfig.name,
+      url: repoConfig.url,
+      defaultSettings: repoConfig.settings as never,
+      defaultFields: repoConfig.fields,
+      extraDomainPrefixes: [],
+    },
     ref: 'main',
     settings: {},
     globalFields: {},
@@ -70,7 +79,10 @@ async function deploy(slug: string, repository: string): Promise<Instance> {
     actor,
   });
   await requestDeployment({ store: store() }, instance, { actor });
-  await waitFor(async () => ['running', 'failed', 'error'].includes((await store().findAppserver(instance.id, 1))?.state ?? ''), { timeoutMs: 30_000, what: `${slug} to deploy` });
+  await waitFor(
+    async () => ['running', 'failed', 'error'].includes((await store().findAppserver(instance.id, 1))?.state ?? ''),
+    { timeoutMs: 30_000, what: `${slug} to deploy` },
+  );
   return instance;
 }
 
@@ -87,7 +99,8 @@ describe('following a deploy log with secrets split across reads', () => {
     expect(text).toContain('the token is *** ok\n');
     expect(text).toContain('password=***\n');
     expect(text).toContain('DATABASE_URL=postgres://app:***@db/app\n');
-    for (const secret of ['tok-abcdef-9876', 'hunter2', 'pwxyz', 'tok-abc', 'def-9876']) expect(text).not.toContain(secret);
+    for (const secret of ['tok-abcdef-9876', 'hunter2', 'pwxyz', 'tok-abc', 'def-9876'])
+      expect(text).not.toContain(secret);
     expect(appserver.logDroppedBytes).toBe(0);
   }, 60_000);
 

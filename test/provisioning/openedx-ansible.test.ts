@@ -18,14 +18,27 @@ const actor: Actor = { surface: 'cli', id: 'tester' };
 let t: TestBot;
 let platform: SampleRepo;
 let configuration: { url: string };
-const original = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'openedx-configuration', 'playbooks', 'openedx_native.yml'), 'utf8');
+const original = readFileSync(
+  join(import.meta.dirname, '..', 'fixtures', 'openedx-configuration', 'playbooks', 'openedx_native.yml'),
+  'utf8',
+);
 
 beforeAll(async () => {
   platform = createSampleRepo();
   configuration = createConfigurationRepo({
     v2: { 'playbooks/openedx_native.yml': original.replace('fixture_branch: main', 'fixture_branch: v2') },
-    failing: { 'playbooks/openedx_native.yml': original.replace('  tasks:\n', '  tasks:\n    - name: Migrate the databases\n      ansible.builtin.fail:\n        msg: the database is gone\n') },
-    silent: { 'playbooks/openedx_native.yml': original.replace('  tasks:\n', '  tasks:\n    - name: Hang without a word\n      ansible.builtin.command: sleep 60\n') },
+    failing: {
+      'playbooks/openedx_native.yml': original.replace(
+        '  tasks:\n',
+        '  tasks:\n    - name: Migrate the databases\n      ansible.builtin.fail:\n        msg: the database is gone\n',
+      ),
+    },
+    silent: {
+      'playbooks/openedx_native.yml': original.replace(
+        '  tasks:\n',
+        '  tasks:\n    - name: Hang without a word\n      ansible.builtin.command: sleep 60\n',
+      ),
+    },
   });
   const block = (extra = '') => `
     recipe: openedx-ansible
@@ -58,7 +71,14 @@ async function create(slug: string, repository: string, settings: Record<string,
   const recipe = recipeOf(repoConfig);
   return createManualInstance(store(), {
     slug,
-    repository: { name: repoConfig.name, url: repoConfig.url, defaultSettings: repoConfig.settings as never, defaultFields: repoConfig.fields, extraDomainPrefixes: recipe.extraDomainPrefixes, recipeFields: recipe.fields },
+    repository: {
+      name: repoConfig.name,
+      url: repoConfig.url,
+      defaultSettings: repoConfig.settings as never,
+      defaultFields: repoConfig.fields,
+      extraDomainPrefixes: recipe.extraDomainPrefixes,
+      recipeFields: recipe.fields,
+    },
     ref: 'main',
     settings: settings as never,
     globalFields: {},
@@ -70,18 +90,24 @@ async function create(slug: string, repository: string, settings: Record<string,
 
 async function settle(slug: string, timeoutMs = 60_000) {
   const instance = (await store().findInstanceBySlug(slug))!;
-  await waitFor(async () => ['running', 'failed', 'error'].includes((await store().findAppserver(instance.id, 1))?.state ?? ''), { timeoutMs, what: `${slug} appserver 1 to settle` });
+  await waitFor(
+    async () => ['running', 'failed', 'error'].includes((await store().findAppserver(instance.id, 1))?.state ?? ''),
+    { timeoutMs, what: `${slug} appserver 1 to settle` },
+  );
   return (await store().findAppserver(instance.id, 1))!;
 }
 
 function viaProxy(host: string, path = '/'): Promise<{ status: number; body: string }> {
   const url = new URL(t.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}` }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}` }, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -95,7 +121,12 @@ describe('openedx-ansible with Debian’s ansible-playbook and a fixture configu
       edx_ansible_source_repo: configuration.url,
       EDXAPP_PLATFORM_NAME: 'Reviewed Platform',
     });
-    expect(edx.fields).toMatchObject({ configuration_version: 'v2', configuration_source_repo_url: configuration.url, openedx_release: 'master', configuration_playbook_name: 'playbooks/openedx_native.yml' });
+    expect(edx.fields).toMatchObject({
+      configuration_version: 'v2',
+      configuration_source_repo_url: configuration.url,
+      openedx_release: 'master',
+      configuration_playbook_name: 'playbooks/openedx_native.yml',
+    });
     expect(edx.extraDomains).toEqual(['studio-edx.localhost', 'preview-edx.localhost']);
     await requestDeployment({ store: store() }, edx, { actor });
     const appserver = await settle('edx');
@@ -132,7 +163,9 @@ describe('openedx-ansible with Debian’s ansible-playbook and a fixture configu
     expect(probes).toContain('GET /heartbeat edx.localhost');
     expect(probes).toContain('GET /heartbeat studio-edx.localhost');
 
-    await waitFor(async () => (await store().findInstanceBySlug('edx'))?.activeAppserverId === appserver.id, { what: 'activation' });
+    await waitFor(async () => (await store().findInstanceBySlug('edx'))?.activeAppserverId === appserver.id, {
+      what: 'activation',
+    });
     const studio = await viaProxy('studio-edx.localhost', '/heartbeat');
     expect(studio.status).toBe(200);
     expect(JSON.parse(studio.body).host).toMatch(/^studio-edx\.localhost/);
@@ -142,21 +175,31 @@ describe('openedx-ansible with Debian’s ansible-playbook and a fixture configu
   }, 90_000);
 
   it('a failing playbook fails the appserver with the failed task as the reason', async () => {
-    const broken = await create('edx-broken', 'acme/edx-platform', { configuration_version: 'failing', edx_ansible_source_repo: configuration.url });
+    const broken = await create('edx-broken', 'acme/edx-platform', {
+      configuration_version: 'failing',
+      edx_ansible_source_repo: configuration.url,
+    });
     await requestDeployment({ store: store() }, broken, { actor });
     const appserver = await settle('edx-broken');
     expect(appserver.state).toBe('failed');
-    expect(appserver.failureReason).toMatch(/^playbook playbooks\/openedx_native\.yml failed at task "Migrate the databases": the database is gone; deploy phase exited with status 2/);
+    expect(appserver.failureReason).toMatch(
+      /^playbook playbooks\/openedx_native\.yml failed at task "Migrate the databases": the database is gone; deploy phase exited with status 2/,
+    );
     expect((await store().findInstanceBySlug('edx-broken'))?.activeAppserverId).toBeNull();
   }, 90_000);
 
   it('a playbook silent for line_timeout is stopped and fails the deploy', async () => {
-    const silent = await create('edx-silent', 'acme/edx-silent', { configuration_version: 'silent', edx_ansible_source_repo: configuration.url });
+    const silent = await create('edx-silent', 'acme/edx-silent', {
+      configuration_version: 'silent',
+      edx_ansible_source_repo: configuration.url,
+    });
     const started = Date.now();
     await requestDeployment({ store: store() }, silent, { actor });
     const appserver = await settle('edx-silent');
     expect(appserver.state).toBe('failed');
-    expect(appserver.failureReason).toContain('playbook playbooks/openedx_native.yml timed out: no output for 3 s; deploy phase exited with status 124');
+    expect(appserver.failureReason).toContain(
+      'playbook playbooks/openedx_native.yml timed out: no output for 3 s; deploy phase exited with status 124',
+    );
     expect(Date.now() - started).toBeLessThan(40_000);
   }, 90_000);
 });

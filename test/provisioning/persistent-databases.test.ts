@@ -86,7 +86,13 @@ async function create(slug: string, settings: Record<string, unknown>): Promise<
   const repository = t.config.repositories[0]!;
   return createManualInstance(store(), {
     slug,
-    repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+    repository: {
+      name: repository.name,
+      url: repository.url,
+      defaultSettings: {},
+      defaultFields: {},
+      extraDomainPrefixes: [],
+    },
     ref: 'main',
     settings: settings as never,
     globalFields: {},
@@ -100,7 +106,13 @@ async function deploy(slug: string) {
   const before = (await store().listAppservers((await instance(slug)).id)).length;
   await requestDeployment({ store: store() }, await instance(slug), { actor });
   const number = before + 1;
-  await waitFor(async () => ['running', 'failed', 'error'].includes((await store().findAppserver((await instance(slug)).id, number))?.state ?? ''), { timeoutMs: 30_000, what: `${slug} appserver ${number}` });
+  await waitFor(
+    async () =>
+      ['running', 'failed', 'error'].includes(
+        (await store().findAppserver((await instance(slug)).id, number))?.state ?? '',
+      ),
+    { timeoutMs: 30_000, what: `${slug} appserver ${number}` },
+  );
   const appserver = (await store().findAppserver((await instance(slug)).id, number))!;
   const log = (await store().readLog(appserver.id)).map((c) => c.content).join('');
   return { appserver, log };
@@ -109,10 +121,21 @@ async function deploy(slug: string) {
 /** The sandbox's environment as the recipe got it (single-quoted values in sandbox.env). */
 function sandboxEnv(workDir: string): Record<string, string> {
   const text = readFileSync(join(workDir, 'sandbox.env'), 'utf8');
-  return Object.fromEntries(text.trim().split('\n').map((line) => {
-    const at = line.indexOf('=');
-    return [line.slice(0, at), line.slice(at + 1).replace(/^'|'$/g, '').replace(/'\\''/g, "'")];
-  }));
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const at = line.indexOf('=');
+        return [
+          line.slice(0, at),
+          line
+            .slice(at + 1)
+            .replace(/^'|'$/g, '')
+            .replace(/'\\''/g, "'"),
+        ];
+      }),
+  );
 }
 
 async function amqpRefused(url: string): Promise<string | null> {
@@ -146,9 +169,15 @@ describe('persistent databases on registered servers', () => {
     const [appDb, extraDb] = mysqlRow.names.map((n) => n.actual);
     expect(appDb).toMatch(/^dba_[a-z0-9]{4}_app$/);
     expect(envA.SBX_MYSQL_DATABASES).toBe(`${appDb},${extraDb}`);
-    expect(envA.SBX_MYSQL_URL).toBe(`mysql://${mysqlRow.username}:${mysqlRow.password}@127.0.0.1:${mariadb.port}/${appDb}`);
-    expect(envA.SBX_MONGODB_URL).toMatch(new RegExp(`^mongodb://dba_[a-z0-9]{4}:[^@]+@127\\.0\\.0\\.1:\\d+/dba_[a-z0-9]{4}_app$`));
-    expect(envA.SBX_RABBITMQ_URL).toBe(`amqp://${envA.SBX_RABBITMQ_USER}:${envA.SBX_RABBITMQ_PASSWORD}@127.0.0.1:${rabbitmq.amqpPort}/${envA.SBX_RABBITMQ_VHOST}`);
+    expect(envA.SBX_MYSQL_URL).toBe(
+      `mysql://${mysqlRow.username}:${mysqlRow.password}@127.0.0.1:${mariadb.port}/${appDb}`,
+    );
+    expect(envA.SBX_MONGODB_URL).toMatch(
+      new RegExp(`^mongodb://dba_[a-z0-9]{4}:[^@]+@127\\.0\\.0\\.1:\\d+/dba_[a-z0-9]{4}_app$`),
+    );
+    expect(envA.SBX_RABBITMQ_URL).toBe(
+      `amqp://${envA.SBX_RABBITMQ_USER}:${envA.SBX_RABBITMQ_PASSWORD}@127.0.0.1:${rabbitmq.amqpPort}/${envA.SBX_RABBITMQ_VHOST}`,
+    );
 
     // The deploy phase reached its own database with its credentials; the password never reaches the stored log.
     expect(log).toContain('own database rows: 1');
@@ -160,19 +189,25 @@ describe('persistent databases on registered servers', () => {
     expect(grants.map((g) => Object.values(g)[0]).join('\n')).toContain(`\`${appDb!.replace(/_/g, '\\_')}\`.*`);
     expect(mongo.users.has(`${appDb}.${mysqlRow.username}`)).toBe(true);
     expect(await amqpRefused(envA.SBX_RABBITMQ_URL!)).toBeNull();
-    const audit = await t.database.pool.query("select detail from audit_events where action = 'create-databases' and instance_slug = 'dba'");
+    const audit = await t.database.pool.query(
+      "select detail from audit_events where action = 'create-databases' and instance_slug = 'dba'",
+    );
     expect(audit.rows).toHaveLength(1);
   });
 
   it('a second deploy finds everything and creates nothing', async () => {
     const { appserver, log } = await deploy('dba');
     expect(appserver.state).toBe('running');
-    expect(log).toMatch(/mysql on mysql-1: found database dba_\w+_app, database dba_\w+_extra, user dba_\w+ \(nothing to create\)/);
+    expect(log).toMatch(
+      /mysql on mysql-1: found database dba_\w+_app, database dba_\w+_extra, user dba_\w+ \(nothing to create\)/,
+    );
     expect(log).toContain('rabbitmq on rabbit-1: found vhost');
     expect(log).toContain('mongodb on mongo-1: found user');
     expect(log).toContain('own database rows: 2');
     expect(sandboxEnv(appserver.workDir!).SBX_MYSQL_URL).toBe(envA.SBX_MYSQL_URL);
-    const audit = await t.database.pool.query("select 1 from audit_events where action = 'create-databases' and instance_slug = 'dba'");
+    const audit = await t.database.pool.query(
+      "select 1 from audit_events where action = 'create-databases' and instance_slug = 'dba'",
+    );
     expect(audit.rows).toHaveLength(1);
   });
 
@@ -200,7 +235,11 @@ describe('persistent databases on registered servers', () => {
     const c = await create('dbc', { ephemeral_databases: false });
     const deps = { databases: t.bot.provisioning.databases!, now: () => new Date() };
     let started = Date.now();
-    const created = await ensureInstanceDatabases(deps, c, { mysql: ['app', 'extra'], mongodb: ['app'], rabbitmq: true });
+    const created = await ensureInstanceDatabases(deps, c, {
+      mysql: ['app', 'extra'],
+      mongodb: ['app'],
+      rabbitmq: true,
+    });
     timings.provisionMs = Date.now() - started;
     expect(created.created.length).toBeGreaterThan(0);
     started = Date.now();
@@ -215,14 +254,18 @@ describe('persistent databases on registered servers', () => {
 
   it('snapshots MySQL databases with mysqldump and restores them; refuses an instance with MongoDB databases', async () => {
     const deps = { databases: t.bot.provisioning.databases!, now: () => new Date() };
-    await expect(snapshotDatabases(deps, await instance('dbb'), { actor, reason: 'manual' })).rejects.toThrow(/MongoDB databases, which this version cannot snapshot yet/);
+    await expect(snapshotDatabases(deps, await instance('dbb'), { actor, reason: 'manual' })).rejects.toThrow(
+      /MongoDB databases, which this version cannot snapshot yet/,
+    );
     const d = await create('dbd', { ephemeral_databases: false });
     const [facts] = (await ensureInstanceDatabases(deps, d, { mysql: ['app'], mongodb: [], rabbitmq: false })).facts;
     const name = facts!.names[0]!.actual;
     await mariadb.root(`CREATE TABLE \`${name}\`.notes (body text)`);
     await mariadb.root(`INSERT INTO \`${name}\`.notes VALUES ('before')`);
     const snapshot = await snapshotDatabases(deps, d, { actor, reason: 'manual' });
-    expect(snapshot.files).toEqual([expect.objectContaining({ kind: 'mysql', database: name, file: `mysql-${name}.sql.gz` })]);
+    expect(snapshot.files).toEqual([
+      expect.objectContaining({ kind: 'mysql', database: name, file: `mysql-${name}.sql.gz` }),
+    ]);
     expect(snapshot.dir.startsWith(deps.databases.snapshotDir)).toBe(true);
     await mariadb.root(`UPDATE \`${name}\`.notes SET body = 'after'`);
     await restoreDatabases(deps, d, snapshot.id);
@@ -231,20 +274,43 @@ describe('persistent databases on registered servers', () => {
   });
 
   it('sbx doctor checks each registered server and warns about anonymous MySQL users', async () => {
-    const env = { TEST_MYSQL_URL: mariadb.adminUrl, TEST_MONGODB_URL: mongo.url, TEST_RABBITMQ_URL: rabbitmq.managementUrl };
+    const env = {
+      TEST_MYSQL_URL: mariadb.adminUrl,
+      TEST_MONGODB_URL: mongo.url,
+      TEST_RABBITMQ_URL: rabbitmq.managementUrl,
+    };
     const clean = await checkDatabaseServers({ config: t.config, database: null, env });
     expect(clean.map((r) => `${r.check}: ${r.status}`)).toEqual([
-      'mysql mysql-1: ok', 'mysql mysql-1: ok', 'mongodb mongo-1: ok', 'mongodb mongo-1: ok', 'rabbitmq rabbit-1: ok', 'rabbitmq rabbit-1: ok',
+      'mysql mysql-1: ok',
+      'mysql mysql-1: ok',
+      'mongodb mongo-1: ok',
+      'mongodb mongo-1: ok',
+      'rabbitmq rabbit-1: ok',
+      'rabbitmq rabbit-1: ok',
     ]);
     await mariadb.root("CREATE USER ''@'localhost'");
     try {
       const warned = await checkDatabaseServers({ config: t.config, database: null, env });
-      expect(warned).toContainEqual(expect.objectContaining({ check: 'mysql mysql-1', status: 'warn', detail: expect.stringContaining("anonymous users ''@'localhost'"), hint: "drop them: DROP USER ''@'localhost';" }));
+      expect(warned).toContainEqual(
+        expect.objectContaining({
+          check: 'mysql mysql-1',
+          status: 'warn',
+          detail: expect.stringContaining("anonymous users ''@'localhost'"),
+          hint: "drop them: DROP USER ''@'localhost';",
+        }),
+      );
     } finally {
       await mariadb.root("DROP USER ''@'localhost'");
     }
-    const missing = await checkDatabaseServers({ config: t.config, database: null, env: { ...env, TEST_RABBITMQ_URL: 'http://guest:wrong@127.0.0.1:1' } });
-    expect(missing.find((r) => r.check === 'rabbitmq rabbit-1')).toMatchObject({ status: 'fail', hint: expect.stringContaining('management') });
+    const missing = await checkDatabaseServers({
+      config: t.config,
+      database: null,
+      env: { ...env, TEST_RABBITMQ_URL: 'http://guest:wrong@127.0.0.1:1' },
+    });
+    expect(missing.find((r) => r.check === 'rabbitmq rabbit-1')).toMatchObject({
+      status: 'fail',
+      hint: expect.stringContaining('management'),
+    });
   });
 
   it('delete drops the databases, users and vhost and reports each; a failed drop stays recorded until reconcile drops it', async () => {
@@ -253,34 +319,55 @@ describe('persistent databases on registered servers', () => {
     const userA = envA.SBX_MYSQL_USER!;
     const vhostA = envA.SBX_RABBITMQ_VHOST!;
     await deleteInstance({ store: store() }, a, { actor });
-    await waitFor(async () => (await instance('dba')).deletedAt !== null, { timeoutMs: 20_000, what: 'dba to be deleted' });
-    const dbs = await mariadb.root<{ name: string }[]>("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'dba\\_%'");
+    await waitFor(async () => (await instance('dba')).deletedAt !== null, {
+      timeoutMs: 20_000,
+      what: 'dba to be deleted',
+    });
+    const dbs = await mariadb.root<{ name: string }[]>(
+      "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'dba\\_%'",
+    );
     expect(dbs).toEqual([]);
     expect(await mariadb.root<unknown[]>('SELECT 1 FROM mysql.user WHERE User = ?', [userA])).toEqual([]);
-    const vhost = await fetch(`http://127.0.0.1:${rabbitmq.managementPort}/api/vhosts/${vhostA}`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } });
+    const vhost = await fetch(`http://127.0.0.1:${rabbitmq.managementPort}/api/vhosts/${vhostA}`, {
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+    });
     expect(vhost.status).toBe(404);
     expect([...mongo.users.keys()].filter((key) => key.endsWith(`.${userA}`))).toEqual([]);
     const rowsA = await records().listForInstance(a.id);
     expect(rowsA.every((r) => r.droppedAt !== null && r.password === '')).toBe(true);
-    const audit = await t.database.pool.query("select result, detail from audit_events where action = 'drop-databases' and instance_slug = 'dba'");
+    const audit = await t.database.pool.query(
+      "select result, detail from audit_events where action = 'drop-databases' and instance_slug = 'dba'",
+    );
     expect(audit.rows[0].result).toBe('ok');
     expect(audit.rows[0].detail.dropped).toHaveLength(3);
-    expect(audit.rows[0].detail.dropped.join('\n')).toMatch(/mysql on mysql-1: dropped database dba_\w+_app, database dba_\w+_extra, user dba_/);
+    expect(audit.rows[0].detail.dropped.join('\n')).toMatch(
+      /mysql on mysql-1: dropped database dba_\w+_app, database dba_\w+_extra, user dba_/,
+    );
 
     // The fake MongoDB refuses once: the rest is dropped, the MongoDB row says what is left, reconcile drops it.
     mongo.failNext('dropUser', { code: 13, errmsg: 'not authorized on dbb to execute command' });
     await deleteInstance({ store: store() }, b, { actor });
-    await waitFor(async () => (await instance('dbb')).deletedAt !== null, { timeoutMs: 20_000, what: 'dbb to be deleted' });
+    await waitFor(async () => (await instance('dbb')).deletedAt !== null, {
+      timeoutMs: 20_000,
+      what: 'dbb to be deleted',
+    });
     const left = (await records().listForInstance(b.id)).filter((r) => r.droppedAt === null);
     expect(left.map((r) => r.kind)).toEqual(['mongodb']);
     expect(left[0]!.dropError).toContain('not authorized');
-    const failed = await t.database.pool.query("select result, detail from audit_events where action = 'drop-databases' and instance_slug = 'dbb'");
+    const failed = await t.database.pool.query(
+      "select result, detail from audit_events where action = 'drop-databases' and instance_slug = 'dbb'",
+    );
     expect(failed.rows[0].result).toBe('error');
-    expect(failed.rows[0].detail.left[0]).toMatch(/mongodb on mongo-1: dbb_\w+_app, user dbb_\w+ left \(not authorized/);
+    expect(failed.rows[0].detail.left[0]).toMatch(
+      /mongodb on mongo-1: dbb_\w+_app, user dbb_\w+ left \(not authorized/,
+    );
 
     const drift = await findDrift(t.bot.provisioning);
     expect(drift.filter((d) => d.kind === 'undropped_databases')).toHaveLength(1);
-    await healDrift(t.bot.provisioning, drift.filter((d) => d.kind === 'undropped_databases'));
+    await healDrift(
+      t.bot.provisioning,
+      drift.filter((d) => d.kind === 'undropped_databases'),
+    );
     expect((await records().listForInstance(b.id)).every((r) => r.droppedAt !== null)).toBe(true);
     expect([...mongo.users.keys()]).toEqual([]);
     expect(mongo.unexpected).toEqual([]);

@@ -31,7 +31,9 @@ describe('provision_appserver after a crash', () => {
     database = await createTestDatabase();
     const repo = createSampleRepo();
     const dir = mkdtempSync(join(tmpdir(), 'sbx-retry-'));
-    writeFileSync(join(dir, 'sandbox.yml'), `
+    writeFileSync(
+      join(dir, 'sandbox.yml'),
+      `
 repositories:
   - name: acme/sample
     url: ${repo.url}
@@ -43,9 +45,15 @@ compute:
   local:
     work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
     port_range: [31700, 31799]
-`);
+`,
+    );
     const config = loadConfig({ cwd: dir, env: { SBX_DATA_DIR: join(dir, 'data') } });
-    provisioning = await createProvisioning({ config, db: database.db, logger: createLogger({ level: 'silent', format: 'json' }), env: {} });
+    provisioning = await createProvisioning({
+      config,
+      db: database.db,
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      env: {},
+    });
   });
 
   afterAll(async () => {
@@ -59,39 +67,57 @@ compute:
   it('launches again from waiting, stopping the deploy the interrupted run had started', async () => {
     const { store } = provisioning;
     const instance = await createManualInstance(store, {
-      slug: 'retry', ref: 'main', globalFields: {}, ephemeralDatabases: true, baseDomain: 'localhost', actor: { surface: 'cli', id: 't' },
+      slug: 'retry',
+      ref: 'main',
+      globalFields: {},
+      ephemeralDatabases: true,
+      baseDomain: 'localhost',
+      actor: { surface: 'cli', id: 't' },
       repository: { name: 'acme/sample', url: null, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
     });
-    const deployment = await store.insertDeployment({ instanceId: instance.id, requestedBy: 't', surface: 'cli', ref: 'main' });
+    const deployment = await store.insertDeployment({
+      instanceId: instance.id,
+      requestedBy: 't',
+      surface: 'cli',
+      ref: 'main',
+    });
     const appserver = await createAppserver(provisioning, (await store.getInstance(instance.id))!, deployment);
 
     await provisionAppserver(provisioning, appserver.id);
     const first = (await store.getAppserver(appserver.id))!;
     expect(first.state).toBe('configuring');
-    await waitFor(() => {
-      try {
-        return readFileSync(join(first.workDir!, 'deploy.pid'), 'utf8').trim().length > 0;
-      } catch {
-        return false;
-      }
-    }, { what: 'the first deploy to start' });
+    await waitFor(
+      () => {
+        try {
+          return readFileSync(join(first.workDir!, 'deploy.pid'), 'utf8').trim().length > 0;
+        } catch {
+          return false;
+        }
+      },
+      { what: 'the first deploy to start' },
+    );
     const firstGroup = Number(readFileSync(join(first.workDir!, 'deploy.pid'), 'utf8'));
     expect(alive(firstGroup)).toBe(true);
 
     // the crash: the launch happened, recording it did not
-    await database.pool.query(`update appservers set state = 'waiting', configuring_at = null where id = $1`, [appserver.id]);
+    await database.pool.query(`update appservers set state = 'waiting', configuring_at = null where id = $1`, [
+      appserver.id,
+    ]);
     await provisionAppserver(provisioning, appserver.id);
 
     const again = (await store.getAppserver(appserver.id))!;
     expect(again.state).toBe('configuring');
     expect([again.hostId, again.port, again.workDir]).toEqual([first.hostId, first.port, first.workDir]);
     await waitFor(() => !alive(firstGroup), { what: 'the first deploy to be stopped' });
-    await waitFor(() => {
-      try {
-        return Number(readFileSync(join(again.workDir!, 'deploy.pid'), 'utf8')) !== firstGroup;
-      } catch {
-        return false;
-      }
-    }, { what: 'a second deploy to run' });
+    await waitFor(
+      () => {
+        try {
+          return Number(readFileSync(join(again.workDir!, 'deploy.pid'), 'utf8')) !== firstGroup;
+        } catch {
+          return false;
+        }
+      },
+      { what: 'a second deploy to run' },
+    );
   });
 });

@@ -9,17 +9,23 @@ import { waitFor } from '../support/wait-for';
 const started: ChildProcess[] = [];
 afterEach(() => {
   // Only the processes this file started, by their own pid.
-  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of started.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 function workDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-runner-'));
   writeFileSync(join(dir, runnerName), runnerScript, { mode: 0o700 });
-  writeFileSync(join(dir, 'sandbox.env'), renderEnvFile({ SBX_REPO_URL: 'file:///nonexistent', SBX_REF: 'main', PORT: '1' }), { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'sandbox.env'),
+    renderEnvFile({ SBX_REPO_URL: 'file:///nonexistent', SBX_REF: 'main', PORT: '1' }),
+    { mode: 0o600 },
+  );
   return dir;
 }
 
-const run = (dir: string, phase: string) => spawnSync('bash', [join(dir, runnerName), phase], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+const run = (dir: string, phase: string) =>
+  spawnSync('bash', [join(dir, runnerName), phase], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -39,10 +45,13 @@ function unrelatedGroup(): number {
 describe('the runner signals only process groups it started', () => {
   it.each([
     ['no recorded start time', (path: string, pid: number) => writeFileSync(path, `${pid}\n`)],
-    ['the start time of an earlier process', (path: string, pid: number) => {
-      writeFileSync(path, `${pid}\n`);
-      writeFileSync(`${path}.start`, `1 ${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}\n`);
-    }],
+    [
+      'the start time of an earlier process',
+      (path: string, pid: number) => {
+        writeFileSync(path, `${pid}\n`);
+        writeFileSync(`${path}.start`, `1 ${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}\n`);
+      },
+    ],
   ])('a pid file naming an unrelated live group (%s) is gone for status, cancel and stop', (_what, plant) => {
     const dir = workDir();
     const pid = unrelatedGroup();
@@ -73,13 +82,16 @@ describe('the runner signals only process groups it started', () => {
     // The leader backgrounds a member and exits; the member keeps the group id.
     writeFileSync(join(dir, 'phases', 'start.sh'), 'sleep 60 &\necho $! > ../member.pid\n');
     expect(spawnSync('setsid', ['--fork', 'bash', join(dir, runnerName), 'start'], { cwd: dir }).status).toBe(0);
-    await waitFor(() => {
-      try {
-        return readFileSync(join(dir, 'member.pid'), 'utf8').trim() !== '';
-      } catch {
-        return false;
-      }
-    }, { what: 'the member to start' });
+    await waitFor(
+      () => {
+        try {
+          return readFileSync(join(dir, 'member.pid'), 'utf8').trim() !== '';
+        } catch {
+          return false;
+        }
+      },
+      { what: 'the member to start' },
+    );
     const leader = Number(readFileSync(join(dir, 'service.pid'), 'utf8'));
     const member = Number(readFileSync(join(dir, 'member.pid'), 'utf8'));
     await waitFor(() => !alive(leader), { what: 'the leader to exit' });

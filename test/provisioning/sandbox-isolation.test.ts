@@ -51,7 +51,10 @@ beforeAll(async () => {
     'server.js': `const http = require('http');\nhttp.createServer((req, res) => { res.end(req.url === '/healthz' ? 'ok' : 'cjs'); }).listen(Number(process.env.PORT), '127.0.0.1');\n`,
   });
   const tries = Object.entries(probes())
-    .map(([what, path]) => `if cat ${JSON.stringify(path)} >/dev/null 2>&1; then echo "READ ${what}"; else echo "DENIED ${what}"; fi`)
+    .map(
+      ([what, path]) =>
+        `if cat ${JSON.stringify(path)} >/dev/null 2>&1; then echo "READ ${what}"; else echo "DENIED ${what}"; fi`,
+    )
     .join('\n');
   t = await startTestBot(
     `
@@ -73,7 +76,10 @@ repositories:
     script:
       deploy: |
         echo "uid=$(id -u)"
-${tries.split('\n').map((line) => `        ${line}`).join('\n')}
+${tries
+  .split('\n')
+  .map((line) => `        ${line}`)
+  .join('\n')}
       start: "exec node server.js"
       health_path: /healthz
       health_timeout: 10s
@@ -95,7 +101,13 @@ async function deploy(slug: string, repository: string) {
   const config = t.config.repositories.find((r) => r.name === repository)!;
   const instance = await createManualInstance(store, {
     slug,
-    repository: { name: config.name, url: config.url, defaultSettings: config.settings as never, defaultFields: config.fields, extraDomainPrefixes: [] },
+    repository: {
+      name: config.name,
+      url: config.url,
+      defaultSettings: config.settings as never,
+      defaultFields: config.fields,
+      extraDomainPrefixes: [],
+    },
     ref: 'main',
     settings: {},
     globalFields: {},
@@ -104,7 +116,10 @@ async function deploy(slug: string, repository: string) {
     actor,
   });
   await requestDeployment({ store }, instance, { actor });
-  await waitFor(async () => ['running', 'failed', 'error'].includes((await store.findAppserver(instance.id, 1))?.state ?? ''), { timeoutMs: 40_000, what: `${slug} to finish deploying` });
+  await waitFor(
+    async () => ['running', 'failed', 'error'].includes((await store.findAppserver(instance.id, 1))?.state ?? ''),
+    { timeoutMs: 40_000, what: `${slug} to finish deploying` },
+  );
   const appserver = (await store.findAppserver(instance.id, 1))!;
   return { appserver, log: (await store.readLog(appserver.id)).map((chunk) => chunk.content).join('') };
 }

@@ -70,18 +70,32 @@ afterAll(async () => {
 const store = () => t.bot.provisioning.store;
 const instance = async (slug: string) => (await store().findInstanceBySlug(slug))!;
 async function running(slug: string, number: number) {
-  await waitFor(async () => ['running', 'failed', 'error'].includes((await store().findAppserver((await instance(slug)).id, number))?.state ?? ''), { timeoutMs: 40_000, what: `${slug} appserver ${number}` });
+  await waitFor(
+    async () =>
+      ['running', 'failed', 'error'].includes(
+        (await store().findAppserver((await instance(slug)).id, number))?.state ?? '',
+      ),
+    { timeoutMs: 40_000, what: `${slug} appserver ${number}` },
+  );
   return (await store().findAppserver((await instance(slug)).id, number))!;
 }
 async function create(slug: string): Promise<Instance> {
   return createManualInstance(store(), {
-    slug, ref: 'main', globalFields: {}, ephemeralDatabases: true, baseDomain: 'sandbox.test', actor,
+    slug,
+    ref: 'main',
+    globalFields: {},
+    ephemeralDatabases: true,
+    baseDomain: 'sandbox.test',
+    actor,
     repository: { name: 'acme/sample', url: repo.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
   });
 }
 const answer = async (host: string) => {
   const response = await getWithHost(nginx.port, host);
-  return { status: response.status, body: response.status === 200 ? (JSON.parse(response.body) as { commit: string; version: string }) : null };
+  return {
+    status: response.status,
+    body: response.status === 200 ? (JSON.parse(response.body) as { commit: string; version: string }) : null,
+  };
 };
 
 describe('ssh host and nginx load balancer', () => {
@@ -92,7 +106,10 @@ describe('ssh host and nginx load balancer', () => {
     expect(first.workDir).toBe(`${workRoot}/e2e/appserver-1`);
     await waitFor(async () => (await instance('e2e')).activeAppserverId === first.id, { what: 'activation' });
     await nginx.settle();
-    expect(await answer('e2e.sandbox.test')).toEqual({ status: 200, body: expect.objectContaining({ commit: repo.head(), version: '1' }) });
+    expect(await answer('e2e.sandbox.test')).toEqual({
+      status: 200,
+      body: expect.objectContaining({ commit: repo.head(), version: '1' }),
+    });
     expect((await getWithHost(nginx.port, 'unknown.sandbox.test')).status).toBe(404);
     const log = (await store().readLog(first.id)).map((c) => c.content).join('');
     expect(log).toContain('built on the host');
@@ -103,7 +120,11 @@ describe('ssh host and nginx load balancer', () => {
     const versions = new Set<string>();
     let polling = true;
     const poller = (async () => {
-      for (const deadline = Date.now() + 60_000; polling && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 5))) {
+      for (
+        const deadline = Date.now() + 60_000;
+        polling && Date.now() < deadline;
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      ) {
         try {
           const result = await answer('e2e.sandbox.test');
           if (result.status !== 200) failures.push(`HTTP ${result.status}`);
@@ -116,10 +137,16 @@ describe('ssh host and nginx load balancer', () => {
     const head = repo.commit({ VERSION: '2\n' });
     await requestDeployment({ store: store() }, await instance('e2e'), { actor });
     const second = await running('e2e', 2);
-    await waitFor(async () => (await instance('e2e')).activeAppserverId === second.id, { what: 'activation of appserver 2' });
-    await waitFor(async () => (await answer('e2e.sandbox.test')).body?.commit === head, { what: 'nginx to route to appserver 2' });
+    await waitFor(async () => (await instance('e2e')).activeAppserverId === second.id, {
+      what: 'activation of appserver 2',
+    });
+    await waitFor(async () => (await answer('e2e.sandbox.test')).body?.commit === head, {
+      what: 'nginx to route to appserver 2',
+    });
     await activate({ store: store() }, await instance('e2e'), { actor, number: 1 });
-    await waitFor(async () => (await answer('e2e.sandbox.test')).body?.version === '1', { what: 'nginx to route back to appserver 1' });
+    await waitFor(async () => (await answer('e2e.sandbox.test')).body?.version === '1', {
+      what: 'nginx to route back to appserver 1',
+    });
     await nginx.settle();
     polling = false;
     await poller;
@@ -136,7 +163,15 @@ describe('ssh host and nginx load balancer', () => {
       expect(cli.stdout).toMatch(/^failed: e2e appserver 3 is running but could not be activated: .*nginx/m);
       const third = await running('e2e', 3);
       expect(third.state).toBe('running');
-      await waitFor(async () => (await t.database.pool.query(`select 1 from audit_events where action = 'activate' and result = 'error' and detail->>'appserver' = '3'`)).rowCount === 1, { what: 'the failed activation in the audit log' });
+      await waitFor(
+        async () =>
+          (
+            await t.database.pool.query(
+              `select 1 from audit_events where action = 'activate' and result = 'error' and detail->>'appserver' = '3'`,
+            )
+          ).rowCount === 1,
+        { what: 'the failed activation in the audit log' },
+      );
       expect((await instance('e2e')).activeAppserverId).not.toBe(third.id);
       expect((await answer('e2e.sandbox.test')).body?.version).toBe('1');
     } finally {
@@ -146,7 +181,10 @@ describe('ssh host and nginx load balancer', () => {
 
   it('sbx doctor checks the SSH host and the nginx configuration', async () => {
     const result = await runSbx(['doctor', '--json'], t.cliEnv);
-    const report = JSON.parse(result.stdout) as { ok: boolean; checks: { check: string; status: string; detail: string }[] };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      checks: { check: string; status: string; detail: string }[];
+    };
     expect(report.checks.find((c) => c.check === 'host host-1')).toMatchObject({ status: 'ok' });
     expect(report.checks.find((c) => c.check === 'load balancer (nginx)')).toMatchObject({ status: 'ok' });
     expect(result.code).toBe(0);
@@ -156,7 +194,11 @@ describe('ssh host and nginx load balancer', () => {
     sshd.kill();
     try {
       await requestDeployment({ store: store() }, await instance('e2e'), { actor });
-      await waitFor(async () => ['error', 'failed'].includes((await store().findAppserver((await instance('e2e')).id, 4))?.state ?? ''), { timeoutMs: 40_000, what: 'appserver 4 to fail' });
+      await waitFor(
+        async () =>
+          ['error', 'failed'].includes((await store().findAppserver((await instance('e2e')).id, 4))?.state ?? ''),
+        { timeoutMs: 40_000, what: 'appserver 4 to fail' },
+      );
       const fourth = (await store().findAppserver((await instance('e2e')).id, 4))!;
       expect(fourth.state).toBe('error');
       expect(fourth.failureReason).toMatch(/ssh to host-1 \(127\.0\.0\.1:\d+\)/);
@@ -164,7 +206,10 @@ describe('ssh host and nginx load balancer', () => {
       const doctor = await runSbx(['doctor', '--json'], t.cliEnv);
       expect(doctor.code).toBe(1);
       const report = JSON.parse(doctor.stdout) as { checks: { check: string; status: string; detail: string }[] };
-      expect(report.checks.find((c) => c.check === 'host host-1')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ssh to host-1/) });
+      expect(report.checks.find((c) => c.check === 'host host-1')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/ssh to host-1/),
+      });
     } finally {
       await sshd.restart();
     }
@@ -176,7 +221,10 @@ describe('ssh host and nginx load balancer', () => {
       const appserver = await store().findAppserver((await instance('slow')).id, 1);
       return appserver ? (await store().readLog(appserver.id)).map((c) => c.content).join('') : '';
     };
-    await waitFor(async () => (await logText()).includes('step 3\n'), { timeoutMs: 30_000, what: 'the slow deploy to start' });
+    await waitFor(async () => (await logText()).includes('step 3\n'), {
+      timeoutMs: 30_000,
+      what: 'the slow deploy to start',
+    });
     sshd.kill();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await sshd.restart();

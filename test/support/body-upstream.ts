@@ -52,19 +52,27 @@ export interface SentBody {
  * reading the body and close: a reset after the answer arrived still counts
  * as that answer.
  */
-export function postBody(port: number, host: string, bytes: number, { path = '/', chunked = false }: { path?: string; chunked?: boolean } = {}): Promise<SentBody> {
+export function postBody(
+  port: number,
+  host: string,
+  bytes: number,
+  { path = '/', chunked = false }: { path?: string; chunked?: boolean } = {},
+): Promise<SentBody> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     let answer: SentBody | null = null;
     const headers: Record<string, string> = { host, 'content-type': 'application/octet-stream' };
     if (!chunked) headers['content-length'] = String(bytes);
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers, agent: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve((answer = { status: res.statusCode ?? 0, body, ms: Date.now() - started })));
-      res.on('error', () => answer ?? resolve({ status: res.statusCode ?? 0, body, ms: Date.now() - started }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path, headers, agent: false, timeout: 10_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve((answer = { status: res.statusCode ?? 0, body, ms: Date.now() - started })));
+        res.on('error', () => answer ?? resolve({ status: res.statusCode ?? 0, body, ms: Date.now() - started }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`POST http://${host}${path} timed out`)));
     req.on('error', (error) => (answer ? undefined : reject(error)));
     const payload = Buffer.alloc(bytes, 'x');

@@ -31,7 +31,10 @@ export interface FakeGandi {
  * 404 when missing; a CNAME next to other types is refused (409) as DNS
  * requires. Anything else is recorded in `unexpected` and answered 599.
  */
-export async function startFakeGandi({ token = 'pat-test-token', zones = ['example.com'] }: { token?: string; zones?: string[] } = {}): Promise<FakeGandi> {
+export async function startFakeGandi({
+  token = 'pat-test-token',
+  zones = ['example.com'],
+}: { token?: string; zones?: string[] } = {}): Promise<FakeGandi> {
   const state = new Map(zones.map((zone) => [zone, new Map<string, FakeGandiRrset>()]));
   const calls: string[] = [];
   const unexpected: string[] = [];
@@ -41,13 +44,31 @@ export async function startFakeGandi({ token = 'pat-test-token', zones = ['examp
     res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
     res.end(body === undefined ? undefined : JSON.stringify(body));
   };
-  const notFound = (res: ServerResponse) => send(res, 404, { code: 404, message: 'The resource could not be found.', object: 'dns-record', cause: 'Not Found' });
+  const notFound = (res: ServerResponse) =>
+    send(res, 404, {
+      code: 404,
+      message: 'The resource could not be found.',
+      object: 'dns-record',
+      cause: 'Not Found',
+    });
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
     calls.push(`${req.method} ${path}`);
-    if (req.headers.authorization === undefined) return send(res, 401, { code: 401, message: 'Missing authorization', object: 'HTTPUnauthorized', cause: 'Unauthorized' });
-    if (req.headers.authorization !== `Bearer ${token}`) return send(res, 403, { code: 403, message: 'Access was denied to this resource.', object: 'HTTPForbidden', cause: 'Forbidden' });
+    if (req.headers.authorization === undefined)
+      return send(res, 401, {
+        code: 401,
+        message: 'Missing authorization',
+        object: 'HTTPUnauthorized',
+        cause: 'Unauthorized',
+      });
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return send(res, 403, {
+        code: 403,
+        message: 'Access was denied to this resource.',
+        object: 'HTTPForbidden',
+        cause: 'Forbidden',
+      });
     const failure = failures.shift();
     if (failure !== undefined) {
       res.setHeader('retry-after', '0');
@@ -68,14 +89,28 @@ export async function startFakeGandi({ token = 'pat-test-token', zones = ['examp
     }
     if (name !== undefined && type !== undefined && req.method === 'PUT') {
       const parsed = JSON.parse(body) as { rrset_values?: unknown; rrset_ttl?: unknown };
-      if (!Array.isArray(parsed.rrset_values) || parsed.rrset_values.length === 0 || (parsed.rrset_ttl !== undefined && Number(parsed.rrset_ttl) < 300)) {
+      if (
+        !Array.isArray(parsed.rrset_values) ||
+        parsed.rrset_values.length === 0 ||
+        (parsed.rrset_ttl !== undefined && Number(parsed.rrset_ttl) < 300)
+      ) {
         return send(res, 400, { code: 400, message: 'Validation error', object: 'dns-record', cause: 'Bad Request' });
       }
       const others = [...records.values()].filter((rrset) => rrset.rrset_name === name && rrset.rrset_type !== type);
       if ((type === 'CNAME' && others.length > 0) || others.some((rrset) => rrset.rrset_type === 'CNAME')) {
-        return send(res, 409, { code: 409, message: 'A CNAME record cannot coexist with other records', object: 'dns-record', cause: 'Conflict' });
+        return send(res, 409, {
+          code: 409,
+          message: 'A CNAME record cannot coexist with other records',
+          object: 'dns-record',
+          cause: 'Conflict',
+        });
       }
-      records.set(`${name}/${type}`, { rrset_name: name, rrset_type: type, rrset_ttl: Number(parsed.rrset_ttl ?? 10800), rrset_values: parsed.rrset_values.map(String) });
+      records.set(`${name}/${type}`, {
+        rrset_name: name,
+        rrset_type: type,
+        rrset_ttl: Number(parsed.rrset_ttl ?? 10800),
+        rrset_values: parsed.rrset_values.map(String),
+      });
       return send(res, 201, { message: 'DNS Record Created' });
     }
     if (name !== undefined && type !== undefined && req.method === 'DELETE') {

@@ -40,7 +40,8 @@ export async function startFakeGitHubOAuth(): Promise<FakeGitHubOAuth> {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  const bearer = (req: IncomingMessage) => tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, '')) ?? null;
+  const bearer = (req: IncomingMessage) =>
+    tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, '')) ?? null;
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -69,11 +70,17 @@ export async function startFakeGitHubOAuth(): Promise<FakeGitHubOAuth> {
         const pending = codes.get(form.get('code') ?? '');
         codes.delete(form.get('code') ?? '');
         if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) {
-          json(res, 200, { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' });
+          json(res, 200, {
+            error: 'incorrect_client_credentials',
+            error_description: 'The client_id and/or client_secret passed are incorrect.',
+          });
           return;
         }
         if (!pending || pending.redirectUri !== form.get('redirect_uri')) {
-          json(res, 200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
+          json(res, 200, {
+            error: 'bad_verification_code',
+            error_description: 'The code passed is incorrect or expired.',
+          });
           return;
         }
         const token = `ghu_${randomBytes(12).toString('hex')}`;
@@ -92,7 +99,13 @@ export async function startFakeGitHubOAuth(): Promise<FakeGitHubOAuth> {
         if (url.pathname === '/api/v3/user') json(res, 200, { login: user.login, id: 1 });
         else if (orgPath) {
           const member = user.memberOf.includes(decodeURIComponent(orgPath[1]!));
-          json(res, member ? 200 : 404, member ? { state: 'active', role: 'member', organization: { login: orgPath[1] } } : { message: 'Not Found' });
+          json(
+            res,
+            member ? 200 : 404,
+            member
+              ? { state: 'active', role: 'member', organization: { login: orgPath[1] } }
+              : { message: 'Not Found' },
+          );
         } else {
           const group = `${decodeURIComponent(teamPath![1]!)}/${decodeURIComponent(teamPath![2]!)}`;
           const member = decodeURIComponent(teamPath![3]!) === user.login && user.memberOf.includes(group);

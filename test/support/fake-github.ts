@@ -57,7 +57,10 @@ export class FakeGitHub {
   readonly unexpected: string[] = [];
   readonly checkRuns = new Map<number, FakeCheckRun>();
   readonly comments = new Map<number, FakeComment>();
-  readonly deployments = new Map<number, { id: number; repository: string; ref: string; environment: string; statuses: Record<string, unknown>[] }>();
+  readonly deployments = new Map<
+    number,
+    { id: number; repository: string; ref: string; environment: string; statuses: Record<string, unknown>[] }
+  >();
   readonly teams = new Map<string, Set<string>>();
   readonly appSlug = 'sandbox-bot';
   /** Answers of `POST /app-manifests/:code/conversions` (the register-the-app flow). */
@@ -107,7 +110,18 @@ export class FakeGitHub {
   setPull(repository: string, pull: Partial<FakePull> & Pick<FakePull, 'number' | 'headSha'>): FakePull {
     const pulls = this.repo(repository).pulls;
     const current = pulls.get(pull.number);
-    const next: FakePull = { state: 'open', merged: false, draft: false, headRef: `feature-${pull.number}`, author: 'maintainer', body: null, fromFork: false, closedAt: null, ...current, ...pull };
+    const next: FakePull = {
+      state: 'open',
+      merged: false,
+      draft: false,
+      headRef: `feature-${pull.number}`,
+      author: 'maintainer',
+      body: null,
+      fromFork: false,
+      closedAt: null,
+      ...current,
+      ...pull,
+    };
     pulls.set(pull.number, next);
     return next;
   }
@@ -122,10 +136,19 @@ export class FakeGitHub {
     const base = { full_name: repository, clone_url: `https://github.example/${repository}.git` };
     const fork = `${pull.author}/${repository.split('/')[1]}`;
     return {
-      number: pull.number, state: pull.state, merged: pull.merged, draft: pull.draft, body: pull.body,
-      html_url: `https://github.example/${repository}/pull/${pull.number}`, closed_at: pull.closedAt,
+      number: pull.number,
+      state: pull.state,
+      merged: pull.merged,
+      draft: pull.draft,
+      body: pull.body,
+      html_url: `https://github.example/${repository}/pull/${pull.number}`,
+      closed_at: pull.closedAt,
       user: { login: pull.author, type: 'User' },
-      head: { sha: pull.headSha, ref: pull.headRef, repo: pull.fromFork ? { full_name: fork, clone_url: `https://github.example/${fork}.git` } : base },
+      head: {
+        sha: pull.headSha,
+        ref: pull.headRef,
+        repo: pull.fromFork ? { full_name: fork, clone_url: `https://github.example/${fork}.git` } : base,
+      },
       base: { ref: 'main', repo: base },
     };
   }
@@ -140,7 +163,9 @@ export class FakeGitHub {
   }
 
   commentsOn(repository: string, number: number): FakeComment[] {
-    return [...this.comments.values()].filter((comment) => comment.repository === repository && comment.number === number);
+    return [...this.comments.values()].filter(
+      (comment) => comment.repository === repository && comment.number === number,
+    );
   }
 
   /** A comment written by a person (for `/sandbox` commands); returns its id. */
@@ -186,11 +211,22 @@ export class FakeGitHub {
     }
   }
 
-  private route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown> | null, send: (status: number, data?: unknown) => void): boolean {
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: Record<string, unknown> | null,
+    send: (status: number, data?: unknown) => void,
+  ): boolean {
     const m = (pattern: RegExp) => pattern.exec(path);
     let match: RegExpExecArray | null;
     if (method === 'POST' && (match = m(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
-      send(201, { token: `ghs_fake_${match[1]}`, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {}, repository_selection: 'all' });
+      send(201, {
+        token: `ghs_fake_${match[1]}`,
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        permissions: {},
+        repository_selection: 'all',
+      });
     } else if (method === 'GET' && path === '/app') {
       if (this.rejectAppJwt) send(401, { message: 'A JSON web token could not be decoded' });
       else send(200, { id: 1, slug: this.appSlug, name: 'Sandbox Bot' });
@@ -209,7 +245,12 @@ export class FakeGitHub {
     } else if (method === 'GET' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/pulls$/))) {
       const repository = match[1]!;
       const state = query.get('state') ?? 'open';
-      send(200, [...this.repo(repository).pulls.values()].filter((p) => state === 'all' || p.state === state).map((p) => this.pullJson(repository, p.number)));
+      send(
+        200,
+        [...this.repo(repository).pulls.values()]
+          .filter((p) => state === 'all' || p.state === state)
+          .map((p) => this.pullJson(repository, p.number)),
+      );
     } else if (method === 'GET' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/collaborators\/([^/]+)\/permission$/))) {
       const permission = this.repo(match[1]!).permissions.get(match[2]!);
       if (permission) send(200, { permission, role_name: permission, user: { login: match[2] } });
@@ -218,38 +259,66 @@ export class FakeGitHub {
       if (this.teams.get(`${match[1]}/${match[2]}`)?.has(match[3]!)) send(200, { state: 'active', role: 'member' });
       else send(404, { message: 'Not Found' });
     } else if (method === 'POST' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/check-runs$/))) {
-      const run: FakeCheckRun = { id: this.id(), repository: match[1]!, headSha: String(body?.head_sha), name: String(body?.name), history: [body ?? {}], current: { ...body } };
+      const run: FakeCheckRun = {
+        id: this.id(),
+        repository: match[1]!,
+        headSha: String(body?.head_sha),
+        name: String(body?.name),
+        history: [body ?? {}],
+        current: { ...body },
+      };
       this.checkRuns.set(run.id, run);
       send(201, { id: run.id, head_sha: run.headSha, name: run.name });
     } else if (method === 'PATCH' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/check-runs\/(\d+)$/))) {
       const run = this.checkRuns.get(Number(match[2]));
-      if (!run) return send(404, { message: 'Not Found' }), true;
+      if (!run) return (send(404, { message: 'Not Found' }), true);
       run.history.push(body ?? {});
       run.current = { ...run.current, ...body };
       send(200, { id: run.id });
     } else if (method === 'POST' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/deployments$/))) {
-      const deployment = { id: this.id(), repository: match[1]!, ref: String(body?.ref), environment: String(body?.environment), statuses: [] };
+      const deployment = {
+        id: this.id(),
+        repository: match[1]!,
+        ref: String(body?.ref),
+        environment: String(body?.environment),
+        statuses: [],
+      };
       this.deployments.set(deployment.id, deployment);
       send(201, { id: deployment.id });
     } else if (method === 'POST' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/deployments\/(\d+)\/statuses$/))) {
       const deployment = this.deployments.get(Number(match[2]));
-      if (!deployment) return send(404, { message: 'Not Found' }), true;
+      if (!deployment) return (send(404, { message: 'Not Found' }), true);
       deployment.statuses.push(body ?? {});
       send(201, { id: this.id() });
     } else if (method === 'GET' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/))) {
-      send(200, this.commentsOn(match[1]!, Number(match[2])).map((c) => ({ id: c.id, body: c.body, user: { login: c.login, type: c.type } })));
+      send(
+        200,
+        this.commentsOn(match[1]!, Number(match[2])).map((c) => ({
+          id: c.id,
+          body: c.body,
+          user: { login: c.login, type: c.type },
+        })),
+      );
     } else if (method === 'POST' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/))) {
-      const comment: FakeComment = { id: this.id(), repository: match[1]!, number: Number(match[2]), body: String(body?.body), login: `${this.appSlug}[bot]`, type: 'Bot', reactions: [] };
+      const comment: FakeComment = {
+        id: this.id(),
+        repository: match[1]!,
+        number: Number(match[2]),
+        body: String(body?.body),
+        login: `${this.appSlug}[bot]`,
+        type: 'Bot',
+        reactions: [],
+      };
       this.comments.set(comment.id, comment);
       send(201, { id: comment.id });
     } else if (method === 'PATCH' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/issues\/comments\/(\d+)$/))) {
       const comment = this.comments.get(Number(match[2]));
-      if (!comment) return send(404, { message: 'Not Found' }), true;
+      if (!comment) return (send(404, { message: 'Not Found' }), true);
       comment.body = String(body?.body);
       send(200, { id: comment.id });
     } else if (method === 'POST' && (match = m(/^\/repos\/([^/]+\/[^/]+)\/issues\/comments\/(\d+)\/reactions$/))) {
       const comment = this.comments.get(Number(match[2]));
-      if (!comment) return send(404, { message: 'Not Found' }), true;
+      if (!comment) return (send(404, { message: 'Not Found' }), true);
       comment.reactions.push(String(body?.content));
       send(201, { id: this.id(), content: body?.content });
     } else {

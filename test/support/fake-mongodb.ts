@@ -53,8 +53,19 @@ export async function startFakeMongodb(): Promise<FakeMongodb> {
       case 'hello':
       case 'ismaster':
         return {
-          helloOk: true, ismaster: true, isWritablePrimary: true, maxBsonObjectSize: 16 * 1024 * 1024, maxMessageSizeBytes: 48_000_000,
-          maxWriteBatchSize: 100_000, localTime: new Date(), logicalSessionTimeoutMinutes: 30, connectionId, minWireVersion: 0, maxWireVersion: 21, readOnly: false, ok: 1,
+          helloOk: true,
+          ismaster: true,
+          isWritablePrimary: true,
+          maxBsonObjectSize: 16 * 1024 * 1024,
+          maxMessageSizeBytes: 48_000_000,
+          maxWriteBatchSize: 100_000,
+          localTime: new Date(),
+          logicalSessionTimeoutMinutes: 30,
+          connectionId,
+          minWireVersion: 0,
+          maxWireVersion: 21,
+          readOnly: false,
+          ok: 1,
         };
       case 'ping':
       case 'endsessions':
@@ -67,17 +78,24 @@ export async function startFakeMongodb(): Promise<FakeMongodb> {
       }
       case 'updateuser': {
         const key = `${db}.${body.updateUser}`;
-        if (!users.has(key)) return error(11, 'UserNotFound', `Could not find user "${body.updateUser}" for db "${db}"`);
+        if (!users.has(key))
+          return error(11, 'UserNotFound', `Could not find user "${body.updateUser}" for db "${db}"`);
         if (body.roles) users.set(key, { ...users.get(key)!, roles: body.roles });
         return { ok: 1 };
       }
       case 'dropuser': {
         const key = `${db}.${body.dropUser}`;
-        if (!users.delete(key)) return error(11, 'UserNotFound', `Could not find user "${body.dropUser}" for db "${db}"`);
+        if (!users.delete(key))
+          return error(11, 'UserNotFound', `Could not find user "${body.dropUser}" for db "${db}"`);
         return { ok: 1 };
       }
       case 'usersinfo':
-        return { users: [...users.values()].filter((u) => u.db === db && (body.usersInfo === 1 || u.user === body.usersInfo)).map((u) => ({ _id: `${u.db}.${u.user}`, user: u.user, db: u.db, roles: u.roles })), ok: 1 };
+        return {
+          users: [...users.values()]
+            .filter((u) => u.db === db && (body.usersInfo === 1 || u.user === body.usersInfo))
+            .map((u) => ({ _id: `${u.db}.${u.user}`, user: u.user, db: u.db, roles: u.roles })),
+          ok: 1,
+        };
       case 'dropdatabase':
         // Users stay: they live in admin.system.users (SERVER-13918).
         databases.delete(db);
@@ -88,7 +106,11 @@ export async function startFakeMongodb(): Promise<FakeMongodb> {
       case 'listdatabases': {
         const wanted: unknown[] | null = body.filter?.name?.$in ?? null;
         const names = [...databases].filter((n) => !wanted || wanted.includes(n));
-        return { databases: names.map((n) => (body.nameOnly ? { name: n } : { name: n, sizeOnDisk: 8192, empty: false })), totalSize: 0, ok: 1 };
+        return {
+          databases: names.map((n) => (body.nameOnly ? { name: n } : { name: n, sizeOnDisk: 8192, empty: false })),
+          totalSize: 0,
+          ok: 1,
+        };
       }
       default:
         unexpected.push(`${db}.${name}`);
@@ -163,7 +185,8 @@ function answer(message: Buffer, run: (db: string, body: Document) => Document):
       const end = message.indexOf(0, at + 4);
       const identifier = message.toString('utf8', at + 4, end);
       const documents: Document[] = [];
-      for (let doc = end + 1; doc < at + size; doc += message.readInt32LE(doc)) documents.push(BSON.deserialize(message.subarray(doc, doc + message.readInt32LE(doc))));
+      for (let doc = end + 1; doc < at + size; doc += message.readInt32LE(doc))
+        documents.push(BSON.deserialize(message.subarray(doc, doc + message.readInt32LE(doc))));
       body[identifier] = documents;
     }
     at += size;

@@ -42,8 +42,21 @@ export interface FakeSlack {
 let nextTs = 1_700_000_000;
 
 const defaults: Record<string, Handler> = {
-  'auth.test': () => ({ ok: true, url: 'https://fake.slack.test/', team: 'Test', user: 'sandbox-bot', team_id: 'T0TEST', user_id: 'U0BOT', bot_id: 'B0BOT' }),
-  'chat.postMessage': (params) => ({ ok: true, channel: params.channel, ts: `${(nextTs += 1)}.000100`, message: { text: params.text } }),
+  'auth.test': () => ({
+    ok: true,
+    url: 'https://fake.slack.test/',
+    team: 'Test',
+    user: 'sandbox-bot',
+    team_id: 'T0TEST',
+    user_id: 'U0BOT',
+    bot_id: 'B0BOT',
+  }),
+  'chat.postMessage': (params) => ({
+    ok: true,
+    channel: params.channel,
+    ts: `${(nextTs += 1)}.000100`,
+    message: { text: params.text },
+  }),
   'chat.update': (params) => ({ ok: true, channel: params.channel, ts: params.ts, text: params.text }),
 };
 
@@ -88,7 +101,10 @@ export async function startFakeSlack(options: { allow?: string[] } = {}): Promis
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
       const reply = (body: Record<string, unknown>) => {
         const text = JSON.stringify(body);
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(text),
+        });
         res.end(text);
       };
       if (path.startsWith('/respond/')) {
@@ -98,13 +114,25 @@ export async function startFakeSlack(options: { allow?: string[] } = {}): Promis
       const method = path.replace(/^\/api\//, '');
       const params = parseParams(req.headers['content-type'] ?? '', raw);
       const authorization = req.headers.authorization;
-      const call: FakeSlackCall = { method, params, token: authorization ? authorization.replace(/^Bearer /, '') : typeof params.token === 'string' ? params.token : null };
+      const call: FakeSlackCall = {
+        method,
+        params,
+        token: authorization
+          ? authorization.replace(/^Bearer /, '')
+          : typeof params.token === 'string'
+            ? params.token
+            : null,
+      };
       fake.calls.push(call);
       const failure = failures.get(method);
       const handler = handlers.get(method);
       if (!failure && !handler) fake.unexpected.push(method);
       failures.delete(method);
-      call.result = failure ? { ok: false, error: failure } : handler ? handler(params) : { ok: false, error: 'unexpected_call_in_test' };
+      call.result = failure
+        ? { ok: false, error: failure }
+        : handler
+          ? handler(params)
+          : { ok: false, error: 'unexpected_call_in_test' };
       reply(call.result);
     });
   });

@@ -32,8 +32,12 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
   server.on('upgrade', (req, socket) => {
     const key = req.headers['sec-websocket-key'];
     if (typeof key !== 'string') return socket.destroy();
-    const accept = createHash('sha1').update(key + magic).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(key + magic)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => sockets.delete(socket));
@@ -43,7 +47,10 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
       for (let frame = readFrame(buffered); frame; frame = readFrame(buffered)) {
         buffered = buffered.subarray(frame.length);
         if (frame.opcode === 0x1) {
-          const message = JSON.parse(frame.payload.toString('utf8')) as { envelope_id?: string; payload?: Record<string, unknown> };
+          const message = JSON.parse(frame.payload.toString('utf8')) as {
+            envelope_id?: string;
+            payload?: Record<string, unknown>;
+          };
           if (message.envelope_id) acks.set(message.envelope_id, message.payload ?? {});
         } else if (frame.opcode === 0x9) {
           socket.write(encodeFrame(0xa, frame.payload));
@@ -52,7 +59,19 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
         }
       }
     });
-    socket.write(encodeFrame(0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0APP' }, debug_info: { host: 'fake' } }))));
+    socket.write(
+      encodeFrame(
+        0x1,
+        Buffer.from(
+          JSON.stringify({
+            type: 'hello',
+            num_connections: 1,
+            connection_info: { app_id: 'A0APP' },
+            debug_info: { host: 'fake' },
+          }),
+        ),
+      ),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -64,7 +83,12 @@ export async function startFakeSocketMode(): Promise<FakeSocketMode> {
     async send(type, payload) {
       envelope += 1;
       const id = `envelope-${envelope}`;
-      const frame = encodeFrame(0x1, Buffer.from(JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: type !== 'events_api' })));
+      const frame = encodeFrame(
+        0x1,
+        Buffer.from(
+          JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: type !== 'events_api' }),
+        ),
+      );
       for (const socket of sockets) socket.write(frame);
       await waitFor(() => acks.has(id), { timeoutMs: 10_000, what: `the ack of ${id}` });
       return acks.get(id)!;
@@ -101,7 +125,12 @@ function readFrame(buffer: Buffer): { opcode: number; payload: Buffer; length: n
 }
 
 function encodeFrame(opcode: number, payload: Buffer): Buffer {
-  const header = payload.length < 126 ? Buffer.from([0x80 | opcode, payload.length]) : payload.length < 65_536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  const header =
+    payload.length < 126
+      ? Buffer.from([0x80 | opcode, payload.length])
+      : payload.length < 65_536
+        ? Buffer.alloc(4)
+        : Buffer.alloc(10);
   if (payload.length >= 126 && payload.length < 65_536) {
     header[0] = 0x80 | opcode;
     header[1] = 126;

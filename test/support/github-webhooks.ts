@@ -21,7 +21,12 @@ export async function postWebhook(
 ): Promise<PostedWebhook> {
   const body = JSON.stringify(payload);
   const deliveryId = options.deliveryId ?? randomUUID();
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': deliveryId, 'user-agent': 'GitHub-Hookshot/test' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': deliveryId,
+    'user-agent': 'GitHub-Hookshot/test',
+  };
   const signature = options.signature === undefined ? signBody(body, options.secret) : options.signature;
   if (signature !== null) headers['x-hub-signature-256'] = signature;
   const started = performance.now();
@@ -32,18 +37,34 @@ export async function postWebhook(
 
 /** A throwaway RSA key for the App (JWTs signed with it are checked by nobody but the fake). */
 export function testPrivateKey(): string {
-  return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
 }
 
 export const webhookSecret = 'test-webhook-secret';
 
 /** The environment that points the App at a fake GitHub. */
 export function gitHubEnv(fakeHost: string, privateKey: string): Record<string, string> {
-  return { APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: webhookSecret, GHE_HOST: fakeHost, GHE_PROTOCOL: 'http', APP_SLUG: 'sandbox-bot' };
+  return {
+    APP_ID: '1',
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: webhookSecret,
+    GHE_HOST: fakeHost,
+    GHE_PROTOCOL: 'http',
+    APP_SLUG: 'sandbox-bot',
+  };
 }
 
 /** A pull_request delivery as GitHub sends it, built from the fake's current state of the PR. */
-export function pullRequestEvent(action: string, repository: string, pull: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function pullRequestEvent(
+  action: string,
+  repository: string,
+  pull: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const [owner] = repository.split('/');
   return {
     action,
@@ -57,11 +78,20 @@ export function pullRequestEvent(action: string, repository: string, pull: Recor
 }
 
 /** An issue_comment.created delivery on a pull request. */
-export function commentEvent(repository: string, number: number, comment: { id: number; body: string; login: string; createdAt?: Date }): Record<string, unknown> {
+export function commentEvent(
+  repository: string,
+  number: number,
+  comment: { id: number; body: string; login: string; createdAt?: Date },
+): Record<string, unknown> {
   return {
     action: 'created',
     issue: { number, pull_request: { url: `https://github.example/${repository}/pull/${number}` } },
-    comment: { id: comment.id, body: comment.body, created_at: (comment.createdAt ?? new Date()).toISOString(), user: { login: comment.login, type: 'User' } },
+    comment: {
+      id: comment.id,
+      body: comment.body,
+      created_at: (comment.createdAt ?? new Date()).toISOString(),
+      user: { login: comment.login, type: 'User' },
+    },
     repository: { full_name: repository },
     installation: { id: 1 },
     sender: { login: comment.login, type: 'User' },

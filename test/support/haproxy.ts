@@ -35,7 +35,8 @@ export interface HaproxyHarness {
  * the bot's files must not depend on (`mode tcp`); the bot's directory holds the rest.
  */
 export async function startHaproxy(): Promise<HaproxyHarness> {
-  if (!existsSync(haproxyBinary)) throw new Error('haproxy is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
+  if (!existsSync(haproxyBinary))
+    throw new Error('haproxy is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
   const prefix = await mkdtemp(join(tmpdir(), 'sbx-haproxy-'));
   await chmod(prefix, 0o755);
   const configDir = join(prefix, 'sandboxes');
@@ -54,7 +55,10 @@ export async function startHaproxy(): Promise<HaproxyHarness> {
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let exited = false;
   child.once('exit', () => (exited = true));
-  await waitFor(() => exited || countChildren(child.pid ?? -1) === 1, { timeoutMs: 5_000, what: 'the haproxy worker' }).catch((error: Error) => {
+  await waitFor(() => exited || countChildren(child.pid ?? -1) === 1, {
+    timeoutMs: 5_000,
+    what: 'the haproxy worker',
+  }).catch((error: Error) => {
     signalGroup(child, 'SIGKILL');
     throw error;
   });
@@ -74,7 +78,11 @@ export async function startHaproxy(): Promise<HaproxyHarness> {
     mainConfigPath,
     testCommand: [haproxyBinary, '-c', '-f', mainConfigPath, '-f', configDir],
     reloadCommand: confirmedReloadCommand(pidFile),
-    settle: () => waitFor(() => countChildren(child.pid ?? -1) === 1, { timeoutMs: 10_000, what: 'the old haproxy workers to exit' }),
+    settle: () =>
+      waitFor(() => countChildren(child.pid ?? -1) === 1, {
+        timeoutMs: 10_000,
+        what: 'the old haproxy workers to exit',
+      }),
     stop() {
       stopping ??= (async () => {
         process.removeListener('exit', killOnExit);

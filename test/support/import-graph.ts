@@ -20,7 +20,9 @@ export function importGraph(root: string): Map<string, string[]> {
     const imports: string[] = [];
     for (const match of readFileSync(file, 'utf8').matchAll(importPattern)) {
       const base = resolve(dirname(file), match[1]!);
-      const target = [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => known.has(candidate) && existsSync(candidate));
+      const target = [`${base}.ts`, join(base, 'index.ts'), base].find(
+        (candidate) => known.has(candidate) && existsSync(candidate),
+      );
       if (target) imports.push(target);
     }
     graph.set(file, imports);
@@ -56,7 +58,8 @@ export function importCycles(graph: Map<string, string[]>, cwd = process.cwd()):
       onStack.delete(member);
       group.push(member);
     } while (member !== file);
-    if (group.length > 1 || (graph.get(file) ?? []).includes(file)) cycles.push(group.map((path) => relative(cwd, path)).sort());
+    if (group.length > 1 || (graph.get(file) ?? []).includes(file))
+      cycles.push(group.map((path) => relative(cwd, path)).sort());
   };
   for (const file of graph.keys()) if (!indices.has(file)) connect(file);
   return cycles;

@@ -30,7 +30,8 @@ export interface MariadbHarness {
  * test for the warning about them on a registered server).
  */
 export async function startMariadb(): Promise<MariadbHarness> {
-  if (!existsSync(mariadbBinary)) throw new Error('mariadb-server is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
+  if (!existsSync(mariadbBinary))
+    throw new Error('mariadb-server is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'sbx-mariadb-'));
   await chmod(dir, 0o755);
@@ -44,7 +45,17 @@ export async function startMariadb(): Promise<MariadbHarness> {
     await chown(dir, Number(mysqlUser.stdout), Number(mysqlGroup.stdout));
     await chown(dataDir, Number(mysqlUser.stdout), Number(mysqlGroup.stdout));
   }
-  const install = spawnSync('mariadb-install-db', ['--no-defaults', `--user=${osUser}`, `--datadir=${dataDir}`, '--skip-test-db', '--auth-root-authentication-method=normal'], { encoding: 'utf8' });
+  const install = spawnSync(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      `--user=${osUser}`,
+      `--datadir=${dataDir}`,
+      '--skip-test-db',
+      '--auth-root-authentication-method=normal',
+    ],
+    { encoding: 'utf8' },
+  );
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr.slice(-2000)}`);
   const socket = join(dir, 'mysqld.sock');
   const errorLog = join(dir, 'error.log');
@@ -54,15 +65,25 @@ export async function startMariadb(): Promise<MariadbHarness> {
     const child = spawn(
       mariadbBinary,
       [
-        '--no-defaults', `--user=${osUser}`, `--datadir=${dataDir}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1',
-        '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-buffer-pool-size=32M', `--log-error=${errorLog}`, `--pid-file=${join(dir, 'mysqld.pid')}`,
+        '--no-defaults',
+        `--user=${osUser}`,
+        `--datadir=${dataDir}`,
+        `--socket=${socket}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        '--skip-name-resolve',
+        '--innodb-flush-log-at-trx-commit=0',
+        '--innodb-buffer-pool-size=32M',
+        `--log-error=${errorLog}`,
+        `--pid-file=${join(dir, 'mysqld.pid')}`,
       ],
       { stdio: 'ignore' },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       await waitFor(async () => existsSync(socket) || child.exitCode !== null, { timeoutMs: 30_000, intervalMs: 50 });
-      if (child.exitCode !== null) throw new Error(`mariadbd exited: ${(await readFile(errorLog, 'utf8').catch(() => '')).slice(-2000)}`);
+      if (child.exitCode !== null)
+        throw new Error(`mariadbd exited: ${(await readFile(errorLog, 'utf8').catch(() => '')).slice(-2000)}`);
       const root = async <T>(sql: string, values?: unknown[]): Promise<T> => {
         const connection = await mysql.createConnection({ socketPath: socket, user: 'root' });
         try {
@@ -71,7 +92,14 @@ export async function startMariadb(): Promise<MariadbHarness> {
           await connection.end();
         }
       };
-      await waitFor(async () => root('SELECT 1').then(() => true, () => false), { timeoutMs: 30_000, intervalMs: 50 });
+      await waitFor(
+        async () =>
+          root('SELECT 1').then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
       const anonymous = await root<{ Host: string }[]>("SELECT Host FROM mysql.user WHERE User = ''");
       for (const row of anonymous) await root("DROP USER ''@?", [row.Host]);
       await root("CREATE USER 'sbx_admin'@'%' IDENTIFIED BY 'admin-pw-1234'");
@@ -89,7 +117,15 @@ export async function startMariadb(): Promise<MariadbHarness> {
   throw lastError;
 }
 
-function harness(options: { child: ChildProcess; exited: Promise<void>; dir: string; port: number; socket: string; root: MariadbHarness['root']; startupMs: number }): MariadbHarness {
+function harness(options: {
+  child: ChildProcess;
+  exited: Promise<void>;
+  dir: string;
+  port: number;
+  socket: string;
+  root: MariadbHarness['root'];
+  startupMs: number;
+}): MariadbHarness {
   let stopped: Promise<void> | null = null;
   return {
     port: options.port,

@@ -38,7 +38,8 @@ export interface NginxHarness {
  * directory. Unknown hosts get 404 from the default server.
  */
 export async function startNginx(): Promise<NginxHarness> {
-  if (!existsSync(nginxBinary)) throw new Error('nginx is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
+  if (!existsSync(nginxBinary))
+    throw new Error('nginx is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
   const prefix = await mkdtemp(join(tmpdir(), 'sbx-nginx-'));
   // Workers run as an unprivileged user when the tests run as root; they must reach the temp paths.
   await chmod(prefix, 0o755);
@@ -65,7 +66,17 @@ export async function startNginx(): Promise<NginxHarness> {
   throw lastError;
 }
 
-function renderMainConfig({ prefix, configDir, errorLogPath, port }: { prefix: string; configDir: string; errorLogPath: string; port: number }): string {
+function renderMainConfig({
+  prefix,
+  configDir,
+  errorLogPath,
+  port,
+}: {
+  prefix: string;
+  configDir: string;
+  errorLogPath: string;
+  port: number;
+}): string {
   const temp = join(prefix, 'temp');
   return `daemon off;
 worker_processes 1;
@@ -98,7 +109,10 @@ http {
 
 async function launch(confPath: string, prefix: string, port: number, errorLogPath: string): Promise<ChildProcess> {
   // Its own process group, so stopping reaches the workers even if the master has to be killed.
-  const child = spawn(nginxBinary, ['-c', confPath, '-p', prefix, '-e', errorLogPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(nginxBinary, ['-c', confPath, '-p', prefix, '-e', errorLogPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let exited = false;
@@ -121,7 +135,14 @@ async function launch(confPath: string, prefix: string, port: number, errorLogPa
   return child;
 }
 
-function harness(parts: { child: ChildProcess; port: number; prefix: string; configDir: string; confPath: string; errorLogPath: string }): NginxHarness {
+function harness(parts: {
+  child: ChildProcess;
+  port: number;
+  prefix: string;
+  configDir: string;
+  confPath: string;
+  errorLogPath: string;
+}): NginxHarness {
   const { child, port, prefix, configDir, confPath, errorLogPath } = parts;
   // Should the test process end without afterAll, a TERM still makes nginx and its workers quit.
   const killOnExit = () => signalGroup(child, 'SIGTERM');
@@ -136,7 +157,8 @@ function harness(parts: { child: ChildProcess; port: number; prefix: string; con
     listen: `127.0.0.1:${port}`,
     testCommand: [nginxBinary, '-t', '-c', confPath, '-p', prefix],
     reloadCommand: [nginxBinary, '-s', 'reload', '-c', confPath, '-p', prefix],
-    settle: () => waitFor(() => countChildren(child.pid ?? -1) === 1, { timeoutMs: 10_000, what: 'the old nginx workers to exit' }),
+    settle: () =>
+      waitFor(() => countChildren(child.pid ?? -1) === 1, { timeoutMs: 10_000, what: 'the old nginx workers to exit' }),
     stop() {
       stopping ??= (async () => {
         process.removeListener('exit', killOnExit);
@@ -193,15 +215,22 @@ export interface HostResponse {
  * GET through nginx with a given Host header, on a fresh connection each
  * time (fetch cannot set Host). Rejects on connection errors and after `timeoutMs`.
  */
-export function getWithHost(port: number, host: string, { path = '/', timeoutMs = 5_000 }: { path?: string; timeoutMs?: number } = {}): Promise<HostResponse> {
+export function getWithHost(
+  port: number,
+  host: string,
+  { path = '/', timeoutMs = 5_000 }: { path?: string; timeoutMs?: number } = {},
+): Promise<HostResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET http://${host}${path} timed out after ${timeoutMs}ms`)));
     req.on('error', reject);
     req.end();

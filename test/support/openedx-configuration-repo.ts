@@ -6,11 +6,24 @@ import { join } from 'node:path';
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'openedx-configuration');
 
 /** A throwaway git copy of test/fixtures/openedx-configuration, world-readable (sandbox users clone it), with extra branches. */
-export function createConfigurationRepo(branches: Record<string, Record<string, string>>): { url: string; dir: string } {
+export function createConfigurationRepo(branches: Record<string, Record<string, string>>): {
+  url: string;
+  dir: string;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-configuration-'));
   chmodSync(dir, 0o755);
   cpSync(fixture, dir, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, ...args], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+      },
+    });
   git('init', '--quiet', '--initial-branch=master');
   git('add', '.');
   git('commit', '--quiet', '-m', 'fixture');

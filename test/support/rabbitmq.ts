@@ -30,7 +30,8 @@ export interface RabbitmqHarness {
  * and keeps running; it holds no state of ours.
  */
 export async function startRabbitmq(): Promise<RabbitmqHarness> {
-  if (!existsSync(rabbitmqBinary)) throw new Error('rabbitmq-server is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
+  if (!existsSync(rabbitmqBinary))
+    throw new Error('rabbitmq-server is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'sbx-rabbitmq-'));
   await chmod(dir, 0o755);
@@ -68,7 +69,9 @@ export async function startRabbitmq(): Promise<RabbitmqHarness> {
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`rabbitmq-server exited ${child.exitCode}: ${stderr}`);
-        const response = await fetch(`http://127.0.0.1:${managementPort}/api/overview`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } }).catch(() => null);
+        const response = await fetch(`http://127.0.0.1:${managementPort}/api/overview`, {
+          headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+        }).catch(() => null);
         return response?.status === 200;
       },
       { timeoutMs: 60_000, intervalMs: 200, what: 'the RabbitMQ management API' },
@@ -77,7 +80,14 @@ export async function startRabbitmq(): Promise<RabbitmqHarness> {
     await stop();
     throw error;
   }
-  return { amqpPort, managementPort, managementUrl, amqpUrl: `amqp://127.0.0.1:${amqpPort}`, startupMs: Date.now() - started, stop };
+  return {
+    amqpPort,
+    managementPort,
+    managementUrl,
+    amqpUrl: `amqp://127.0.0.1:${amqpPort}`,
+    startupMs: Date.now() - started,
+    stop,
+  };
 }
 
 function stopper(child: ChildProcess, dir: string, pidFile: string): () => Promise<void> {

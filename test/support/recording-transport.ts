@@ -12,7 +12,11 @@ export function recording(
   inner: HostTransport,
   hooks: {
     exec?: (argv: readonly string[], real: () => Promise<ExecResult>) => Promise<ExecResult>;
-    writeFile?: (path: string, content: string | Buffer, real: (content: string | Buffer) => Promise<void>) => Promise<void>;
+    writeFile?: (
+      path: string,
+      content: string | Buffer,
+      real: (content: string | Buffer) => Promise<void>,
+    ) => Promise<void>;
   } = {},
 ): { transport: HostTransport; events: TransportEvent[]; execs: () => string[] } {
   const events: TransportEvent[] = [];
@@ -20,7 +24,10 @@ export function recording(
     name: inner.name,
     address: inner.address,
     exec(argv: readonly string[], options?: ExecOptions) {
-      events.push({ op: 'exec', detail: argv.includes('-t') ? 'test' : argv.includes('reload') ? 'reload' : argv.join(' ') });
+      events.push({
+        op: 'exec',
+        detail: argv.includes('-t') ? 'test' : argv.includes('reload') ? 'reload' : argv.join(' '),
+      });
       const real = () => inner.exec(argv, options);
       return hooks.exec ? hooks.exec(argv, real) : real();
     },

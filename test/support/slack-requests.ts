@@ -21,7 +21,12 @@ export interface SendOptions {
 }
 
 /** POSTs a form body to the bot's /slack/events the way Slack does, signed with the secret. */
-export async function postToSlack(url: string, secret: string, form: Record<string, string>, options: SendOptions = {}): Promise<SlackHttpAnswer> {
+export async function postToSlack(
+  url: string,
+  secret: string,
+  form: Record<string, string>,
+  options: SendOptions = {},
+): Promise<SlackHttpAnswer> {
   const body = new URLSearchParams(form).toString();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -67,19 +72,41 @@ export function slashCommandForm(command: SlashCommand): Record<string, string> 
 }
 
 /** The form field of a button click (block_actions). */
-export function buttonClickForm(click: { actionId: string; value?: string; url?: string; user?: string; channel?: string; responseUrl: string }): Record<string, string> {
+export function buttonClickForm(click: {
+  actionId: string;
+  value?: string;
+  url?: string;
+  user?: string;
+  channel?: string;
+  responseUrl: string;
+}): Record<string, string> {
   const payload = {
     type: 'block_actions',
     team: { id: 'T0TEST', domain: 'test' },
     user: { id: click.user ?? 'U0ALICE', username: 'alice', team_id: 'T0TEST' },
     api_app_id: 'A0APP',
     token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: click.channel ?? 'C0DEPLOYS', is_ephemeral: false },
+    container: {
+      type: 'message',
+      message_ts: '1700000000.000100',
+      channel_id: click.channel ?? 'C0DEPLOYS',
+      is_ephemeral: false,
+    },
     trigger_id: '1.2.3',
     channel: { id: click.channel ?? 'C0DEPLOYS', name: 'deploys' },
     message: { ts: '1700000000.000100', text: 'a message' },
     response_url: click.responseUrl,
-    actions: [{ type: 'button', action_id: click.actionId, block_id: 'b1', text: { type: 'plain_text', text: 'x' }, ...(click.value === undefined ? {} : { value: click.value }), ...(click.url ? { url: click.url } : {}), action_ts: '1700000001.000200' }],
+    actions: [
+      {
+        type: 'button',
+        action_id: click.actionId,
+        block_id: 'b1',
+        text: { type: 'plain_text', text: 'x' },
+        ...(click.value === undefined ? {} : { value: click.value }),
+        ...(click.url ? { url: click.url } : {}),
+        action_ts: '1700000001.000200',
+      },
+    ],
   };
   return { payload: JSON.stringify(payload) };
 }

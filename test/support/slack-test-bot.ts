@@ -13,8 +13,16 @@ export interface SlackTestBot {
   fake: FakeSlack;
   repo: SampleRepo;
   /** Sends a signed slash command; returns the HTTP answer and the response_url it carried. */
-  command(command: string, text: string, options?: { user?: string; channel?: string }): Promise<SlackHttpAnswer & { responseUrl: string }>;
-  click(actionId: string, value: string | undefined, options?: { user?: string; channel?: string; url?: string }): Promise<SlackHttpAnswer & { responseUrl: string }>;
+  command(
+    command: string,
+    text: string,
+    options?: { user?: string; channel?: string },
+  ): Promise<SlackHttpAnswer & { responseUrl: string }>;
+  click(
+    actionId: string,
+    value: string | undefined,
+    options?: { user?: string; channel?: string; url?: string },
+  ): Promise<SlackHttpAnswer & { responseUrl: string }>;
   /** Messages sent to a response_url, waiting until there are `count`. */
   responses(responseUrl: string, count?: number): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
@@ -36,27 +44,44 @@ export function sampleRepository(name: string, url: string, deploy = 'true'): st
 
 /** The whole bot with Slack in HTTP mode against a fake Slack Web API. */
 export async function startSlackTestBot(extraYaml: string, options: { allow?: string[] } = {}): Promise<SlackTestBot> {
-  const fake = await startFakeSlack({ allow: ['auth.test', 'chat.postMessage', 'chat.update', ...(options.allow ?? [])] });
+  const fake = await startFakeSlack({
+    allow: ['auth.test', 'chat.postMessage', 'chat.update', ...(options.allow ?? [])],
+  });
   const repo = createSampleRepo();
   const yaml = extraYaml.replaceAll('REPO_URL', repo.url);
   // A known port, so links in messages (http://localhost:<port>/sandboxes/…) are real.
-  const t = await startTestBot(yaml, { PORT: String(await freePort()), SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: fake.apiUrl });
+  const t = await startTestBot(yaml, {
+    PORT: String(await freePort()),
+    SLACK_BOT_TOKEN: botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: fake.apiUrl,
+  });
   return {
     t,
     fake,
     repo,
     async command(command, text, extra = {}) {
       const responseUrl = fake.responseUrl();
-      const answer = await postToSlack(t.url, signingSecret, slashCommandForm({ command, text, responseUrl, ...extra }));
+      const answer = await postToSlack(
+        t.url,
+        signingSecret,
+        slashCommandForm({ command, text, responseUrl, ...extra }),
+      );
       return { ...answer, responseUrl };
     },
     async click(actionId, value, extra = {}) {
       const responseUrl = fake.responseUrl();
-      const answer = await postToSlack(t.url, signingSecret, buttonClickForm({ actionId, value, responseUrl, ...extra }));
+      const answer = await postToSlack(
+        t.url,
+        signingSecret,
+        buttonClickForm({ actionId, value, responseUrl, ...extra }),
+      );
       return { ...answer, responseUrl };
     },
     async responses(responseUrl, count = 1) {
-      await waitFor(() => fake.responsesTo(responseUrl).length >= count, { what: `${count} response(s) at ${responseUrl}` });
+      await waitFor(() => fake.responsesTo(responseUrl).length >= count, {
+        what: `${count} response(s) at ${responseUrl}`,
+      });
       return fake.responsesTo(responseUrl).map((r) => r.body);
     },
     async stop() {
@@ -72,9 +97,17 @@ export function messageText(params: Record<string, unknown>): string {
 }
 
 /** The buttons in a message's blocks. */
-export function buttonsOf(params: Record<string, unknown>): { action_id: string; value?: string; url?: string; text: { text: string } }[] {
-  const blocks = (params.blocks ?? []) as { type: string; elements?: { type: string; action_id: string; value?: string; url?: string; text: { text: string } }[] }[];
-  return blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []).filter((e) => e.type === 'button');
+export function buttonsOf(
+  params: Record<string, unknown>,
+): { action_id: string; value?: string; url?: string; text: { text: string } }[] {
+  const blocks = (params.blocks ?? []) as {
+    type: string;
+    elements?: { type: string; action_id: string; value?: string; url?: string; text: { text: string } }[];
+  }[];
+  return blocks
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements ?? [])
+    .filter((e) => e.type === 'button');
 }
 
 function freePort(): Promise<number> {

@@ -22,7 +22,9 @@ export function spawnSbx(args: string[], env: Record<string, string | undefined>
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   return {
     child,
     output: () => output,
@@ -38,7 +40,11 @@ export function spawnSbx(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs an sbx command to completion (bounded) and returns its exit code and output. */
-export async function runSbx(args: string[], env: Record<string, string | undefined>, { timeoutMs = 60_000, cwd }: { timeoutMs?: number; cwd?: string } = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
+export async function runSbx(
+  args: string[],
+  env: Record<string, string | undefined>,
+  { timeoutMs = 60_000, cwd }: { timeoutMs?: number; cwd?: string } = {},
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [join(root, 'bin', 'sbx.js'), ...args], {
     cwd: cwd ?? root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
@@ -48,7 +54,9 @@ export async function runSbx(args: string[], env: Record<string, string | undefi
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | string>((resolve) => child.on('exit', (c, s) => resolve(c ?? s ?? 'unknown')));
+  const code = await new Promise<number | string>((resolve) =>
+    child.on('exit', (c, s) => resolve(c ?? s ?? 'unknown')),
+  );
   clearTimeout(timer);
   return { code, stdout, stderr };
 }

@@ -33,7 +33,11 @@ export function parseSse(text: string): { events: SseEvent[]; rest: string } {
  */
 export async function readEvents(
   url: string,
-  { headers = {}, until = () => false, timeoutMs = 10_000 }: { headers?: Record<string, string>; until?: (events: SseEvent[]) => boolean; timeoutMs?: number } = {},
+  {
+    headers = {},
+    until = () => false,
+    timeoutMs = 10_000,
+  }: { headers?: Record<string, string>; until?: (events: SseEvent[]) => boolean; timeoutMs?: number } = {},
 ): Promise<{ status: number; contentType: string | null; events: SseEvent[]; ended: boolean }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);

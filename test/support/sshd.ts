@@ -34,7 +34,8 @@ export type TestSshd = {
 
 /** `sftp: false` leaves the SFTP subsystem out, like a host whose sshd_config lacks it. */
 export async function startSshd({ sftp = true }: { sftp?: boolean } = {}): Promise<TestSshd> {
-  if (!existsSync(sshdPath)) throw new Error('openssh-server is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
+  if (!existsSync(sshdPath))
+    throw new Error('openssh-server is not installed; run `bash scripts/install-system-deps.sh` (npm test does this)');
   mkdirSync('/run/sshd', { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'sbx-sshd-'));
   const hostKey = join(dir, 'host_ed25519_key');
@@ -42,7 +43,8 @@ export async function startSshd({ sftp = true }: { sftp?: boolean } = {}): Promi
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sbx-test-host', '-f', hostKey]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sbx-test-client', '-f', clientKey]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
-  const hostKeyFingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
+  const hostKeyFingerprint =
+    execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
 
   let port = 0;
   let child: ChildProcess | undefined;
@@ -139,7 +141,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -148,7 +152,8 @@ function freePort(): Promise<number> {
 async function waitForBanner(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + startTimeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sshd exited during start (${child.exitCode ?? child.signalCode}): ${stderr().trim()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`sshd exited during start (${child.exitCode ?? child.signalCode}): ${stderr().trim()}`);
     if (await bannerArrives(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

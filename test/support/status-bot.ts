@@ -51,8 +51,12 @@ export async function signIn(t: StatusBot, user: FakeUser): Promise<string> {
   const start = await fetch(`${t.url}/auth/sign-in?return_to=/`, { redirect: 'manual' });
   const oauthCookie = cookiePair(start.headers.getSetCookie(), 'sbx_oauth');
   const atGitHub = await fetch(start.headers.get('location')!, { redirect: 'manual' });
-  const callback = await fetch(atGitHub.headers.get('location')!, { redirect: 'manual', headers: { cookie: oauthCookie } });
-  if (callback.status !== 303) throw new Error(`sign-in of ${user.login} failed with HTTP ${callback.status}: ${await callback.text()}`);
+  const callback = await fetch(atGitHub.headers.get('location')!, {
+    redirect: 'manual',
+    headers: { cookie: oauthCookie },
+  });
+  if (callback.status !== 303)
+    throw new Error(`sign-in of ${user.login} failed with HTTP ${callback.status}: ${await callback.text()}`);
   return cookiePair(callback.headers.getSetCookie(), 'sbx_session');
 }
 
@@ -83,12 +87,23 @@ export interface SeedOptions {
  * database (no deploy runs: no job is enqueued and no work directory exists,
  * so the worker and reconcile leave them alone).
  */
-export async function seedInstance(t: StatusBot, options: SeedOptions): Promise<{ instance: Instance; appservers: Appserver[] }> {
-  const repository = t.config.repositories.find((r) => r.name === (options.repository ?? t.config.repositories[0]?.name));
+export async function seedInstance(
+  t: StatusBot,
+  options: SeedOptions,
+): Promise<{ instance: Instance; appservers: Appserver[] }> {
+  const repository = t.config.repositories.find(
+    (r) => r.name === (options.repository ?? t.config.repositories[0]?.name),
+  );
   if (!repository) throw new Error('seedInstance needs a configured repository');
   const instance = await createManualInstance(t.store, {
     slug: options.slug,
-    repository: { name: repository.name, url: repository.url, defaultSettings: repository.settings as never, defaultFields: repository.fields, extraDomainPrefixes: repository.script?.extra_domain_prefixes ?? [] },
+    repository: {
+      name: repository.name,
+      url: repository.url,
+      defaultSettings: repository.settings as never,
+      defaultFields: repository.fields,
+      extraDomainPrefixes: repository.script?.extra_domain_prefixes ?? [],
+    },
     ref: 'main',
     settings: (options.settings ?? {}) as never,
     globalFields: {},
@@ -99,17 +114,46 @@ export async function seedInstance(t: StatusBot, options: SeedOptions): Promise<
   const host = (await t.store.listHosts())[0]!;
   const appservers: Appserver[] = [];
   for (const [i, spec] of (options.appservers ?? []).entries()) {
-    const deployment = await t.store.insertDeployment({ instanceId: instance.id, requestedBy: 'seed', surface: 'cli', attempts: 1, activateOnSuccess: false, state: spec.state === 'running' ? 'succeeded' : 'failed', finishedAt: new Date() });
+    const deployment = await t.store.insertDeployment({
+      instanceId: instance.id,
+      requestedBy: 'seed',
+      surface: 'cli',
+      attempts: 1,
+      activateOnSuccess: false,
+      state: spec.state === 'running' ? 'succeeded' : 'failed',
+      finishedAt: new Date(),
+    });
     const created = await t.store.insertAppserver({
       instanceId: instance.id,
       deploymentId: deployment.id,
-      config: { slug: instance.slug, domains: [instance.domain, ...instance.extraDomains], settings: instance.settings, fields: instance.fields, healthPath: '/', healthTimeoutMs: 1000 },
+      config: {
+        slug: instance.slug,
+        domains: [instance.domain, ...instance.extraDomains],
+        settings: instance.settings,
+        fields: instance.fields,
+        healthPath: '/',
+        healthTimeoutMs: 1000,
+      },
       commitSha: spec.commit ?? `${String(i + 1).repeat(8)}abcdef`,
     });
-    const steps: AppserverState[] = spec.state === 'new' ? [] : spec.state === 'error' ? ['error'] : spec.state === 'waiting' ? ['waiting'] : ['waiting', 'configuring', ...(spec.state === 'configuring' ? [] : [spec.state])];
+    const steps: AppserverState[] =
+      spec.state === 'new'
+        ? []
+        : spec.state === 'error'
+          ? ['error']
+          : spec.state === 'waiting'
+            ? ['waiting']
+            : ['waiting', 'configuring', ...(spec.state === 'configuring' ? [] : [spec.state])];
     let current: Appserver = created;
     for (const to of steps) {
-      const patch = to === 'waiting' ? { hostId: host.id, port: 45000 + created.id } : to === 'running' ? { readyAt: new Date() } : to === 'failed' || to === 'error' ? { failureReason: spec.failureReason ?? 'deploy phase exited with status 1', finishedAt: new Date() } : {};
+      const patch =
+        to === 'waiting'
+          ? { hostId: host.id, port: 45000 + created.id }
+          : to === 'running'
+            ? { readyAt: new Date() }
+            : to === 'failed' || to === 'error'
+              ? { failureReason: spec.failureReason ?? 'deploy phase exited with status 1', finishedAt: new Date() }
+              : {};
       current = (await t.store.transitionAppserver(current.id, current.state, to, patch))!;
     }
     appservers.push(current);

@@ -27,8 +27,16 @@ export async function startTestBot(yaml: string, env: Record<string, string> = {
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bot-'));
   writeFileSync(join(dir, 'sandbox.yml'), withOwnPortRange(yaml));
-  const cliEnv = { SBX_CONFIG: join(dir, 'sandbox.yml'), DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), ...env };
-  const config = loadConfig({ cwd: dir, env: { ...cliEnv, PORT: env.PORT ?? '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json' } });
+  const cliEnv = {
+    SBX_CONFIG: join(dir, 'sandbox.yml'),
+    DATABASE_URL: database.url,
+    SBX_DATA_DIR: join(dir, 'data'),
+    ...env,
+  };
+  const config = loadConfig({
+    cwd: dir,
+    env: { ...cliEnv, PORT: env.PORT ?? '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json' },
+  });
   const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env });
   return {
     bot,
@@ -48,14 +56,24 @@ export async function startTestBot(yaml: string, env: Record<string, string> = {
 /** Deploys run detached and outlive the bot by design: kill every appserver's process groups after a test. */
 async function killAppservers(bot: Bot): Promise<void> {
   const { store, hosts } = bot.provisioning;
-  const all = await store.listAppserversInStates(['new', 'waiting', 'configuring', 'running', 'failed', 'error', 'cancelled']);
+  const all = await store.listAppserversInStates([
+    'new',
+    'waiting',
+    'configuring',
+    'running',
+    'failed',
+    'error',
+    'cancelled',
+  ]);
   for (const appserver of all) {
     if (!appserver.workDir || appserver.hostId === null) continue;
     const host = await store.getHost(appserver.hostId);
     if (!host) continue;
     const transport = hosts.transportFor(host);
     if ((await transport.fileSize(`${appserver.workDir}/sbx-run.sh`)) === null) continue;
-    await transport.exec(['bash', `${appserver.workDir}/sbx-run.sh`, 'cancel'], { timeoutMs: 15_000 }).catch(() => undefined);
+    await transport
+      .exec(['bash', `${appserver.workDir}/sbx-run.sh`, 'cancel'], { timeoutMs: 15_000 })
+      .catch(() => undefined);
   }
 }
 
@@ -70,10 +88,13 @@ let portBlock = 0;
  */
 function withOwnPortRange(yaml: string): string {
   const document = parseDocument(yaml);
-  const config = (document.toJS() ?? {}) as { compute?: { provider?: string; local?: { port_range?: unknown; work_root?: unknown } } };
+  const config = (document.toJS() ?? {}) as {
+    compute?: { provider?: string; local?: { port_range?: unknown; work_root?: unknown } };
+  };
   if (config.compute?.provider && config.compute.provider !== 'local') return yaml;
   // Not the machine-wide default work root (/var/lib/sandbox-bot/appservers as root): a throwaway one.
-  if (!config.compute?.local?.work_root) document.setIn(['compute', 'local', 'work_root'], mkdtempSync(join(tmpdir(), 'sbx-work-')));
+  if (!config.compute?.local?.work_root)
+    document.setIn(['compute', 'local', 'work_root'], mkdtempSync(join(tmpdir(), 'sbx-work-')));
   if (config.compute?.local?.port_range) return document.toString();
   portBlock += 1;
   const low = 22_000 + ((process.pid * 7 + portBlock * 97) % 80) * 100;

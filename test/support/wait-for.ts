@@ -1,7 +1,11 @@
 /** Polls `condition` until it holds; bounded, so a test never hangs. */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
-  { timeoutMs = 5_000, intervalMs = 50, what = 'the condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  {
+    timeoutMs = 5_000,
+    intervalMs = 50,
+    what = 'the condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -14,7 +14,9 @@ export interface WebOnlyBot {
   database: Database;
   url: string;
   /** Jobs waiting in the queue (no worker takes them). */
-  jobs(): Promise<{ task: string; key: string | null; queue: string | null; payload: Record<string, unknown>; runAt: Date }[]>;
+  jobs(): Promise<
+    { task: string; key: string | null; queue: string | null; payload: Record<string, unknown>; runAt: Date }[]
+  >;
   clearJobs(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -27,7 +29,17 @@ export async function startWebOnlyBot(yaml: string, env: Record<string, string>)
   const database = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'sbx-web-'));
   writeFileSync(join(dir, 'sandbox.yml'), yaml);
-  const config = loadConfig({ cwd: dir, env: { ...env, DATABASE_URL: database.url, SBX_DATA_DIR: join(dir, 'data'), PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json' } });
+  const config = loadConfig({
+    cwd: dir,
+    env: {
+      ...env,
+      DATABASE_URL: database.url,
+      SBX_DATA_DIR: join(dir, 'data'),
+      PORT: '0',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      LOG_FORMAT: 'json',
+    },
+  });
   const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: false, env });
   return {
     bot,
@@ -35,12 +47,24 @@ export async function startWebOnlyBot(yaml: string, env: Record<string, string>)
     database,
     url: `http://127.0.0.1:${bot.port}`,
     async jobs() {
-      const result = await database.pool.query<{ task_identifier: string; key: string | null; queue_name: string | null; payload: Record<string, unknown>; run_at: Date }>(
+      const result = await database.pool.query<{
+        task_identifier: string;
+        key: string | null;
+        queue_name: string | null;
+        payload: Record<string, unknown>;
+        run_at: Date;
+      }>(
         `select t.identifier as task_identifier, j.key, q.queue_name, j.payload, j.run_at
            from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
            left join graphile_worker._private_job_queues q on q.id = j.job_queue_id order by j.id`,
       );
-      return result.rows.map((row) => ({ task: row.task_identifier, key: row.key, queue: row.queue_name, payload: row.payload, runAt: row.run_at }));
+      return result.rows.map((row) => ({
+        task: row.task_identifier,
+        key: row.key,
+        queue: row.queue_name,
+        payload: row.payload,
+        runAt: row.run_at,
+      }));
     },
     async clearJobs() {
       await database.pool.query('delete from graphile_worker._private_jobs');

@@ -9,7 +9,14 @@ import { createManualInstance } from '../../src/core/operations/create-instance'
 import { createWebAuth } from '../../src/web/auth/web-auth';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack';
-import { commentEvent, gitHubEnv, postWebhook, pullRequestEvent, testPrivateKey, webhookSecret } from '../support/github-webhooks';
+import {
+  commentEvent,
+  gitHubEnv,
+  postWebhook,
+  pullRequestEvent,
+  testPrivateKey,
+  webhookSecret,
+} from '../support/github-webhooks';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { postToSlack, slashCommandForm } from '../support/slack-requests';
 import { freePort } from '../support/status-bot';
@@ -63,20 +70,37 @@ const surfaces: Record<SurfaceName, (command: TableCommand, slug: string) => Pro
     const number = Number(/^pr(\d+)-/.exec(slug)?.[1] ?? 1);
     const body = `/sandbox ${command.name}${command.args ? ` ${command.args}` : ''}`;
     const written = fake.addUserComment(repoName, number, 'maintainer', body);
-    expect((await postWebhook(t.url, 'issue_comment', commentEvent(repoName, number, { id: written.id, body, login: 'maintainer' }), { secret: webhookSecret })).status).toBe(200);
+    expect(
+      (
+        await postWebhook(
+          t.url,
+          'issue_comment',
+          commentEvent(repoName, number, { id: written.id, body, login: 'maintainer' }),
+          { secret: webhookSecret },
+        )
+      ).status,
+    ).toBe(200);
     await waitFor(() => written.reactions.length > 0, { what: `a reaction to ${body}` });
     return { ok: !['confused', '-1'].includes(written.reactions[0]!), text: written.reactions[0]! };
   },
   async slack(command, slug) {
     const text = `${command.name} ${slug}${command.args ? ` ${command.args}` : ''}`;
-    const answer = await postToSlack(t.url, signingSecret, slashCommandForm({ command: '/sandbox', text, responseUrl: slack.responseUrl(), user: 'U0ALICE' }));
+    const answer = await postToSlack(
+      t.url,
+      signingSecret,
+      slashCommandForm({ command: '/sandbox', text, responseUrl: slack.responseUrl(), user: 'U0ALICE' }),
+    );
     expect(answer.status).toBe(200);
     const reply = String(answer.json?.text ?? '');
     return { ok: !/^:(mag|no_entry|warning|grey_question|x):/.test(reply), text: reply };
   },
   async cli(command, slug) {
     // `sbx redeploy` is the bulk campaign (SPEC §7): one sandbox is `sbx deploy`.
-    return runCli([command.name === 'redeploy' ? 'deploy' : command.name, slug, ...(command.args ? command.args.split(' ') : [])]);
+    return runCli([
+      command.name === 'redeploy' ? 'deploy' : command.name,
+      slug,
+      ...(command.args ? command.args.split(' ') : []),
+    ]);
   },
   async web(command, slug) {
     const action = command.name === 'redeploy' ? 'redeploy' : command.name;
@@ -87,9 +111,15 @@ const surfaces: Record<SurfaceName, (command: TableCommand, slug: string) => Pro
       method: 'POST',
       redirect: 'manual',
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: auth.csrfToken(session), ...(command.name === 'extend' ? { duration: command.args ?? '' } : {}) }).toString(),
+      body: new URLSearchParams({
+        _csrf: auth.csrfToken(session),
+        ...(command.name === 'extend' ? { duration: command.args ?? '' } : {}),
+      }).toString(),
     });
-    return { ok: response.status === 303, text: `${response.status} ${response.status === 303 ? response.headers.get('location') : await response.text()}` };
+    return {
+      ok: response.status === 303,
+      text: `${response.status} ${response.status === 303 ? response.headers.get('location') : await response.text()}`,
+    };
   },
 };
 
@@ -98,9 +128,17 @@ async function runCli(args: string[]): Promise<SurfaceAnswer> {
   let out = '';
   const sink = new Writable({ write: (chunk, _encoding, done) => void ((out += String(chunk)), done()) });
   let exitCode = 0;
-  const ctx: CliContext = { env: { ...t.cliEnv, SBX_ACTOR: 'operator', LOG_LEVEL: 'silent' }, stdout: sink, stderr: sink, setExitCode: (code) => void (exitCode = code), config: () => t.config };
+  const ctx: CliContext = {
+    env: { ...t.cliEnv, SBX_ACTOR: 'operator', LOG_LEVEL: 'silent' },
+    stdout: sink,
+    stderr: sink,
+    setExitCode: (code) => void (exitCode = code),
+    config: () => t.config,
+  };
   try {
-    await buildProgram(ctx).exitOverride().parseAsync(['node', 'sbx', ...args]);
+    await buildProgram(ctx)
+      .exitOverride()
+      .parseAsync(['node', 'sbx', ...args]);
   } catch (error) {
     if (!isSandboxError(error)) throw error;
     const described = describeSandboxError(error);
@@ -111,7 +149,12 @@ async function runCli(args: string[]): Promise<SurfaceAnswer> {
 }
 
 async function lastAudit(surface: SurfaceName, action: string) {
-  const result = await t.database.pool.query<{ action: string; result: string; instance_slug: string | null; detail: Record<string, unknown> }>(
+  const result = await t.database.pool.query<{
+    action: string;
+    result: string;
+    instance_slug: string | null;
+    detail: Record<string, unknown>;
+  }>(
     'select action, result, instance_slug, detail from audit_events where surface = $1 and action = $2 order by id desc limit 1',
     [surface, action],
   );
@@ -154,17 +197,33 @@ web:
 github:
   throttle: false
 `,
-    { ...gitHubEnv(fake.host, testPrivateKey()), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SLACK_BOT_TOKEN: 'xoxb-table', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl, SESSION_SECRET: sessionSecret },
+    {
+      ...gitHubEnv(fake.host, testPrivateKey()),
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SLACK_BOT_TOKEN: 'xoxb-table',
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      SESSION_SECRET: sessionSecret,
+    },
   );
   // GitHub's sandbox belongs to a pull request; the others are manual sandboxes.
   fake.setPull(repoName, { number: 1, headSha: repo.commit({ 'one.txt': '1\n' }), author: 'maintainer' });
-  await postWebhook(t.url, 'pull_request', pullRequestEvent('opened', repoName, fake.pullJson(repoName, 1)), { secret: webhookSecret });
+  await postWebhook(t.url, 'pull_request', pullRequestEvent('opened', repoName, fake.pullJson(repoName, 1)), {
+    secret: webhookSecret,
+  });
   await waitFor(async () => (await store().findInstanceByPr(repoName, 1)) !== null, { what: 'the sandbox of PR 1' });
   const repository = t.config.repositories[0]!;
   for (const slug of ['slack-box', 'cli-box', 'web-box']) {
     await createManualInstance(store(), {
       slug,
-      repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+      repository: {
+        name: repository.name,
+        url: repository.url,
+        defaultSettings: {},
+        defaultFields: {},
+        extraDomainPrefixes: [],
+      },
       ref: 'main',
       globalFields: {},
       ephemeralDatabases: true,
@@ -173,12 +232,20 @@ github:
     });
   }
   // The PR's first deploy must not race the table's commands.
-  await waitFor(async () => (await store().listDeployments((await sandboxOf.github()).id)).every((d) => d.state !== 'pending' && d.state !== 'running'), { timeoutMs: 60_000, what: 'the first deploy of PR 1 to end' });
+  await waitFor(
+    async () =>
+      (await store().listDeployments((await sandboxOf.github()).id)).every(
+        (d) => d.state !== 'pending' && d.state !== 'running',
+      ),
+    { timeoutMs: 60_000, what: 'the first deploy of PR 1 to end' },
+  );
 }, 120_000);
 
 afterAll(async () => {
   // Let the restores' deploys end first: a job stopped halfway would be failed after the pool is gone.
-  const unfinished = async () => (await t.database.pool.query(`select 1 from deployments where state in ('pending', 'running') limit 1`)).rowCount === 0;
+  const unfinished = async () =>
+    (await t.database.pool.query(`select 1 from deployments where state in ('pending', 'running') limit 1`))
+      .rowCount === 0;
   if (t) await waitFor(unfinished, { timeoutMs: 60_000, what: 'the deploys to end' }).catch(() => undefined);
   await t?.stop();
   await fake?.stop();
@@ -194,7 +261,11 @@ describe('the same command table through every surface', () => {
     const answer = await surfaces[surface]({ name: 'extend', args: '3d' }, sandbox.slug);
     expect(answer, answer.text).toMatchObject({ ok: true });
     expect((await sandboxOf[surface]()).expiresAt).toEqual(new Date('2099-01-04T00:00:00Z'));
-    expect(await lastAudit(surface, 'extend')).toMatchObject({ result: 'ok', instance_slug: sandbox.slug, detail: { expiresAt: '2099-01-04T00:00:00.000Z' } });
+    expect(await lastAudit(surface, 'extend')).toMatchObject({
+      result: 'ok',
+      instance_slug: sandbox.slug,
+      detail: { expiresAt: '2099-01-04T00:00:00.000Z' },
+    });
   });
 
   it.each(all)('pin, then unpin from %s', async (surface) => {
@@ -208,7 +279,9 @@ describe('the same command table through every surface', () => {
       expect(unpinned, unpinned.text).toMatchObject({ ok: true });
       const after = await sandboxOf[surface]();
       expect(after.pinned).toBe(false);
-      expect(Math.abs(after.expiresAt!.getTime() - after.lastActivityAt.getTime() - 7 * 86_400_000)).toBeLessThan(10_000);
+      expect(Math.abs(after.expiresAt!.getTime() - after.lastActivityAt.getTime() - 7 * 86_400_000)).toBeLessThan(
+        10_000,
+      );
       expect(await lastAudit(surface, 'unpin')).toMatchObject({ result: 'ok', instance_slug: sandbox.slug });
     } finally {
       fake.setPermission(repoName, 'maintainer', 'write');
@@ -256,7 +329,12 @@ describe('the same command table through every surface', () => {
     let answer: SurfaceAnswer;
     if (surface === 'github') {
       // On a pull request the sandbox is the PR's own: a closed PR has none.
-      fake.setPull(repoName, { number: 2, headSha: repo.commit({ 'two.txt': '2\n' }), author: 'maintainer', state: 'closed' });
+      fake.setPull(repoName, {
+        number: 2,
+        headSha: repo.commit({ 'two.txt': '2\n' }),
+        author: 'maintainer',
+        state: 'closed',
+      });
       answer = await surfaces.github({ name: 'status' }, 'pr2-app');
     } else {
       answer = await surfaces[surface]({ name: surface === 'web' ? 'archive' : 'status' }, 'no-such-box');

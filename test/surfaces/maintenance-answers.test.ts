@@ -3,7 +3,14 @@ import { createManualInstance } from '../../src/core/operations/create-instance'
 import { setMaintenance } from '../../src/infra/db/maintenance-flag';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack';
-import { commentEvent, gitHubEnv, postWebhook, pullRequestEvent, testPrivateKey, webhookSecret } from '../support/github-webhooks';
+import {
+  commentEvent,
+  gitHubEnv,
+  postWebhook,
+  pullRequestEvent,
+  testPrivateKey,
+  webhookSecret,
+} from '../support/github-webhooks';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { postToSlack, slashCommandForm } from '../support/slack-requests';
 import { freePort } from '../support/status-bot';
@@ -24,7 +31,15 @@ let repo: SampleRepo;
 let t: TestBot;
 
 const store = () => t.bot.provisioning.store;
-const queued = async (task: string) => Number((await t.database.pool.query(`select count(*) from graphile_worker._private_jobs where task_id = (select id from graphile_worker._private_tasks where identifier = $1)`, [task])).rows[0].count);
+const queued = async (task: string) =>
+  Number(
+    (
+      await t.database.pool.query(
+        `select count(*) from graphile_worker._private_jobs where task_id = (select id from graphile_worker._private_tasks where identifier = $1)`,
+        [task],
+      )
+    ).rows[0].count,
+  );
 
 beforeAll(async () => {
   fake = await startFakeGitHub();
@@ -49,22 +64,39 @@ slack:
 github:
   throttle: false
 `,
-    { ...gitHubEnv(fake.host, testPrivateKey()), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, SLACK_BOT_TOKEN: 'xoxb-m', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl },
+    {
+      ...gitHubEnv(fake.host, testPrivateKey()),
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SLACK_BOT_TOKEN: 'xoxb-m',
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+    },
   );
   fake.setPull(repoName, { number: 1, headSha: repo.commit({ 'one.txt': '1\n' }), author: 'maintainer' });
-  await postWebhook(t.url, 'pull_request', pullRequestEvent('opened', repoName, fake.pullJson(repoName, 1)), { secret: webhookSecret });
+  await postWebhook(t.url, 'pull_request', pullRequestEvent('opened', repoName, fake.pullJson(repoName, 1)), {
+    secret: webhookSecret,
+  });
   await waitFor(async () => (await store().findInstanceByPr(repoName, 1)) !== null, { what: 'the sandbox of PR 1' });
   const repository = t.config.repositories[0]!;
   await createManualInstance(store(), {
     slug: 'slack-box',
-    repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+    repository: {
+      name: repository.name,
+      url: repository.url,
+      defaultSettings: {},
+      defaultFields: {},
+      extraDomainPrefixes: [],
+    },
     ref: 'main',
     globalFields: {},
     ephemeralDatabases: true,
     baseDomain: t.config.base_domain,
     actor: { surface: 'cli', id: 'setup' },
   });
-  const idle = async () => (await t.database.pool.query(`select 1 from deployments where state in ('pending', 'running') limit 1`)).rowCount === 0;
+  const idle = async () =>
+    (await t.database.pool.query(`select 1 from deployments where state in ('pending', 'running') limit 1`))
+      .rowCount === 0;
   await waitFor(idle, { timeoutMs: 60_000, what: 'the first deploys to end' });
   await setMaintenance(t.database.db, { on: true, message: 'upgrading the database', by: 'test' });
   await waitFor(() => t.bot.worker?.isPaused() ?? false, { timeoutMs: 3_000, what: 'the worker to pause' });
@@ -72,7 +104,9 @@ github:
 
 afterAll(async () => {
   if (t) await setMaintenance(t.database.db, { on: false, message: null, by: 'test' });
-  const idle = async () => (await t.database.pool.query(`select 1 from deployments where state in ('pending', 'running') limit 1`)).rowCount === 0;
+  const idle = async () =>
+    (await t.database.pool.query(`select 1 from deployments where state in ('pending', 'running') limit 1`))
+      .rowCount === 0;
   if (t) await waitFor(idle, { timeoutMs: 60_000, what: 'the deploys to end' }).catch(() => undefined);
   await t?.stop();
   await fake?.stop();
@@ -81,9 +115,20 @@ afterAll(async () => {
 
 describe('maintenance mode on every surface', () => {
   it('a Slack command is answered "in maintenance: …, queued" and its work waits', async () => {
-    const answer = await postToSlack(t.url, signingSecret, slashCommandForm({ command: '/sandbox', text: 'archive slack-box', responseUrl: slack.responseUrl(), user: 'U0ALICE' }));
+    const answer = await postToSlack(
+      t.url,
+      signingSecret,
+      slashCommandForm({
+        command: '/sandbox',
+        text: 'archive slack-box',
+        responseUrl: slack.responseUrl(),
+        user: 'U0ALICE',
+      }),
+    );
     expect(answer.status).toBe(200);
-    expect(String(answer.json?.text)).toMatch(/^:construction: in maintenance: upgrading the database, queued\. :file_cabinet: On it: archiving/);
+    expect(String(answer.json?.text)).toMatch(
+      /^:construction: in maintenance: upgrading the database, queued\. :file_cabinet: On it: archiving/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await queued('archive_instance')).toBe(1);
   });
@@ -91,23 +136,55 @@ describe('maintenance mode on every surface', () => {
   it('a PR comment is answered in the sticky comment, and a read is answered as usual', async () => {
     const body = '/sandbox redeploy';
     const written = fake.addUserComment(repoName, 1, 'maintainer', body);
-    expect((await postWebhook(t.url, 'issue_comment', commentEvent(repoName, 1, { id: written.id, body, login: 'maintainer' }), { secret: webhookSecret })).status).toBe(200);
+    expect(
+      (
+        await postWebhook(
+          t.url,
+          'issue_comment',
+          commentEvent(repoName, 1, { id: written.id, body, login: 'maintainer' }),
+          { secret: webhookSecret },
+        )
+      ).status,
+    ).toBe(200);
     await waitFor(() => written.reactions.length > 0, { timeoutMs: 10_000, what: 'a reaction' });
     expect(written.reactions[0]).toBe('eyes');
-    await waitFor(() => fake.commentsOn(repoName, 1).some((c) => c.body.includes('(in maintenance: upgrading the database, queued)')), { timeoutMs: 10_000, what: 'the sticky comment to say so' });
+    await waitFor(
+      () =>
+        fake.commentsOn(repoName, 1).some((c) => c.body.includes('(in maintenance: upgrading the database, queued)')),
+      { timeoutMs: 10_000, what: 'the sticky comment to say so' },
+    );
     expect(await queued('deploy_instance')).toBeGreaterThanOrEqual(1);
 
-    const status = await postToSlack(t.url, signingSecret, slashCommandForm({ command: '/sandbox', text: 'status slack-box', responseUrl: slack.responseUrl(), user: 'U0ALICE' }));
+    const status = await postToSlack(
+      t.url,
+      signingSecret,
+      slashCommandForm({
+        command: '/sandbox',
+        text: 'status slack-box',
+        responseUrl: slack.responseUrl(),
+        user: 'U0ALICE',
+      }),
+    );
     expect(JSON.stringify(status.json)).not.toContain('in maintenance');
   });
 
   it('the queued work runs when maintenance ends', async () => {
     await setMaintenance(t.database.db, { on: false, message: null, by: 'test' });
-    await waitFor(async () => (await queued('archive_instance')) === 0, { timeoutMs: 20_000, what: 'the archive to run' });
+    await waitFor(async () => (await queued('archive_instance')) === 0, {
+      timeoutMs: 20_000,
+      what: 'the archive to run',
+    });
     expect((await store().findInstanceBySlug('slack-box'))?.archivedAt).not.toBeNull();
     const pr = (await store().findInstanceByPr(repoName, 1))!;
-    await waitFor(async () => (await store().listDeployments(pr.id)).length === 2 && (await store().listDeployments(pr.id)).every((d) => !['pending', 'running'].includes(d.state)), { timeoutMs: 60_000, what: 'the queued redeploy to end' }).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}: ${JSON.stringify((await store().listDeployments(pr.id)).map((d) => d.state))}`);
+    await waitFor(
+      async () =>
+        (await store().listDeployments(pr.id)).length === 2 &&
+        (await store().listDeployments(pr.id)).every((d) => !['pending', 'running'].includes(d.state)),
+      { timeoutMs: 60_000, what: 'the queued redeploy to end' },
+    ).catch(async (error: unknown) => {
+      throw new Error(
+        `${String(error)}: ${JSON.stringify((await store().listDeployments(pr.id)).map((d) => d.state))}`,
+      );
     });
   }, 90_000);
 });

@@ -28,7 +28,14 @@ describe('signed values', () => {
     expect(values.open('session', sealed)).toBeNull();
   });
 
-  it.each(['', 'abc', 'abc.def', '.', 'eyJsb2dpbiI6ImV2ZSJ9.', `${Buffer.from('{"login":"eve","exp":9e15}').toString('base64url')}.forged`])('reject %j', (text) => {
+  it.each([
+    '',
+    'abc',
+    'abc.def',
+    '.',
+    'eyJsb2dpbiI6ImV2ZSJ9.',
+    `${Buffer.from('{"login":"eve","exp":9e15}').toString('base64url')}.forged`,
+  ])('reject %j', (text) => {
     expect(createSignedValues(secret).open('session', text)).toBeNull();
   });
 });
@@ -42,7 +49,11 @@ describe('who may do what', () => {
   });
 
   it('checks the teams named in permissions as well at sign-in', () => {
-    expect(groupsToCheck(auth({ permissions: { archive: ['acme/admins', 'bob', '*'] } }))).toEqual(['acme', 'acme/ops', 'acme/admins']);
+    expect(groupsToCheck(auth({ permissions: { archive: ['acme/admins', 'bob', '*'] } }))).toEqual([
+      'acme',
+      'acme/ops',
+      'acme/admins',
+    ]);
   });
 
   const cases: [Partial<Record<'archive', string[]>>, string, string[], boolean][] = [
@@ -108,9 +119,12 @@ describe('return paths after sign-in', () => {
     expect(safeReturnPath(input, publicUrl)).toBe('/');
   });
 
-  it.each(['/%2F%2Fevil.example', '/%2fevil.example', '/./evil.example', '/a/../..//evil.example', '/.//evil.example'])('keeps %j on this site', (input) => {
-    const result = safeReturnPath(input, publicUrl);
-    expect(result.startsWith('/') && !result.startsWith('//')).toBe(true);
-    expect(new URL(result, publicUrl).origin).toBe(publicUrl);
-  });
+  it.each(['/%2F%2Fevil.example', '/%2fevil.example', '/./evil.example', '/a/../..//evil.example', '/.//evil.example'])(
+    'keeps %j on this site',
+    (input) => {
+      const result = safeReturnPath(input, publicUrl);
+      expect(result.startsWith('/') && !result.startsWith('//')).toBe(true);
+      expect(new URL(result, publicUrl).origin).toBe(publicUrl);
+    },
+  );
 });

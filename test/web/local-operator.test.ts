@@ -24,19 +24,26 @@ const token = () => readFileSync(join(t.config.data_dir, localTokenFile), 'utf8'
 const port = () => t.bot.port!;
 
 /** A GET with a Host header of our choosing (fetch does not let a test set it). */
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: port(), path, headers: { host: `localhost:${port()}`, ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: port(), path, headers: { host: `localhost:${port()}`, ...headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
-const cookieOf = (answer: { headers: Record<string, string | string[] | undefined> }) => String((answer.headers['set-cookie'] as string[])[0]).split(';')[0]!;
+const cookieOf = (answer: { headers: Record<string, string | string[] | undefined> }) =>
+  String((answer.headers['set-cookie'] as string[])[0]).split(';')[0]!;
 
 describe('the local operator', () => {
   it('signed out, pages point at the local link instead of a GitHub button that leads to a 503; a favicon is served', async () => {
@@ -76,11 +83,16 @@ describe('the local operator', () => {
     const dashboard = await get('/', { cookie });
     expect(dashboard.body).toContain('Signed in as <strong>local-operator</strong>');
     expect(dashboard.body).toContain('Recent activity');
-    const audit = await t.database.pool.query(`select actor, result from audit_events where action = 'sign_in' order by id`);
+    const audit = await t.database.pool.query(
+      `select actor, result from audit_events where action = 'sign_in' order by id`,
+    );
     expect(audit.rows.at(-1)).toEqual({ actor: 'local-operator', result: 'ok' });
 
     const old = token();
-    const rotated = await runSbx(['auth', 'local', '--rotate', '--json'], { SBX_DATA_DIR: t.config.data_dir, PORT: String(port()) });
+    const rotated = await runSbx(['auth', 'local', '--rotate', '--json'], {
+      SBX_DATA_DIR: t.config.data_dir,
+      PORT: String(port()),
+    });
     expect(rotated.code).toBe(0);
     const answer = JSON.parse(rotated.stdout) as { url: string; token: string };
     expect(answer.token).not.toBe(old);

@@ -42,13 +42,18 @@ describe('a capped log', () => {
   it('log.txt starts with one marker line saying how much was dropped', async () => {
     const answer = await fetch(`${t.url}/sandboxes/capped/appservers/1/log.txt`, { headers: { cookie } });
     const lines = (await answer.text()).split('\n');
-    expect(lines[0]).toBe('[sandbox: the first 40 bytes of this log were dropped (it was over the stored log cap); the newest output follows]');
+    expect(lines[0]).toBe(
+      '[sandbox: the first 40 bytes of this log were dropped (it was over the stored log cap); the newest output follows]',
+    );
     expect(lines[1]).toMatch(/^chunk two/);
     expect(lines.filter((line) => line.startsWith('[sandbox:'))).toHaveLength(1);
   });
 
   it('the live log sends the marker first, without an id', async () => {
-    const { events } = await readEvents(`${t.url}/sandboxes/capped/appservers/1/log/stream`, { headers: { cookie }, until: (e) => e.filter((x) => x.event === 'log').length >= 3 });
+    const { events } = await readEvents(`${t.url}/sandboxes/capped/appservers/1/log/stream`, {
+      headers: { cookie },
+      until: (e) => e.filter((x) => x.event === 'log').length >= 3,
+    });
     const logs = events.filter((e) => e.event === 'log') as { id: string | null; data: string }[];
     expect(logs[0]!.data).toContain('of this log were dropped');
     expect(logs[0]!.id).toBeNull();

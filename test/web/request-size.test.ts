@@ -29,20 +29,25 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   // The web process alone (no worker), as a real process: its memory is measured from outside.
-  bot = spawnSbx(['web'], {
-    ...gitHubEnv(github.host, testPrivateKey()),
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: 'size-test-secret',
-    SLACK_API_URL: slack.apiUrl,
-    DATABASE_URL: database.url,
-    PORT: String(port),
-    SBX_DATA_DIR: join(dir, 'data'),
-    SBX_ENV_FILE: join(dir, 'no.env'),
-    LOG_LEVEL: 'warn',
-  }, dir);
+  bot = spawnSbx(
+    ['web'],
+    {
+      ...gitHubEnv(github.host, testPrivateKey()),
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: 'size-test-secret',
+      SLACK_API_URL: slack.apiUrl,
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      SBX_DATA_DIR: join(dir, 'data'),
+      SBX_ENV_FILE: join(dir, 'no.env'),
+      LOG_LEVEL: 'warn',
+    },
+    dir,
+  );
   await waitForStatus(`${base}/healthz`, 200, 60_000);
   // Slack answers 503 until auth.test has passed.
-  for (let i = 0; i < 100 && (await fetch(`${base}/slack/events`, { method: 'POST', body: '' })).status === 503; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 100 && (await fetch(`${base}/slack/events`, { method: 'POST', body: '' })).status === 503; i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 100));
 }, 90_000);
 
 afterAll(async () => {
@@ -68,18 +73,26 @@ function memory(): { rss: number; peak: number } {
  * Streams a 30 MB body (with or without Content-Length) and stops sending as
  * soon as the answer arrives; resolves with its status and how long it took.
  */
-function upload(path: string, headers: Record<string, string>, declared: boolean): Promise<{ status: number; ms: number }> {
+function upload(
+  path: string,
+  headers: Record<string, string>,
+  declared: boolean,
+): Promise<{ status: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const chunk = Buffer.alloc(64 * 1024, 'a');
     let answered = false;
-    const req = request(`${base}${path}`, { method: 'POST', headers: { ...headers, ...(declared ? { 'content-length': String(bodyBytes) } : {}) } }, (res) => {
-      answered = true;
-      const ms = performance.now() - started;
-      res.resume();
-      req.destroy();
-      resolve({ status: res.statusCode!, ms });
-    });
+    const req = request(
+      `${base}${path}`,
+      { method: 'POST', headers: { ...headers, ...(declared ? { 'content-length': String(bodyBytes) } : {}) } },
+      (res) => {
+        answered = true;
+        const ms = performance.now() - started;
+        res.resume();
+        req.destroy();
+        resolve({ status: res.statusCode!, ms });
+      },
+    );
     // Once the bot has answered and closed the connection, writing fails: expected.
     req.on('error', (error) => (answered ? undefined : reject(error)));
     const timer = setTimeout(() => req.destroy(new Error(`no answer to ${path} within 10 s`)), 10_000);
@@ -99,17 +112,46 @@ function upload(path: string, headers: Record<string, string>, declared: boolean
 
 const now = () => String(Math.floor(Date.now() / 1000));
 const endpoints: [string, string, Record<string, string>][] = [
-  ['GitHub webhooks (signed as far as headers go)', '/api/github/webhooks', { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': 'big-1', 'x-hub-signature-256': signBody('{}', webhookSecret) }],
-  ['Slack events', '/slack/events', { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': slackSignature('size-test-secret', Number(now()), ''), 'x-slack-request-timestamp': now() }],
+  [
+    'GitHub webhooks (signed as far as headers go)',
+    '/api/github/webhooks',
+    {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': 'big-1',
+      'x-hub-signature-256': signBody('{}', webhookSecret),
+    },
+  ],
+  [
+    'Slack events',
+    '/slack/events',
+    {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-signature': slackSignature('size-test-secret', Number(now()), ''),
+      'x-slack-request-timestamp': now(),
+    },
+  ],
   ['a form (sign-out)', '/auth/sign-out', { 'content-type': 'application/x-www-form-urlencoded' }],
 ];
 
 describe('oversized request bodies, against a real bot process', () => {
   it('a signed small delivery still goes through (the body is read, verified and recorded)', async () => {
     const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
-    const answer = await fetch(`${base}/api/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': 'small-1', 'x-hub-signature-256': signBody(body, webhookSecret) }, body });
+    const answer = await fetch(`${base}/api/github/webhooks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'ping',
+        'x-github-delivery': 'small-1',
+        'x-hub-signature-256': signBody(body, webhookSecret),
+      },
+      body,
+    });
     expect(answer.status).toBe(200);
-    expect((await database.pool.query('select body_digest from webhook_deliveries where delivery_id = $1', ['small-1'])).rows).toMatchObject([{ body_digest: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(
+      (await database.pool.query('select body_digest from webhook_deliveries where delivery_id = $1', ['small-1']))
+        .rows,
+    ).toMatchObject([{ body_digest: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
   });
 
   it('answers 30 MB bodies, declared or chunked, with 413 within a second; the process grows by less than 50 MB', async () => {
@@ -123,9 +165,20 @@ describe('oversized request bodies, against a real bot process', () => {
       }
     }
     // Any other path: refused on the declared length alone, before routing.
-    results.push({ what: 'an unknown path, Content-Length', ...(await upload('/nowhere', { 'content-type': 'application/json' }, true)) });
+    results.push({
+      what: 'an unknown path, Content-Length',
+      ...(await upload('/nowhere', { 'content-type': 'application/json' }, true)),
+    });
     const after = memory();
-    console.info(JSON.stringify({ results, rssBeforeMB: before.rss / MB, rssAfterMB: after.rss / MB, peakBeforeMB: before.peak / MB, peakGrowthMB: (after.peak - before.rss) / MB }));
+    console.info(
+      JSON.stringify({
+        results,
+        rssBeforeMB: before.rss / MB,
+        rssAfterMB: after.rss / MB,
+        peakBeforeMB: before.peak / MB,
+        peakGrowthMB: (after.peak - before.rss) / MB,
+      }),
+    );
     for (const result of results) {
       expect(result, result.what).toMatchObject({ status: 413 });
       expect(result.ms, result.what).toBeLessThan(1_000);

@@ -38,7 +38,12 @@ web:
 `,
     { SBX_SHARED_ACCESS: `${shared.user}:${shared.password}` },
   );
-  const seeded = await seedInstance(t, { slug: 'locked', repository: 'acme/private', appservers: [{ state: 'running' }], active: 1 });
+  const seeded = await seedInstance(t, {
+    slug: 'locked',
+    repository: 'acme/private',
+    appservers: [{ state: 'running' }],
+    active: 1,
+  });
   // Point the active appserver at a real upstream that echoes the headers it gets.
   await t.store.updateAppserver(seeded.appservers[0]!.id, { port: upstream.target.port });
   await ensureSandboxAccess(t.bot.provisioning, seeded.instance);
@@ -53,7 +58,10 @@ afterEach(() => {
   expect(t.github.unexpected).toEqual([]);
 });
 
-function viaProxy(host: string, auth?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function viaProxy(
+  host: string,
+  auth?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const url = new URL(t.url);
   const headers: Record<string, string> = { host: `${host}:${url.port}` };
   if (auth !== undefined) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
@@ -72,11 +80,17 @@ describe('credentials per sandbox', () => {
   it('are generated once, kept, shared from the environment, and cleared for a public repository', async () => {
     expect(instance.accessUser).toMatch(/^sbx-[0-9a-f]{6}$/);
     expect(instance.accessPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    expect(await ensureSandboxAccess(t.bot.provisioning, instance)).toEqual({ user: instance.accessUser, password: instance.accessPassword });
+    expect(await ensureSandboxAccess(t.bot.provisioning, instance)).toEqual({
+      user: instance.accessUser,
+      password: instance.accessPassword,
+    });
 
     const { instance: teamOne } = await seedInstance(t, { slug: 'team-one', repository: 'acme/shared' });
     expect(await ensureSandboxAccess(t.bot.provisioning, teamOne)).toEqual(shared);
-    expect(await t.store.getInstance(teamOne.id)).toMatchObject({ accessUser: shared.user, accessPassword: shared.password });
+    expect(await t.store.getInstance(teamOne.id)).toMatchObject({
+      accessUser: shared.user,
+      accessPassword: shared.password,
+    });
 
     const { instance: open } = await seedInstance(t, { slug: 'wide-open', repository: 'acme/open' });
     await t.store.updateInstance(open.id, { accessUser: 'old', accessPassword: 'old' });
@@ -115,11 +129,18 @@ describe('who sees the credentials', () => {
 
     const cookie = await signIn(t, { login: 'alice', memberOf: ['acme'] });
     const signedIn = await (await fetch(`${t.url}/sandboxes/locked`, { headers: { cookie } })).text();
-    expect(signedIn).toContain(`user <code>${instance.accessUser}</code>, password <code>${instance.accessPassword}</code>`);
+    expect(signedIn).toContain(
+      `user <code>${instance.accessUser}</code>, password <code>${instance.accessPassword}</code>`,
+    );
   });
 
   it('Slack status shows them only to people who may deploy', async () => {
-    const view: Parameters<typeof renderStatus>[0] = { instance, appservers: [], deployments: [], links: { status: `${t.url}/sandboxes/locked`, sandboxes: ['http://locked.localhost:3000'] } };
+    const view: Parameters<typeof renderStatus>[0] = {
+      instance,
+      appservers: [],
+      deployments: [],
+      links: { status: `${t.url}/sandboxes/locked`, sandboxes: ['http://locked.localhost:3000'] },
+    };
     const forReader = JSON.stringify(renderStatus(view));
     expect(forReader).toContain('HTTP basic auth');
     expect(forReader).not.toContain(instance.accessPassword!);
@@ -127,11 +148,41 @@ describe('who sees the credentials', () => {
   });
 
   it('the PR comment and the check run never contain them', () => {
-    const record = { id: 1, repository: 'acme/private', number: 7, state: 'open', draft: false, headSha: 'c'.repeat(40), author: 'dev', fromFork: false, waiting: null, notice: null } as never;
-    const appserver = { id: 1, number: 1, state: 'running', commitSha: 'c'.repeat(40), deploymentId: 1, createdAt: new Date(), readyAt: new Date(), finishedAt: null, activatedAt: new Date(), failureReason: null, ref: 'main' } as never;
+    const record = {
+      id: 1,
+      repository: 'acme/private',
+      number: 7,
+      state: 'open',
+      draft: false,
+      headSha: 'c'.repeat(40),
+      author: 'dev',
+      fromFork: false,
+      waiting: null,
+      notice: null,
+    } as never;
+    const appserver = {
+      id: 1,
+      number: 1,
+      state: 'running',
+      commitSha: 'c'.repeat(40),
+      deploymentId: 1,
+      createdAt: new Date(),
+      readyAt: new Date(),
+      finishedAt: null,
+      activatedAt: new Date(),
+      failureReason: null,
+      ref: 'main',
+    } as never;
     const state: ReportState = {
-      record, repository: null, instance: { ...instance, activeAppserverId: 1, settingsErrors: [] } as Instance, appservers: [appserver], deployments: [{ id: 1, commitSha: 'c'.repeat(40), state: 'succeeded', activateOnSuccess: true } as never],
-      urls: ['http://locked.localhost:3000'], statusUrl: `${t.url}/sandboxes/locked`, logTail: null, now: new Date(),
+      record,
+      repository: null,
+      instance: { ...instance, activeAppserverId: 1, settingsErrors: [] } as Instance,
+      appservers: [appserver],
+      deployments: [{ id: 1, commitSha: 'c'.repeat(40), state: 'succeeded', activateOnSuccess: true } as never],
+      urls: ['http://locked.localhost:3000'],
+      statusUrl: `${t.url}/sandboxes/locked`,
+      logTail: null,
+      now: new Date(),
     };
     const everything = renderComment(state, new Date()) + JSON.stringify(renderCheckRun(state, new Date()));
     expect(everything).toContain('locked.localhost');

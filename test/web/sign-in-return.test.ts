@@ -25,7 +25,10 @@ async function signInReturningTo(rawReturnTo: string): Promise<string> {
   const start = await fetch(`${t.url}/auth/sign-in?return_to=${rawReturnTo}`, { redirect: 'manual' });
   expect(start.status).toBe(302);
   const atGitHub = await fetch(start.headers.get('location')!, { redirect: 'manual' });
-  const callback = await fetch(atGitHub.headers.get('location')!, { redirect: 'manual', headers: { cookie: cookiePair(start.headers.getSetCookie(), 'sbx_oauth') } });
+  const callback = await fetch(atGitHub.headers.get('location')!, {
+    redirect: 'manual',
+    headers: { cookie: cookiePair(start.headers.getSetCookie(), 'sbx_oauth') },
+  });
   expect(callback.status).toBe(303);
   return callback.headers.get('location')!;
 }
@@ -51,6 +54,8 @@ describe('return_to after signing in through GitHub', () => {
   });
 
   it('a path on the site is kept', async () => {
-    expect(await signInReturningTo(encodeURIComponent('/sandboxes/demo?appserver=2'))).toBe('/sandboxes/demo?appserver=2');
+    expect(await signInReturningTo(encodeURIComponent('/sandboxes/demo?appserver=2'))).toBe(
+      '/sandboxes/demo?appserver=2',
+    );
   });
 });

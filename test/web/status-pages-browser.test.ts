@@ -15,7 +15,9 @@ const planted = 'whsec-planted-browser-1';
 const actor: Actor = { surface: 'cli', id: 'tester' };
 const artifacts = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 /** The README's pictures are refreshed on request only (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
-const readmeScreenshots = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots') : null;
+const readmeScreenshots = process.env.UPDATE_SCREENSHOTS
+  ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : null;
 async function screenshot(name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(artifacts, name), fullPage });
   if (readmeScreenshots) await page.screenshot({ path: join(readmeScreenshots, name), fullPage });
@@ -27,7 +29,8 @@ let blocked: string[];
 
 beforeAll(async () => {
   const repo = createSampleRepo();
-  t = await startStatusBot(`
+  t = await startStatusBot(
+    `
 repositories:
   - name: acme/sample
     url: ${repo.url}
@@ -51,7 +54,9 @@ compute:
 web:
   auth:
     orgs: [acme]
-`, { WEBHOOK_SECRET: planted });
+`,
+    { WEBHOOK_SECRET: planted },
+  );
   browser = await launchChromium();
   const context = await loopbackContext(browser, { viewport: { width: 1280, height: 900 } });
   blocked = context.blocked;
@@ -65,7 +70,8 @@ afterAll(async () => {
 });
 
 const store = () => t.store;
-const appserver = async (number: number) => store().findAppserver((await store().findInstanceBySlug('demo'))!.id, number);
+const appserver = async (number: number) =>
+  store().findAppserver((await store().findInstanceBySlug('demo'))!.id, number);
 const logLines = (text: string) => text.split('\n').filter((line) => /^deploy line \d+$/.test(line));
 
 describe('the status pages in a browser (Debian Chromium, headless, loopback only)', () => {
@@ -73,7 +79,13 @@ describe('the status pages in a browser (Debian Chromium, headless, loopback onl
     const repository = t.config.repositories[0]!;
     await createManualInstance(store(), {
       slug: 'demo',
-      repository: { name: repository.name, url: repository.url, defaultSettings: repository.settings as never, defaultFields: repository.fields, extraDomainPrefixes: repository.script!.extra_domain_prefixes },
+      repository: {
+        name: repository.name,
+        url: repository.url,
+        defaultSettings: repository.settings as never,
+        defaultFields: repository.fields,
+        extraDomainPrefixes: repository.script!.extra_domain_prefixes,
+      },
       ref: 'main',
       globalFields: {},
       ephemeralDatabases: true,
@@ -86,19 +98,32 @@ describe('the status pages in a browser (Debian Chromium, headless, loopback onl
     await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
     await page.waitForURL(`${t.url}/sandboxes/demo`);
     await expect.poll(() => page.locator('header').innerText()).toContain('Signed in as alice');
-    expect(t.github.calls).toEqual(expect.arrayContaining(['GET /login/oauth/authorize', 'POST /login/oauth/access_token', 'GET /api/v3/user', 'GET /api/v3/user/memberships/orgs/acme']));
+    expect(t.github.calls).toEqual(
+      expect.arrayContaining([
+        'GET /login/oauth/authorize',
+        'POST /login/oauth/access_token',
+        'GET /api/v3/user',
+        'GET /api/v3/user/memberships/orgs/acme',
+      ]),
+    );
     expect(t.github.unexpected).toEqual([]);
   });
 
   it('shows log lines as the deploy writes them, without a reload and without duplicates', async () => {
     await requestDeployment({ store: store() }, (await store().findInstanceBySlug('demo'))!, { actor });
-    await waitFor(async () => (await appserver(1))?.state === 'configuring' && (await store().readLog((await appserver(1))!.id)).length > 0, { timeoutMs: 20_000, what: 'the deploy to write its first lines' });
+    await waitFor(
+      async () =>
+        (await appserver(1))?.state === 'configuring' && (await store().readLog((await appserver(1))!.id)).length > 0,
+      { timeoutMs: 20_000, what: 'the deploy to write its first lines' },
+    );
     await page.goto(`${t.url}/sandboxes/demo`);
     const first = logLines(await page.locator('#log-text').innerText());
     expect(first.length).toBeLessThan(25);
     const later = `deploy line ${Math.max(first.length, 1) + 8}`;
     await page.locator('#log-text').getByText(later).waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.locator('#log-status').innerText(), { timeout: 25_000 }).toContain('The deploy has finished');
+    await expect
+      .poll(() => page.locator('#log-status').innerText(), { timeout: 25_000 })
+      .toContain('The deploy has finished');
     const lines = logLines(await page.locator('#log-text').innerText());
     expect(lines).toEqual(Array.from({ length: 30 }, (_, i) => `deploy line ${i + 1}`));
     const text = await page.locator('body').innerText();
@@ -107,13 +132,21 @@ describe('the status pages in a browser (Debian Chromium, headless, loopback onl
   }, 60_000);
 
   it('activates an older appserver with a click, and the active flag moves', async () => {
-    await waitFor(async () => (await store().findInstanceBySlug('demo'))!.activeAppserverId === (await appserver(1))?.id, { timeoutMs: 20_000, what: 'appserver 1 to be active' });
+    await waitFor(
+      async () => (await store().findInstanceBySlug('demo'))!.activeAppserverId === (await appserver(1))?.id,
+      { timeoutMs: 20_000, what: 'appserver 1 to be active' },
+    );
     await requestDeployment({ store: store() }, (await store().findInstanceBySlug('demo'))!, { actor });
-    await waitFor(async () => (await store().findInstanceBySlug('demo'))!.activeAppserverId === (await appserver(2))?.id, { timeoutMs: 40_000, what: 'appserver 2 to be active' });
+    await waitFor(
+      async () => (await store().findInstanceBySlug('demo'))!.activeAppserverId === (await appserver(2))?.id,
+      { timeoutMs: 40_000, what: 'appserver 2 to be active' },
+    );
     await page.goto(`${t.url}/sandboxes/demo`);
     await expect.poll(() => page.locator('#appserver-2 [data-active]').count()).toBe(1);
     await page.getByRole('button', { name: 'Activate appserver 1' }).click();
-    await expect.poll(() => page.getByRole('status').first().innerText()).toContain('Activation of appserver 1 requested');
+    await expect
+      .poll(() => page.getByRole('status').first().innerText())
+      .toContain('Activation of appserver 1 requested');
     for (let i = 0; i < 40 && (await page.locator('#appserver-1 [data-active]').count()) === 0; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       await page.reload();
@@ -130,11 +163,24 @@ describe('the status pages in a browser (Debian Chromium, headless, loopback onl
     for (let i = 0; i < 80; i += 1) {
       await page.keyboard.press('Tab');
       // Expressions run in the page (this project's TypeScript has no DOM types).
-      const focused = String(await page.evaluate(`(() => { const e = document.activeElement; return e ? e.tagName.toLowerCase() + ':' + (e.getAttribute('aria-label') ?? e.textContent.trim()) : ''; })()`));
+      const focused = String(
+        await page.evaluate(
+          `(() => { const e = document.activeElement; return e ? e.tagName.toLowerCase() + ':' + (e.getAttribute('aria-label') ?? e.textContent.trim()) : ''; })()`,
+        ),
+      );
       if (reached.includes(focused)) break;
       reached.push(focused);
     }
-    for (const action of ['a:Skip to content', 'button:Sign out', 'button:Redeploy', 'button:Archive', 'button:Activate appserver 2', 'a:Log of appserver 1', 'a:Whole log as text']) expect(reached).toContain(action);
+    for (const action of [
+      'a:Skip to content',
+      'button:Sign out',
+      'button:Redeploy',
+      'button:Archive',
+      'button:Activate appserver 2',
+      'a:Log of appserver 1',
+      'a:Whole log as text',
+    ])
+      expect(reached).toContain(action);
     await page.keyboard.press('Shift+Tab');
     const skip = page.getByRole('link', { name: 'Skip to content' });
     await skip.focus();
@@ -150,7 +196,9 @@ describe('the status pages in a browser (Debian Chromium, headless, loopback onl
     await page.setViewportSize({ width: 390, height: 844 });
     for (const path of ['/', '/sandboxes/demo']) {
       await page.goto(`${t.url}${path}`);
-      expect(await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(
+        true,
+      );
     }
     await screenshot('instance-page-phone.png', false);
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -164,7 +212,8 @@ describe('the status pages in a browser (Debian Chromium, headless, loopback onl
     expect(text).toContain('demo.localhost');
     expect(text).toContain('studio-demo.localhost');
     expect(text).toContain('running');
-    for (const hidden of ['EDXAPP_LANGUAGE', 'deploy line', 'AppServers', 'open-release']) expect(text).not.toContain(hidden);
+    for (const hidden of ['EDXAPP_LANGUAGE', 'deploy line', 'AppServers', 'open-release'])
+      expect(text).not.toContain(hidden);
     expect(await anonymous.locator('#log-text').count()).toBe(0);
     expect(await anonymous.getByRole('button').count()).toBe(0);
     await context.close();

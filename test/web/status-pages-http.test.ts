@@ -39,7 +39,11 @@ web:
   ({ instance: demo } = await seedInstance(t, {
     slug: 'demo',
     settings: { NOTE: `do not print ${planted.webhook}`, EDXAPP: { API_TOKEN: 'tok-abcdef-123456', LANGUAGE: 'fr' } },
-    appservers: [{ state: 'running' }, { state: 'failed', failureReason: `deploy phase exited with status 2; last lines:\nusing ${planted.webhook}` }, { state: 'running' }],
+    appservers: [
+      { state: 'running' },
+      { state: 'failed', failureReason: `deploy phase exited with status 2; last lines:\nusing ${planted.webhook}` },
+      { state: 'running' },
+    ],
     active: 3,
   }));
   aliceCookie = await signIn(t, alice);
@@ -53,14 +57,28 @@ afterEach(() => {
   expect(t.github.unexpected).toEqual([]);
 });
 
-const get = (path: string, cookie?: string, headers: Record<string, string> = {}) => fetch(`${t.url}${path}`, { redirect: 'manual', headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+const get = (path: string, cookie?: string, headers: Record<string, string> = {}) =>
+  fetch(`${t.url}${path}`, { redirect: 'manual', headers: { ...headers, ...(cookie ? { cookie } : {}) } });
 const post = (path: string, form: Record<string, string>, cookie?: string, headers: Record<string, string> = {}) =>
-  fetch(`${t.url}${path}`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form), headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+  fetch(`${t.url}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams(form),
+    headers: { ...headers, ...(cookie ? { cookie } : {}) },
+  });
 const decode = (markup: string) => markup.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
 /** Slugs in the dashboard's sandbox table, in order. */
-const listed = (markup: string) => [...(markup.split('<h2 id="jobs">')[0] ?? '').matchAll(/<tr><td><a href="\/sandboxes\/([^"]+)">/g)].map((m) => m[1]);
+const listed = (markup: string) =>
+  [...(markup.split('<h2 id="jobs">')[0] ?? '').matchAll(/<tr><td><a href="\/sandboxes\/([^"]+)">/g)].map((m) => m[1]);
 const expectNoSecrets = (text: string) => {
-  for (const secret of [planted.webhook, planted.db, 'tok-abcdef-123456', t.github.clientSecret, readFileSync(join(t.config.data_dir, 'session-secret'), 'utf8').trim()]) expect(text).not.toContain(secret);
+  for (const secret of [
+    planted.webhook,
+    planted.db,
+    'tok-abcdef-123456',
+    t.github.clientSecret,
+    readFileSync(join(t.config.data_dir, 'session-secret'), 'utf8').trim(),
+  ])
+    expect(text).not.toContain(secret);
 };
 
 describe('signed out', () => {
@@ -71,7 +89,8 @@ describe('signed out', () => {
     expect(markup).toContain('demo.localhost');
     expect(markup).toMatch(/class="badge ok">running</);
     expect(markup).toContain('Sign in with GitHub');
-    for (const hidden of ['GREETING', 'openedx_release', 'Deploy log', 'AppServers', '<form', 'log.txt', 'acme/sample']) expect(markup).not.toContain(hidden);
+    for (const hidden of ['GREETING', 'openedx_release', 'Deploy log', 'AppServers', '<form', 'log.txt', 'acme/sample'])
+      expect(markup).not.toContain(hidden);
     expectNoSecrets(markup);
   });
 
@@ -79,7 +98,8 @@ describe('signed out', () => {
     const markup = await (await get('/')).text();
     expect(markup).toContain('href="/sandboxes/demo"');
     expect(markup).toMatch(/GitHub App<\/td><td class="warn">off/);
-    for (const hidden of ['Running jobs', 'Hosts', 'Recent activity', 'acme/sample#']) expect(markup).not.toContain(hidden);
+    for (const hidden of ['Running jobs', 'Hosts', 'Recent activity', 'acme/sample#'])
+      expect(markup).not.toContain(hidden);
   });
 
   it('logs, streams and actions are refused', async () => {
@@ -110,7 +130,10 @@ describe('sign-in with GitHub', () => {
     expect(location.searchParams.get('state')).toMatch(/^[\w-]{20,}$/);
     t.github.signInAs(alice);
     const back = await fetch(location, { redirect: 'manual' });
-    const callback = await get(new URL(back.headers.get('location')!).pathname + new URL(back.headers.get('location')!).search, start.headers.getSetCookie()[0]!.split(';')[0]);
+    const callback = await get(
+      new URL(back.headers.get('location')!).pathname + new URL(back.headers.get('location')!).search,
+      start.headers.getSetCookie()[0]!.split(';')[0],
+    );
     expect(callback.status).toBe(303);
     expect(callback.headers.get('location')).toBe('/sandboxes/demo');
     const session = callback.headers.getSetCookie().find((cookie) => cookie.startsWith('sbx_session='))!;
@@ -120,7 +143,9 @@ describe('sign-in with GitHub', () => {
   });
 
   it('refuses people outside the configured orgs and teams, and audits it', async () => {
-    await expect(signIn(t, { login: 'mallory', memberOf: ['evil-corp'] })).rejects.toThrow(/HTTP 403.*mallory is not an active member of acme/s);
+    await expect(signIn(t, { login: 'mallory', memberOf: ['evil-corp'] })).rejects.toThrow(
+      /HTTP 403.*mallory is not an active member of acme/s,
+    );
     const audit = await t.database.pool.query(`select actor, action, result from audit_events where actor = 'mallory'`);
     expect(audit.rows).toEqual([{ actor: 'mallory', action: 'sign_in', result: 'refused' }]);
   });
@@ -129,7 +154,10 @@ describe('sign-in with GitHub', () => {
     const start = await get('/auth/sign-in');
     const cookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
     expect((await get('/auth/callback?code=abc&state=forged', cookie)).status).toBe(400);
-    expect((await get(`/auth/callback?code=abc&state=${new URL(start.headers.get('location')!).searchParams.get('state')}`)).status).toBe(400);
+    expect(
+      (await get(`/auth/callback?code=abc&state=${new URL(start.headers.get('location')!).searchParams.get('state')}`))
+        .status,
+    ).toBe(400);
   });
 
   it('a tampered session cookie counts as signed out; return_to never leaves the site', async () => {
@@ -139,7 +167,10 @@ describe('sign-in with GitHub', () => {
     const start = await get('/auth/sign-in?return_to=//evil.example/x');
     t.github.signInAs(alice);
     const back = await fetch(start.headers.get('location')!, { redirect: 'manual' });
-    const callback = await fetch(back.headers.get('location')!, { redirect: 'manual', headers: { cookie: start.headers.getSetCookie()[0]!.split(';')[0]! } });
+    const callback = await fetch(back.headers.get('location')!, {
+      redirect: 'manual',
+      headers: { cookie: start.headers.getSetCookie()[0]!.split(';')[0]! },
+    });
     expect(callback.headers.get('location')).toBe('/');
   });
 
@@ -185,26 +216,45 @@ describe('signed in', () => {
     await seedInstance(t, { slug: 'other', appservers: [{ state: 'failed' }] });
     const all = await (await get('/', aliceCookie)).text();
     expect(listed(all)).toEqual(['other', 'demo']);
-    for (const section of ['Running jobs', 'Failed jobs', 'Hosts', 'Recent activity', 'local']) expect(all).toContain(section);
+    for (const section of ['Running jobs', 'Failed jobs', 'Hosts', 'Recent activity', 'local'])
+      expect(all).toContain(section);
     expect(listed(await (await get('/?state=failed', aliceCookie)).text())).toEqual(['other']);
     expect(listed(await (await get('/?q=dem', aliceCookie)).text())).toEqual(['demo']);
     expect(await (await get('/?kind=pr', aliceCookie)).text()).toContain('No sandbox matches these filters');
-    expect(listed(await (await get('/?repository=acme/sample&archived=all&kind=manual', aliceCookie)).text())).toEqual(['other', 'demo']);
+    expect(listed(await (await get('/?repository=acme/sample&archived=all&kind=manual', aliceCookie)).text())).toEqual([
+      'other',
+      'demo',
+    ]);
     expect(listed(await (await get('/?archived=yes', aliceCookie)).text())).toEqual([]);
     expectNoSecrets(all);
   });
 
   it('links the pull request of a PR sandbox', async () => {
-    await t.store.updateInstance(demo.id, { prRepo: 'acme/sample', prNumber: 42, prUrl: 'https://github.com/acme/sample/pull/42', prAuthor: 'octocat' });
+    await t.store.updateInstance(demo.id, {
+      prRepo: 'acme/sample',
+      prNumber: 42,
+      prUrl: 'https://github.com/acme/sample/pull/42',
+      prAuthor: 'octocat',
+    });
     const markup = await (await get('/sandboxes/demo', aliceCookie)).text();
     expect(markup).toContain('<a href="https://github.com/acme/sample/pull/42">acme/sample#42</a> by @octocat');
-    expect(await (await get('/', aliceCookie)).text()).toContain('acme/sample#42</a> <span class="muted">@octocat</span>');
+    expect(await (await get('/', aliceCookie)).text()).toContain(
+      'acme/sample#42</a> <span class="muted">@octocat</span>',
+    );
   });
 
   it('the dashboard shows a job that failed, with its error', async () => {
     const failedAppserver = (await t.store.listAppservers(demo.id)).find((a) => a.number === 2)!;
     await t.store.enqueue('activate_appserver', { appserverId: failedAppserver.id }, { maxAttempts: 1 });
-    await waitFor(async () => (await t.database.pool.query(`select 1 from graphile_worker.jobs where task_identifier = 'activate_appserver' and attempts >= max_attempts and locked_at is null and last_error is not null`)).rowCount === 1, { timeoutMs: 10_000, what: 'the job to fail' });
+    await waitFor(
+      async () =>
+        (
+          await t.database.pool.query(
+            `select 1 from graphile_worker.jobs where task_identifier = 'activate_appserver' and attempts >= max_attempts and locked_at is null and last_error is not null`,
+          )
+        ).rowCount === 1,
+      { timeoutMs: 10_000, what: 'the job to fail' },
+    );
     const markup = decode(await (await get('/', aliceCookie)).text());
     expect(markup).toMatch(/<td>activate_appserver<\/td>.*failed<\/span> after 1 attempts/s);
     expect(markup).toContain('cannot activate appserver 2 of demo: it is failed');
@@ -235,32 +285,59 @@ describe('actions', () => {
     expect((await post('/sandboxes/demo/redeploy', { _csrf: 'forged' }, aliceCookie)).status).toBe(403);
     const other = await signIn(t, alice);
     expect((await post('/sandboxes/demo/redeploy', { _csrf: await form(other) }, aliceCookie)).status).toBe(403);
-    expect((await post('/sandboxes/demo/redeploy', { _csrf: await form(aliceCookie) }, aliceCookie, { origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (
+        await post('/sandboxes/demo/redeploy', { _csrf: await form(aliceCookie) }, aliceCookie, {
+          origin: 'https://evil.example',
+        })
+      ).status,
+    ).toBe(403);
     const deployments = await t.store.listDeployments(demo.id);
     expect(deployments.filter((d) => d.surface === 'web')).toEqual([]);
   });
 
   it('activate calls the core operation, audits it with the GitHub login and redirects back', async () => {
-    const answer = await post('/sandboxes/demo/appservers/1/activate', { _csrf: await form(aliceCookie) }, aliceCookie, { origin: t.url });
+    const answer = await post(
+      '/sandboxes/demo/appservers/1/activate',
+      { _csrf: await form(aliceCookie) },
+      aliceCookie,
+      { origin: t.url },
+    );
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/sandboxes/demo?done=activate&n=1');
-    const audit = await t.database.pool.query(`select actor, surface, action, result, detail from audit_events where action = 'activate' and actor = 'alice'`);
+    const audit = await t.database.pool.query(
+      `select actor, surface, action, result, detail from audit_events where action = 'activate' and actor = 'alice'`,
+    );
     // the event names the job whose final outcome completes it
-    expect(audit.rows).toEqual([{ actor: 'alice', surface: 'web', action: 'activate', result: 'ok', detail: { appserver: 1, jobId: expect.stringMatching(/^\d+$/) } }]);
-    expect(await (await get(answer.headers.get('location')!, aliceCookie)).text()).toContain('Activation of appserver 1 requested');
+    expect(audit.rows).toEqual([
+      {
+        actor: 'alice',
+        surface: 'web',
+        action: 'activate',
+        result: 'ok',
+        detail: { appserver: 1, jobId: expect.stringMatching(/^\d+$/) },
+      },
+    ]);
+    expect(await (await get(answer.headers.get('location')!, aliceCookie)).text()).toContain(
+      'Activation of appserver 1 requested',
+    );
   });
 
   it('activating an appserver that is not running is a conflict with the reason', async () => {
     const answer = await post('/sandboxes/demo/appservers/2/activate', { _csrf: await form(aliceCookie) }, aliceCookie);
     expect(answer.status).toBe(409);
     expect(await answer.text()).toContain('appserver 2 of demo is failed; only a running appserver can be activated');
-    expect((await post('/sandboxes/demo/appservers/7/activate', { _csrf: await form(aliceCookie) }, aliceCookie)).status).toBe(404);
+    expect(
+      (await post('/sandboxes/demo/appservers/7/activate', { _csrf: await form(aliceCookie) }, aliceCookie)).status,
+    ).toBe(404);
   });
 
   it('respect web.auth.permissions, and audit refusals', async () => {
     const refused = await post('/sandboxes/demo/archive', { _csrf: await form(aliceCookie) }, aliceCookie);
     expect(refused.status).toBe(403);
-    const audit = await t.database.pool.query(`select actor, action, result from audit_events where action = 'archive'`);
+    const audit = await t.database.pool.query(
+      `select actor, action, result from audit_events where action = 'archive'`,
+    );
     expect(audit.rows).toEqual([{ actor: 'alice', action: 'archive', result: 'refused' }]);
     const oliviaCookie = await signIn(t, olivia);
     const page = await (await get('/sandboxes/other', oliviaCookie)).text();
@@ -281,12 +358,18 @@ describe('actions', () => {
     const answer = await post('/sandboxes/demo/cancel', { _csrf: await form(aliceCookie) }, aliceCookie);
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/sandboxes/demo?done=cancel');
-    const audit = await t.database.pool.query(`select actor, surface, result from audit_events where action = 'cancel'`);
+    const audit = await t.database.pool.query(
+      `select actor, surface, result from audit_events where action = 'cancel'`,
+    );
     expect(audit.rows).toEqual([{ actor: 'alice', surface: 'web', result: 'ok' }]);
   });
 
   it('a form that is not a form is refused', async () => {
-    const answer = await fetch(`${t.url}/sandboxes/demo/cancel`, { method: 'POST', body: JSON.stringify({ _csrf: 'x' }), headers: { cookie: aliceCookie, 'content-type': 'application/json' } });
+    const answer = await fetch(`${t.url}/sandboxes/demo/cancel`, {
+      method: 'POST',
+      body: JSON.stringify({ _csrf: 'x' }),
+      headers: { cookie: aliceCookie, 'content-type': 'application/json' },
+    });
     expect(answer.status).toBe(415);
   });
 });

@@ -17,15 +17,27 @@ export interface ActionResult extends SlackView {
 type ActionHandler = (deps: SlackDeps, request: SlackRequest, value: string) => Promise<ActionResult>;
 
 /** A button runs the same command as its slash command, on the sandbox the button names. */
-async function run(deps: SlackDeps, request: SlackRequest, command: Exclude<SandboxCommand, { name: 'help' }>, instance: Instance, replaceOriginal = false): Promise<ActionResult> {
+async function run(
+  deps: SlackDeps,
+  request: SlackRequest,
+  command: Exclude<SandboxCommand, { name: 'help' }>,
+  instance: Instance,
+  replaceOriginal = false,
+): Promise<ActionResult> {
   const result = await runSlackCommand(deps, request, command, instance);
-  return { ...(result.ok ? withMaintenanceNote(renderAnswer(result.answer), result.queuedInMaintenance) : errorReply(result.error, deps.logger)), ...(replaceOriginal && result.ok ? { replaceOriginal } : {}) };
+  return {
+    ...(result.ok
+      ? withMaintenanceNote(renderAnswer(result.answer), result.queuedInMaintenance)
+      : errorReply(result.error, deps.logger)),
+    ...(replaceOriginal && result.ok ? { replaceOriginal } : {}),
+  };
 }
 
 const activateButton: ActionHandler = async (deps, request, value) => {
   const appserver = await deps.store.getAppserver(idFrom(value));
   const instance = appserver ? await deps.store.getInstance(appserver.instanceId) : null;
-  if (!appserver || !instance || instance.deletedAt) throw new SandboxError('not_found', 'that appserver no longer exists');
+  if (!appserver || !instance || instance.deletedAt)
+    throw new SandboxError('not_found', 'that appserver no longer exists');
   return run(deps, request, { name: 'activate', instance: instance.slug, appserver: appserver.number }, instance);
 };
 
@@ -57,12 +69,25 @@ export const actionHandlers = {
 } satisfies Record<(typeof slackActionIds)[keyof typeof slackActionIds], ActionHandler>;
 
 /** Authorize → enqueue → the reply for the clicker. Never throws: refusals and errors land in the audit log. */
-export async function handleAction(deps: SlackDeps, request: SlackRequest, actionId: keyof typeof actionHandlers, value: string): Promise<ActionResult> {
+export async function handleAction(
+  deps: SlackDeps,
+  request: SlackRequest,
+  actionId: keyof typeof actionHandlers,
+  value: string,
+): Promise<ActionResult> {
   try {
     return await actionHandlers[actionId](deps, request, value);
   } catch (error) {
     try {
-      await deps.store.recordAudit({ actor: request.userId, surface: 'slack', action: actionId, instanceId: null, instanceSlug: null, result: isSandboxError(error, 'not_permitted') ? 'refused' : 'error', detail: { channel: request.channelId, value, message: error instanceof Error ? error.message : String(error) } });
+      await deps.store.recordAudit({
+        actor: request.userId,
+        surface: 'slack',
+        action: actionId,
+        instanceId: null,
+        instanceSlug: null,
+        result: isSandboxError(error, 'not_permitted') ? 'refused' : 'error',
+        detail: { channel: request.channelId, value, message: error instanceof Error ? error.message : String(error) },
+      });
     } catch (auditError) {
       deps.logger.error({ err: auditError }, 'could not record a failed Slack action in the audit log');
     }
@@ -72,6 +97,7 @@ export async function handleAction(deps: SlackDeps, request: SlackRequest, actio
 
 function idFrom(value: string): number {
   const id = Number(value);
-  if (!Number.isSafeInteger(id) || id < 1) throw new SandboxError('usage', 'this button is from an older version of the bot; run the command again');
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new SandboxError('usage', 'this button is from an older version of the bot; run the command again');
   return id;
 }

@@ -15,10 +15,21 @@ export function registerAuth(program: Command, ctx: CliContext): void {
     .action((options: { rotate?: boolean; json?: boolean }) => {
       const config = ctx.config();
       const token = openLocalToken({ dataDir: config.data_dir, fixed: config.web.auth.local_token });
-      if (options.rotate && token.source === 'config') throw new SandboxError('usage', 'the local token is set by SBX_LOCAL_TOKEN (web.auth.local_token); change it there and restart the web processes');
+      if (options.rotate && token.source === 'config')
+        throw new SandboxError(
+          'usage',
+          'the local token is set by SBX_LOCAL_TOKEN (web.auth.local_token); change it there and restart the web processes',
+        );
       const value = options.rotate ? token.rotate() : token.current();
       const url = localSignInUrl({ publicUrl: config.public_url, port: config.server.port, token: value });
-      if (options.json) return writeJson(ctx, { url, token: value, source: token.source, path: token.path, rotated: Boolean(options.rotate) });
+      if (options.json)
+        return writeJson(ctx, {
+          url,
+          token: value,
+          source: token.source,
+          path: token.path,
+          rotated: Boolean(options.rotate),
+        });
       ctx.stdout.write(`${options.rotate ? 'rotated: earlier links and local sessions no longer work\n' : ''}${url}\n`);
     });
 }

@@ -10,7 +10,9 @@ import { withDatabase } from '../with-database';
 export function registerBackup(program: Command, ctx: CliContext): void {
   program
     .command('backup')
-    .description("write a consistent dump of the bot's database (sandboxes, logs, audit, queued jobs) to a file, mode 0600")
+    .description(
+      "write a consistent dump of the bot's database (sandboxes, logs, audit, queued jobs) to a file, mode 0600",
+    )
     .option('--out <dir>', 'directory for the file', '.')
     .action(async (options: { out: string }) => {
       const dir = resolve(options.out);
@@ -33,7 +35,11 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       if (!existsSync(path)) throw new SandboxError('usage', `${path}: no such file`);
       await withDatabase(ctx, async ({ pool, url }) => {
         const running = await liveWorkers(pool);
-        if (running.length && !options.force) throw new SandboxError('conflict', `workers are running (${running.join(', ')}); stop every sbx process first, or add --force`);
+        if (running.length && !options.force)
+          throw new SandboxError(
+            'conflict',
+            `workers are running (${running.join(', ')}); stop every sbx process first, or add --force`,
+          );
         const tool = await findPgTool('pg_restore', await serverMajor(pool), ctx.env);
         await restoreDatabase({ url, file: path, tool, env: ctx.env });
       });

@@ -31,12 +31,17 @@ interface RedeployOptions {
 export function registerCampaigns(program: Command, ctx: CliContext): void {
   program
     .command('redeploy')
-    .description('redeploy many sandboxes in batches (a campaign); tags them <tag>-ongoing, then <tag>-success or <tag>-failure')
+    .description(
+      'redeploy many sandboxes in batches (a campaign); tags them <tag>-ongoing, then <tag>-success or <tag>-failure',
+    )
     .requiredOption('--tag <tag>', 'the campaign’s tag')
     .option('--filter <yaml|@file>', 'mapping of fields (and repository, kind, tag) that must all match')
     .option('--exclude <yaml|@file>', 'mapping of which any match excludes a sandbox')
     .option('--update <yaml|@file>', 'field values set on each sandbox just before its redeploy')
-    .option('--pre-upgrade <yaml|@file>', 'YAML list of SQL statements run on each sandbox’s persistent MySQL databases just before its redeploy')
+    .option(
+      '--pre-upgrade <yaml|@file>',
+      'YAML list of SQL statements run on each sandbox’s persistent MySQL databases just before its redeploy',
+    )
     .option('--batch-size <n>', 'sandboxes in progress at once', String(campaignDefaults.batchSize))
     .option('--batch-frequency <duration>', 'how often progress is checked and the next ones start', '600s')
     .option('--num-attempts <n>', 'fresh appservers tried per sandbox', String(campaignDefaults.numAttempts))
@@ -48,7 +53,9 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
       const campaignOptions = {
         filter: readMapping('--filter', options.filter),
         exclude: readMapping('--exclude', options.exclude),
-        update: Object.fromEntries(Object.entries(readMapping('--update', options.update)).map(([k, v]) => [k, String(v)])),
+        update: Object.fromEntries(
+          Object.entries(readMapping('--update', options.update)).map(([k, v]) => [k, String(v)]),
+        ),
         preUpgrade: options.preUpgrade ? readList('--pre-upgrade', options.preUpgrade) : [],
         batchSize: Number(options.batchSize),
         batchFrequencyMs: parseDuration(options.batchFrequency),
@@ -57,19 +64,31 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
       };
       await withRuntime(ctx, async (runtime) => {
         const store = runtime.provisioning.store;
-        const chosen = await planCampaign(store, { tag: options.tag, filter: campaignOptions.filter, exclude: campaignOptions.exclude });
+        const chosen = await planCampaign(store, {
+          tag: options.tag,
+          filter: campaignOptions.filter,
+          exclude: campaignOptions.exclude,
+        });
         const slugs = chosen.map((i) => i.slug);
         if (options.showInstances) {
           if (options.json) return writeJson(ctx, { instances: slugs });
           return void ctx.stdout.write(slugs.length === 0 ? 'no eligible sandboxes\n' : `${slugs.join('\n')}\n`);
         }
         if (!options.force) {
-          ctx.stderr.write(`campaign ${options.tag}: redeploy ${slugs.length} sandbox(es) in batches of ${campaignOptions.batchSize}, checked every ${options.batchFrequency}, ${campaignOptions.numAttempts} attempt(s) each${campaignOptions.activate ? '' : ', without activating'}${campaignOptions.preUpgrade.length ? `, running ${campaignOptions.preUpgrade.length} SQL statement(s) on its MySQL databases first` : ''}${Object.keys(campaignOptions.update).length ? `, setting ${Object.keys(campaignOptions.update).join(', ')}` : ''}:\n  ${slugs.join(', ') || '(none)'}\n`);
-          if (!(await confirm(ctx))) throw new SandboxError('force_required', 'not confirmed; nothing started (answer y, or pass --force)');
+          ctx.stderr.write(
+            `campaign ${options.tag}: redeploy ${slugs.length} sandbox(es) in batches of ${campaignOptions.batchSize}, checked every ${options.batchFrequency}, ${campaignOptions.numAttempts} attempt(s) each${campaignOptions.activate ? '' : ', without activating'}${campaignOptions.preUpgrade.length ? `, running ${campaignOptions.preUpgrade.length} SQL statement(s) on its MySQL databases first` : ''}${Object.keys(campaignOptions.update).length ? `, setting ${Object.keys(campaignOptions.update).join(', ')}` : ''}:\n  ${slugs.join(', ') || '(none)'}\n`,
+          );
+          if (!(await confirm(ctx)))
+            throw new SandboxError('force_required', 'not confirmed; nothing started (answer y, or pass --force)');
         }
-        const campaign = await startCampaign({ store, now: runtime.provisioning.now }, { tag: options.tag, options: campaignOptions, actor: runtime.actor });
+        const campaign = await startCampaign(
+          { store, now: runtime.provisioning.now },
+          { tag: options.tag, options: campaignOptions, actor: runtime.actor },
+        );
         if (options.json) return writeJson(ctx, await campaignJson(store, campaign));
-        ctx.stdout.write(`started campaign ${campaign.id} (${campaign.tag}) for ${slugs.length} sandbox(es); follow it with: npx sbx campaigns show ${campaign.id}\n`);
+        ctx.stdout.write(
+          `started campaign ${campaign.id} (${campaign.tag}) for ${slugs.length} sandbox(es); follow it with: npx sbx campaigns show ${campaign.id}\n`,
+        );
       });
     });
 
@@ -83,7 +102,18 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
         const all = await Promise.all((await store.listCampaigns()).map((c) => campaignJson(store, c)));
         if (options.json) return writeJson(ctx, { campaigns: all });
         if (all.length === 0) return void ctx.stdout.write('no campaigns\n');
-        ctx.stdout.write(table([['ID', 'TAG', 'STATE', 'DONE', 'CREATED'], ...all.map((c) => [String(c.id), c.tag, c.state, `${c.items.filter((i) => isDone(i.state)).length}/${c.items.length}`, c.created_at])]));
+        ctx.stdout.write(
+          table([
+            ['ID', 'TAG', 'STATE', 'DONE', 'CREATED'],
+            ...all.map((c) => [
+              String(c.id),
+              c.tag,
+              c.state,
+              `${c.items.filter((i) => isDone(i.state)).length}/${c.items.length}`,
+              c.created_at,
+            ]),
+          ]),
+        );
       });
     });
   campaigns
@@ -98,13 +128,29 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
         if (options.json) return writeJson(ctx, json);
         const done = json.items.filter((i) => isDone(i.state)).length;
         ctx.stdout.write(`campaign ${json.id} (${json.tag}): ${json.state}\n${progressBar(done, json.items.length)}\n`);
-        ctx.stdout.write(table([['INSTANCE', 'STATE', 'BATCH', 'ATTEMPTS', 'REASON'], ...json.items.map((i) => [i.instance, i.state, i.batch === null ? '-' : String(i.batch), String(i.attempts), i.failure_reason ?? ''])]));
+        ctx.stdout.write(
+          table([
+            ['INSTANCE', 'STATE', 'BATCH', 'ATTEMPTS', 'REASON'],
+            ...json.items.map((i) => [
+              i.instance,
+              i.state,
+              i.batch === null ? '-' : String(i.batch),
+              String(i.attempts),
+              i.failure_reason ?? '',
+            ]),
+          ]),
+        );
       });
     });
   for (const control of ['pause', 'resume', 'cancel'] as const) {
     campaigns.command(`${control} <id>`).action(async (id: string) => {
       await withRuntime(ctx, async (runtime) => {
-        const campaign = await controlCampaign({ store: runtime.provisioning.store, now: runtime.provisioning.now }, campaignId(id), control, runtime.actor);
+        const campaign = await controlCampaign(
+          { store: runtime.provisioning.store, now: runtime.provisioning.now },
+          campaignId(id),
+          control,
+          runtime.actor,
+        );
         ctx.stdout.write(`campaign ${campaign.id} (${campaign.tag}) is ${campaign.state}\n`);
       });
     });
@@ -122,7 +168,16 @@ export async function campaignJson(store: Store, campaign: Campaign) {
     state: campaign.state,
     created_at: campaign.createdAt.toISOString(),
     finished_at: campaign.finishedAt?.toISOString() ?? null,
-    items: items.map((i) => ({ instance: i.slug, state: i.state, batch: i.batch, attempts: i.attempts, started_at: i.startedAt?.toISOString() ?? null, finished_at: i.finishedAt?.toISOString() ?? null, failure_reason: i.failureReason, snapshot_id: i.snapshotId })),
+    items: items.map((i) => ({
+      instance: i.slug,
+      state: i.state,
+      batch: i.batch,
+      attempts: i.attempts,
+      started_at: i.startedAt?.toISOString() ?? null,
+      finished_at: i.finishedAt?.toISOString() ?? null,
+      failure_reason: i.failureReason,
+      snapshot_id: i.snapshotId,
+    })),
   };
 }
 
@@ -156,16 +211,21 @@ function readYaml(flag: string, text: string): unknown {
   try {
     return parse(source);
   } catch (error) {
-    throw new SandboxError('usage', `${flag}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new SandboxError(
+      'usage',
+      `${flag}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
 }
 
 /** A YAML mapping, inline (`openedx_release: z.1`, or `NAME=VALUE`) or from `@file`. */
 function readMapping(flag: string, text: string | undefined): Record<string, unknown> {
   if (!text) return {};
-  if (!text.startsWith('@') && /^[A-Za-z_][A-Za-z0-9_]*=/.test(text)) return { [text.slice(0, text.indexOf('='))]: text.slice(text.indexOf('=') + 1) };
+  if (!text.startsWith('@') && /^[A-Za-z_][A-Za-z0-9_]*=/.test(text))
+    return { [text.slice(0, text.indexOf('='))]: text.slice(text.indexOf('=') + 1) };
   const value = readYaml(flag, text);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SandboxError('usage', `${flag}: expected a YAML mapping, e.g. "openedx_release: quince.1"`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new SandboxError('usage', `${flag}: expected a YAML mapping, e.g. "openedx_release: quince.1"`);
   return value as Record<string, unknown>;
 }
 

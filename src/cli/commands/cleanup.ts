@@ -12,10 +12,15 @@ export function registerCleanup(program: Command, ctx: CliContext): void {
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
       await withRuntime(ctx, async ({ provisioning }) => {
         const drift = await findDrift(provisioning);
-        if (!options.dryRun) await healDrift(provisioning, drift.filter((item) => item.kind !== 'unreachable_host'));
+        if (!options.dryRun)
+          await healDrift(
+            provisioning,
+            drift.filter((item) => item.kind !== 'unreachable_host'),
+          );
         if (options.json) return writeJson(ctx, { dry_run: Boolean(options.dryRun), drift });
         if (drift.length === 0) return void ctx.stdout.write('no drift\n');
-        for (const item of drift) ctx.stdout.write(`${options.dryRun ? 'would heal' : 'healed'}: ${describeDrift(item)}\n`);
+        for (const item of drift)
+          ctx.stdout.write(`${options.dryRun ? 'would heal' : 'healed'}: ${describeDrift(item)}\n`);
       });
     });
 }

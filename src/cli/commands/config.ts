@@ -10,8 +10,12 @@ import type { CliContext } from '../context';
 import { recipeProblems } from '../../infra/recipes';
 
 const secretPaths = [
-  ['github', 'private_key'], ['github', 'webhook_secret'], ['github', 'client_secret'],
-  ['slack', 'bot_token'], ['slack', 'signing_secret'], ['slack', 'app_token'],
+  ['github', 'private_key'],
+  ['github', 'webhook_secret'],
+  ['github', 'client_secret'],
+  ['slack', 'bot_token'],
+  ['slack', 'signing_secret'],
+  ['slack', 'app_token'],
   ['web', 'auth', 'session_secret'],
   ['web', 'auth', 'local_token'],
 ] as const;
@@ -36,7 +40,8 @@ export function maskSecrets(config: Config): Record<string, unknown> {
     }
   }
   const repositories = copy.repositories as unknown as { settings: SettingsValue; secret_settings: string[] }[];
-  for (const repository of repositories) repository.settings = maskSecretSettings(repository.settings, repository.secret_settings);
+  for (const repository of repositories)
+    repository.settings = maskSecretSettings(repository.settings, repository.secret_settings);
   return copy;
 }
 
@@ -51,7 +56,9 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       // A recipe that cannot deploy is as bad as a schema error: say so, and exit 2.
       const problems = recipeProblems(loaded);
       if (problems.length > 0) {
-        ctx.stderr.write(`invalid configuration: repositories that cannot deploy:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
+        ctx.stderr.write(
+          `invalid configuration: repositories that cannot deploy:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n`,
+        );
         ctx.setExitCode(2);
         return;
       }
@@ -60,13 +67,19 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     });
   config
     .command('docs')
-    .description('print docs/configuration.md as generated from the schema (with --settings: the fields table of docs/settings.md, from the recipes)')
+    .description(
+      'print docs/configuration.md as generated from the schema (with --settings: the fields table of docs/settings.md, from the recipes)',
+    )
     .option('--settings', 'docs/settings.md: --write and --check rewrite or compare only its generated fields table')
     .option('--write <path>', 'write to this file')
     .option('--check <path>', 'exit 1 when this file differs from the generated text')
     .action((options: { settings?: boolean; write?: string; check?: string }) => {
       const target = options.write ?? options.check;
-      const text = !options.settings ? renderConfigurationDocs() : target ? renderSettingsDocs(readFileSync(target, 'utf8')) : `${renderFieldsTable()}\n`;
+      const text = !options.settings
+        ? renderConfigurationDocs()
+        : target
+          ? renderSettingsDocs(readFileSync(target, 'utf8'))
+          : `${renderFieldsTable()}\n`;
       if (options.write) writeFileSync(options.write, text);
       else if (options.check) {
         const current = readFileSync(options.check, 'utf8');

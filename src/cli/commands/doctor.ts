@@ -19,7 +19,14 @@ const checkDataDir: DoctorCheck = async ({ config }) => {
     accessSync(config.data_dir, constants.W_OK);
     return [{ check: 'data directory', status: 'ok', detail: config.data_dir }];
   } catch (error) {
-    return [{ check: 'data directory', status: 'fail', detail: String(error), hint: 'set SBX_DATA_DIR to a writable directory' }];
+    return [
+      {
+        check: 'data directory',
+        status: 'fail',
+        detail: String(error),
+        hint: 'set SBX_DATA_DIR to a writable directory',
+      },
+    ];
   }
 };
 
@@ -29,7 +36,12 @@ const checkMigrations: DoctorCheck = async ({ database }) => {
   return [
     state.current
       ? { check: 'migrations', status: 'ok', detail: `${state.applied}/${state.expected} applied` }
-      : { check: 'migrations', status: 'fail', detail: `${state.applied}/${state.expected} applied`, hint: 'run `npx sbx migrate`' },
+      : {
+          check: 'migrations',
+          status: 'fail',
+          detail: `${state.applied}/${state.expected} applied`,
+          hint: 'run `npx sbx migrate`',
+        },
   ];
 };
 
@@ -38,7 +50,16 @@ const checkSurfaces: DoctorCheck = async ({ config }) =>
     .filter((surface) => surface.name === 'GitHub App' || surface.name === 'Slack app')
     .map((surface) => ({ check: surface.name, status: surface.on ? 'ok' : 'skip', detail: surface.detail }));
 
-export const doctorChecks: DoctorCheck[] = [checkDataDir, checkMigrations, checkSurfaces, checkSandboxIsolation(), checkHostsAndLoadBalancer, checkDatabaseServers, checkSlackTokens, checkGitHubApp];
+export const doctorChecks: DoctorCheck[] = [
+  checkDataDir,
+  checkMigrations,
+  checkSurfaces,
+  checkSandboxIsolation(),
+  checkHostsAndLoadBalancer,
+  checkDatabaseServers,
+  checkSlackTokens,
+  checkGitHubApp,
+];
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program
@@ -50,17 +71,35 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
       let config: Config | null = null;
       try {
         config = ctx.config();
-        results.push({ check: 'configuration', status: 'ok', detail: ctx.env.SBX_CONFIG ?? 'sandbox.yml (or defaults)' });
+        results.push({
+          check: 'configuration',
+          status: 'ok',
+          detail: ctx.env.SBX_CONFIG ?? 'sandbox.yml (or defaults)',
+        });
       } catch (error) {
-        results.push({ check: 'configuration', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'fix the listed keys; see docs/configuration.md' });
+        results.push({
+          check: 'configuration',
+          status: 'fail',
+          detail: error instanceof Error ? error.message : String(error),
+          hint: 'fix the listed keys; see docs/configuration.md',
+        });
       }
       let database: Database | null = null;
       if (config) {
         try {
           database = await openDatabase({ url: config.database.url, dataDir: config.data_dir, poolSize: 2 });
-          results.push({ check: 'database', status: 'ok', detail: config.database.url ? 'DATABASE_URL' : `embedded PostgreSQL (port ${database.embedded?.port})` });
+          results.push({
+            check: 'database',
+            status: 'ok',
+            detail: config.database.url ? 'DATABASE_URL' : `embedded PostgreSQL (port ${database.embedded?.port})`,
+          });
         } catch (error) {
-          results.push({ check: 'database', status: 'fail', detail: error instanceof Error ? error.message : String(error), hint: 'check DATABASE_URL or unset it' });
+          results.push({
+            check: 'database',
+            status: 'fail',
+            detail: error instanceof Error ? error.message : String(error),
+            hint: 'check DATABASE_URL or unset it',
+          });
         }
         try {
           for (const check of doctorChecks) results.push(...(await check({ config, database, env: ctx.env })));
@@ -78,6 +117,9 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
 function renderTable(results: CheckResult[]): string {
   const width = Math.max(...results.map((r) => r.check.length), 5);
   return results
-    .map((r) => `${r.status.padEnd(4)}  ${r.check.padEnd(width)}  ${r.detail.split('\n').join(' ')}${r.hint ? `\n${' '.repeat(width + 8)}hint: ${r.hint}` : ''}`)
+    .map(
+      (r) =>
+        `${r.status.padEnd(4)}  ${r.check.padEnd(width)}  ${r.detail.split('\n').join(' ')}${r.hint ? `\n${' '.repeat(width + 8)}hint: ${r.hint}` : ''}`,
+    )
     .join('\n');
 }

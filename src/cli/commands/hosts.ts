@@ -15,11 +15,29 @@ export function registerHosts(program: Command, ctx: CliContext): void {
       await withRuntime(ctx, async ({ provisioning: { store } }) => {
         const live = await store.listAppserversInStates(liveStates);
         const rows = (await store.listHosts()).map((host) => ({
-          name: host.name, provider: host.provider, address: host.address, port: host.port, user: host.user,
-          load: live.filter((a) => a.hostId === host.id).length, capacity: host.capacity, accepts_new: host.acceptsNew, work_root: host.workRoot,
+          name: host.name,
+          provider: host.provider,
+          address: host.address,
+          port: host.port,
+          user: host.user,
+          load: live.filter((a) => a.hostId === host.id).length,
+          capacity: host.capacity,
+          accepts_new: host.acceptsNew,
+          work_root: host.workRoot,
         }));
         if (options.json) return writeJson(ctx, { hosts: rows });
-        ctx.stdout.write(table([['NAME', 'PROVIDER', 'ADDRESS', 'LOAD', 'STATE'], ...rows.map((h) => [h.name, h.provider, `${h.address}${h.provider === 'ssh' ? `:${h.port}` : ''}`, `${h.load}/${h.capacity}`, h.accepts_new ? 'accepting' : 'drained'])]));
+        ctx.stdout.write(
+          table([
+            ['NAME', 'PROVIDER', 'ADDRESS', 'LOAD', 'STATE'],
+            ...rows.map((h) => [
+              h.name,
+              h.provider,
+              `${h.address}${h.provider === 'ssh' ? `:${h.port}` : ''}`,
+              `${h.load}/${h.capacity}`,
+              h.accepts_new ? 'accepting' : 'drained',
+            ]),
+          ]),
+        );
       });
     });
 
@@ -35,20 +53,48 @@ export function registerHosts(program: Command, ctx: CliContext): void {
     .option('--capacity <n>', 'live appservers it takes', '10')
     .option('--port-range <low-high>', 'ports for appservers', '20000-29999')
     .option('--work-root <dir>', 'work directories', '/var/lib/sandboxes')
-    .action(async (name: string, o: { address: string; hostKeyFingerprint: string; port: string; user: string; privateKeyPath?: string; privateKeyEnv?: string; capacity: string; portRange: string; workRoot: string }) => {
-      if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new SandboxError('usage', `host name "${name}": use lowercase letters, digits and "-"`);
-      if (!o.privateKeyPath && !o.privateKeyEnv) throw new SandboxError('usage', 'give --private-key-path or --private-key-env');
-      const range = /^(\d+)-(\d+)$/.exec(o.portRange);
-      if (!range || Number(range[1]) > Number(range[2])) throw new SandboxError('usage', `--port-range "${o.portRange}": expected low-high, e.g. 20000-29999`);
-      await withRuntime(ctx, async ({ provisioning: { store } }) => {
-        const host = await store.upsertHost({
-          name, provider: 'ssh', address: o.address, port: Number(o.port), user: o.user, capacity: Number(o.capacity),
-          portRangeLow: Number(range[1]), portRangeHigh: Number(range[2]), workRoot: o.workRoot,
-          privateKeyPath: o.privateKeyPath ?? null, privateKeyEnv: o.privateKeyEnv ?? null, hostKeyFingerprint: o.hostKeyFingerprint, fromConfig: false,
+    .action(
+      async (
+        name: string,
+        o: {
+          address: string;
+          hostKeyFingerprint: string;
+          port: string;
+          user: string;
+          privateKeyPath?: string;
+          privateKeyEnv?: string;
+          capacity: string;
+          portRange: string;
+          workRoot: string;
+        },
+      ) => {
+        if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+          throw new SandboxError('usage', `host name "${name}": use lowercase letters, digits and "-"`);
+        if (!o.privateKeyPath && !o.privateKeyEnv)
+          throw new SandboxError('usage', 'give --private-key-path or --private-key-env');
+        const range = /^(\d+)-(\d+)$/.exec(o.portRange);
+        if (!range || Number(range[1]) > Number(range[2]))
+          throw new SandboxError('usage', `--port-range "${o.portRange}": expected low-high, e.g. 20000-29999`);
+        await withRuntime(ctx, async ({ provisioning: { store } }) => {
+          const host = await store.upsertHost({
+            name,
+            provider: 'ssh',
+            address: o.address,
+            port: Number(o.port),
+            user: o.user,
+            capacity: Number(o.capacity),
+            portRangeLow: Number(range[1]),
+            portRangeHigh: Number(range[2]),
+            workRoot: o.workRoot,
+            privateKeyPath: o.privateKeyPath ?? null,
+            privateKeyEnv: o.privateKeyEnv ?? null,
+            hostKeyFingerprint: o.hostKeyFingerprint,
+            fromConfig: false,
+          });
+          ctx.stdout.write(`host ${host.name} added (${host.address}:${host.port}); check it with: npx sbx doctor\n`);
         });
-        ctx.stdout.write(`host ${host.name} added (${host.address}:${host.port}); check it with: npx sbx doctor\n`);
-      });
-    });
+      },
+    );
 
   hosts
     .command('drain <name>')
@@ -59,7 +105,9 @@ export function registerHosts(program: Command, ctx: CliContext): void {
         const host = (await store.listHosts()).find((h) => h.name === name);
         if (!host) throw new SandboxError('not_found', `no host named ${name}; see \`sbx hosts list\``);
         await store.updateHost(host.id, { acceptsNew: Boolean(options.undo) });
-        ctx.stdout.write(`host ${name} ${options.undo ? 'accepts new appservers again' : 'is drained: no new appservers go there'}\n`);
+        ctx.stdout.write(
+          `host ${name} ${options.undo ? 'accepts new appservers again' : 'is drained: no new appservers go there'}\n`,
+        );
       });
     });
 }

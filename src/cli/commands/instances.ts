@@ -23,24 +23,43 @@ export function registerInstances(program: Command, ctx: CliContext): void {
     .option('--production', 'mark as production (delete then needs --force)')
     .option('--field <NAME=VALUE>', 'a field value (repeatable), e.g. openedx_release=quince.1', collect, [])
     .option('--json', 'print one JSON object')
-    .action(async (slug: string, options: { repository: string; ref: string; repoUrl?: string; settingsFile?: string; production?: boolean; field: string[]; json?: boolean }) => {
-      const fields = parseFieldAssignments(options.field);
-      await withRuntime(ctx, async (runtime) => {
-        const created = await runCliCommand(runtime, {
-          name: 'create',
-          slug,
-          repository: options.repository,
-          ref: options.ref,
-          ...(options.repoUrl ? { cloneUrl: options.repoUrl } : {}),
-          settings: options.settingsFile ? readSettingsFile(options.settingsFile) : {},
-          production: Boolean(options.production),
-          deploy: false,
+    .action(
+      async (
+        slug: string,
+        options: {
+          repository: string;
+          ref: string;
+          repoUrl?: string;
+          settingsFile?: string;
+          production?: boolean;
+          field: string[];
+          json?: boolean;
+        },
+      ) => {
+        const fields = parseFieldAssignments(options.field);
+        await withRuntime(ctx, async (runtime) => {
+          const created = await runCliCommand(runtime, {
+            name: 'create',
+            slug,
+            repository: options.repository,
+            ref: options.ref,
+            ...(options.repoUrl ? { cloneUrl: options.repoUrl } : {}),
+            settings: options.settingsFile ? readSettingsFile(options.settingsFile) : {},
+            production: Boolean(options.production),
+            deploy: false,
+          });
+          const instance =
+            Object.keys(fields).length === 0
+              ? created.instance
+              : await setInstanceFields(runtime.provisioning.store, created.instance, { fields, actor: runtime.actor });
+          if (options.json) writeJson(ctx, instanceJson(instance));
+          else
+            ctx.stdout.write(
+              `created ${instance.slug} (${instance.domain}); deploy it with: npx sbx deploy ${instance.slug}\n`,
+            );
         });
-        const instance = Object.keys(fields).length === 0 ? created.instance : await setInstanceFields(runtime.provisioning.store, created.instance, { fields, actor: runtime.actor });
-        if (options.json) writeJson(ctx, instanceJson(instance));
-        else ctx.stdout.write(`created ${instance.slug} (${instance.domain}); deploy it with: npx sbx deploy ${instance.slug}\n`);
-      });
-    });
+      },
+    );
 
   instances
     .command('list')
@@ -50,14 +69,32 @@ export function registerInstances(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(async (options: { all?: boolean; tag?: string; json?: boolean }) => {
       await withRuntime(ctx, async (runtime) => {
-        const { sandboxes } = await runCliCommand(runtime, { name: 'list', filter: null, archived: Boolean(options.all) });
+        const { sandboxes } = await runCliCommand(runtime, {
+          name: 'list',
+          filter: null,
+          archived: Boolean(options.all),
+        });
         const tags = await runtime.provisioning.store.tagsByInstance(sandboxes.map(({ view }) => view.instance.id));
         const described = sandboxes
-          .map(({ view }) => ({ ...instanceJson(view.instance, view.appservers), tags: tags.get(view.instance.id) ?? [] }))
+          .map(({ view }) => ({
+            ...instanceJson(view.instance, view.appservers),
+            tags: tags.get(view.instance.id) ?? [],
+          }))
           .filter((i) => !options.tag || i.tags.includes(options.tag));
         if (options.json) return writeJson(ctx, { instances: described });
         if (described.length === 0) return void ctx.stdout.write('no sandboxes\n');
-        ctx.stdout.write(table([['SLUG', 'STATE', 'ACTIVE', 'DOMAIN', 'TAGS'], ...described.map((i) => [i.slug, i.state, i.active === null ? '-' : String(i.active), i.domain, i.tags.join(',') || '-'])]));
+        ctx.stdout.write(
+          table([
+            ['SLUG', 'STATE', 'ACTIVE', 'DOMAIN', 'TAGS'],
+            ...described.map((i) => [
+              i.slug,
+              i.state,
+              i.active === null ? '-' : String(i.active),
+              i.domain,
+              i.tags.join(',') || '-',
+            ]),
+          ]),
+        );
       });
     });
 
@@ -69,11 +106,16 @@ export function registerInstances(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(async (reference: string, options: { field: string[]; settingsFile?: string; json?: boolean }) => {
       const fields = parseFieldAssignments(options.field);
-      if (Object.keys(fields).length === 0 && !options.settingsFile) throw new SandboxError('usage', 'nothing to set: give --field NAME=VALUE or --settings-file FILE');
+      if (Object.keys(fields).length === 0 && !options.settingsFile)
+        throw new SandboxError('usage', 'nothing to set: give --field NAME=VALUE or --settings-file FILE');
       const settings = options.settingsFile ? readSettingsFile(options.settingsFile) : undefined;
       await withRuntime(ctx, async (runtime) => {
         const instance = await resolveInstance(runtime.provisioning.store, reference);
-        const updated = await setInstanceFields(runtime.provisioning.store, instance, { fields, ...(settings ? { settings } : {}), actor: runtime.actor });
+        const updated = await setInstanceFields(runtime.provisioning.store, instance, {
+          fields,
+          ...(settings ? { settings } : {}),
+          actor: runtime.actor,
+        });
         if (options.json) writeJson(ctx, instanceJson(updated));
         else ctx.stdout.write(`updated ${updated.slug}; deploy it with: npx sbx deploy ${updated.slug}\n`);
       });
@@ -86,7 +128,10 @@ export function registerInstances(program: Command, ctx: CliContext): void {
       .action(async (reference: string, given: string[]) => {
         await withRuntime(ctx, async (runtime) => {
           const instance = await resolveInstance(runtime.provisioning.store, reference);
-          const tags = await changeTags(runtime.provisioning.store, instance, { [verb === 'tag' ? 'add' : 'remove']: given, actor: runtime.actor });
+          const tags = await changeTags(runtime.provisioning.store, instance, {
+            [verb === 'tag' ? 'add' : 'remove']: given,
+            actor: runtime.actor,
+          });
           ctx.stdout.write(`${instance.slug}: ${tags.join(', ') || 'no tags'}\n`);
         });
       });
@@ -102,10 +147,13 @@ function readSettingsFile(path: string): SettingsMap {
   try {
     value = parse(readFileSync(path, 'utf8'), { version: '1.1' });
   } catch (error) {
-    throw new SandboxError('usage', `--settings-file ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new SandboxError(
+      'usage',
+      `--settings-file ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new SandboxError('usage', `--settings-file ${path}: expected a YAML mapping`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new SandboxError('usage', `--settings-file ${path}: expected a YAML mapping`);
   return value as SettingsMap;
 }
-

@@ -15,11 +15,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       await withRuntime(ctx, async ({ provisioning: { store } }) => {
         const instance = await resolveInstance(store, reference);
         const appservers = await store.listAppservers(instance.id);
-        const appserver = number === undefined ? appservers.at(-1) : appservers.find((a) => a.number === Number(number));
+        const appserver =
+          number === undefined ? appservers.at(-1) : appservers.find((a) => a.number === Number(number));
         if (!appserver) throw new SandboxError('not_found', `${instance.slug} has no appserver ${number ?? ''}`.trim());
         let offset = -1;
         ctx.stdout.write(droppedLogMarker(appserver.logDroppedBytes));
-        for (let idle = 0; ; ) {
+        for (let idle = 0; ;) {
           const chunks = await store.readLog(appserver.id, { afterOffset: offset, limitBytes: 1 << 20 });
           for (const chunk of chunks) {
             ctx.stdout.write(chunk.content);

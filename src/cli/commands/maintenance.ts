@@ -9,13 +9,23 @@ import { withDatabase } from '../with-database';
 
 /** `sbx maintenance on [--message TEXT] | off | status`: one switch in the database, seen by every process within a second. */
 export function registerMaintenance(program: Command, ctx: CliContext): void {
-  const maintenance = program.command('maintenance').description('stop workers taking jobs while the bot is maintained (web, webhooks and Slack stay up)');
+  const maintenance = program
+    .command('maintenance')
+    .description('stop workers taking jobs while the bot is maintained (web, webhooks and Slack stay up)');
   const actor = () => ctx.env.SBX_ACTOR ?? userInfo().username;
 
   const toggle = async (on: boolean, message: string | null) => {
     const state = await withDatabase(ctx, async ({ db }) => {
       const next = await setMaintenance(db, { on, message, by: actor() });
-      await createSandboxStore(db).recordAudit({ actor: actor(), surface: 'cli', action: on ? 'maintenance_on' : 'maintenance_off', instanceId: null, instanceSlug: null, result: 'ok', detail: { message } });
+      await createSandboxStore(db).recordAudit({
+        actor: actor(),
+        surface: 'cli',
+        action: on ? 'maintenance_on' : 'maintenance_off',
+        instanceId: null,
+        instanceSlug: null,
+        result: 'ok',
+        detail: { message },
+      });
       return next;
     });
     ctx.stdout.write(`${describe(state)}\n`);
@@ -37,7 +47,13 @@ export function registerMaintenance(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
       const state = await withDatabase(ctx, ({ db }) => readMaintenance(db));
-      if (options.json) return writeJson(ctx, { on: state.on, message: state.message, since: state.since?.toISOString() ?? null, by: state.by });
+      if (options.json)
+        return writeJson(ctx, {
+          on: state.on,
+          message: state.message,
+          since: state.since?.toISOString() ?? null,
+          by: state.by,
+        });
       ctx.stdout.write(`${describe(state)}\n`);
     });
 }

@@ -12,7 +12,9 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
         const before = await migrationsCurrent(pool);
         await migrateDatabase(db, pool);
         const after = await migrationsCurrent(pool);
-        ctx.stdout.write(`migrations: ${after.applied}/${after.expected} applied (${after.applied - before.applied} new)\n`);
+        ctx.stdout.write(
+          `migrations: ${after.applied}/${after.expected} applied (${after.applied - before.applied} new)\n`,
+        );
       });
     });
 }

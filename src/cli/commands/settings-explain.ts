@@ -32,9 +32,14 @@ export function registerSettingsExplain(program: Command, ctx: CliContext): void
     program.command('settings').description('tools for the settings block of PR descriptions');
   settings
     .command('explain')
-    .description('show the settings block, merged settings, fields, database mode, slug, domains and errors for a PR description')
+    .description(
+      'show the settings block, merged settings, fields, database mode, slug, domains and errors for a PR description',
+    )
     .requiredOption('--body-file <path>', 'file holding the PR description ("-" reads standard input)')
-    .option('--defaults-file <path>', "YAML mapping used as the repository's default settings (default: the repository's settings in the configuration)")
+    .option(
+      '--defaults-file <path>',
+      "YAML mapping used as the repository's default settings (default: the repository's settings in the configuration)",
+    )
     .option('--repo <owner/name>', 'repository of the PR (default: the only configured repository)')
     .option('--number <n>', 'PR number', '1')
     .option('--branch <name>', 'PR branch, for slug templates that use {branch}')
@@ -46,7 +51,12 @@ export function registerSettingsExplain(program: Command, ctx: CliContext): void
         ctx.stdout.write(options.json ? `${JSON.stringify(explanation)}\n` : renderExplanation(explanation));
         ctx.setExitCode(explanation.errors.length > 0 ? 1 : 0);
       } catch (error) {
-        if (!(error instanceof UsageProblem) && !isSandboxError(error, 'usage') && !isSandboxError(error, 'config_invalid')) throw error;
+        if (
+          !(error instanceof UsageProblem) &&
+          !isSandboxError(error, 'usage') &&
+          !isSandboxError(error, 'config_invalid')
+        )
+          throw error;
         ctx.stderr.write(`sbx settings explain: ${error.message}\n`);
         ctx.setExitCode(2);
       }
@@ -54,17 +64,22 @@ export function registerSettingsExplain(program: Command, ctx: CliContext): void
 }
 
 function explainFromOptions(options: ExplainOptions, ctx: CliContext): SettingsExplanation {
-  if (!/^\d+$/.test(options.number)) throw new UsageProblem(`--number "${options.number}" is not a PR number; pass a whole number such as 42`);
+  if (!/^\d+$/.test(options.number))
+    throw new UsageProblem(`--number "${options.number}" is not a PR number; pass a whole number such as 42`);
   const body = readText(options.bodyFile, '--body-file');
   const config = ctx.config();
   const repository = chooseRepository(options.repo, config);
   const configured = config.repositories.find((entry) => entry.name.toLowerCase() === repository.toLowerCase());
   if (!configured && !options.defaultsFile) {
-    ctx.stderr.write(`note: ${repository} is not a configured repository; using empty default settings and the global field defaults\n`);
+    ctx.stderr.write(
+      `note: ${repository} is not a configured repository; using empty default settings and the global field defaults\n`,
+    );
   }
   const baseDomain = (options.baseDomain ?? config.base_domain).toLowerCase();
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(baseDomain)) {
-    throw new UsageProblem(`--base-domain "${options.baseDomain}" is not a DNS name; pass one such as sandbox.example.com`);
+    throw new UsageProblem(
+      `--base-domain "${options.baseDomain}" is not a DNS name; pass one such as sandbox.example.com`,
+    );
   }
   const recipe = describeRecipe(configured);
   return explainSettings({
@@ -75,7 +90,9 @@ function explainFromOptions(options: ExplainOptions, ctx: CliContext): SettingsE
     baseDomain,
     slugTemplate: config.naming.slug_template,
     configuredRepositories: config.repositories.map((entry) => entry.name),
-    repositorySettings: options.defaultsFile ? readDefaults(options.defaultsFile) : ((configured?.settings ?? {}) as SettingsMap),
+    repositorySettings: options.defaultsFile
+      ? readDefaults(options.defaultsFile)
+      : ((configured?.settings ?? {}) as SettingsMap),
     repositoryFields: configured?.fields ?? {},
     globalFields: config.defaults.fields,
     recipeFields: recipe.fields,
@@ -88,7 +105,8 @@ function explainFromOptions(options: ExplainOptions, ctx: CliContext): SettingsE
 
 function chooseRepository(repo: string | undefined, config: Config): string {
   if (repo !== undefined) {
-    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) throw new UsageProblem(`--repo "${repo}" is not owner/name; write it like edx/edx-platform`);
+    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo))
+      throw new UsageProblem(`--repo "${repo}" is not owner/name; write it like edx/edx-platform`);
     return repo;
   }
   const [only, ...others] = config.repositories;
@@ -102,7 +120,10 @@ function chooseRepository(repo: string | undefined, config: Config): string {
 }
 
 // The recipe's own declarations: the fields it reads (with defaults and aliases) and its extra domains.
-function describeRecipe(repository: RepositoryConfig | undefined): { fields: readonly RecipeField[]; prefixes: string[] } {
+function describeRecipe(repository: RepositoryConfig | undefined): {
+  fields: readonly RecipeField[];
+  prefixes: string[];
+} {
   if (!repository) return { fields: [], prefixes: [] };
   const recipe = recipeDeclarations(repository);
   return { fields: recipe.fields, prefixes: recipe.extraDomainPrefixes };
@@ -119,24 +140,46 @@ function readText(path: string, flag: string): string {
 
 function readDefaults(path: string): SettingsMap {
   // The same YAML rules as a PR's Settings block (`yes` is true), since the two are merged.
-  const doc = parseDocument(readText(path, '--defaults-file'), { ...settingsYamlOptions, uniqueKeys: true, prettyErrors: true });
+  const doc = parseDocument(readText(path, '--defaults-file'), {
+    ...settingsYamlOptions,
+    uniqueKeys: true,
+    prettyErrors: true,
+  });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     const where = first?.linePos ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
     throw new UsageProblem(`--defaults-file ${path}${where}: ${first?.message.split('\n')[0]}; fix the YAML`);
   }
   const value: unknown = doc.toJS(settingsToJsOptions) ?? {};
-  if (!isSettingsMap(value)) throw new UsageProblem(`--defaults-file ${path} must hold a YAML mapping of settings (NAME: value lines)`);
+  if (!isSettingsMap(value))
+    throw new UsageProblem(`--defaults-file ${path} must hold a YAML mapping of settings (NAME: value lines)`);
   return value;
 }
 
 function renderExplanation(explanation: SettingsExplanation): string {
-  const indent = (text: string) => text.replace(/\n$/, '').split('\n').map((line) => `    ${line}`).join('\n');
+  const indent = (text: string) =>
+    text
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => `    ${line}`)
+      .join('\n');
   const lines: string[] = [];
-  lines.push('Settings block:', explanation.block === null ? '    (none in the PR description)' : explanation.block === '' ? '    (empty)' : indent(explanation.block));
+  lines.push(
+    'Settings block:',
+    explanation.block === null
+      ? '    (none in the PR description)'
+      : explanation.block === ''
+        ? '    (empty)'
+        : indent(explanation.block),
+  );
   lines.push('', 'Merged settings (repository defaults, then the PR block):');
   if (explanation.settings) lines.push(indent(stringify(explanation.settings)));
-  else lines.push(explanation.errors.length > 0 ? '    (not used: the PR has settings errors, so nothing is deployed)' : '    (none)');
+  else
+    lines.push(
+      explanation.errors.length > 0
+        ? '    (not used: the PR has settings errors, so nothing is deployed)'
+        : '    (none)',
+    );
   lines.push('', 'Fields:');
   const fields = Object.entries(explanation.fields);
   if (fields.length === 0) lines.push('    (none)');

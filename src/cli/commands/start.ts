@@ -30,10 +30,18 @@ export function registerStart(program: Command, ctx: CliContext): void {
           ctx.setExitCode(1);
           return;
         }
-        logger.info({ ms: Date.now() - startedAt, url: bot.port ? config.public_url : undefined }, 'sandbox bot is ready');
+        logger.info(
+          { ms: Date.now() - startedAt, url: bot.port ? config.public_url : undefined },
+          'sandbox bot is ready',
+        );
         const signal = await shutdown.requested;
-        logger.info({ signal, graceMs: config.worker.shutdown_grace }, 'shutting down: no new jobs; running jobs get the grace period');
-        await bot.stop(config.worker.shutdown_grace).catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+        logger.info(
+          { signal, graceMs: config.worker.shutdown_grace },
+          'shutting down: no new jobs; running jobs get the grace period',
+        );
+        await bot
+          .stop(config.worker.shutdown_grace)
+          .catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
         shutdown.dispose();
         logger.info('stopped');
       });

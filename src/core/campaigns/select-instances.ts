@@ -1,7 +1,11 @@
 import type { Instance } from '../model';
 
 /** The tags a campaign gives: `<tag>-ongoing`, then `<tag>-success` or `<tag>-failure`. */
-export const campaignTags = (tag: string) => ({ ongoing: `${tag}-ongoing`, success: `${tag}-success`, failure: `${tag}-failure` });
+export const campaignTags = (tag: string) => ({
+  ongoing: `${tag}-ongoing`,
+  success: `${tag}-success`,
+  failure: `${tag}-failure`,
+});
 
 export interface Candidate {
   instance: Instance;
@@ -15,7 +19,10 @@ export interface Candidate {
  * `-success` or `-failure` (just `<tag>` is fine), matching every key of
  * `filter` and no key of `exclude`.
  */
-export function selectInstances(candidates: readonly Candidate[], options: { tag: string; filter: Record<string, unknown>; exclude: Record<string, unknown> }): Instance[] {
+export function selectInstances(
+  candidates: readonly Candidate[],
+  options: { tag: string; filter: Record<string, unknown>; exclude: Record<string, unknown> },
+): Instance[] {
   const marks = Object.values(campaignTags(options.tag));
   return candidates
     .filter((c) => !c.instance.archivedAt && !c.instance.deletedAt && c.everRunning)
@@ -31,6 +38,13 @@ function matches(candidate: Candidate, key: string, wanted: unknown): boolean {
   const values = (Array.isArray(wanted) ? wanted : [wanted]).map((v) => String(v));
   const { instance } = candidate;
   if (key === 'tag') return candidate.tags.some((tag) => values.includes(tag));
-  const actual = key === 'repository' ? instance.prRepo : key === 'kind' ? instance.kind : key === 'slug' ? instance.slug : instance.fields[key];
+  const actual =
+    key === 'repository'
+      ? instance.prRepo
+      : key === 'kind'
+        ? instance.kind
+        : key === 'slug'
+          ? instance.slug
+          : instance.fields[key];
   return actual !== undefined && actual !== null && values.includes(String(actual));
 }

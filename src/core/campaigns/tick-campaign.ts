@@ -41,10 +41,19 @@ async function settleItem(deps: CampaignDeps, campaign: Campaign, item: Campaign
   if (!deployment || deployment.state === 'pending' || deployment.state === 'running') return;
   const appservers = (await deps.store.listAppservers(item.instanceId)).filter((a) => a.deploymentId === deployment.id);
   const succeeded = deployment.state === 'succeeded';
-  const reason = succeeded ? null : deployment.state === 'cancelled' ? 'deployment cancelled (superseded or cancelled by a person)' : (appservers.at(-1)?.failureReason ?? 'deployment failed');
+  const reason = succeeded
+    ? null
+    : deployment.state === 'cancelled'
+      ? 'deployment cancelled (superseded or cancelled by a person)'
+      : (appservers.at(-1)?.failureReason ?? 'deployment failed');
   const tags = campaignTags(campaign.tag);
   await deps.store.transaction(async (store) => {
-    const settled = await store.updateCampaignItem(item.id, 'ongoing', { state: succeeded ? 'succeeded' : 'failed', attempts: appservers.length, finishedAt: deps.now(), failureReason: reason });
+    const settled = await store.updateCampaignItem(item.id, 'ongoing', {
+      state: succeeded ? 'succeeded' : 'failed',
+      attempts: appservers.length,
+      finishedAt: deps.now(),
+      failureReason: reason,
+    });
     if (!settled) return;
     await store.removeTags(item.instanceId, [tags.ongoing]);
     await store.addTags(item.instanceId, [succeeded ? tags.success : tags.failure]);
@@ -54,17 +63,33 @@ async function settleItem(deps: CampaignDeps, campaign: Campaign, item: Campaign
 async function startItem(deps: CampaignDeps, campaign: Campaign, item: CampaignItem, batch: number): Promise<void> {
   const instance = await deps.store.getInstance(item.instanceId);
   if (!instance || instance.archivedAt || instance.deletedAt) {
-    await deps.store.updateCampaignItem(item.id, 'pending', { state: 'failed', batch, finishedAt: deps.now(), failureReason: 'archived before its turn' });
+    await deps.store.updateCampaignItem(item.id, 'pending', {
+      state: 'failed',
+      batch,
+      finishedAt: deps.now(),
+      failureReason: 'archived before its turn',
+    });
     return;
   }
   const actor: Actor = { surface: campaign.surface as Actor['surface'], id: campaign.requestedBy };
   let snapshotId: number | null = null;
   if (instance.databaseMode === 'persistent' && deps.databases) {
     try {
-      snapshotId = (await snapshotDatabases({ databases: deps.databases, now: deps.now }, instance, { actor, reason: `campaign ${campaign.id} (${campaign.tag})` })).id;
+      snapshotId = (
+        await snapshotDatabases({ databases: deps.databases, now: deps.now }, instance, {
+          actor,
+          reason: `campaign ${campaign.id} (${campaign.tag})`,
+        })
+      ).id;
     } catch (error) {
       if (!isSandboxError(error) || error.code !== 'not_found') {
-        await failBeforeStart(deps, campaign, item, batch, `snapshot before redeploy failed: ${error instanceof Error ? error.message : String(error)}`);
+        await failBeforeStart(
+          deps,
+          campaign,
+          item,
+          batch,
+          `snapshot before redeploy failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return;
       }
     }
@@ -72,29 +97,70 @@ async function startItem(deps: CampaignDeps, campaign: Campaign, item: CampaignI
   if (campaign.options.preUpgrade.length > 0) {
     try {
       const ran = await runPreUpgrade(deps.databases, instance, campaign.options.preUpgrade);
-      await deps.store.recordAudit({ actor: actor.id, surface: actor.surface, action: 'campaign_pre_upgrade', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok', detail: { campaignId: campaign.id, databases: ran, statements: campaign.options.preUpgrade } });
+      await deps.store.recordAudit({
+        actor: actor.id,
+        surface: actor.surface,
+        action: 'campaign_pre_upgrade',
+        instanceId: instance.id,
+        instanceSlug: instance.slug,
+        result: 'ok',
+        detail: { campaignId: campaign.id, databases: ran, statements: campaign.options.preUpgrade },
+      });
     } catch (error) {
       const reason = `--pre-upgrade failed: ${error instanceof Error ? error.message : String(error)}`;
-      await deps.store.recordAudit({ actor: actor.id, surface: actor.surface, action: 'campaign_pre_upgrade', instanceId: instance.id, instanceSlug: instance.slug, result: 'error', detail: { campaignId: campaign.id, reason, statements: campaign.options.preUpgrade } });
+      await deps.store.recordAudit({
+        actor: actor.id,
+        surface: actor.surface,
+        action: 'campaign_pre_upgrade',
+        instanceId: instance.id,
+        instanceSlug: instance.slug,
+        result: 'error',
+        detail: { campaignId: campaign.id, reason, statements: campaign.options.preUpgrade },
+      });
       await failBeforeStart(deps, campaign, item, batch, reason);
       return;
     }
   }
   await deps.store.transaction(async (store) => {
-    const claimed = await store.updateCampaignItem(item.id, 'pending', { state: 'ongoing', batch, startedAt: deps.now(), snapshotId });
+    const claimed = await store.updateCampaignItem(item.id, 'pending', {
+      state: 'ongoing',
+      batch,
+      startedAt: deps.now(),
+      snapshotId,
+    });
     if (!claimed) return;
     await store.lockInstance(instance.id);
-    const updated = Object.keys(campaign.options.update).length === 0 ? instance : await store.updateInstance(instance.id, { fields: { ...instance.fields, ...campaign.options.update } });
+    const updated =
+      Object.keys(campaign.options.update).length === 0
+        ? instance
+        : await store.updateInstance(instance.id, { fields: { ...instance.fields, ...campaign.options.update } });
     await store.addTags(instance.id, [campaignTags(campaign.tag).ongoing]);
-    const deployment = await requestDeployment({ store }, updated, { actor, attempts: campaign.options.numAttempts, activateOnSuccess: campaign.options.activate, priority: campaignPriority });
+    const deployment = await requestDeployment({ store }, updated, {
+      actor,
+      attempts: campaign.options.numAttempts,
+      activateOnSuccess: campaign.options.activate,
+      priority: campaignPriority,
+    });
     await store.updateCampaignItem(item.id, 'ongoing', { deploymentId: deployment.id });
   });
 }
 
 /** An item that failed before its deploy (snapshot, --pre-upgrade): `-failure`, with the reason. */
-async function failBeforeStart(deps: CampaignDeps, campaign: Campaign, item: CampaignItem, batch: number, reason: string): Promise<void> {
+async function failBeforeStart(
+  deps: CampaignDeps,
+  campaign: Campaign,
+  item: CampaignItem,
+  batch: number,
+  reason: string,
+): Promise<void> {
   await deps.store.transaction(async (store) => {
-    const failed = await store.updateCampaignItem(item.id, 'pending', { state: 'failed', batch, startedAt: deps.now(), finishedAt: deps.now(), failureReason: reason });
+    const failed = await store.updateCampaignItem(item.id, 'pending', {
+      state: 'failed',
+      batch,
+      startedAt: deps.now(),
+      finishedAt: deps.now(),
+      failureReason: reason,
+    });
     if (failed) await store.addTags(item.instanceId, [campaignTags(campaign.tag).failure]);
   });
 }

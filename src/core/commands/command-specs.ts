@@ -3,7 +3,23 @@ import type { SettingsMap } from '../settings/types';
 /** Where a command was typed: a PR comment names its sandbox implicitly; Slack names it in the text. */
 export type CommandSurface = 'github' | 'slack';
 
-export type CommandName = 'redeploy' | 'activate' | 'archive' | 'restore' | 'delete' | 'cancel' | 'status' | 'logs' | 'extend' | 'pin' | 'unpin' | 'approve' | 'list' | 'create' | 'task' | 'help';
+export type CommandName =
+  | 'redeploy'
+  | 'activate'
+  | 'archive'
+  | 'restore'
+  | 'delete'
+  | 'cancel'
+  | 'status'
+  | 'logs'
+  | 'extend'
+  | 'pin'
+  | 'unpin'
+  | 'approve'
+  | 'list'
+  | 'create'
+  | 'task'
+  | 'help';
 
 /**
  * A parsed command. `instance` is what the person typed to name a sandbox

@@ -1,5 +1,14 @@
 import { closeMatches } from '../operations/resolve-instance';
-import { commandSpecs, invocationOf, listCommands, slackCommandOptions, usageOf, type CommandName, type CommandSurface, type SandboxCommand } from './command-specs';
+import {
+  commandSpecs,
+  invocationOf,
+  listCommands,
+  slackCommandOptions,
+  usageOf,
+  type CommandName,
+  type CommandSurface,
+  type SandboxCommand,
+} from './command-specs';
 import { argumentReaders, tokenize } from './read-arguments';
 
 export type ReplyReason = 'help' | 'unknown_command' | 'usage' | 'wrong_surface';
@@ -37,7 +46,9 @@ export function parseSandboxCommand(text: string, options: ParseOptions): ParseR
   }
   const valued = surface === 'slack' ? Object.keys(slackCommandOptions[name] ?? {}) : [];
   const args = tokenize(rest.join(' '), surface, valued);
-  const unknownFlags = [...args.flags].filter((flag) => !(commandSpecs[name].flags as readonly string[]).includes(flag));
+  const unknownFlags = [...args.flags].filter(
+    (flag) => !(commandSpecs[name].flags as readonly string[]).includes(flag),
+  );
   if (unknownFlags.length) return usage(name, surface, `unknown option --${unknownFlags[0]}`);
   const read = argumentReaders[name](args);
   return read.ok ? { kind: 'run', command: read.command } : usage(name, surface, read.problem);
@@ -110,7 +121,11 @@ function unknown(word: string, surface: CommandSurface): ParseResult {
   const names = listCommands(surface).map((command) => command.name);
   const suggestions = word.length >= 2 ? (closeMatches(word.toLowerCase(), names) as CommandName[]) : [];
   const hint = suggestions[0] ? ` Did you mean \`${invocationOf(suggestions[0], surface)}\`?` : '';
-  return reply('unknown_command', `I don't know the command \`${word}\`.${hint}\n\n${renderHelp(surface)}`, suggestions);
+  return reply(
+    'unknown_command',
+    `I don't know the command \`${word}\`.${hint}\n\n${renderHelp(surface)}`,
+    suggestions,
+  );
 }
 
 function usage(name: CommandName, surface: CommandSurface, problem: string): ParseResult {

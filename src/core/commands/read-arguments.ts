@@ -26,7 +26,11 @@ export function tokenize(text: string, surface: CommandSurface, valued: readonly
   const positionals: string[] = [];
   const flags = new Set<string>();
   const options = new Map<string, string>();
-  const words = text.trim().split(/\s+/).filter(Boolean).map((raw) => raw.replace(/^<([^|>]+)(?:\|[^>]*)?>$/, '$1'));
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((raw) => raw.replace(/^<([^|>]+)(?:\|[^>]*)?>$/, '$1'));
   for (let i = 0; i < words.length; i += 1) {
     const word = words[i]!;
     if (!/^--?[a-z]/i.test(word)) {
@@ -67,11 +71,14 @@ function countOption(args: Arguments, name: string, min: number, max: number): n
   const raw = args.options.get(name);
   if (raw === undefined) return undefined;
   if (raw === '') return `--${name} needs a value, e.g. --${name} ${min + 1}`;
-  if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max) return `--${name} must be a whole number from ${min} to ${max}, not "${raw}"`;
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    return `--${name} must be a whole number from ${min} to ${max}, not "${raw}"`;
   return Number(raw);
 }
 
-function instanceOnly<N extends 'archive' | 'status' | 'restore' | 'cancel' | 'pin' | 'unpin'>(name: N): ArgumentReader {
+function instanceOnly<N extends 'archive' | 'status' | 'restore' | 'cancel' | 'pin' | 'unpin'>(
+  name: N,
+): ArgumentReader {
   return (args) => {
     const taken = takeInstance(args, 0);
     return typeof taken === 'string' ? problem(taken) : ok({ name, instance: taken.instance } as SandboxCommand);
@@ -85,13 +92,20 @@ export const argumentReaders = {
     if (typeof taken === 'string') return problem(taken);
     const attempts = countOption(args, 'attempts', 1, 10);
     if (typeof attempts === 'string') return problem(attempts);
-    return ok({ name: 'redeploy', instance: taken.instance, activate: !args.flags.has('no-activate'), ...(attempts === undefined ? {} : { attempts }) });
+    return ok({
+      name: 'redeploy',
+      instance: taken.instance,
+      activate: !args.flags.has('no-activate'),
+      ...(attempts === undefined ? {} : { attempts }),
+    });
   },
   activate: (args) => {
     const taken = takeInstance(args, 1);
     if (typeof taken === 'string') return problem(taken);
     const appserver = appserverNumber(taken.rest[0]);
-    return typeof appserver === 'string' ? problem(appserver) : ok({ name: 'activate', instance: taken.instance, appserver });
+    return typeof appserver === 'string'
+      ? problem(appserver)
+      : ok({ name: 'activate', instance: taken.instance, appserver });
   },
   logs: (args) => {
     const taken = takeInstance(args, 1);
@@ -110,7 +124,9 @@ export const argumentReaders = {
   unpin: instanceOnly('unpin'),
   delete: (args) => {
     const taken = takeInstance(args, 0);
-    return typeof taken === 'string' ? problem(taken) : ok({ name: 'delete', instance: taken.instance, force: args.flags.has('force') });
+    return typeof taken === 'string'
+      ? problem(taken)
+      : ok({ name: 'delete', instance: taken.instance, force: args.flags.has('force') });
   },
   extend: (args) => {
     const taken = takeInstance(args, 1);
@@ -123,7 +139,8 @@ export const argumentReaders = {
       return problem(`"${duration}" is not a duration; use a number and a unit such as 12h or 3d`);
     }
   },
-  approve: (args) => (args.positionals.length ? problem(`unexpected "${args.positionals.join(' ')}"`) : ok({ name: 'approve' })),
+  approve: (args) =>
+    args.positionals.length ? problem(`unexpected "${args.positionals.join(' ')}"`) : ok({ name: 'approve' }),
   list: (args) => ok({ name: 'list', filter: args.positionals.join(' ') || null }),
   create: (args) => {
     const repoUrl = args.options.get('repo-url');
@@ -132,7 +149,8 @@ export const argumentReaders = {
     const [slug, ...rest] = args.positionals;
     const repository = repoUrl ?? rest.shift();
     const ref = refOption ?? rest.shift() ?? null;
-    if (slug === undefined || repository === undefined) return problem('give a slug and a configured repository (owner/name, or --repo-url with its URL)');
+    if (slug === undefined || repository === undefined)
+      return problem('give a slug and a configured repository (owner/name, or --repo-url with its URL)');
     if (rest.length) return problem(`unexpected "${rest.join(' ')}"`);
     return ok({ name: 'create', slug, repository, ref });
   },
@@ -141,6 +159,8 @@ export const argumentReaders = {
     if (typeof taken === 'string') return problem(taken);
     const [name, ...rest] = taken.rest;
     if (name === undefined) return problem('name the task to run');
-    return rest.length ? problem(`unexpected "${rest.join(' ')}"`) : ok({ name: 'task', instance: taken.instance, task: name });
+    return rest.length
+      ? problem(`unexpected "${rest.join(' ')}"`)
+      : ok({ name: 'task', instance: taken.instance, task: name });
   },
 } satisfies Record<Exclude<CommandName, 'help'>, ArgumentReader>;

@@ -1,6 +1,7 @@
 import type { DatabaseEndpoint, DatabaseFacts, DatabaseKind, DatabaseNeeds } from './types';
 
-const hostList = (endpoint: DatabaseEndpoint) => endpoint.hosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`).join(',');
+const hostList = (endpoint: DatabaseEndpoint) =>
+  endpoint.hosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`).join(',');
 const query = (options: Record<string, string>) => {
   const text = new URLSearchParams(options).toString();
   return text ? `?${text}` : '';
@@ -20,7 +21,11 @@ export function connectionUrl(facts: DatabaseFacts): string {
   }
 }
 
-const envPrefix: Record<DatabaseKind, string> = { mysql: 'SBX_MYSQL', mongodb: 'SBX_MONGODB', rabbitmq: 'SBX_RABBITMQ' };
+const envPrefix: Record<DatabaseKind, string> = {
+  mysql: 'SBX_MYSQL',
+  mongodb: 'SBX_MONGODB',
+  rabbitmq: 'SBX_RABBITMQ',
+};
 
 /**
  * The environment of `script` and `compose` phases: `SBX_MYSQL_URL` (the first
@@ -63,7 +68,10 @@ export function openedxDatabaseVars(all: readonly DatabaseFacts[]): Record<strin
   if (mysql) {
     const host = mysql.endpoint.hosts[0]!;
     const db = (declared: string) => mysql.names.find((n) => n.declared === declared)?.actual ?? null;
-    const service = (names: { db: string; user: string; password: string; host: string; port?: string }, declared: string) => {
+    const service = (
+      names: { db: string; user: string; password: string; host: string; port?: string },
+      declared: string,
+    ) => {
       if (!db(declared)) return;
       vars[names.db] = db(declared);
       vars[names.user] = mysql.user;
@@ -71,13 +79,73 @@ export function openedxDatabaseVars(all: readonly DatabaseFacts[]): Record<strin
       vars[names.host] = host.host;
       if (names.port) vars[names.port] = host.port;
     };
-    service({ db: 'EDXAPP_MYSQL_DB_NAME', user: 'EDXAPP_MYSQL_USER', password: 'EDXAPP_MYSQL_PASSWORD', host: 'EDXAPP_MYSQL_HOST', port: 'EDXAPP_MYSQL_PORT' }, 'edxapp');
-    service({ db: 'EDXAPP_MYSQL_CSMH_DB_NAME', user: 'EDXAPP_MYSQL_CSMH_USER', password: 'EDXAPP_MYSQL_CSMH_PASSWORD', host: 'EDXAPP_MYSQL_CSMH_HOST', port: 'EDXAPP_MYSQL_CSMH_PORT' }, 'edxapp_csmh');
-    service({ db: 'XQUEUE_MYSQL_DB_NAME', user: 'XQUEUE_MYSQL_USER', password: 'XQUEUE_MYSQL_PASSWORD', host: 'XQUEUE_MYSQL_HOST', port: 'XQUEUE_MYSQL_PORT' }, 'xqueue');
-    service({ db: 'EDX_NOTES_API_MYSQL_DB_NAME', user: 'EDX_NOTES_API_MYSQL_DB_USER', password: 'EDX_NOTES_API_MYSQL_DB_PASS', host: 'EDX_NOTES_API_MYSQL_HOST' }, 'notes');
-    service({ db: 'NOTIFIER_DATABASE_NAME', user: 'NOTIFIER_DATABASE_USER', password: 'NOTIFIER_DATABASE_PASSWORD', host: 'NOTIFIER_DATABASE_HOST', port: 'NOTIFIER_DATABASE_PORT' }, 'notifier');
-    service({ db: 'ECOMMERCE_DATABASE_NAME', user: 'ECOMMERCE_DATABASE_USER', password: 'ECOMMERCE_DATABASE_PASSWORD', host: 'ECOMMERCE_DATABASE_HOST' }, 'ecommerce');
-    service({ db: 'DISCOVERY_DEFAULT_DB_NAME', user: 'DISCOVERY_MYSQL_USER', password: 'DISCOVERY_MYSQL_PASSWORD', host: 'DISCOVERY_MYSQL' }, 'discovery');
+    service(
+      {
+        db: 'EDXAPP_MYSQL_DB_NAME',
+        user: 'EDXAPP_MYSQL_USER',
+        password: 'EDXAPP_MYSQL_PASSWORD',
+        host: 'EDXAPP_MYSQL_HOST',
+        port: 'EDXAPP_MYSQL_PORT',
+      },
+      'edxapp',
+    );
+    service(
+      {
+        db: 'EDXAPP_MYSQL_CSMH_DB_NAME',
+        user: 'EDXAPP_MYSQL_CSMH_USER',
+        password: 'EDXAPP_MYSQL_CSMH_PASSWORD',
+        host: 'EDXAPP_MYSQL_CSMH_HOST',
+        port: 'EDXAPP_MYSQL_CSMH_PORT',
+      },
+      'edxapp_csmh',
+    );
+    service(
+      {
+        db: 'XQUEUE_MYSQL_DB_NAME',
+        user: 'XQUEUE_MYSQL_USER',
+        password: 'XQUEUE_MYSQL_PASSWORD',
+        host: 'XQUEUE_MYSQL_HOST',
+        port: 'XQUEUE_MYSQL_PORT',
+      },
+      'xqueue',
+    );
+    service(
+      {
+        db: 'EDX_NOTES_API_MYSQL_DB_NAME',
+        user: 'EDX_NOTES_API_MYSQL_DB_USER',
+        password: 'EDX_NOTES_API_MYSQL_DB_PASS',
+        host: 'EDX_NOTES_API_MYSQL_HOST',
+      },
+      'notes',
+    );
+    service(
+      {
+        db: 'NOTIFIER_DATABASE_NAME',
+        user: 'NOTIFIER_DATABASE_USER',
+        password: 'NOTIFIER_DATABASE_PASSWORD',
+        host: 'NOTIFIER_DATABASE_HOST',
+        port: 'NOTIFIER_DATABASE_PORT',
+      },
+      'notifier',
+    );
+    service(
+      {
+        db: 'ECOMMERCE_DATABASE_NAME',
+        user: 'ECOMMERCE_DATABASE_USER',
+        password: 'ECOMMERCE_DATABASE_PASSWORD',
+        host: 'ECOMMERCE_DATABASE_HOST',
+      },
+      'ecommerce',
+    );
+    service(
+      {
+        db: 'DISCOVERY_DEFAULT_DB_NAME',
+        user: 'DISCOVERY_MYSQL_USER',
+        password: 'DISCOVERY_MYSQL_PASSWORD',
+        host: 'DISCOVERY_MYSQL',
+      },
+      'discovery',
+    );
     for (const role of ['MIGRATE', 'READ_ONLY', 'ADMIN']) {
       vars[`COMMON_MYSQL_${role}_USER`] = mysql.user;
       vars[`COMMON_MYSQL_${role}_PASS`] = mysql.password;
@@ -88,8 +156,22 @@ export function openedxDatabaseVars(all: readonly DatabaseFacts[]): Record<strin
     const hosts = mongo.endpoint.hosts.map((h) => h.host);
     const port = mongo.endpoint.hosts[0]!.port;
     const db = (declared: string) => mongo.names.find((n) => n.declared === declared)?.actual;
-    if (db('edxapp')) Object.assign(vars, { EDXAPP_MONGO_HOSTS: hosts, EDXAPP_MONGO_PORT: port, EDXAPP_MONGO_USER: mongo.user, EDXAPP_MONGO_PASSWORD: mongo.password, EDXAPP_MONGO_DB_NAME: db('edxapp') });
-    if (db('forum')) Object.assign(vars, { FORUM_MONGO_HOSTS: hosts, FORUM_MONGO_PORT: port, FORUM_MONGO_USER: mongo.user, FORUM_MONGO_PASSWORD: mongo.password, FORUM_MONGO_DATABASE: db('forum') });
+    if (db('edxapp'))
+      Object.assign(vars, {
+        EDXAPP_MONGO_HOSTS: hosts,
+        EDXAPP_MONGO_PORT: port,
+        EDXAPP_MONGO_USER: mongo.user,
+        EDXAPP_MONGO_PASSWORD: mongo.password,
+        EDXAPP_MONGO_DB_NAME: db('edxapp'),
+      });
+    if (db('forum'))
+      Object.assign(vars, {
+        FORUM_MONGO_HOSTS: hosts,
+        FORUM_MONGO_PORT: port,
+        FORUM_MONGO_USER: mongo.user,
+        FORUM_MONGO_PASSWORD: mongo.password,
+        FORUM_MONGO_DATABASE: db('forum'),
+      });
     if (mongo.endpoint.options.replicaSet) vars.EDXAPP_MONGO_REPLICA_SET = mongo.endpoint.options.replicaSet;
     if (mongo.endpoint.tls) vars.EDXAPP_MONGO_USE_SSL = true;
   }

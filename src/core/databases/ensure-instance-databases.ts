@@ -21,7 +21,11 @@ export interface EnsureOutcome {
  * for `pr42-app` → database `pr42_app_k3f9_app` and user `pr42_app_k3f9`,
  * granted only on that database.
  */
-export async function ensureInstanceDatabases(deps: { databases: DatabaseDeps; now: () => Date }, instance: Instance, needs: DatabaseNeeds): Promise<EnsureOutcome> {
+export async function ensureInstanceDatabases(
+  deps: { databases: DatabaseDeps; now: () => Date },
+  instance: Instance,
+  needs: DatabaseNeeds,
+): Promise<EnsureOutcome> {
   const outcome: EnsureOutcome = { facts: [], lines: [], created: [] };
   const rows = await deps.databases.records.listForInstance(instance.id);
   const wanted: [DatabaseKind, readonly string[]][] = [
@@ -33,9 +37,20 @@ export async function ensureInstanceDatabases(deps: { databases: DatabaseDeps; n
     if (declared.length === 0) continue;
     // Every kind of one instance shares the base its first placement drew (`pr42_app_k3f9` for databases, user and vhost).
     const base = rows[0]?.username ?? outcome.facts[0]?.user ?? databaseBase(instance.slug, deps.databases.random);
-    const row = await placed(deps, instance, kind, declared, rows.find((r) => r.kind === kind), base);
+    const row = await placed(
+      deps,
+      instance,
+      kind,
+      declared,
+      rows.find((r) => r.kind === kind),
+      base,
+    );
     const server = await deps.databases.records.getServer(row.serverId);
-    if (!server) throw new SandboxError('database_unavailable', `${instance.slug}: its ${kind} server (id ${row.serverId}) is no longer recorded`);
+    if (!server)
+      throw new SandboxError(
+        'database_unavailable',
+        `${instance.slug}: its ${kind} server (id ${row.serverId}) is no longer recorded`,
+      );
     const admin = deps.databases.admins.adminFor(server);
     const grant = { user: row.username, password: row.password, names: row.names.map((n) => n.actual) };
     let result: { created: string[]; found: string[] };
@@ -56,18 +71,33 @@ export async function ensureInstanceDatabases(deps: { databases: DatabaseDeps; n
         : `${kind} on ${server.name}: found ${result.found.join(', ')} (nothing to create)`,
     );
     const names = declared.map((name) => row.names.find((n) => n.declared === name)!);
-    outcome.facts.push({ kind, server: server.name, endpoint: admin.endpoint(), user: row.username, password: row.password, names });
+    outcome.facts.push({
+      kind,
+      server: server.name,
+      endpoint: admin.endpoint(),
+      user: row.username,
+      password: row.password,
+      names,
+    });
   }
   return outcome;
 }
 
 /** The instance's row of this kind, placed now if it has none, with names added for newly declared databases. */
-async function placed(deps: { databases: DatabaseDeps }, instance: Instance, kind: DatabaseKind, declared: readonly string[], existing: InstanceDatabase | undefined, newBase: string): Promise<InstanceDatabase> {
+async function placed(
+  deps: { databases: DatabaseDeps },
+  instance: Instance,
+  kind: DatabaseKind,
+  declared: readonly string[],
+  existing: InstanceDatabase | undefined,
+  newBase: string,
+): Promise<InstanceDatabase> {
   const { records } = deps.databases;
   let row = existing;
   if (!row) {
     const pick = pickDatabaseServer(await records.listServers(), kind, deps.databases.random);
-    if (!pick.ok) throw new SandboxError('database_unavailable', `${instance.slug}: persistent databases: ${pick.reason}`);
+    if (!pick.ok)
+      throw new SandboxError('database_unavailable', `${instance.slug}: persistent databases: ${pick.reason}`);
     row = await records.place({
       instanceId: instance.id,
       kind,
@@ -77,10 +107,17 @@ async function placed(deps: { databases: DatabaseDeps }, instance: Instance, kin
       names: [],
     });
   }
-  if (row.droppedAt) throw new SandboxError('conflict', `${instance.slug}: its ${kind} databases were dropped (the sandbox was deleted)`);
+  if (row.droppedAt)
+    throw new SandboxError(
+      'conflict',
+      `${instance.slug}: its ${kind} databases were dropped (the sandbox was deleted)`,
+    );
   const missing = declared.filter((name) => !row.names.some((n) => n.declared === name));
   if (missing.length === 0) return row;
   const base = row.username;
-  const added = missing.map((declaredName) => ({ declared: declaredName, actual: kind === 'rabbitmq' ? base : actualName(base, declaredName) }));
+  const added = missing.map((declaredName) => ({
+    declared: declaredName,
+    actual: kind === 'rabbitmq' ? base : actualName(base, declaredName),
+  }));
   return records.update(row.id, { names: [...row.names, ...added] });
 }

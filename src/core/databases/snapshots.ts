@@ -12,15 +12,27 @@ type Deps = { databases: DatabaseDeps; now: () => Date };
  * before anything is written, for an instance whose MongoDB databases cannot
  * be snapshotted yet (a partial snapshot would not restore the sandbox).
  */
-export async function snapshotDatabases(deps: Deps, instance: Instance, options: { actor: Actor; reason: string }): Promise<DatabaseSnapshot> {
-  const rows = (await deps.databases.records.listForInstance(instance.id)).filter((row) => !row.droppedAt && row.kind !== 'rabbitmq');
-  if (rows.length === 0) throw new SandboxError('not_found', `${instance.slug} has no persistent databases to snapshot`);
-  if (rows.some((row) => row.kind === 'mongodb')) throw new SandboxError('usage', `${instance.slug} has MongoDB databases, which this version cannot snapshot yet (no mongodump here); nothing was written`);
+export async function snapshotDatabases(
+  deps: Deps,
+  instance: Instance,
+  options: { actor: Actor; reason: string },
+): Promise<DatabaseSnapshot> {
+  const rows = (await deps.databases.records.listForInstance(instance.id)).filter(
+    (row) => !row.droppedAt && row.kind !== 'rabbitmq',
+  );
+  if (rows.length === 0)
+    throw new SandboxError('not_found', `${instance.slug} has no persistent databases to snapshot`);
+  if (rows.some((row) => row.kind === 'mongodb'))
+    throw new SandboxError(
+      'usage',
+      `${instance.slug} has MongoDB databases, which this version cannot snapshot yet (no mongodump here); nothing was written`,
+    );
   const dir = join(deps.databases.snapshotDir, instance.slug, deps.now().toISOString().replace(/[:.]/g, '-'));
   const files: DatabaseSnapshot['files'] = [];
   for (const row of rows) {
     const server = await deps.databases.records.getServer(row.serverId);
-    if (!server) throw new SandboxError('database_unavailable', `${instance.slug}: its ${row.kind} server is no longer recorded`);
+    if (!server)
+      throw new SandboxError('database_unavailable', `${instance.slug}: its ${row.kind} server is no longer recorded`);
     const admin = deps.databases.admins.adminFor(server);
     for (const { actual } of row.names) {
       const file = `${row.kind}-${actual}.sql.gz`;
@@ -28,17 +40,30 @@ export async function snapshotDatabases(deps: Deps, instance: Instance, options:
       files.push({ kind: row.kind as 'mysql', database: actual, file, bytes });
     }
   }
-  return deps.databases.records.insertSnapshot({ instanceId: instance.id, dir, files, reason: options.reason, requestedBy: `${options.actor.surface}:${options.actor.id}` });
+  return deps.databases.records.insertSnapshot({
+    instanceId: instance.id,
+    dir,
+    files,
+    reason: options.reason,
+    requestedBy: `${options.actor.surface}:${options.actor.id}`,
+  });
 }
 
 /** Loads a snapshot back into the instance's databases (the instance's own snapshots only). */
 export async function restoreDatabases(deps: Deps, instance: Instance, snapshotId: number): Promise<DatabaseSnapshot> {
   const snapshot = await deps.databases.records.getSnapshot(snapshotId);
-  if (!snapshot || snapshot.instanceId !== instance.id) throw new SandboxError('not_found', `${instance.slug} has no snapshot ${snapshotId} (sbx db list ${instance.slug})`);
+  if (!snapshot || snapshot.instanceId !== instance.id)
+    throw new SandboxError(
+      'not_found',
+      `${instance.slug} has no snapshot ${snapshotId} (sbx db list ${instance.slug})`,
+    );
   const rows = await deps.databases.records.listForInstance(instance.id);
   for (const file of snapshot.files) {
-    const row = rows.find((r) => r.kind === file.kind && !r.droppedAt && r.names.some((n) => n.actual === file.database));
-    if (!row) throw new SandboxError('conflict', `${instance.slug} no longer has the ${file.kind} database ${file.database}`);
+    const row = rows.find(
+      (r) => r.kind === file.kind && !r.droppedAt && r.names.some((n) => n.actual === file.database),
+    );
+    if (!row)
+      throw new SandboxError('conflict', `${instance.slug} no longer has the ${file.kind} database ${file.database}`);
     const server = await deps.databases.records.getServer(row.serverId);
     await deps.databases.admins.adminFor(server!).load!(file.database, join(snapshot.dir, file.file));
   }

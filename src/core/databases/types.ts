@@ -14,7 +14,9 @@ export interface DatabaseServer {
   createdAt: Date;
   updatedAt: Date;
 }
-export type NewDatabaseServer = Omit<DatabaseServer, 'id' | 'createdAt' | 'updatedAt' | 'configured'> & { configured?: boolean };
+export type NewDatabaseServer = Omit<DatabaseServer, 'id' | 'createdAt' | 'updatedAt' | 'configured'> & {
+  configured?: boolean;
+};
 
 /** One instance's databases of one kind: placement, credentials, actual names, and how far a delete got. */
 export interface InstanceDatabase {
@@ -32,7 +34,10 @@ export interface InstanceDatabase {
   createdAt: Date;
   updatedAt: Date;
 }
-export type NewInstanceDatabase = Pick<InstanceDatabase, 'instanceId' | 'kind' | 'serverId' | 'username' | 'password' | 'names'>;
+export type NewInstanceDatabase = Pick<
+  InstanceDatabase,
+  'instanceId' | 'kind' | 'serverId' | 'username' | 'password' | 'names'
+>;
 
 /** A snapshot of an instance's databases: one archive per database under `dir`. */
 export interface DatabaseSnapshot {
@@ -55,7 +60,8 @@ export interface DatabaseNeeds {
 
 export const noDatabases: DatabaseNeeds = { mysql: [], mongodb: [], rabbitmq: false };
 
-export const needsAny = (needs: DatabaseNeeds): boolean => needs.mysql.length > 0 || needs.mongodb.length > 0 || needs.rabbitmq;
+export const needsAny = (needs: DatabaseNeeds): boolean =>
+  needs.mysql.length > 0 || needs.mongodb.length > 0 || needs.rabbitmq;
 
 /** What one server kind must hold for one instance: a user, its password, and its databases (or its vhost). */
 export interface DatabaseGrant {
@@ -109,7 +115,10 @@ export interface DatabaseRecords {
   listForInstance(instanceId: number): Promise<InstanceDatabase[]>;
   /** Records a placement unless the instance has one of this kind already (the first wins); returns the stored row. */
   place(values: NewInstanceDatabase): Promise<InstanceDatabase>;
-  update(id: number, patch: Partial<Omit<InstanceDatabase, 'id' | 'instanceId' | 'kind' | 'createdAt' | 'updatedAt'>>): Promise<InstanceDatabase>;
+  update(
+    id: number,
+    patch: Partial<Omit<InstanceDatabase, 'id' | 'instanceId' | 'kind' | 'createdAt' | 'updatedAt'>>,
+  ): Promise<InstanceDatabase>;
   /** Rows of deleted instances whose drop has not finished (reconcile retries them). */
   listUndropped(): Promise<InstanceDatabase[]>;
   /** Live (not dropped) rows per server id. */

@@ -20,7 +20,8 @@ export type ExpiryDecision = { kind: 'none' } | { kind: 'warn'; expiresAt: Date 
  * extended until Tuesday next week → Tuesday next week.
  */
 export function expiryOf(instance: Instance, ttlMs: number | null): Date | null {
-  if (ttlMs === null || instance.pinned || instance.production || instance.archivedAt || instance.deletedAt) return null;
+  if (ttlMs === null || instance.pinned || instance.production || instance.archivedAt || instance.deletedAt)
+    return null;
   const idle = instance.lastActivityAt.getTime() + ttlMs;
   return new Date(Math.max(idle, instance.expiresAt?.getTime() ?? 0));
 }
@@ -36,6 +37,14 @@ export function decideExpiry(instance: Instance, policy: ExpiryPolicy, now: Date
 }
 
 /** Whether the sandbox has been warned about the expiry it has now (surfaces show the warning then). */
-export function isExpiryWarned(instance: Pick<Instance, 'expiresAt' | 'expiryWarnedFor' | 'pinned' | 'archivedAt'>): boolean {
-  return !instance.pinned && !instance.archivedAt && instance.expiresAt !== null && instance.expiryWarnedFor !== null && instance.expiryWarnedFor.getTime() >= instance.expiresAt.getTime();
+export function isExpiryWarned(
+  instance: Pick<Instance, 'expiresAt' | 'expiryWarnedFor' | 'pinned' | 'archivedAt'>,
+): boolean {
+  return (
+    !instance.pinned &&
+    !instance.archivedAt &&
+    instance.expiresAt !== null &&
+    instance.expiryWarnedFor !== null &&
+    instance.expiryWarnedFor.getTime() >= instance.expiresAt.getTime()
+  );
 }

@@ -37,22 +37,40 @@ export async function sweepExpiry(deps: ExpiryDeps): Promise<ExpirySweep> {
   return result;
 }
 
-async function settleInstance(store: Store, deps: ExpiryDeps, instance: Instance): Promise<'none' | 'expired' | 'warned'> {
+async function settleInstance(
+  store: Store,
+  deps: ExpiryDeps,
+  instance: Instance,
+): Promise<'none' | 'expired' | 'warned'> {
   if (instance.archivedAt || instance.deletedAt) return 'none';
   const now = deps.now();
   const expiresAt = expiryOf(instance, deps.policy.ttlOf(instance));
   const decision = decideExpiry(instance, deps.policy, now);
-  const system = { actor: 'expiry', surface: 'system', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok' } as const;
+  const system = {
+    actor: 'expiry',
+    surface: 'system',
+    instanceId: instance.id,
+    instanceSlug: instance.slug,
+    result: 'ok',
+  } as const;
   if (decision.kind === 'expire') {
     await store.updateInstance(instance.id, { archivedAt: now, expiredAt: now, expiresAt });
     await store.enqueue('archive_instance', { instanceId: instance.id }, { instanceId: instance.id });
-    await store.recordAudit({ ...system, action: 'expire', detail: { expiresAt: decision.expiresAt.toISOString(), lastActivityAt: instance.lastActivityAt.toISOString() } });
+    await store.recordAudit({
+      ...system,
+      action: 'expire',
+      detail: { expiresAt: decision.expiresAt.toISOString(), lastActivityAt: instance.lastActivityAt.toISOString() },
+    });
     await reportChange(store, instance.id, now);
     return 'expired';
   }
   if (decision.kind === 'warn') {
     await store.updateInstance(instance.id, { expiresAt, expiryWarnedFor: decision.expiresAt });
-    await store.recordAudit({ ...system, action: 'expiry_warning', detail: { expiresAt: decision.expiresAt.toISOString() } });
+    await store.recordAudit({
+      ...system,
+      action: 'expiry_warning',
+      detail: { expiresAt: decision.expiresAt.toISOString() },
+    });
     await reportChange(store, instance.id, now);
     return 'warned';
   }

@@ -13,9 +13,20 @@ export interface InstanceDomains {
  * so one wildcard record and one wildcard certificate (`*.<base_domain>`)
  * cover every sandbox.
  */
-export function makeDomains(input: { slug: string; baseDomain: string; prefixes?: readonly string[] }): InstanceDomains {
-  const base = input.baseDomain.trim().toLowerCase().replace(/^\.+|\.+$/g, '');
-  if (base === '') throw new SandboxError('usage', 'the base domain is empty; set base_domain in sandbox.yml, e.g. sandbox.example.com');
+export function makeDomains(input: {
+  slug: string;
+  baseDomain: string;
+  prefixes?: readonly string[];
+}): InstanceDomains {
+  const base = input.baseDomain
+    .trim()
+    .toLowerCase()
+    .replace(/^\.+|\.+$/g, '');
+  if (base === '')
+    throw new SandboxError(
+      'usage',
+      'the base domain is empty; set base_domain in sandbox.yml, e.g. sandbox.example.com',
+    );
   const domain = `${input.slug}.${base}`;
   const domains = [domain];
   for (const prefix of input.prefixes ?? []) {

@@ -31,7 +31,10 @@ export function makeSlug(input: MakeSlugInput): string {
   const problem = checkSlugTemplate(template);
   if (problem) throw new SandboxError('config_invalid', `naming.slug_template "${template}": ${problem}`);
   if (!Number.isSafeInteger(input.number) || input.number < 0) {
-    throw new SandboxError('usage', `pull request number ${input.number} is not a whole number; pass the PR number, e.g. 42`);
+    throw new SandboxError(
+      'usage',
+      `pull request number ${input.number} is not a whole number; pass the PR number, e.g. 42`,
+    );
   }
   const self = splitRepository(input.repository);
   const maxLength = Math.min(input.maxLength ?? maxLabelLength, maxLabelLength);
@@ -44,7 +47,10 @@ export function makeSlug(input: MakeSlugInput): string {
   if (clash) slug = `${slug}-${hashText(self.full)}`;
   if (slug.length > maxLength) {
     const suffix = hashText(`${self.full}#${input.number}`);
-    slug = `${slug.slice(0, Math.max(0, maxLength - suffix.length - 1)).replace(/-+$/, '')}-${suffix}`.replace(/^-+/, '');
+    slug = `${slug.slice(0, Math.max(0, maxLength - suffix.length - 1)).replace(/-+$/, '')}-${suffix}`.replace(
+      /^-+/,
+      '',
+    );
   }
   return slug;
 }
@@ -106,7 +112,8 @@ function renderSlug(
   namesInUse: Map<string, Set<string>>,
 ): string {
   const shared = (namesInUse.get(repository.name)?.size ?? 0) > 1;
-  const effective = shared && !template.includes('{owner}') ? template.replaceAll('{repo}', '{owner}-{repo}') : template;
+  const effective =
+    shared && !template.includes('{owner}') ? template.replaceAll('{repo}', '{owner}-{repo}') : template;
   const values: Record<string, string> = {
     '{number}': String(input.number),
     '{repo}': repository.name,

@@ -26,7 +26,8 @@ export function validateSlug(slug: string, maxLength: number = maxLabelLength): 
 
 function findProblem(slug: string, maxLength: number): string | null {
   if (slug.length === 0) return 'it is empty; give a name such as "demo-42"';
-  if (slug.length > maxLength) return `it has ${slug.length} characters, more than the ${maxLength} a domain label allows`;
+  if (slug.length > maxLength)
+    return `it has ${slug.length} characters, more than the ${maxLength} a domain label allows`;
   if (!/^[a-z0-9-]+$/.test(slug)) return 'use only lowercase letters a-z, digits and hyphens';
   if (slug.startsWith('-') || slug.endsWith('-')) return 'it may not start or end with a hyphen';
   if (slug.includes('--')) return 'it may not contain two hyphens in a row';

@@ -24,11 +24,16 @@ export interface DeploymentRequest {
 }
 
 /** Requests a new appserver for the instance; a newer request supersedes an unfinished older one. */
-export async function requestDeployment(deps: OperationDeps, instance: Instance, request: DeploymentRequest): Promise<Deployment> {
+export async function requestDeployment(
+  deps: OperationDeps,
+  instance: Instance,
+  request: DeploymentRequest,
+): Promise<Deployment> {
   if (instance.deletedAt) throw new SandboxError('conflict', `${instance.slug} is deleted`);
   if (instance.archivedAt) throw new SandboxError('conflict', `${instance.slug} is archived; restore it first`);
   const attempts = request.attempts ?? 1;
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) throw new SandboxError('usage', `attempts must be a whole number from 1 to 10, not ${request.attempts}`);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
+    throw new SandboxError('usage', `attempts must be a whole number from 1 to 10, not ${request.attempts}`);
   return deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
     const deployment = await store.insertDeployment({
@@ -41,8 +46,22 @@ export async function requestDeployment(deps: OperationDeps, instance: Instance,
       activateOnSuccess: request.activateOnSuccess ?? true,
     });
     await store.updateInstance(instance.id, { lastActivityAt: new Date() });
-    const { jobId } = await store.enqueue('deploy_instance', { deploymentId: deployment.id }, { instanceId: instance.id, jobKey: `deploy:${instance.id}`, ...(request.priority === undefined ? {} : { priority: request.priority }) });
-    await audit(store, request.actor, 'deploy', instance, { jobId, deploymentId: deployment.id, attempts, activateOnSuccess: deployment.activateOnSuccess, commitSha: deployment.commitSha });
+    const { jobId } = await store.enqueue(
+      'deploy_instance',
+      { deploymentId: deployment.id },
+      {
+        instanceId: instance.id,
+        jobKey: `deploy:${instance.id}`,
+        ...(request.priority === undefined ? {} : { priority: request.priority }),
+      },
+    );
+    await audit(store, request.actor, 'deploy', instance, {
+      jobId,
+      deploymentId: deployment.id,
+      attempts,
+      activateOnSuccess: deployment.activateOnSuccess,
+      commitSha: deployment.commitSha,
+    });
     return deployment;
   });
 }
@@ -50,20 +69,40 @@ export async function requestDeployment(deps: OperationDeps, instance: Instance,
 /** Picks the appserver to activate: the given number, else the newest running one. */
 export async function chooseAppserverToActivate(store: Store, instance: Instance, number?: number): Promise<Appserver> {
   const appservers = await store.listAppservers(instance.id);
-  const chosen = number === undefined ? appservers.filter((a) => a.state === 'running').sort((a, b) => b.number - a.number)[0] : appservers.find((a) => a.number === number);
+  const chosen =
+    number === undefined
+      ? appservers.filter((a) => a.state === 'running').sort((a, b) => b.number - a.number)[0]
+      : appservers.find((a) => a.number === number);
   if (!chosen) {
-    throw new SandboxError('not_found', number === undefined ? `${instance.slug} has no running appserver to activate` : `${instance.slug} has no appserver ${number} (it has ${appservers.map((a) => a.number).join(', ') || 'none'})`);
+    throw new SandboxError(
+      'not_found',
+      number === undefined
+        ? `${instance.slug} has no running appserver to activate`
+        : `${instance.slug} has no appserver ${number} (it has ${appservers.map((a) => a.number).join(', ') || 'none'})`,
+    );
   }
-  if (chosen.state !== 'running') throw new SandboxError('conflict', `appserver ${chosen.number} of ${instance.slug} is ${chosen.state}; only a running appserver can be activated`);
+  if (chosen.state !== 'running')
+    throw new SandboxError(
+      'conflict',
+      `appserver ${chosen.number} of ${instance.slug} is ${chosen.state}; only a running appserver can be activated`,
+    );
   return chosen;
 }
 
 /** Routes the instance's domains to a running appserver (default: the newest running one). */
-export async function activate(deps: OperationDeps, instance: Instance, options: { actor: Actor; number?: number }): Promise<Appserver> {
+export async function activate(
+  deps: OperationDeps,
+  instance: Instance,
+  options: { actor: Actor; number?: number },
+): Promise<Appserver> {
   if (instance.archivedAt) throw new SandboxError('conflict', `${instance.slug} is archived; restore it first`);
   const appserver = await chooseAppserverToActivate(deps.store, instance, options.number);
   await deps.store.transaction(async (store) => {
-    const { jobId } = await store.enqueue('activate_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
+    const { jobId } = await store.enqueue(
+      'activate_appserver',
+      { appserverId: appserver.id },
+      { instanceId: instance.id },
+    );
     await audit(store, options.actor, 'activate', instance, { jobId, appserver: appserver.number });
   });
   return appserver;
@@ -80,10 +119,23 @@ export async function cancel(deps: OperationDeps, instance: Instance, options: {
 }
 
 /** Terminates one appserver (refused for the active one: activate another or archive). */
-export async function terminate(deps: OperationDeps, instance: Instance, appserver: Appserver, options: { actor: Actor }): Promise<void> {
-  if (instance.activeAppserverId === appserver.id) throw new SandboxError('conflict', `appserver ${appserver.number} is active for ${instance.slug}; activate another one or archive the sandbox`);
+export async function terminate(
+  deps: OperationDeps,
+  instance: Instance,
+  appserver: Appserver,
+  options: { actor: Actor },
+): Promise<void> {
+  if (instance.activeAppserverId === appserver.id)
+    throw new SandboxError(
+      'conflict',
+      `appserver ${appserver.number} is active for ${instance.slug}; activate another one or archive the sandbox`,
+    );
   await deps.store.transaction(async (store) => {
-    const { jobId } = await store.enqueue('terminate_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
+    const { jobId } = await store.enqueue(
+      'terminate_appserver',
+      { appserverId: appserver.id },
+      { instanceId: instance.id },
+    );
     await audit(store, options.actor, 'terminate', instance, { jobId, appserver: appserver.number });
   });
 }
@@ -104,7 +156,11 @@ export async function restore(deps: OperationDeps, instance: Instance, options: 
   if (instance.deletedAt) throw new SandboxError('conflict', `${instance.slug} is deleted and cannot be restored`);
   const restored = await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
-    const updated = await store.updateInstance(instance.id, { archivedAt: null, expiredAt: null, lastActivityAt: new Date() });
+    const updated = await store.updateInstance(instance.id, {
+      archivedAt: null,
+      expiredAt: null,
+      lastActivityAt: new Date(),
+    });
     await audit(store, options.actor, 'restore', instance, {});
     return updated;
   });
@@ -112,19 +168,44 @@ export async function restore(deps: OperationDeps, instance: Instance, options: 
 }
 
 /** Archives, then destroys the instance's data; refused for production instances unless forced. */
-export async function deleteInstance(deps: OperationDeps, instance: Instance, options: { actor: Actor; force?: boolean }): Promise<void> {
+export async function deleteInstance(
+  deps: OperationDeps,
+  instance: Instance,
+  options: { actor: Actor; force?: boolean },
+): Promise<void> {
   // The refusal is audited by whoever ran the command (core/commands/runners/run-command.ts).
   if (instance.production && !options.force) {
-    throw new SandboxError('force_required', `${instance.slug} is a production instance; deleting it destroys its data`);
+    throw new SandboxError(
+      'force_required',
+      `${instance.slug} is a production instance; deleting it destroys its data`,
+    );
   }
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
     await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? new Date() });
-    const { jobId } = await store.enqueue('archive_instance', { instanceId: instance.id, destroy: true }, { instanceId: instance.id });
+    const { jobId } = await store.enqueue(
+      'archive_instance',
+      { instanceId: instance.id, destroy: true },
+      { instanceId: instance.id },
+    );
     await audit(store, options.actor, 'delete', instance, { jobId, force: Boolean(options.force) });
   });
 }
 
-async function audit(store: Store, actor: Actor, action: string, instance: Instance, detail: Record<string, unknown>): Promise<void> {
-  await store.recordAudit({ actor: actor.id, surface: actor.surface, action, instanceId: instance.id, instanceSlug: instance.slug, result: 'ok', detail });
+async function audit(
+  store: Store,
+  actor: Actor,
+  action: string,
+  instance: Instance,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await store.recordAudit({
+    actor: actor.id,
+    surface: actor.surface,
+    action,
+    instanceId: instance.id,
+    instanceSlug: instance.slug,
+    result: 'ok',
+    detail,
+  });
 }

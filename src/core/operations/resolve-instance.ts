@@ -17,8 +17,14 @@ export async function resolveInstance(store: Store, reference: string): Promise<
   else found = await store.findInstanceBySlug(text.toLowerCase());
   if (found && !found.deletedAt) return found;
   const all = await store.listInstances({ includeArchived: true });
-  const close = closeMatches(text.toLowerCase(), all.map((instance) => instance.slug));
-  throw new SandboxError('not_found', `no sandbox matches "${reference}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (name one by slug, domain, PR URL or owner/repo#N)`);
+  const close = closeMatches(
+    text.toLowerCase(),
+    all.map((instance) => instance.slug),
+  );
+  throw new SandboxError(
+    'not_found',
+    `no sandbox matches "${reference}"${close.length ? `; did you mean ${close.join(', ')}?` : ''} (name one by slug, domain, PR URL or owner/repo#N)`,
+  );
 }
 
 /** Up to three names that contain the text or are a small edit away from it. */

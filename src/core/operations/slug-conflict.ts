@@ -21,23 +21,41 @@ export interface SlugClaim {
 export async function slugConflict(store: Store, claim: SlugClaim): Promise<SandboxError | null> {
   const { slug } = claim;
   if (claim.reservedSlugs.includes(slug)) {
-    return new SandboxError('usage', `the slug ${slug} is reserved (www, the bot's own host name and naming.reserved_slugs in sandbox.yml); pick another slug`);
+    return new SandboxError(
+      'usage',
+      `the slug ${slug} is reserved (www, the bot's own host name and naming.reserved_slugs in sandbox.yml); pick another slug`,
+    );
   }
   const same = await store.findInstanceBySlug(slug);
-  if (same && same.id !== claim.self?.id) return new SandboxError('conflict', `a sandbox named ${slug} exists already; pick another slug`);
+  if (same && same.id !== claim.self?.id)
+    return new SandboxError('conflict', `a sandbox named ${slug} exists already; pick another slug`);
   for (const domain of claim.domains) {
     const owner = await store.findInstanceByDomain(domain);
     if (owner && owner.slug !== slug && owner.id !== claim.self?.id) {
-      return new SandboxError('conflict', `the sandbox ${slug} would serve ${domain}, which the sandbox ${owner.slug} serves already; pick another slug`);
+      return new SandboxError(
+        'conflict',
+        `the sandbox ${slug} would serve ${domain}, which the sandbox ${owner.slug} serves already; pick another slug`,
+      );
     }
   }
   return null;
 }
 
 /** The slugs no sandbox may take: `www`, the first label of the bot's own host name under the base domain, and the configured ones. */
-export function reservedSlugs(options: { baseDomain: string; publicUrl: string | null; configured: readonly string[] }): string[] {
+export function reservedSlugs(options: {
+  baseDomain: string;
+  publicUrl: string | null;
+  configured: readonly string[];
+}): string[] {
   const reserved = new Set(['www', ...options.configured]);
-  const host = options.publicUrl && URL.canParse(options.publicUrl) ? new URL(options.publicUrl).hostname.toLowerCase() : '';
-  if (host.endsWith(`.${options.baseDomain}`)) reserved.add(host.slice(0, -options.baseDomain.length - 1).split('.').pop()!);
+  const host =
+    options.publicUrl && URL.canParse(options.publicUrl) ? new URL(options.publicUrl).hostname.toLowerCase() : '';
+  if (host.endsWith(`.${options.baseDomain}`))
+    reserved.add(
+      host
+        .slice(0, -options.baseDomain.length - 1)
+        .split('.')
+        .pop()!,
+    );
   return [...reserved];
 }

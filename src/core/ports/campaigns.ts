@@ -58,14 +58,26 @@ export interface TagRecords {
 
 /** Campaign rows; each method joins the store's transaction. */
 export interface CampaignRecords {
-  insertCampaign(values: Pick<Campaign, 'tag' | 'options' | 'requestedBy' | 'surface'>, items: { instanceId: number; slug: string }[]): Promise<Campaign>;
+  insertCampaign(
+    values: Pick<Campaign, 'tag' | 'options' | 'requestedBy' | 'surface'>,
+    items: { instanceId: number; slug: string }[],
+  ): Promise<Campaign>;
   getCampaign(id: number): Promise<Campaign | null>;
   /** Newest first. */
   listCampaigns(options?: { instanceId?: number }): Promise<Campaign[]>;
   updateCampaign(id: number, patch: Partial<Pick<Campaign, 'state' | 'finishedAt'>>): Promise<Campaign>;
   /** Changes the state only when it still is one of `from`; null when it was not. */
-  transitionCampaign(id: number, from: readonly CampaignState[], to: CampaignState, finishedAt?: Date | null): Promise<Campaign | null>;
+  transitionCampaign(
+    id: number,
+    from: readonly CampaignState[],
+    to: CampaignState,
+    finishedAt?: Date | null,
+  ): Promise<Campaign | null>;
   listCampaignItems(campaignId: number): Promise<CampaignItem[]>;
   /** Changes an item only when its state still is `from` (exactly once across replicas); null when it was not. */
-  updateCampaignItem(id: number, from: CampaignItemState, patch: Partial<Omit<CampaignItem, 'id' | 'campaignId' | 'instanceId'>>): Promise<CampaignItem | null>;
+  updateCampaignItem(
+    id: number,
+    from: CampaignItemState,
+    patch: Partial<Omit<CampaignItem, 'id' | 'campaignId' | 'instanceId'>>,
+  ): Promise<CampaignItem | null>;
 }

@@ -20,7 +20,11 @@ export interface DnsProvider {
 }
 
 /** One HTTP GET for health checks: the status code, or null when nothing answered. */
-export type HealthProbe = (url: string, timeoutMs: number, options?: { method?: string; host?: string }) => Promise<{ status: number | null; error?: string }>;
+export type HealthProbe = (
+  url: string,
+  timeoutMs: number,
+  options?: { method?: string; host?: string },
+) => Promise<{ status: number | null; error?: string }>;
 
 /** A field a recipe declares (SPEC §2.5): a PR key (or an alias) overrides it, then repository, global and recipe defaults. */
 export interface RecipeField {

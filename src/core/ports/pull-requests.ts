@@ -66,7 +66,11 @@ export interface TriggerPolicy {
 /** Reading GitHub, as the pull request logic needs it (the adapter is src/infra/github). */
 export interface PullRequestSource {
   /** The pull request, or null when GitHub does not know it (deleted repository, wrong number). */
-  getPullRequest(repository: string, number: number, installationId: number | null): Promise<PullRequestSnapshot | null>;
+  getPullRequest(
+    repository: string,
+    number: number,
+    installationId: number | null,
+  ): Promise<PullRequestSnapshot | null>;
   /** Every open pull request of the repository; null when the App is not installed there. */
   listOpenPullRequests(repository: string): Promise<PullRequestSnapshot[] | null>;
   /** Whether `login` is in one of the teams or has at least the permission on the repository. */
@@ -80,6 +84,10 @@ export interface PullRequestRecords {
   findByCheckRun(checkRunId: number): Promise<PullRequestRecord | null>;
   get(id: number): Promise<PullRequestRecord | null>;
   /** Inserts or updates the record of (repository, number). */
-  save(repository: string, number: number, values: PullRequestRecordPatch & Pick<PullRequestRecord, 'state' | 'headSha' | 'author'>): Promise<PullRequestRecord>;
+  save(
+    repository: string,
+    number: number,
+    values: PullRequestRecordPatch & Pick<PullRequestRecord, 'state' | 'headSha' | 'author'>,
+  ): Promise<PullRequestRecord>;
   update(id: number, patch: PullRequestRecordPatch): Promise<PullRequestRecord>;
 }

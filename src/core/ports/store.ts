@@ -1,6 +1,16 @@
 import type { AppserverState } from '../appserver-state';
 import type { CampaignRecords, TagRecords } from './campaigns';
-import type { Appserver, AuditEvent, Deployment, Host, Instance, NewAppserver, NewDeployment, NewHost, NewInstance } from '../model';
+import type {
+  Appserver,
+  AuditEvent,
+  Deployment,
+  Host,
+  Instance,
+  NewAppserver,
+  NewDeployment,
+  NewHost,
+  NewInstance,
+} from '../model';
 
 /** Persistence as core needs it; the adapter is src/infra/db/sandbox-store.ts. */
 export interface Store extends JobQueue, TagRecords, CampaignRecords {
@@ -32,7 +42,12 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
   listAppservers(instanceId: number): Promise<Appserver[]>;
   listAppserversInStates(states: readonly AppserverState[]): Promise<Appserver[]>;
   /** Changes state only when it still is `from` (checked against the state table); null when it was not. */
-  transitionAppserver(id: number, from: AppserverState, to: AppserverState, patch?: Partial<Appserver>): Promise<Appserver | null>;
+  transitionAppserver(
+    id: number,
+    from: AppserverState,
+    to: AppserverState,
+    patch?: Partial<Appserver>,
+  ): Promise<Appserver | null>;
   updateAppserver(id: number, patch: Partial<Appserver>): Promise<Appserver>;
 
   listHosts(): Promise<Host[]>;
@@ -48,9 +63,18 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
    * `maxBytes` (plus at most the chunk straddling that line) remain, and the
    * appserver's `logDroppedBytes` says how many bytes of the log's start are gone.
    */
-  appendLog(appserverId: number, offset: number, content: string, nextOffset: number, options?: { maxBytes?: number }): Promise<boolean>;
+  appendLog(
+    appserverId: number,
+    offset: number,
+    content: string,
+    nextOffset: number,
+    options?: { maxBytes?: number },
+  ): Promise<boolean>;
   /** Chunks after `afterOffset` up to `limitBytes`, or the chunks covering the last `tailBytes`. */
-  readLog(appserverId: number, options?: { afterOffset?: number; limitBytes?: number; tailBytes?: number }): Promise<{ offset: number; content: string }[]>;
+  readLog(
+    appserverId: number,
+    options?: { afterOffset?: number; limitBytes?: number; tailBytes?: number },
+  ): Promise<{ offset: number; content: string }[]>;
 
   recordAudit(event: AuditEvent): Promise<void>;
 }
@@ -72,5 +96,9 @@ export interface EnqueueOptions {
 /** Enqueuing jobs, part of the store so a row change and its job commit together. */
 export interface JobQueue {
   /** Returns the job's id, so an audit event can name the job whose outcome will complete it. */
-  enqueue<T extends keyof GraphileWorker.Tasks>(task: T, payload: GraphileWorker.Tasks[T], options?: EnqueueOptions): Promise<{ jobId: string }>;
+  enqueue<T extends keyof GraphileWorker.Tasks>(
+    task: T,
+    payload: GraphileWorker.Tasks[T],
+    options?: EnqueueOptions,
+  ): Promise<{ jobId: string }>;
 }

@@ -16,17 +16,31 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
   const instance = await deps.store.getInstance(appserver.instanceId);
   if (!instance || instance.archivedAt || instance.deletedAt) return;
   if (appserver.state !== 'running') {
-    throw new SandboxError('conflict', `cannot activate appserver ${appserver.number} of ${instance.slug}: it is ${appserver.state}`);
+    throw new SandboxError(
+      'conflict',
+      `cannot activate appserver ${appserver.number} of ${instance.slug}: it is ${appserver.state}`,
+    );
   }
   const host = (await deps.store.getHost(appserver.hostId!))!;
   const { domains, proxy } = appserverConfig(appserver);
   try {
     await deps.dns.ensure(domains);
     const access = await ensureSandboxAccess(deps, instance);
-    await deps.lb.apply({ slug: instance.slug, domains, target: { address: host.address, port: appserver.port! }, access, ...(proxy ? { proxy } : {}) });
+    await deps.lb.apply({
+      slug: instance.slug,
+      domains,
+      target: { address: host.address, port: appserver.port! },
+      access,
+      ...(proxy ? { proxy } : {}),
+    });
   } catch (error) {
     await deps.store.recordAudit({
-      actor: 'system', surface: 'system', action: 'activate', instanceId: instance.id, instanceSlug: instance.slug, result: 'error',
+      actor: 'system',
+      surface: 'system',
+      action: 'activate',
+      instanceId: instance.id,
+      instanceSlug: instance.slug,
+      result: 'error',
       detail: { appserver: appserver.number, error: error instanceof Error ? error.message : String(error) },
     });
     await reportChange(deps.store, instance.id, deps.now());
@@ -40,7 +54,11 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
     await store.lockInstance(instance.id);
     await store.updateInstance(instance.id, { activeAppserverId: appserver.id });
     await store.updateAppserver(appserver.id, { activatedAt: deps.now() });
-    await store.enqueue('retain_appservers', { instanceId: instance.id }, { instanceId: instance.id, jobKey: `retain:${instance.id}` });
+    await store.enqueue(
+      'retain_appservers',
+      { instanceId: instance.id },
+      { instanceId: instance.id, jobKey: `retain:${instance.id}` },
+    );
     await reportChange(store, instance.id, deps.now());
   });
   deps.logger.info({ instance: instance.slug, appserver: appserver.number }, 'appserver activated');

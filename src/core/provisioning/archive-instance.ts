@@ -10,12 +10,19 @@ import { reportChange } from './report-change';
  * it used, then its persistent databases are dropped (each result in the
  * audit log). Safe to run twice; an unreachable host makes it throw (retried).
  */
-export async function archiveInstance(deps: ProvisioningDeps, instanceId: number, options: { destroy?: boolean } = {}): Promise<void> {
+export async function archiveInstance(
+  deps: ProvisioningDeps,
+  instanceId: number,
+  options: { destroy?: boolean } = {},
+): Promise<void> {
   const instance = await deps.store.getInstance(instanceId);
   if (!instance || instance.deletedAt) return;
   await deps.lb.remove(instance.slug);
   await deps.dns.remove([instance.domain, ...instance.extraDomains]);
-  await deps.store.updateInstance(instance.id, { activeAppserverId: null, archivedAt: instance.archivedAt ?? deps.now() });
+  await deps.store.updateInstance(instance.id, {
+    activeAppserverId: null,
+    archivedAt: instance.archivedAt ?? deps.now(),
+  });
   await cancelInstance(deps, instance.id);
   const appservers = await deps.store.listAppservers(instance.id);
   for (const appserver of appservers) await terminateAppserver(deps, appserver.id);
@@ -35,9 +42,20 @@ export async function archiveInstance(deps: ProvisioningDeps, instanceId: number
     const transport = deps.hosts.transportFor(host);
     const instanceDir = `${host.workRoot.replace(/\/+$/, '')}/${instance.slug}`;
     if (recipe?.phases.destroy) {
-      await transport.writeFile(`${instanceDir}/destroy.sh`, `#!/usr/bin/env bash\nset -eo pipefail\n${recipe.phases.destroy}\n`, 0o700);
-      const result = await transport.exec(['bash', `${instanceDir}/destroy.sh`], { cwd: instanceDir, env: { SBX_SLUG: instance.slug, SBX_DATA_DIR: `${instanceDir}/data` }, timeoutMs: 10 * 60_000 });
-      if (result.code !== 0) throw new Error(`destroy phase of ${instance.slug} on ${host.name} exited ${result.code}: ${result.stderr.trim().slice(-500)}`);
+      await transport.writeFile(
+        `${instanceDir}/destroy.sh`,
+        `#!/usr/bin/env bash\nset -eo pipefail\n${recipe.phases.destroy}\n`,
+        0o700,
+      );
+      const result = await transport.exec(['bash', `${instanceDir}/destroy.sh`], {
+        cwd: instanceDir,
+        env: { SBX_SLUG: instance.slug, SBX_DATA_DIR: `${instanceDir}/data` },
+        timeoutMs: 10 * 60_000,
+      });
+      if (result.code !== 0)
+        throw new Error(
+          `destroy phase of ${instance.slug} on ${host.name} exited ${result.code}: ${result.stderr.trim().slice(-500)}`,
+        );
     }
     await transport.remove(instanceDir);
   }
@@ -45,10 +63,17 @@ export async function archiveInstance(deps: ProvisioningDeps, instanceId: number
   if (deps.databases) {
     const outcome = await dropInstanceDatabases({ databases: deps.databases, now: deps.now }, instance);
     if (outcome.dropped.length > 0 || outcome.left.length > 0) {
-      await deps.store.recordAudit({ actor: 'system', surface: 'system', action: 'drop-databases', instanceId: instance.id, instanceSlug: instance.slug, result: outcome.left.length > 0 ? 'error' : 'ok', detail: { ...outcome } });
+      await deps.store.recordAudit({
+        actor: 'system',
+        surface: 'system',
+        action: 'drop-databases',
+        instanceId: instance.id,
+        instanceSlug: instance.slug,
+        result: outcome.left.length > 0 ? 'error' : 'ok',
+        detail: { ...outcome },
+      });
     }
   }
   await deps.store.updateInstance(instance.id, { deletedAt: deps.now() });
   await reportChange(deps.store, instance.id, deps.now());
 }
-

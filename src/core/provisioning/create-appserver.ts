@@ -8,11 +8,19 @@ import { ensureSandboxAccess } from './sandbox-access';
  * Creates the next appserver of a deployment with an immutable snapshot of
  * everything it deploys, and enqueues its provisioning.
  */
-export async function createAppserver(deps: ProvisioningDeps, instance: Instance, deployment: Deployment): Promise<Appserver> {
+export async function createAppserver(
+  deps: ProvisioningDeps,
+  instance: Instance,
+  deployment: Deployment,
+): Promise<Appserver> {
   const recipe = deps.recipes.recipeFor(instance);
   // Credentials exist from the first deploy on, so the status page can show them before the sandbox answers.
   await ensureSandboxAccess(deps, instance);
-  const domains = makeDomains({ slug: instance.slug, baseDomain: deps.baseDomain, prefixes: recipe.extraDomainPrefixes });
+  const domains = makeDomains({
+    slug: instance.slug,
+    baseDomain: deps.baseDomain,
+    prefixes: recipe.extraDomainPrefixes,
+  });
   const ref = deployment.ref ?? instance.ref ?? 'HEAD';
   const generated = recipe.generateVars?.({
     slug: instance.slug,
@@ -22,7 +30,13 @@ export async function createAppserver(deps: ProvisioningDeps, instance: Instance
     repoUrl: instance.repoUrl ?? '',
     version: deployment.commitSha ?? ref,
   });
-  const health = recipe.health ?? { path: recipe.healthPath, method: 'GET', timeoutMs: recipe.healthTimeoutMs, hostHeader: false, maxStatus: 299 };
+  const health = recipe.health ?? {
+    path: recipe.healthPath,
+    method: 'GET',
+    timeoutMs: recipe.healthTimeoutMs,
+    hostHeader: false,
+    maxStatus: 299,
+  };
   const config: AppserverConfig = {
     recipe: recipe.name,
     repository: instance.prRepo,
@@ -32,7 +46,9 @@ export async function createAppserver(deps: ProvisioningDeps, instance: Instance
     slug: instance.slug,
     domains: domains.domains,
     // The recipe's generated variables first: the merged settings win over them.
-    settings: generated ? (mergeSettings(generated as SettingsMap, instance.settings as SettingsMap) as Record<string, unknown>) : instance.settings,
+    settings: generated
+      ? (mergeSettings(generated as SettingsMap, instance.settings as SettingsMap) as Record<string, unknown>)
+      : instance.settings,
     fields: instance.fields,
     databaseMode: instance.databaseMode,
     phases: recipe.phases,
@@ -57,4 +73,5 @@ export async function createAppserver(deps: ProvisioningDeps, instance: Instance
   return appserver;
 }
 
-export const appserverConfig = (appserver: Appserver): AppserverConfig => appserver.config as unknown as AppserverConfig;
+export const appserverConfig = (appserver: Appserver): AppserverConfig =>
+  appserver.config as unknown as AppserverConfig;

@@ -37,7 +37,8 @@ export function cutLog(buffer: Buffer, redactor: Redactor, options: CutLogOption
   const limit = buffer.length - hold;
   if (limit <= 0) return { bytes: 0, text: '' };
   const whole = redactor.redact(decode(buffer, 0, buffer.length));
-  const agrees = (at: number) => redactor.redact(decode(buffer, 0, at)) + redactor.redact(decode(buffer, at, buffer.length)) === whole;
+  const agrees = (at: number) =>
+    redactor.redact(decode(buffer, 0, at)) + redactor.redact(decode(buffer, at, buffer.length)) === whole;
   let fallback = 0;
   for (const at of cutCandidates(buffer, limit)) {
     fallback ||= at;

@@ -20,7 +20,9 @@ export async function startDeployment(deps: ProvisioningDeps, deploymentId: numb
       await store.updateDeployment(deployment.id, { state: 'cancelled', finishedAt: deps.now() });
       return [];
     }
-    const older = (await store.listDeployments(instance.id)).filter((d) => d.id !== deployment.id && (d.state === 'pending' || d.state === 'running'));
+    const older = (await store.listDeployments(instance.id)).filter(
+      (d) => d.id !== deployment.id && (d.state === 'pending' || d.state === 'running'),
+    );
     for (const old of older) await store.updateDeployment(old.id, { state: 'cancelled', finishedAt: deps.now() });
     const stale = (await store.listAppservers(instance.id)).filter((a) => unfinishedStates.includes(a.state));
     await store.updateDeployment(deployment.id, { state: 'running' });
@@ -40,7 +42,9 @@ export async function nextAttempt(deps: ProvisioningDeps, deployment: Deployment
     await store.lockInstance(deployment.instanceId);
     const current = await store.getDeployment(deployment.id);
     if (!current || current.state !== 'running') return 'failed';
-    const used = (await store.listAppservers(deployment.instanceId)).filter((a) => a.deploymentId === deployment.id).length;
+    const used = (await store.listAppservers(deployment.instanceId)).filter(
+      (a) => a.deploymentId === deployment.id,
+    ).length;
     const instance = await store.getInstance(deployment.instanceId);
     if (used < current.attempts && instance && !instance.archivedAt) {
       await createAppserver({ ...deps, store }, instance, current);

@@ -4,8 +4,16 @@ import { nextAttempt } from './deploy-instance';
 import { reportChange } from './report-change';
 
 /** Moves an appserver to `failed` or `error` with a reason, then tries the deployment's next attempt. */
-export async function failAppserver(deps: ProvisioningDeps, appserver: Appserver, state: 'failed' | 'error', reason: string): Promise<void> {
-  const failed = await deps.store.transitionAppserver(appserver.id, appserver.state, state, { failureReason: reason, finishedAt: deps.now() });
+export async function failAppserver(
+  deps: ProvisioningDeps,
+  appserver: Appserver,
+  state: 'failed' | 'error',
+  reason: string,
+): Promise<void> {
+  const failed = await deps.store.transitionAppserver(appserver.id, appserver.state, state, {
+    failureReason: reason,
+    finishedAt: deps.now(),
+  });
   if (!failed) return;
   deps.logger.warn({ appserver: appserver.id, state, reason }, 'appserver did not come up');
   await reportChange(deps.store, appserver.instanceId, deps.now());

@@ -21,7 +21,11 @@ const tailLines = 20;
  * while the deploy is still going, so no job runs long and a restart of the
  * bot loses nothing: the deploy runs detached on the host.
  */
-export async function followAppserver(deps: ProvisioningDeps, appserverId: number, signal?: AbortSignal): Promise<'done' | 'continue'> {
+export async function followAppserver(
+  deps: ProvisioningDeps,
+  appserverId: number,
+  signal?: AbortSignal,
+): Promise<'done' | 'continue'> {
   const deadline = Date.now() + deps.followBudgetMs;
   let appserver = await deps.store.getAppserver(appserverId);
   if (!appserver || appserver.state !== 'configuring') return 'done';
@@ -34,11 +38,20 @@ export async function followAppserver(deps: ProvisioningDeps, appserverId: numbe
     if (outcome === 'done') return 'done';
     await sleep(deps.followIntervalMs, signal);
   }
-  await deps.store.enqueue('follow_appserver', { appserverId }, { ...followOptions(deps, appserverId), runAt: deps.now() });
+  await deps.store.enqueue(
+    'follow_appserver',
+    { appserverId },
+    { ...followOptions(deps, appserverId), runAt: deps.now() },
+  );
   return 'continue';
 }
 
-async function step(deps: ProvisioningDeps, appserver: Appserver, host: Host, transport: HostTransport): Promise<'done' | 'pending'> {
+async function step(
+  deps: ProvisioningDeps,
+  appserver: Appserver,
+  host: Host,
+  transport: HostTransport,
+): Promise<'done' | 'pending'> {
   const workDir = appserver.workDir!;
   const exitText = appserver.serviceStartedAt ? null : await transport.readFile(`${workDir}/deploy.exit`);
   const drained = await copyLog(deps, appserver, transport, exitText !== null);
@@ -54,9 +67,17 @@ async function step(deps: ProvisioningDeps, appserver: Appserver, host: Host, tr
       return 'done';
     }
     const commit = (await transport.readFile(`${workDir}/commit.txt`))?.toString().trim() || appserver.commitSha;
-    const started = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'start'], { cwd: workDir, timeoutMs: 30_000 });
+    const started = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'start'], {
+      cwd: workDir,
+      timeoutMs: 30_000,
+    });
     if (started.code !== 0) {
-      await failAppserver(deps, appserver, 'failed', `starting the service on ${host.name} failed: ${started.stderr.trim().slice(-500)}`);
+      await failAppserver(
+        deps,
+        appserver,
+        'failed',
+        `starting the service on ${host.name} failed: ${started.stderr.trim().slice(-500)}`,
+      );
       return 'done';
     }
     await deps.store.updateAppserver(appserver.id, { serviceStartedAt: deps.now(), commitSha: commit, exitCode: 0 });
@@ -74,14 +95,24 @@ async function step(deps: ProvisioningDeps, appserver: Appserver, host: Host, tr
   if (serviceExit !== null) {
     // The service ended before answering: waiting out health_timeout would only delay the same verdict.
     await copyLog(deps, appserver, transport, true);
-    await failAppserver(deps, appserver, 'failed', `the service exited with status ${serviceExit.toString().trim()} before its health check ${url} answered ${expected(config)}; last lines:\n${await logTail(deps, appserver.id)}`);
+    await failAppserver(
+      deps,
+      appserver,
+      'failed',
+      `the service exited with status ${serviceExit.toString().trim()} before its health check ${url} answered ${expected(config)}; last lines:\n${await logTail(deps, appserver.id)}`,
+    );
     return 'done';
   }
   if (deps.now().getTime() - appserver.serviceStartedAt.getTime() > config.healthTimeoutMs) {
     const last = health.detail;
     await copyLog(deps, appserver, transport, true);
     await stopService(deps, appserver, transport).catch(() => undefined);
-    await failAppserver(deps, appserver, 'failed', `health check ${health.what} did not answer ${expected(config)} within ${Math.round(config.healthTimeoutMs / 1000)}s (last: ${last}); last lines:\n${await logTail(deps, appserver.id)}`);
+    await failAppserver(
+      deps,
+      appserver,
+      'failed',
+      `health check ${health.what} did not answer ${expected(config)} within ${Math.round(config.healthTimeoutMs / 1000)}s (last: ${last}); last lines:\n${await logTail(deps, appserver.id)}`,
+    );
     return 'done';
   }
   return 'pending';
@@ -101,13 +132,24 @@ function checkHealth(deps: ProvisioningDeps, config: AppserverConfig, address: s
   const maxStatus = config.health?.maxStatus ?? 299;
   const probes = [
     { url, host: config.health?.host ?? null, what: config.health?.host ? `${url} (Host ${config.health.host})` : url },
-    ...(config.smokeChecks ?? []).map((smoke) => ({ url: `${base}${smoke.path}`, host: smoke.domain, what: `${base}${smoke.path} (Host ${smoke.domain})` })),
+    ...(config.smokeChecks ?? []).map((smoke) => ({
+      url: `${base}${smoke.path}`,
+      host: smoke.domain,
+      what: `${base}${smoke.path} (Host ${smoke.domain})`,
+    })),
   ];
   const result = (async () => {
     for (const probe of probes) {
-      const answer = await deps.probe(probe.url, 2_000, { method: config.health?.method ?? 'GET', host: probe.host ?? undefined });
+      const answer = await deps.probe(probe.url, 2_000, {
+        method: config.health?.method ?? 'GET',
+        host: probe.host ?? undefined,
+      });
       if (answer.status === null || answer.status < 200 || answer.status > maxStatus) {
-        return { ok: false, what: probe.what, detail: answer.status === null ? (answer.error ?? 'no answer') : `HTTP ${answer.status}` };
+        return {
+          ok: false,
+          what: probe.what,
+          detail: answer.status === null ? (answer.error ?? 'no answer') : `HTTP ${answer.status}`,
+        };
       }
     }
     return { ok: true, what: url, detail: 'ok' };
@@ -124,9 +166,15 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver, transpo
     const deployment = await store.getDeployment(running.deploymentId);
     if (!deployment || deployment.state !== 'running') return;
     await store.updateDeployment(deployment.id, { state: 'succeeded', finishedAt: deps.now() });
-    if (deployment.activateOnSuccess) await store.enqueue('activate_appserver', { appserverId: running.id }, { instanceId: running.instanceId });
+    if (deployment.activateOnSuccess)
+      await store.enqueue('activate_appserver', { appserverId: running.id }, { instanceId: running.instanceId });
     await reportChange(store, running.instanceId, deps.now());
-    if (!deployment.activateOnSuccess) await store.enqueue('retain_appservers', { instanceId: running.instanceId }, { instanceId: running.instanceId, jobKey: `retain:${running.instanceId}` });
+    if (!deployment.activateOnSuccess)
+      await store.enqueue(
+        'retain_appservers',
+        { instanceId: running.instanceId },
+        { instanceId: running.instanceId, jobKey: `retain:${running.instanceId}` },
+      );
   });
   deps.logger.info({ appserver: appserver.id }, 'appserver running');
 }
@@ -137,7 +185,12 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver, transpo
  * two chunks) unless `final`. Returns true when everything on the host has
  * been stored.
  */
-async function copyLog(deps: ProvisioningDeps, appserver: Appserver, transport: HostTransport, final: boolean): Promise<boolean> {
+async function copyLog(
+  deps: ProvisioningDeps,
+  appserver: Appserver,
+  transport: HostTransport,
+  final: boolean,
+): Promise<boolean> {
   let offset = appserver.logOffset;
   const redactor = await redactorFor(deps, appserver.instanceId);
   for (let round = 0; round < 64; round += 1) {
@@ -146,7 +199,9 @@ async function copyLog(deps: ProvisioningDeps, appserver: Appserver, transport: 
     const complete = bytes.length < readChunkBytes;
     const cut = cutLog(bytes, redactor, { final: final && complete, full: !complete });
     if (cut.bytes === 0) return false;
-    const stored = await deps.store.appendLog(appserver.id, offset, cut.text, offset + cut.bytes, { maxBytes: deps.logMaxBytes });
+    const stored = await deps.store.appendLog(appserver.id, offset, cut.text, offset + cut.bytes, {
+      maxBytes: deps.logMaxBytes,
+    });
     if (!stored) return false;
     offset += cut.bytes;
     if (complete && cut.bytes === bytes.length) return true;
@@ -157,7 +212,13 @@ async function copyLog(deps: ProvisioningDeps, appserver: Appserver, transport: 
 
 async function logTail(deps: ProvisioningDeps, appserverId: number): Promise<string> {
   const chunks = await deps.store.readLog(appserverId, { tailBytes: 16 * 1024 });
-  return chunks.map((chunk) => chunk.content).join('').trimEnd().split('\n').slice(-tailLines).join('\n');
+  return chunks
+    .map((chunk) => chunk.content)
+    .join('')
+    .trimEnd()
+    .split('\n')
+    .slice(-tailLines)
+    .join('\n');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -18,10 +18,15 @@ export type Placement = { ok: true; host: Host; port: number } | { ok: false; re
  * caller holds the lock that makes it safe.
  */
 export function placeAppserver(hosts: readonly Host[], loads: readonly HostLoad[]): Placement {
-  if (hosts.length === 0) return { ok: false, reason: 'no host is configured (compute.hosts in sandbox.yml, or `sbx hosts add`)' };
+  if (hosts.length === 0)
+    return { ok: false, reason: 'no host is configured (compute.hosts in sandbox.yml, or `sbx hosts add`)' };
   const portsOf = (host: Host) => loads.find((load) => load.hostId === host.id)?.ports ?? [];
   const open = hosts.filter((host) => host.acceptsNew);
-  if (open.length === 0) return { ok: false, reason: `every host is drained (${hosts.map((h) => h.name).join(', ')}); undrain one or add a host` };
+  if (open.length === 0)
+    return {
+      ok: false,
+      reason: `every host is drained (${hosts.map((h) => h.name).join(', ')}); undrain one or add a host`,
+    };
   const candidates = open
     .filter((host) => portsOf(host).length < host.capacity)
     .sort((a, b) => portsOf(a).length / a.capacity - portsOf(b).length / b.capacity || a.id - b.id);
@@ -31,5 +36,8 @@ export function placeAppserver(hosts: readonly Host[], loads: readonly HostLoad[
       if (!used.has(port)) return { ok: true, host, port };
     }
   }
-  return { ok: false, reason: `no capacity: all ${open.length} accepting host(s) are full (${open.map((h) => `${h.name} ${portsOf(h).length}/${h.capacity}`).join(', ')})` };
+  return {
+    ok: false,
+    reason: `no capacity: all ${open.length} accepting host(s) are full (${open.map((h) => `${h.name} ${portsOf(h).length}/${h.capacity}`).join(', ')})`,
+  };
 }

@@ -23,20 +23,36 @@ export interface PreparedDatabases {
  * persistent since the previous appserver is said in the log; going back to
  * ephemeral never drops anything (only delete does).
  */
-export async function prepareDatabases(deps: ProvisioningDeps, appserver: Appserver, config: AppserverConfig): Promise<PreparedDatabases> {
+export async function prepareDatabases(
+  deps: ProvisioningDeps,
+  appserver: Appserver,
+  config: AppserverConfig,
+): Promise<PreparedDatabases> {
   const prepared: PreparedDatabases = { env: {}, vars: {}, log: [], facts: [] };
-  const previous = (await deps.store.listAppservers(appserver.instanceId)).filter((a) => a.number < appserver.number).sort((a, b) => b.number - a.number)[0];
+  const previous = (await deps.store.listAppservers(appserver.instanceId))
+    .filter((a) => a.number < appserver.number)
+    .sort((a, b) => b.number - a.number)[0];
   const previousMode = previous ? appserverConfig(previous).databaseMode : null;
   const note = (line: string) => prepared.log.push(`[sbx] databases: ${line}`);
   if (config.databaseMode !== 'persistent') {
-    if (previousMode === 'persistent') note('switched from persistent to ephemeral: this appserver uses throwaway databases; the persistent ones are kept (only sbx delete drops them)');
+    if (previousMode === 'persistent')
+      note(
+        'switched from persistent to ephemeral: this appserver uses throwaway databases; the persistent ones are kept (only sbx delete drops them)',
+      );
     return prepared;
   }
   const instance = await deps.store.getInstance(appserver.instanceId);
   if (!instance) return prepared;
-  if (!deps.databases) throw new SandboxError('database_unavailable', `${instance.slug} asks for persistent databases, but this bot has no database servers wired`);
+  if (!deps.databases)
+    throw new SandboxError(
+      'database_unavailable',
+      `${instance.slug} asks for persistent databases, but this bot has no database servers wired`,
+    );
   const needs = deps.databases.needsFor(instance);
-  if (previousMode === 'ephemeral') note('switched from ephemeral to persistent: this appserver uses the persistent databases (created empty on first use); the throwaway data of earlier appservers is not copied');
+  if (previousMode === 'ephemeral')
+    note(
+      'switched from ephemeral to persistent: this appserver uses the persistent databases (created empty on first use); the throwaway data of earlier appservers is not copied',
+    );
   if (!needsAny(needs)) {
     note('persistent, but the recipe declares none (repositories[].databases in sandbox.yml)');
     return prepared;
@@ -45,9 +61,23 @@ export async function prepareDatabases(deps: ProvisioningDeps, appserver: Appser
   for (const line of outcome.lines) note(line);
   for (const facts of outcome.facts) note(`${facts.kind}: ${redactedUrl(facts)}`);
   if (outcome.created.length > 0) {
-    await deps.store.recordAudit({ actor: 'system', surface: 'system', action: 'create-databases', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok', detail: { created: outcome.created } });
+    await deps.store.recordAudit({
+      actor: 'system',
+      surface: 'system',
+      action: 'create-databases',
+      instanceId: instance.id,
+      instanceSlug: instance.slug,
+      result: 'ok',
+      detail: { created: outcome.created },
+    });
   }
-  return { ...prepared, env: databaseEnv(outcome.facts), vars: deps.databases.varsFor(instance, outcome.facts), facts: outcome.facts };
+  return {
+    ...prepared,
+    env: databaseEnv(outcome.facts),
+    vars: deps.databases.varsFor(instance, outcome.facts),
+    facts: outcome.facts,
+  };
 }
 
-const redactedUrl = (facts: DatabaseFacts) => connectionUrl({ ...facts, password: '***' }).replace(encodeURIComponent('***'), '***');
+const redactedUrl = (facts: DatabaseFacts) =>
+  connectionUrl({ ...facts, password: '***' }).replace(encodeURIComponent('***'), '***');

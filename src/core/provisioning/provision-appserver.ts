@@ -9,7 +9,8 @@ import { prepareDatabases } from './prepare-databases';
 import { reportChange } from './report-change';
 import { renderWorkFiles, runnerName, sandboxEnv } from './work-files';
 
-export const workDirOf = (workRoot: string, slug: string, number: number): string => `${workRoot.replace(/\/+$/, '')}/${slug}/appserver-${number}`;
+export const workDirOf = (workRoot: string, slug: string, number: number): string =>
+  `${workRoot.replace(/\/+$/, '')}/${slug}/appserver-${number}`;
 
 /**
  * new → waiting: picks a host and port; waiting → configuring: writes the
@@ -27,10 +28,18 @@ export async function provisionAppserver(deps: ProvisioningDeps, appserverId: nu
     await store.lockPlacement();
     const hosts = await store.listHosts();
     const live = await store.listAppserversInStates(liveStates);
-    const loads: HostLoad[] = hosts.map((host) => ({ hostId: host.id, ports: live.filter((a) => a.hostId === host.id && a.port !== null).map((a) => a.port!), foreignPorts: [] }));
+    const loads: HostLoad[] = hosts.map((host) => ({
+      hostId: host.id,
+      ports: live.filter((a) => a.hostId === host.id && a.port !== null).map((a) => a.port!),
+      foreignPorts: [],
+    }));
     // A port some other program holds is skipped (the database only knows our own appservers); it does not count as load.
     let placement = placeAppserver(hosts, loads);
-    for (let tries = 0; placement.ok && tries < 100 && (await deps.portTaken(placement.host.address, placement.port)); tries += 1) {
+    for (
+      let tries = 0;
+      placement.ok && tries < 100 && (await deps.portTaken(placement.host.address, placement.port));
+      tries += 1
+    ) {
       const hostId = placement.host.id;
       loads.find((load) => load.hostId === hostId)?.foreignPorts?.push(placement.port);
       placement = placeAppserver(hosts, loads);
@@ -56,12 +65,21 @@ export async function provisionAppserver(deps: ProvisioningDeps, appserverId: nu
   } catch (error) {
     const current = await deps.store.getAppserver(appserver.id);
     if (current?.state !== 'waiting') return;
-    const reason = isSandboxError(error) ? error.message : `preparing the host failed: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = isSandboxError(error)
+      ? error.message
+      : `preparing the host failed: ${error instanceof Error ? error.message : String(error)}`;
     await failAppserver(deps, current, 'error', reason);
     return;
   }
-  const configuring = await deps.store.transitionAppserver(appserver.id, 'waiting', 'configuring', { configuringAt: deps.now() });
-  if (configuring) await deps.store.enqueue('follow_appserver', { appserverId: appserver.id }, { ...followOptions(deps, appserver.id), runAt: deps.now() });
+  const configuring = await deps.store.transitionAppserver(appserver.id, 'waiting', 'configuring', {
+    configuringAt: deps.now(),
+  });
+  if (configuring)
+    await deps.store.enqueue(
+      'follow_appserver',
+      { appserverId: appserver.id },
+      { ...followOptions(deps, appserver.id), runAt: deps.now() },
+    );
   await reportChange(deps.store, appserver.instanceId, deps.now());
 }
 
@@ -78,18 +96,29 @@ async function launchDeploy(deps: ProvisioningDeps, appserver: Appserver): Promi
   const workDir = appserver.workDir!;
   // Persistent databases exist before the deploy starts; their facts reach the recipe through sandbox.env and vars.yml.
   const databases = await prepareDatabases(deps, appserver, config);
-  const env = { ...sandboxEnv(config, { id: appserver.id, number: appserver.number, port: appserver.port!, workDir }), ...databases.env };
+  const env = {
+    ...sandboxEnv(config, { id: appserver.id, number: appserver.number, port: appserver.port!, workDir }),
+    ...databases.env,
+  };
   // A launch that happened before a crash is stopped first, so a retry never runs two deploys.
-  if ((await transport.fileSize(`${workDir}/${runnerName}`)) !== null) await transport.exec(['bash', `${workDir}/${runnerName}`, 'cancel'], { cwd: workDir, timeoutMs: 30_000 });
+  if ((await transport.fileSize(`${workDir}/${runnerName}`)) !== null)
+    await transport.exec(['bash', `${workDir}/${runnerName}`, 'cancel'], { cwd: workDir, timeoutMs: 30_000 });
   await transport.remove(workDir);
   // The init phase runs once per data set: until a deploy completed it (persistent databases created anew reset it).
   const instance = await deps.store.getInstance(appserver.instanceId);
   const init = Boolean(config.phases.init) && !instance?.initializedAt;
   const files = renderWorkFiles({ ...config, settings: { ...config.settings, ...databases.vars } }, env, { init });
   // The runner appends to deploy.log: the database lines open it.
-  if (databases.log.length > 0) files.push({ name: 'deploy.log', content: databases.log.map((line) => `${line}\n`).join(''), mode: 0o600 });
+  if (databases.log.length > 0)
+    files.push({ name: 'deploy.log', content: databases.log.map((line) => `${line}\n`).join(''), mode: 0o600 });
   for (const file of files) await transport.writeFile(`${workDir}/${file.name}`, file.content, file.mode);
-  const result = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'deploy'], { cwd: workDir, timeoutMs: 30_000 });
-  if (result.code !== 0) throw new Error(`launching the deploy on ${host.name} failed (exit ${result.code}): ${result.stderr.trim().slice(-500)}`);
+  const result = await transport.exec(['setsid', '--fork', 'bash', `${workDir}/${runnerName}`, 'deploy'], {
+    cwd: workDir,
+    timeoutMs: 30_000,
+  });
+  if (result.code !== 0)
+    throw new Error(
+      `launching the deploy on ${host.name} failed (exit ${result.code}): ${result.stderr.trim().slice(-500)}`,
+    );
   deps.logger.info({ appserver: appserver.id, host: host.name, port: appserver.port }, 'deploy launched');
 }

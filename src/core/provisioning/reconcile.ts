@@ -30,38 +30,63 @@ export async function findDrift(deps: ProvisioningDeps): Promise<Drift[]> {
     try {
       drift.push(...(await hostDrift(deps, host, bySlug)));
     } catch (error) {
-      drift.push({ kind: 'unreachable_host', host: host.name, error: error instanceof Error ? error.message : String(error) });
+      drift.push({
+        kind: 'unreachable_host',
+        host: host.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   if (deps.databases) {
     for (const row of await deps.databases.records.listUndropped()) {
       const instance = instances.find((i) => i.id === row.instanceId);
-      drift.push({ kind: 'undropped_databases', slug: instance?.slug ?? String(row.instanceId), rowId: row.id, what: `${row.kind} ${row.names.map((n) => n.actual).join(', ')}, user ${row.username}`, error: row.dropError });
+      drift.push({
+        kind: 'undropped_databases',
+        slug: instance?.slug ?? String(row.instanceId),
+        rowId: row.id,
+        what: `${row.kind} ${row.names.map((n) => n.actual).join(', ')}, user ${row.username}`,
+        error: row.dropError,
+      });
     }
   }
   const routed = new Set(await deps.lb.listRoutes());
   for (const slug of routed) {
     const instance = bySlug.get(slug);
-    if (!instance || instance.archivedAt || instance.deletedAt || instance.activeAppserverId === null) drift.push({ kind: 'dangling_route', slug });
+    if (!instance || instance.archivedAt || instance.deletedAt || instance.activeAppserverId === null)
+      drift.push({ kind: 'dangling_route', slug });
   }
   if (deps.lb.kind !== 'builtin') {
     for (const instance of instances) {
       if (instance.activeAppserverId !== null && !instance.archivedAt && !routed.has(instance.slug)) {
-        drift.push({ kind: 'missing_route', slug: instance.slug, appserverId: instance.activeAppserverId, instanceId: instance.id });
+        drift.push({
+          kind: 'missing_route',
+          slug: instance.slug,
+          appserverId: instance.activeAppserverId,
+          instanceId: instance.id,
+        });
       }
     }
   }
   return drift;
 }
 
-async function hostDrift(deps: ProvisioningDeps, host: Host, bySlug: Map<string, { id: number; deletedAt: Date | null }>): Promise<Drift[]> {
+async function hostDrift(
+  deps: ProvisioningDeps,
+  host: Host,
+  bySlug: Map<string, { id: number; deletedAt: Date | null }>,
+): Promise<Drift[]> {
   const drift: Drift[] = [];
   const transport = deps.hosts.transportFor(host);
   const root = host.workRoot.replace(/\/+$/, '');
   for (const slug of (await transport.listDir(root)).filter((name) => slugPattern.test(name))) {
     const instance = bySlug.get(slug);
     if (!instance || instance.deletedAt) {
-      drift.push({ kind: 'orphan_directory', host: host.name, path: `${root}/${slug}`, why: instance ? 'the sandbox was deleted' : 'no sandbox has this slug' });
+      drift.push({
+        kind: 'orphan_directory',
+        host: host.name,
+        path: `${root}/${slug}`,
+        why: instance ? 'the sandbox was deleted' : 'no sandbox has this slug',
+      });
       continue;
     }
     const appservers = await deps.store.listAppservers(instance.id);
@@ -70,13 +95,26 @@ async function hostDrift(deps: ProvisioningDeps, host: Host, bySlug: Map<string,
       if (!match) continue;
       const appserver = appservers.find((a) => a.number === Number(match[1]) && a.hostId === host.id);
       if (!appserver || appserver.state === 'terminated') {
-        drift.push({ kind: 'orphan_directory', host: host.name, path: `${root}/${slug}/${name}`, why: appserver ? 'its appserver was terminated' : 'no appserver of this number on this host' });
+        drift.push({
+          kind: 'orphan_directory',
+          host: host.name,
+          path: `${root}/${slug}/${name}`,
+          why: appserver ? 'its appserver was terminated' : 'no appserver of this number on this host',
+        });
       }
     }
     for (const appserver of appservers.filter((a) => a.state === 'running' && a.hostId === host.id && a.workDir)) {
-      const status = await transport.exec(['bash', `${appserver.workDir}/${runnerName}`, 'status'], { timeoutMs: 15_000 });
+      const status = await transport.exec(['bash', `${appserver.workDir}/${runnerName}`, 'status'], {
+        timeoutMs: 15_000,
+      });
       if (!status.stdout.includes('service.pid alive')) {
-        drift.push({ kind: 'vanished_process', host: host.name, slug, appserver: appserver.number, appserverId: appserver.id });
+        drift.push({
+          kind: 'vanished_process',
+          host: host.name,
+          slug,
+          appserver: appserver.number,
+          appserverId: appserver.id,
+        });
       }
     }
   }
@@ -87,11 +125,13 @@ async function hostDrift(deps: ProvisioningDeps, host: Host, bySlug: Map<string,
 /** Processes marked with an appserver id that no appserver row on this host owns (its row is gone or terminated). */
 async function orphanProcesses(deps: ProvisioningDeps, host: Host, transport: HostTransport): Promise<Drift[]> {
   const byAppserver = new Map<number, number[]>();
-  for (const marked of await listMarkedProcesses(transport, host)) byAppserver.set(marked.appserverId, [...(byAppserver.get(marked.appserverId) ?? []), marked.pid]);
+  for (const marked of await listMarkedProcesses(transport, host))
+    byAppserver.set(marked.appserverId, [...(byAppserver.get(marked.appserverId) ?? []), marked.pid]);
   const drift: Drift[] = [];
   for (const [appserverId, pids] of byAppserver) {
     const why = orphanReason(await deps.store.getAppserver(appserverId), host);
-    if (why) drift.push({ kind: 'orphan_process', host: host.name, appserverId, pids: pids.sort((a, b) => a - b), why });
+    if (why)
+      drift.push({ kind: 'orphan_process', host: host.name, appserverId, pids: pids.sort((a, b) => a - b), why });
   }
   return drift;
 }
@@ -104,11 +144,16 @@ export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[])
       const host = hosts.find((h) => h.name === item.host);
       if (!host) continue;
       const transport = deps.hosts.transportFor(host);
-      if ((await transport.fileSize(`${item.path}/${runnerName}`)) !== null) await transport.exec(['bash', `${item.path}/${runnerName}`, 'cancel'], { timeoutMs: 30_000 });
+      if ((await transport.fileSize(`${item.path}/${runnerName}`)) !== null)
+        await transport.exec(['bash', `${item.path}/${runnerName}`, 'cancel'], { timeoutMs: 30_000 });
       await transport.remove(item.path);
     } else if (item.kind === 'vanished_process') {
       const appserver = await deps.store.getAppserver(item.appserverId);
-      if (appserver) await deps.store.transitionAppserver(appserver.id, 'running', 'failed', { failureReason: 'its service process vanished from the host', finishedAt: deps.now() });
+      if (appserver)
+        await deps.store.transitionAppserver(appserver.id, 'running', 'failed', {
+          failureReason: 'its service process vanished from the host',
+          finishedAt: deps.now(),
+        });
     } else if (item.kind === 'orphan_process') {
       const host = hosts.find((h) => h.name === item.host);
       if (!host) continue;
@@ -118,12 +163,24 @@ export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[])
     } else if (item.kind === 'dangling_route') {
       await deps.lb.remove(item.slug);
     } else if (item.kind === 'missing_route') {
-      await deps.store.enqueue('activate_appserver', { appserverId: item.appserverId }, { instanceId: item.instanceId });
+      await deps.store.enqueue(
+        'activate_appserver',
+        { appserverId: item.appserverId },
+        { instanceId: item.instanceId },
+      );
     } else if (item.kind === 'undropped_databases' && deps.databases) {
       const row = (await deps.databases.records.listUndropped()).find((r) => r.id === item.rowId);
       if (!row) continue;
       const result = await dropRow({ databases: deps.databases, now: deps.now }, row);
-      await deps.store.recordAudit({ actor: 'system', surface: 'system', action: 'drop-databases', instanceId: row.instanceId, instanceSlug: item.slug, result: result.ok ? 'ok' : 'error', detail: result.ok ? { dropped: [result.line] } : { left: [result.line] } });
+      await deps.store.recordAudit({
+        actor: 'system',
+        surface: 'system',
+        action: 'drop-databases',
+        instanceId: row.instanceId,
+        instanceSlug: item.slug,
+        result: result.ok ? 'ok' : 'error',
+        detail: result.ok ? { dropped: [result.line] } : { left: [result.line] },
+      });
       if (!result.ok) continue;
     }
     deps.logger.info({ drift: item }, 'reconcile healed drift');
@@ -148,4 +205,3 @@ export function describeDrift(item: Drift): string {
       return `${item.slug} was deleted but its ${item.what} are still there${item.error ? ` (${item.error})` : ''} → drop again`;
   }
 }
-

@@ -9,5 +9,13 @@ export const reportDelayMs = 500;
  * changes costs one report job that reads the current state.
  */
 export async function reportChange(store: Store, instanceId: number, now: Date = new Date()): Promise<void> {
-  await store.enqueue('report_instance', { instanceId }, { jobKey: `report:${instanceId}`, runAt: new Date(now.getTime() + reportDelayMs), queueName: `report:${instanceId}` });
+  await store.enqueue(
+    'report_instance',
+    { instanceId },
+    {
+      jobKey: `report:${instanceId}`,
+      runAt: new Date(now.getTime() + reportDelayMs),
+      queueName: `report:${instanceId}`,
+    },
+  );
 }

@@ -11,10 +11,18 @@ const retainableStates = ['running', 'failed', 'error', 'cancelled'] as const;
  * once `failedMinAgeMs` passed since they failed. Pure. Example: active 5,
  * running 4, 3 and 2, all two hours old, min age 1h → 2 goes.
  */
-export function chooseAppserversToTerminate(appservers: readonly Appserver[], activeId: number | null, now: Date, minAgeMs: number, failedMinAgeMs = minAgeMs): Appserver[] {
+export function chooseAppserversToTerminate(
+  appservers: readonly Appserver[],
+  activeId: number | null,
+  now: Date,
+  minAgeMs: number,
+  failedMinAgeMs = minAgeMs,
+): Appserver[] {
   const keep = new Set<number>();
   if (activeId !== null) keep.add(activeId);
-  const running = appservers.filter((a) => a.state === 'running' && a.id !== activeId).sort((a, b) => b.number - a.number);
+  const running = appservers
+    .filter((a) => a.state === 'running' && a.id !== activeId)
+    .sort((a, b) => b.number - a.number);
   for (const candidate of running.slice(0, 2)) keep.add(candidate.id);
   return appservers.filter((a) => {
     if (keep.has(a.id) || !(retainableStates as readonly string[]).includes(a.state)) return false;
@@ -28,9 +36,20 @@ export function chooseAppserversToTerminate(appservers: readonly Appserver[], ac
 export async function retainAppservers(deps: ProvisioningDeps, instanceId: number): Promise<number> {
   const instance = await deps.store.getInstance(instanceId);
   if (!instance) return 0;
-  const doomed = chooseAppserversToTerminate(await deps.store.listAppservers(instanceId), instance.activeAppserverId, deps.now(), deps.retentionMinAgeMs, deps.retentionFailedMinAgeMs);
+  const doomed = chooseAppserversToTerminate(
+    await deps.store.listAppservers(instanceId),
+    instance.activeAppserverId,
+    deps.now(),
+    deps.retentionMinAgeMs,
+    deps.retentionFailedMinAgeMs,
+  );
   // Keyed per appserver: a sweep that comes round again while one is still queued adds nothing.
-  for (const appserver of doomed) await deps.store.enqueue('terminate_appserver', { appserverId: appserver.id }, { instanceId, jobKey: `terminate:${appserver.id}` });
+  for (const appserver of doomed)
+    await deps.store.enqueue(
+      'terminate_appserver',
+      { appserverId: appserver.id },
+      { instanceId, jobKey: `terminate:${appserver.id}` },
+    );
   return doomed.length;
 }
 
@@ -42,6 +61,7 @@ export async function retainAppservers(deps: ProvisioningDeps, instanceId: numbe
 export async function sweepRetention(deps: ProvisioningDeps): Promise<number> {
   const live = await deps.store.listAppserversInStates(retainableStates);
   let terminated = 0;
-  for (const instanceId of new Set(live.map((a) => a.instanceId))) terminated += await retainAppservers(deps, instanceId);
+  for (const instanceId of new Set(live.map((a) => a.instanceId)))
+    terminated += await retainAppservers(deps, instanceId);
   return terminated;
 }

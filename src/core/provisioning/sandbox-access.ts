@@ -13,12 +13,21 @@ import type { Store } from '../ports/store';
  * Example: a first deploy of a `basic_auth` repository without
  * `access_credentials_env` stores `{ user: 'sbx-3f9a1c', password: <24 random chars> }`.
  */
-export async function ensureSandboxAccess(deps: { store: Store; access: SandboxAccessRules }, instance: Instance): Promise<BasicCredentials | null> {
+export async function ensureSandboxAccess(
+  deps: { store: Store; access: SandboxAccessRules },
+  instance: Instance,
+): Promise<BasicCredentials | null> {
   const rule = deps.access.ruleFor(instance);
-  const stored = instance.accessUser && instance.accessPassword ? { user: instance.accessUser, password: instance.accessPassword } : null;
+  const stored =
+    instance.accessUser && instance.accessPassword
+      ? { user: instance.accessUser, password: instance.accessPassword }
+      : null;
   const wanted = rule.kind === 'public' ? null : (rule.shared ?? stored ?? generateCredentials());
   if (wanted?.user !== stored?.user || wanted?.password !== stored?.password) {
-    await deps.store.updateInstance(instance.id, { accessUser: wanted?.user ?? null, accessPassword: wanted?.password ?? null });
+    await deps.store.updateInstance(instance.id, {
+      accessUser: wanted?.user ?? null,
+      accessPassword: wanted?.password ?? null,
+    });
   }
   return wanted;
 }

@@ -13,10 +13,27 @@ export interface SandboxIsolation {
   detail: string;
 }
 
-export function decideIsolation({ provider, runAs, canSwitchUsers }: { provider: string; runAs: string | null; canSwitchUsers: boolean }): SandboxIsolation {
+export function decideIsolation({
+  provider,
+  runAs,
+  canSwitchUsers,
+}: {
+  provider: string;
+  runAs: string | null;
+  canSwitchUsers: boolean;
+}): SandboxIsolation {
   if (provider !== 'local') return { isolated: true, detail: `appservers run on ${provider} hosts, away from the bot` };
-  if (!runAs) return { isolated: false, detail: 'compute.local.run_as is null: PR code runs as the bot’s own user and can read its secrets' };
-  if (!canSwitchUsers) return { isolated: false, detail: 'the bot is not root and cannot switch users: PR code runs as the bot’s own user and can read its secrets' };
+  if (!runAs)
+    return {
+      isolated: false,
+      detail: 'compute.local.run_as is null: PR code runs as the bot’s own user and can read its secrets',
+    };
+  if (!canSwitchUsers)
+    return {
+      isolated: false,
+      detail:
+        'the bot is not root and cannot switch users: PR code runs as the bot’s own user and can read its secrets',
+    };
   return { isolated: true, detail: `each sandbox runs as an OS user of its own (${runAs}-<n>, group ${runAs})` };
 }
 

@@ -6,7 +6,11 @@ import { runnerName } from './work-files';
 import { reportChange } from './report-change';
 
 /** Stops the service of an appserver (recipe stop phase, then its process group). */
-export async function stopService(deps: ProvisioningDeps, appserver: Appserver, transport?: HostTransport): Promise<void> {
+export async function stopService(
+  deps: ProvisioningDeps,
+  appserver: Appserver,
+  transport?: HostTransport,
+): Promise<void> {
   if (!appserver.workDir || appserver.hostId === null) return;
   const host = await deps.store.getHost(appserver.hostId);
   if (!host) return;
@@ -19,7 +23,10 @@ export async function stopService(deps: ProvisioningDeps, appserver: Appserver, 
 export async function cancelAppserver(deps: ProvisioningDeps, appserverId: number, reason: string): Promise<boolean> {
   const appserver = await deps.store.getAppserver(appserverId);
   if (!appserver || !unfinishedStates.includes(appserver.state)) return false;
-  const cancelled = await deps.store.transitionAppserver(appserver.id, appserver.state, 'cancelled', { failureReason: reason, finishedAt: deps.now() });
+  const cancelled = await deps.store.transitionAppserver(appserver.id, appserver.state, 'cancelled', {
+    failureReason: reason,
+    finishedAt: deps.now(),
+  });
   if (!cancelled) return false;
   await killRemote(deps, appserver, 'cancel');
   await deps.store.enqueue('terminate_appserver', { appserverId }, { instanceId: appserver.instanceId });
@@ -30,7 +37,8 @@ export async function cancelAppserver(deps: ProvisioningDeps, appserverId: numbe
 /** Cancels every unfinished appserver and deployment of an instance. */
 export async function cancelInstance(deps: ProvisioningDeps, instanceId: number): Promise<number> {
   for (const deployment of await deps.store.listDeployments(instanceId)) {
-    if (deployment.state === 'pending' || deployment.state === 'running') await deps.store.updateDeployment(deployment.id, { state: 'cancelled', finishedAt: deps.now() });
+    if (deployment.state === 'pending' || deployment.state === 'running')
+      await deps.store.updateDeployment(deployment.id, { state: 'cancelled', finishedAt: deps.now() });
   }
   let count = 0;
   for (const appserver of await deps.store.listAppservers(instanceId)) {
@@ -73,5 +81,8 @@ async function killRemote(deps: ProvisioningDeps, appserver: Appserver, phase: '
   if (!host) return;
   const transport = deps.hosts.transportFor(host);
   if ((await transport.fileSize(`${appserver.workDir}/${runnerName}`)) === null) return;
-  await transport.exec(['bash', `${appserver.workDir}/${runnerName}`, phase], { cwd: appserver.workDir, timeoutMs: 30_000 });
+  await transport.exec(['bash', `${appserver.workDir}/${runnerName}`, phase], {
+    cwd: appserver.workDir,
+    timeoutMs: 30_000,
+  });
 }

@@ -13,12 +13,18 @@ export function withoutSecretSettings(settings: SettingsMap, secretPatterns: rea
 }
 
 function strip(value: SettingsValue, secretPatterns: readonly string[]): SettingsValue {
-  if (Array.isArray(value)) return value.filter((item) => !isSecretValue(item)).map((item) => strip(item, secretPatterns));
+  if (Array.isArray(value))
+    return value.filter((item) => !isSecretValue(item)).map((item) => strip(item, secretPatterns));
   if (!isSettingsMap(value)) return value;
   const kept: SettingsMap = {};
   for (const [key, child] of Object.entries(value)) {
     if (isSecretKey(key, secretPatterns) || isSecretValue(child)) continue;
-    Object.defineProperty(kept, key, { value: strip(child, secretPatterns), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(kept, key, {
+      value: strip(child, secretPatterns),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return kept;
 }

@@ -42,7 +42,11 @@ export type SyncPlan =
     };
 
 /** Whether the author's permission must be asked before planning (not when an approval covers the head commit). */
-export function needsAuthorCheck(pr: PullRequestSnapshot, repository: RepositoryPolicy, instance: Instance | null): boolean {
+export function needsAuthorCheck(
+  pr: PullRequestSnapshot,
+  repository: RepositoryPolicy,
+  instance: Instance | null,
+): boolean {
   return pr.state === 'open' && !approvalCovers(instance, pr.headSha) && !(pr.fromFork && !repository.allowForks);
 }
 
@@ -64,23 +68,51 @@ export function planSync(input: SyncPlanInput): SyncPlan {
 
   const explanation = explainFor(input);
   const errors = explanation.errors;
-  const desired: SandboxConfig | null = errors.length ? null : { settings: explanation.settings ?? {}, fields: explanation.fields, databaseMode: explanation.databases };
+  const desired: SandboxConfig | null = errors.length
+    ? null
+    : { settings: explanation.settings ?? {}, fields: explanation.fields, databaseMode: explanation.databases };
   const waiting = waitingReason(input);
-  const open = (action: 'none' | 'deploy' | 'restore', reason: string): SyncPlan => ({ kind: 'open', explanation, waiting, errors, desired, action, reason });
+  const open = (action: 'none' | 'deploy' | 'restore', reason: string): SyncPlan => ({
+    kind: 'open',
+    explanation,
+    waiting,
+    errors,
+    desired,
+    action,
+    reason,
+  });
 
-  if (waiting) return open('none', waiting === 'draft' ? 'draft pull request' : waiting === 'isolation' ? 'fork pull request on a host without sandbox isolation' : 'waiting for approval');
+  if (waiting)
+    return open(
+      'none',
+      waiting === 'draft'
+        ? 'draft pull request'
+        : waiting === 'isolation'
+          ? 'fork pull request on a host without sandbox isolation'
+          : 'waiting for approval',
+    );
   if (!desired) return open('none', 'settings errors');
   if (!instance) return open('deploy', 'new pull request');
   if (instance.archivedAt) {
     // Archived for inactivity: only a new commit (or a person's redeploy) brings it back, not a resync of the same head.
-    if (instance.expiredAt && input.latestDeployment?.commitSha === pr.headSha) return open('none', 'archived for inactivity; a push or /sandbox redeploy restores it');
-    return open('restore', instance.expiredAt ? `new commit ${pr.headSha.slice(0, 7)} after expiry` : 'pull request reopened');
+    if (instance.expiredAt && input.latestDeployment?.commitSha === pr.headSha)
+      return open('none', 'archived for inactivity; a push or /sandbox redeploy restores it');
+    return open(
+      'restore',
+      instance.expiredAt ? `new commit ${pr.headSha.slice(0, 7)} after expiry` : 'pull request reopened',
+    );
   }
   if (!input.latestDeployment) return open('deploy', 'first deploy');
-  const current = input.deployed ?? { settings: instance.settings, fields: instance.fields, databaseMode: instance.databaseMode };
+  const current = input.deployed ?? {
+    settings: instance.settings,
+    fields: instance.fields,
+    databaseMode: instance.databaseMode,
+  };
   if (!sameConfig(current, desired)) return open('deploy', 'settings changed');
   if (input.latestDeployment.commitSha !== pr.headSha) {
-    return repository.onPush === 'redeploy' ? open('deploy', `new commit ${pr.headSha.slice(0, 7)}`) : open('none', 'on_push is ignore');
+    return repository.onPush === 'redeploy'
+      ? open('deploy', `new commit ${pr.headSha.slice(0, 7)}`)
+      : open('none', 'on_push is ignore');
   }
   return open('none', 'up to date');
 }
@@ -103,7 +135,9 @@ function explainFor({ pr, repository, policy }: SyncPlanInput): SettingsExplanat
     baseDomain: policy.baseDomain,
     slugTemplate: policy.slugTemplate,
     configuredRepositories: policy.repositories.map((entry) => entry.name),
-    repositorySettings: pr.fromFork ? withoutSecretSettings(repository.settings, repository.secretSettings) : repository.settings,
+    repositorySettings: pr.fromFork
+      ? withoutSecretSettings(repository.settings, repository.secretSettings)
+      : repository.settings,
     repositoryFields: repository.fields,
     globalFields: policy.globalFields,
     recipeFields: repository.recipeFields,

@@ -20,12 +20,17 @@ export interface ReconcileSummary {
  */
 export async function reconcilePullRequests(deps: PullRequestDeps): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { repositories: 0, notInstalled: [], syncs: 0 };
-  const live = (await deps.store.listInstances()).filter((instance) => instance.kind === 'pr' && instance.prRepo && instance.prNumber !== null);
+  const live = (await deps.store.listInstances()).filter(
+    (instance) => instance.kind === 'pr' && instance.prRepo && instance.prNumber !== null,
+  );
   for (const repository of deps.policy.repositories) {
     const open = await deps.source.listOpenPullRequests(repository.name);
     if (open === null) {
       summary.notInstalled.push(repository.name);
-      deps.logger.warn({ repository: repository.name }, 'the GitHub App is not installed on a repository listed in sandbox.yml; install it there to get sandboxes');
+      deps.logger.warn(
+        { repository: repository.name },
+        'the GitHub App is not installed on a repository listed in sandbox.yml; install it there to get sandboxes',
+      );
       continue;
     }
     summary.repositories += 1;
@@ -53,7 +58,16 @@ export function needsResync(pr: PullRequestSnapshot, record: PullRequestRecord |
   return !record.syncedAt || now.getTime() - record.syncedAt.getTime() > resyncAfterMs;
 }
 
-async function requestSync(deps: PullRequestDeps, repository: string, number: number, installationId: number | null): Promise<void> {
+async function requestSync(
+  deps: PullRequestDeps,
+  repository: string,
+  number: number,
+  installationId: number | null,
+): Promise<void> {
   const key = pullRequestKey(repository, number);
-  await deps.store.enqueue('sync_pull_request', { repository, number, installationId, actor: { surface: 'system', id: 'reconcile' } }, { jobKey: key, queueName: key });
+  await deps.store.enqueue(
+    'sync_pull_request',
+    { repository, number, installationId, actor: { surface: 'system', id: 'reconcile' } },
+    { jobKey: key, queueName: key },
+  );
 }

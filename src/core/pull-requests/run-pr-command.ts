@@ -24,9 +24,13 @@ export interface CommandRequest {
 }
 
 /** The parser's answer (help, usage, did you mean), or the command's result. */
-export type PullRequestAnswer = { kind: 'reply'; reason: ReplyReason; text: string } | { kind: 'result'; command: SandboxCommand; result: CommandResult };
+export type PullRequestAnswer =
+  | { kind: 'reply'; reason: ReplyReason; text: string }
+  | { kind: 'result'; command: SandboxCommand; result: CommandResult };
 
-export type CommandOutcome = { kind: 'ignored' } | { kind: 'answered'; record: PullRequestRecord; actor: Actor; command: string; answer: PullRequestAnswer };
+export type CommandOutcome =
+  | { kind: 'ignored' }
+  | { kind: 'answered'; record: PullRequestRecord; actor: Actor; command: string; answer: PullRequestAnswer };
 
 /**
  * Runs a command from a pull request (comment or check run button): parses
@@ -35,7 +39,10 @@ export type CommandOutcome = { kind: 'ignored' } | { kind: 'answered'; record: P
  * Every outcome is an answer for the job to render (a reaction and a line
  * in the sticky comment): never silence.
  */
-export async function runPullRequestCommand(deps: PullRequestDeps & { commands: CommandDeps }, request: CommandRequest): Promise<CommandOutcome> {
+export async function runPullRequestCommand(
+  deps: PullRequestDeps & { commands: CommandDeps },
+  request: CommandRequest,
+): Promise<CommandOutcome> {
   const repository = findRepositoryPolicy(deps.policy, request.repository);
   if (!repository) return { kind: 'ignored' };
   const synced = await ensureSynced(deps, request);
@@ -43,9 +50,17 @@ export async function runPullRequestCommand(deps: PullRequestDeps & { commands: 
   const { record } = synced;
   const actor: Actor = { surface: 'github', id: request.login };
   const commandText = request.text === null ? `/sandbox ${request.action}` : `/sandbox ${request.text}`.trim();
-  const answered = (answer: PullRequestAnswer): CommandOutcome => ({ kind: 'answered', record, actor, command: commandText, answer });
+  const answered = (answer: PullRequestAnswer): CommandOutcome => ({
+    kind: 'answered',
+    record,
+    actor,
+    command: commandText,
+    answer,
+  });
 
-  const parsed = request.action ? ({ kind: 'run', command: actionCommand(request.action) } as const) : parseSandboxCommand(request.text ?? '', { surface: 'github' });
+  const parsed = request.action
+    ? ({ kind: 'run', command: actionCommand(request.action) } as const)
+    : parseSandboxCommand(request.text ?? '', { surface: 'github' });
   if (parsed.kind === 'ignore') return { kind: 'ignored' };
   if (parsed.kind === 'reply') return answered({ kind: 'reply', reason: parsed.reason, text: parsed.text });
   const command = parsed.command;
@@ -58,11 +73,25 @@ export async function runPullRequestCommand(deps: PullRequestDeps & { commands: 
       if (permission === 'read') return;
       if (permission === 'pin') {
         // Exempting a sandbox from expiry is for maintainers, whoever else may trigger.
-        if (await deps.source.mayTrigger(request.repository, actor.id, { teams: [], minPermission: 'maintain' }, request.installationId)) return;
-        throw new SandboxError('not_permitted', `only people with maintain permission on ${repository.name} can use /sandbox ${command.name}`);
+        if (
+          await deps.source.mayTrigger(
+            request.repository,
+            actor.id,
+            { teams: [], minPermission: 'maintain' },
+            request.installationId,
+          )
+        )
+          return;
+        throw new SandboxError(
+          'not_permitted',
+          `only people with maintain permission on ${repository.name} can use /sandbox ${command.name}`,
+        );
       }
       if (await deps.source.mayTrigger(request.repository, actor.id, repository, request.installationId)) return;
-      throw new SandboxError('not_permitted', `only ${describeAllowed(repository)} can use /sandbox ${command.name} here`);
+      throw new SandboxError(
+        'not_permitted',
+        `only ${describeAllowed(repository)} can use /sandbox ${command.name} here`,
+      );
     },
   });
   return answered({ kind: 'result', command, result });
@@ -75,9 +104,14 @@ async function ensureSynced(deps: PullRequestDeps, request: CommandRequest) {
     const instance = record.instanceId === null ? null : await deps.store.getInstance(record.instanceId);
     return { record, instance, fresh: false };
   }
-  const outcome = await syncPullRequest(deps, { repository: request.repository, number: request.number, installationId: request.installationId });
+  const outcome = await syncPullRequest(deps, {
+    repository: request.repository,
+    number: request.number,
+    installationId: request.installationId,
+  });
   if (outcome.kind === 'open') return { record: outcome.record, instance: outcome.instance, fresh: true };
-  if (outcome.kind === 'closed' || outcome.kind === 'deleted' || outcome.kind === 'slug_conflict') return { record: outcome.record, instance: null, fresh: true };
+  if (outcome.kind === 'closed' || outcome.kind === 'deleted' || outcome.kind === 'slug_conflict')
+    return { record: outcome.record, instance: null, fresh: true };
   return null;
 }
 

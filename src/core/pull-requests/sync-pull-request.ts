@@ -3,7 +3,12 @@ import type { Actor, Instance } from '../model';
 import { slugConflict } from '../operations/slug-conflict';
 import { archive, requestDeployment, restore } from '../operations/operations';
 import type { CoreLogger } from '../ports/other-ports';
-import type { PullRequestRecord, PullRequestRecords, PullRequestSnapshot, PullRequestSource } from '../ports/pull-requests';
+import type {
+  PullRequestRecord,
+  PullRequestRecords,
+  PullRequestSnapshot,
+  PullRequestSource,
+} from '../ports/pull-requests';
 import type { Store } from '../ports/store';
 import { appserverConfig } from '../provisioning/create-appserver';
 import { mergeSettings } from '../settings';
@@ -34,7 +39,14 @@ export type SyncOutcome =
   | { kind: 'not_found' }
   | { kind: 'deleted'; record: PullRequestRecord }
   | { kind: 'closed'; record: PullRequestRecord; archive: 'none' | 'now' | 'later'; archiveAt: Date | null }
-  | { kind: 'open'; record: PullRequestRecord; instance: Instance; waiting: WaitingReason | null; action: 'none' | 'deploy' | 'restore'; reason: string }
+  | {
+      kind: 'open';
+      record: PullRequestRecord;
+      instance: Instance;
+      waiting: WaitingReason | null;
+      action: 'none' | 'deploy' | 'restore';
+      reason: string;
+    }
   /** No sandbox: its slug is reserved, or another sandbox has it or serves one of its domains; each later sync checks again. */
   | { kind: 'slug_conflict'; record: PullRequestRecord; error: SandboxError };
 
@@ -46,7 +58,10 @@ export type SyncOutcome =
 export async function syncPullRequest(deps: PullRequestDeps, request: SyncRequest): Promise<SyncOutcome> {
   const repository = findRepositoryPolicy(deps.policy, request.repository);
   if (!repository) {
-    deps.logger.info({ repository: request.repository, number: request.number }, 'pull request of a repository that is not in sandbox.yml (repositories[]); nothing to do');
+    deps.logger.info(
+      { repository: request.repository, number: request.number },
+      'pull request of a repository that is not in sandbox.yml (repositories[]); nothing to do',
+    );
     return { kind: 'unconfigured' };
   }
   const pr = await deps.source.getPullRequest(request.repository, request.number, request.installationId);
@@ -54,10 +69,24 @@ export async function syncPullRequest(deps: PullRequestDeps, request: SyncReques
   const found = await deps.store.findInstanceByPr(pr.repository, pr.number);
   if (found?.deletedAt) return { kind: 'deleted', record: await saveRecord(deps, pr, null) };
 
-  const authorAllowed = needsAuthorCheck(pr, repository, found) ? await deps.source.mayTrigger(pr.repository, pr.author, repository, pr.installationId) : null;
+  const authorAllowed = needsAuthorCheck(pr, repository, found)
+    ? await deps.source.mayTrigger(pr.repository, pr.author, repository, pr.installationId)
+    : null;
   const deployments = found ? await deps.store.listDeployments(found.id) : [];
-  const latestDeployment = deployments.reduce<(typeof deployments)[number] | null>((latest, d) => (!latest || d.id > latest.id ? d : latest), null);
-  const plan = planSync({ pr, repository, policy: deps.policy, instance: found, authorAllowed, latestDeployment, deployed: found ? await deployedConfig(deps.store, found.id) : null, now: deps.now() });
+  const latestDeployment = deployments.reduce<(typeof deployments)[number] | null>(
+    (latest, d) => (!latest || d.id > latest.id ? d : latest),
+    null,
+  );
+  const plan = planSync({
+    pr,
+    repository,
+    policy: deps.policy,
+    instance: found,
+    authorAllowed,
+    latestDeployment,
+    deployed: found ? await deployedConfig(deps.store, found.id) : null,
+    now: deps.now(),
+  });
   const actor = request.actor ?? { surface: 'github', id: pr.author };
 
   if (plan.kind === 'closed') {
@@ -70,20 +99,35 @@ export async function syncPullRequest(deps: PullRequestDeps, request: SyncReques
     const { slug, domains } = plan.explanation;
     const conflict = await slugConflict(deps.store, { slug, domains, reservedSlugs: deps.policy.reservedSlugs ?? [] });
     if (conflict) {
-      deps.logger.warn({ pr: pr.htmlUrl, slug, err: conflict }, `pull request sandbox not created: ${conflict.message}`);
+      deps.logger.warn(
+        { pr: pr.htmlUrl, slug, err: conflict },
+        `pull request sandbox not created: ${conflict.message}`,
+      );
       return { kind: 'slug_conflict', record: await saveRecord(deps, pr, 'slug'), error: conflict };
     }
   }
-  const instance = found ? await updateInstance(deps.store, found, pr, repository, plan) : await createInstance(deps.store, pr, repository, plan);
+  const instance = found
+    ? await updateInstance(deps.store, found, pr, repository, plan)
+    : await createInstance(deps.store, pr, repository, plan);
   const saved = await saveRecord(deps, pr, plan.waiting, instance.id);
   if (!found) deps.logger.info({ slug: instance.slug, pr: pr.htmlUrl }, 'pull request sandbox created');
-  if (plan.action === 'deploy') await requestDeployment({ store: deps.store }, instance, { actor, commitSha: pr.headSha, activateOnSuccess: true });
+  if (plan.action === 'deploy')
+    await requestDeployment({ store: deps.store }, instance, { actor, commitSha: pr.headSha, activateOnSuccess: true });
   if (plan.action === 'restore') await restore({ store: deps.store }, instance, { actor });
-  if (plan.action !== 'none') deps.logger.info({ slug: instance.slug, action: plan.action, reason: plan.reason, sha: pr.headSha }, 'pull request sandbox deploying');
+  if (plan.action !== 'none')
+    deps.logger.info(
+      { slug: instance.slug, action: plan.action, reason: plan.reason, sha: pr.headSha },
+      'pull request sandbox deploying',
+    );
   return { kind: 'open', record: saved, instance, waiting: plan.waiting, action: plan.action, reason: plan.reason };
 }
 
-async function saveRecord(deps: PullRequestDeps, pr: PullRequestSnapshot, waiting: PullRequestRecord['waiting'], instanceId?: number): Promise<PullRequestRecord> {
+async function saveRecord(
+  deps: PullRequestDeps,
+  pr: PullRequestSnapshot,
+  waiting: PullRequestRecord['waiting'],
+  instanceId?: number,
+): Promise<PullRequestRecord> {
   return deps.records.save(pr.repository, pr.number, {
     installationId: pr.installationId,
     state: pr.state,
@@ -102,7 +146,10 @@ async function saveRecord(deps: PullRequestDeps, pr: PullRequestSnapshot, waitin
 /** The settings, fields and database mode of the newest appserver, or null without appservers. */
 async function deployedConfig(store: Store, instanceId: number): Promise<SandboxConfig | null> {
   const appservers = await store.listAppservers(instanceId);
-  const newest = appservers.reduce<(typeof appservers)[number] | null>((found, a) => (!found || a.number > found.number ? a : found), null);
+  const newest = appservers.reduce<(typeof appservers)[number] | null>(
+    (found, a) => (!found || a.number > found.number ? a : found),
+    null,
+  );
   if (!newest) return null;
   const config = appserverConfig(newest);
   return { settings: config.settings, fields: config.fields, databaseMode: config.databaseMode };
@@ -116,8 +163,14 @@ function cloneUrl(pr: PullRequestSnapshot, repository: RepositoryPolicy): string
 
 function sandboxConfig(pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): SandboxConfig {
   if (plan.desired) return plan.desired;
-  const defaults = pr.fromFork ? withoutSecretSettings(repository.settings, repository.secretSettings) : repository.settings;
-  return { settings: mergeSettings(defaults, {}) as Record<string, unknown>, fields: plan.explanation.fields, databaseMode: plan.explanation.databases };
+  const defaults = pr.fromFork
+    ? withoutSecretSettings(repository.settings, repository.secretSettings)
+    : repository.settings;
+  return {
+    settings: mergeSettings(defaults, {}) as Record<string, unknown>,
+    fields: plan.explanation.fields,
+    databaseMode: plan.explanation.databases,
+  };
 }
 
 /** What a sync always writes from the pull request itself, on create and on update alike. */
@@ -133,7 +186,12 @@ function pullRequestFields(pr: PullRequestSnapshot, repository: RepositoryPolicy
   };
 }
 
-async function createInstance(store: Store, pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): Promise<Instance> {
+async function createInstance(
+  store: Store,
+  pr: PullRequestSnapshot,
+  repository: RepositoryPolicy,
+  plan: OpenPlan,
+): Promise<Instance> {
   const { explanation } = plan;
   return store.insertInstance({
     slug: explanation.slug,
@@ -147,6 +205,12 @@ async function createInstance(store: Store, pr: PullRequestSnapshot, repository:
   });
 }
 
-async function updateInstance(store: Store, instance: Instance, pr: PullRequestSnapshot, repository: RepositoryPolicy, plan: OpenPlan): Promise<Instance> {
+async function updateInstance(
+  store: Store,
+  instance: Instance,
+  pr: PullRequestSnapshot,
+  repository: RepositoryPolicy,
+  plan: OpenPlan,
+): Promise<Instance> {
   return store.updateInstance(instance.id, { ...pullRequestFields(pr, repository, plan), ...(plan.desired ?? {}) });
 }

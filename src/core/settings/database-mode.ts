@@ -62,7 +62,10 @@ function containsDomain(line: string, domain: string): boolean {
 }
 
 /** A settings error when the PR sets `ephemeral_databases` to anything but true or false. */
-export function checkDatabaseSetting(prSettings: SettingsMap, topLevelKeys?: ReadonlyMap<string, TopLevelKey>): SettingsError | null {
+export function checkDatabaseSetting(
+  prSettings: SettingsMap,
+  topLevelKeys?: ReadonlyMap<string, TopLevelKey>,
+): SettingsError | null {
   const value = prSettings[databaseSettingKey];
   if (value === undefined || value === null || typeof value === 'boolean') return null;
   const position = topLevelKeys?.get(databaseSettingKey)?.position ?? null;

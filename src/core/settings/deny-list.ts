@@ -25,14 +25,7 @@ export const secretKeyPatterns: readonly string[] = [
 ];
 
 /** Key patterns that point a deploy at other machines or change how the recipes connect to them. */
-export const connectionKeyPatterns: readonly string[] = [
-  'ansible_*',
-  '*_HOST',
-  '*_HOSTS',
-  'SSH_*',
-  '*_SSH',
-  '*_SSH_*',
-];
+export const connectionKeyPatterns: readonly string[] = ['ansible_*', '*_HOST', '*_HOSTS', 'SSH_*', '*_SSH', '*_SSH_*'];
 
 /** The built-in deny-list; the configuration adds patterns globally and per repository. */
 export const defaultDenyPatterns: readonly string[] = [...secretKeyPatterns, ...connectionKeyPatterns];
@@ -76,7 +69,11 @@ export type DenyMatcher = (name: string, path: string) => string | null;
 
 /** Prepares a deny-list once for many keys (patterns lowercased up front). */
 export function makeDenyMatcher(patterns: readonly string[]): DenyMatcher {
-  const compiled = patterns.map((pattern) => ({ pattern, test: compileGlob(pattern.toLowerCase()), onPath: pattern.includes('.') }));
+  const compiled = patterns.map((pattern) => ({
+    pattern,
+    test: compileGlob(pattern.toLowerCase()),
+    onPath: pattern.includes('.'),
+  }));
   return (name, path) => {
     const lowerName = name.toLowerCase();
     let lowerPath: string | undefined;
@@ -137,13 +134,15 @@ export function collectSecretValues(settings: SettingsValue, extraPatterns: read
     if (Array.isArray(value)) {
       for (const item of value) pending.push({ value: item, secret });
     } else if (isSettingsMap(value)) {
-      for (const [key, child] of Object.entries(value)) pending.push({ value: child, secret: secret || isSecretKey(key, extraPatterns) });
+      for (const [key, child] of Object.entries(value))
+        pending.push({ value: child, secret: secret || isSecretKey(key, extraPatterns) });
     } else if (secret && (typeof value === 'string' || typeof value === 'number')) {
       const text = String(value);
       if (text.length >= minSecretLength) found.add(text);
     } else if (typeof value === 'string') {
       const password = urlUserinfo(value)?.password;
-      if (password && password.length >= minSecretLength) for (const form of [password, safeDecode(password)]) found.add(form);
+      if (password && password.length >= minSecretLength)
+        for (const form of [password, safeDecode(password)]) found.add(form);
     }
   }
   return [...found].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));

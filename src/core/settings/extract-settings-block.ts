@@ -62,7 +62,8 @@ export function isSettingsHeading(line: string): boolean {
     text = text.slice(level).trim();
     let end = text.length;
     while (end > 0 && text[end - 1] === '#') end -= 1;
-    if (end < text.length && (end === 0 || text[end - 1] === ' ' || text[end - 1] === '\t')) text = text.slice(0, end).trim();
+    if (end < text.length && (end === 0 || text[end - 1] === ' ' || text[end - 1] === '\t'))
+      text = text.slice(0, end).trim();
   }
   text = stripColon(text);
   text = stripEmphasis(text);
@@ -131,7 +132,12 @@ function readFencedBlock(lines: string[], fenceIndex: number, fence: Fence): Ext
     content.push(line.slice(removed));
     removedIndent.push(removed);
   }
-  return { kind: 'unclosed', fenceLine: fenceIndex + 1, fenceColumn: fence.indent + 1, fence: fence.char.repeat(fence.length) };
+  return {
+    kind: 'unclosed',
+    fenceLine: fenceIndex + 1,
+    fenceColumn: fence.indent + 1,
+    fence: fence.char.repeat(fence.length),
+  };
 }
 
 function countLeadingSpaces(line: string): number {

@@ -83,8 +83,10 @@ export function inspectSettingsTree(root: Node, locate: BodyLocator, denyPattern
       if (isPair(item)) {
         const name = keyName(item.key);
         const childPath = isMap(node) ? joinPath(path, name) : `${path}[${index}]`;
-        if (isNodeLike(item.key)) children.push({ kind: 'enter', node: item.key, parentDepth: depth, path: childPath, keyOf: item, siblings });
-        if (isNodeLike(item.value)) children.push({ kind: 'enter', node: item.value, parentDepth: depth, path: childPath, keyOf: null });
+        if (isNodeLike(item.key))
+          children.push({ kind: 'enter', node: item.key, parentDepth: depth, path: childPath, keyOf: item, siblings });
+        if (isNodeLike(item.value))
+          children.push({ kind: 'enter', node: item.value, parentDepth: depth, path: childPath, keyOf: null });
         for (const part of [item.key, item.value]) if (isNodeLike(part)) childNodes.push(part);
       } else if (isNodeLike(item)) {
         children.push({ kind: 'enter', node: item, parentDepth: depth, path: `${path}[${index}]`, keyOf: null });
@@ -113,7 +115,13 @@ export function inspectSettingsTree(root: Node, locate: BodyLocator, denyPattern
     if (parentDepth + height > settingsLimits.maxDepth) reportTooDeep(node);
   }
 
-  function checkKey(pair: Pair, keyNode: Node, mapDepth: number, path: string, siblings: Set<string> | undefined): void {
+  function checkKey(
+    pair: Pair,
+    keyNode: Node,
+    mapDepth: number,
+    path: string,
+    siblings: Set<string> | undefined,
+  ): void {
     if (isMergeKey(keyNode)) return;
     const name = keyName(keyNode);
     const position = at(keyNode);
@@ -129,7 +137,10 @@ export function inspectSettingsTree(root: Node, locate: BodyLocator, denyPattern
     siblings?.add(name);
     if (mapDepth === 1 && !topLevelKeys.has(name)) {
       const value = pair.value;
-      topLevelKeys.set(name, { position, valueSource: isScalar(value) && typeof value.source === 'string' ? value.source : null });
+      topLevelKeys.set(name, {
+        position,
+        valueSource: isScalar(value) && typeof value.source === 'string' ? value.source : null,
+      });
     }
     const pattern = findDenyingPattern(name, path);
     if (pattern === null) return;

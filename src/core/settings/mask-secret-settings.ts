@@ -16,6 +16,9 @@ export function maskSecretSettings(value: SettingsValue, extraPatterns: readonly
   if (Array.isArray(value)) return value.map((item) => maskSecretSettings(item, extraPatterns));
   if (!isSettingsMap(value)) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, child]) => [key, isSecretKey(key, extraPatterns) && child !== null ? maskedValue : maskSecretSettings(child, extraPatterns)]),
+    Object.entries(value).map(([key, child]) => [
+      key,
+      isSecretKey(key, extraPatterns) && child !== null ? maskedValue : maskSecretSettings(child, extraPatterns),
+    ]),
   );
 }

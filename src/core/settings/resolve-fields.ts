@@ -2,7 +2,11 @@ import type { TopLevelKey } from './inspect-settings-tree';
 import { describePosition, isSettingsMap, type SettingsError, type SettingsMap } from './types';
 
 /** Instance fields every repository has; recipes declare more. */
-export const builtInFieldNames: readonly string[] = ['openedx_release', 'configuration_version', 'configuration_source_repo_url'];
+export const builtInFieldNames: readonly string[] = [
+  'openedx_release',
+  'configuration_version',
+  'configuration_source_repo_url',
+];
 
 /** Older PR keys that set a field under another name (the predecessor's spelling). */
 export const fieldAliases: Readonly<Record<string, string>> = {
@@ -58,25 +62,45 @@ export interface ResolvedFields {
 export function resolveFields(input: ResolveFieldsInput): ResolvedFields {
   const fields: Record<string, string> = {};
   const errors: SettingsError[] = [];
-  const declarations = new Map((input.recipeFields ?? []).map((field) => (typeof field === 'string' ? [field, { name: field }] : [field.name, field])));
+  const declarations = new Map(
+    (input.recipeFields ?? []).map((field) =>
+      typeof field === 'string' ? [field, { name: field }] : [field.name, field],
+    ),
+  );
   for (const name of listFieldNames(input)) {
     const declared = declarations.get(name);
     const fromPr = readPrField(name, declared?.aliases ?? [], input, errors);
-    const value = fromPr ?? input.repositoryFields[name] ?? input.globalFields[name] ?? declared?.defaultFrom?.(fields) ?? declared?.default ?? undefined;
+    const value =
+      fromPr ??
+      input.repositoryFields[name] ??
+      input.globalFields[name] ??
+      declared?.defaultFrom?.(fields) ??
+      declared?.default ??
+      undefined;
     if (value !== undefined) fields[name] = value;
   }
   return { fields, errors };
 }
 
 function listFieldNames(input: ResolveFieldsInput): string[] {
-  const declared = [...builtInFieldNames, ...(input.recipeFields ?? []).map((field) => (typeof field === 'string' ? field : field.name))];
+  const declared = [
+    ...builtInFieldNames,
+    ...(input.recipeFields ?? []).map((field) => (typeof field === 'string' ? field : field.name)),
+  ];
   const others = [...Object.keys(input.repositoryFields), ...Object.keys(input.globalFields)].sort();
   return [...new Set([...declared, ...others])];
 }
 
-function readPrField(name: string, recipeAliases: readonly string[], input: ResolveFieldsInput, errors: SettingsError[]): string | undefined {
+function readPrField(
+  name: string,
+  recipeAliases: readonly string[],
+  input: ResolveFieldsInput,
+  errors: SettingsError[],
+): string | undefined {
   const keys = [name, ...Object.keys(fieldAliases).filter((alias) => fieldAliases[alias] === name), ...recipeAliases];
-  const key = keys.find((candidate) => Object.hasOwn(input.prSettings, candidate) && input.prSettings[candidate] !== null);
+  const key = keys.find(
+    (candidate) => Object.hasOwn(input.prSettings, candidate) && input.prSettings[candidate] !== null,
+  );
   if (key === undefined) return undefined;
   const value = input.prSettings[key];
   if (typeof value === 'string') return value;

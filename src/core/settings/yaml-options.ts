@@ -6,9 +6,7 @@ import { settingsLimits } from './types';
 // (it reads `y`/`n` as booleans, `1e3` as a number, dates as Date objects), so
 // the scalar rules below follow PyYAML, and types that are not plain data
 // (binary, set, omap, pairs, timestamp) stay strings.
-const droppedTags = new Set(
-  ['binary', 'omap', 'pairs', 'set', 'timestamp'].map((name) => `tag:yaml.org,2002:${name}`),
-);
+const droppedTags = new Set(['binary', 'omap', 'pairs', 'set', 'timestamp'].map((name) => `tag:yaml.org,2002:${name}`));
 const pyyamlTrue = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const pyyamlFalse = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 const pyyamlInt = /^[-+]?(?:0|[1-9][0-9_]*)$/;

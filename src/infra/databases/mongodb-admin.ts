@@ -24,7 +24,9 @@ export function createMongodbAdmin(url: string): DatabaseAdmin {
     }
   };
   const listed = async (client: MongoClient, names: readonly string[]) => {
-    const result = await client.db('admin').command({ listDatabases: 1, nameOnly: true, filter: { name: { $in: [...names] } } });
+    const result = await client
+      .db('admin')
+      .command({ listDatabases: 1, nameOnly: true, filter: { name: { $in: [...names] } } });
     return new Set(((result.databases ?? []) as { name: string }[]).map((d) => d.name));
   };
 
@@ -36,11 +38,15 @@ export function createMongodbAdmin(url: string): DatabaseAdmin {
         const user = assertSafeName(grant.user);
         for (const name of grant.names.map(assertSafeName)) {
           try {
-            await client.db(name).command({ createUser: user, pwd: grant.password, roles: [{ role: 'dbOwner', db: name }] });
+            await client
+              .db(name)
+              .command({ createUser: user, pwd: grant.password, roles: [{ role: 'dbOwner', db: name }] });
             created.push(`user ${user} on database ${name}`);
           } catch (error) {
             if (!(error instanceof MongoServerError && error.code === userExists)) throw error;
-            await client.db(name).command({ updateUser: user, pwd: grant.password, roles: [{ role: 'dbOwner', db: name }] });
+            await client
+              .db(name)
+              .command({ updateUser: user, pwd: grant.password, roles: [{ role: 'dbOwner', db: name }] });
             found.push(`user ${user} on database ${name}`);
           }
         }
@@ -79,19 +85,33 @@ export function createMongodbAdmin(url: string): DatabaseAdmin {
       try {
         return await withClient(async (client) => {
           await client.db('admin').command({ ping: 1 });
-          const results: ServerCheck[] = [{ status: 'ok', detail: `connected to ${admin.hosts.map((h) => `${h.host}:${h.port}`).join(',')}` }];
+          const results: ServerCheck[] = [
+            { status: 'ok', detail: `connected to ${admin.hosts.map((h) => `${h.host}:${h.port}`).join(',')}` },
+          ];
           const probe = `sbx_doctor_${Date.now().toString(36)}`;
           try {
-            await client.db(probe).command({ createUser: probe, pwd: `${probe}-pw`, roles: [{ role: 'dbOwner', db: probe }] });
+            await client
+              .db(probe)
+              .command({ createUser: probe, pwd: `${probe}-pw`, roles: [{ role: 'dbOwner', db: probe }] });
             await client.db(probe).command({ dropUser: probe });
             results.push({ status: 'ok', detail: 'may create and drop users' });
           } catch (error) {
-            results.push({ status: 'fail', detail: `cannot create users: ${describeError(error)}`, hint: 'give the admin user the userAdminAnyDatabase and dbAdminAnyDatabase roles (or root)' });
+            results.push({
+              status: 'fail',
+              detail: `cannot create users: ${describeError(error)}`,
+              hint: 'give the admin user the userAdminAnyDatabase and dbAdminAnyDatabase roles (or root)',
+            });
           }
           return results;
         });
       } catch (error) {
-        return [{ status: 'fail', detail: `cannot connect: ${describeError(error)}`, hint: 'check the server and the admin URL' }];
+        return [
+          {
+            status: 'fail',
+            detail: `cannot connect: ${describeError(error)}`,
+            hint: 'check the server and the admin URL',
+          },
+        ];
       }
     },
   };

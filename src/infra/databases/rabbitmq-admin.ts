@@ -23,7 +23,8 @@ export function createRabbitmqAdmin(url: string, amqpUrl: string | null): Databa
       signal: AbortSignal.timeout(15_000),
     });
     const text = await response.text();
-    if (response.status >= 400 && response.status !== 404) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
+    if (response.status >= 400 && response.status !== 404)
+      throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
     return { status: response.status, json: text ? (JSON.parse(text) as unknown) : null };
   };
   const vhostPath = (vhost: string) => `/vhosts/${encodeURIComponent(vhost)}`;
@@ -43,7 +44,11 @@ export function createRabbitmqAdmin(url: string, amqpUrl: string | null): Databa
       // PUT sets the password either way: the recorded one is the one that works.
       await call('PUT', userPath(user), { password: grant.password, tags: '' });
       (had ? found : created).push(`user ${user}`);
-      await call('PUT', `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(user)}`, { configure: '.*', write: '.*', read: '.*' });
+      await call('PUT', `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(user)}`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
       return { created, found };
     },
 
@@ -68,16 +73,35 @@ export function createRabbitmqAdmin(url: string, amqpUrl: string | null): Databa
         const whoami = (await call('GET', '/whoami')).json as { name?: string; tags?: string | string[] } | null;
         const overview = (await call('GET', '/overview')).json as { rabbitmq_version?: string } | null;
         const tags = Array.isArray(whoami?.tags) ? whoami.tags : String(whoami?.tags ?? '').split(',');
-        const results: ServerCheck[] = [{ status: 'ok', detail: `management API at ${target.host}:${target.port} as ${whoami?.name ?? admin.user} (RabbitMQ ${overview?.rabbitmq_version ?? '?'})` }];
+        const results: ServerCheck[] = [
+          {
+            status: 'ok',
+            detail: `management API at ${target.host}:${target.port} as ${whoami?.name ?? admin.user} (RabbitMQ ${overview?.rabbitmq_version ?? '?'})`,
+          },
+        ];
         results.push(
           tags.includes('administrator')
             ? { status: 'ok', detail: 'may create virtual hosts and users (administrator)' }
-            : { status: 'fail', detail: `the admin user has tags [${tags.join(', ')}], not administrator: it cannot create vhosts and users`, hint: 'rabbitmqctl set_user_tags <user> administrator' },
+            : {
+                status: 'fail',
+                detail: `the admin user has tags [${tags.join(', ')}], not administrator: it cannot create vhosts and users`,
+                hint: 'rabbitmqctl set_user_tags <user> administrator',
+              },
         );
-        if (!broker) results.push({ status: 'ok', detail: `sandboxes connect to amqp://${target.host}:5672 (set amqp_url to change)` });
+        if (!broker)
+          results.push({
+            status: 'ok',
+            detail: `sandboxes connect to amqp://${target.host}:5672 (set amqp_url to change)`,
+          });
         return results;
       } catch (error) {
-        return [{ status: 'fail', detail: `cannot reach the management API at ${target.host}:${target.port}: ${describeError(error)}`, hint: 'enable the rabbitmq_management plugin and check the admin URL' }];
+        return [
+          {
+            status: 'fail',
+            detail: `cannot reach the management API at ${target.host}:${target.port}: ${describeError(error)}`,
+            hint: 'enable the rabbitmq_management plugin and check the admin URL',
+          },
+        ];
       }
     },
   };

@@ -9,7 +9,12 @@ export type JobOutcome = 'succeeded' | 'failed';
  * event was written in the job's transaction, so it is looked for around
  * the job's creation time (the `at` index) and then by `detail.jobId`.
  */
-export async function recordJobOutcome(pool: pg.Pool, job: { id: string; created_at: Date }, outcome: JobOutcome, error?: string): Promise<void> {
+export async function recordJobOutcome(
+  pool: pg.Pool,
+  job: { id: string; created_at: Date },
+  outcome: JobOutcome,
+  error?: string,
+): Promise<void> {
   await pool.query(
     `update audit_events
         set detail = detail || jsonb_strip_nulls(jsonb_build_object('outcome', $2::text, 'outcomeAt', now(), 'outcomeError', $3::text))
@@ -49,7 +54,17 @@ export interface AuditEntry {
 
 /** Audit events, newest first, filtered as `sbx audit` and the audit page ask. */
 export async function queryAuditLog(pool: pg.Pool, filters: AuditFilters): Promise<AuditEntry[]> {
-  const result = await pool.query<{ id: string; at: Date; actor: string; surface: string; action: string; instance_slug: string | null; result: string; detail: Record<string, unknown>; deployment_state: string | null }>(
+  const result = await pool.query<{
+    id: string;
+    at: Date;
+    actor: string;
+    surface: string;
+    action: string;
+    instance_slug: string | null;
+    result: string;
+    detail: Record<string, unknown>;
+    deployment_state: string | null;
+  }>(
     `select e.id, e.at, e.actor, e.surface, e.action, e.instance_slug, e.result, e.detail, d.state as deployment_state
        from audit_events e
        left join deployments d on e.detail ? 'deploymentId' and jsonb_typeof(e.detail->'deploymentId') = 'number' and d.id = (e.detail->>'deploymentId')::int
@@ -59,12 +74,29 @@ export async function queryAuditLog(pool: pg.Pool, filters: AuditFilters): Promi
         and ($4::timestamptz is null or e.at >= $4)
       order by e.at desc, e.id desc
       limit $5`,
-    [filters.instance ?? null, filters.actor ?? null, filters.surface ?? null, filters.since ?? null, filters.limit ?? 200],
+    [
+      filters.instance ?? null,
+      filters.actor ?? null,
+      filters.surface ?? null,
+      filters.since ?? null,
+      filters.limit ?? 200,
+    ],
   );
   return result.rows.map((row) => {
     const jobId = typeof row.detail.jobId === 'string' ? row.detail.jobId : null;
     const jobOutcome = typeof row.detail.outcome === 'string' ? row.detail.outcome : null;
     const outcome = row.deployment_state ?? jobOutcome ?? (jobId ? 'queued' : null);
-    return { id: Number(row.id), at: row.at, actor: row.actor, surface: row.surface, action: row.action, instance: row.instance_slug, result: row.result, outcome, jobId, detail: row.detail };
+    return {
+      id: Number(row.id),
+      at: row.at,
+      actor: row.actor,
+      surface: row.surface,
+      action: row.action,
+      instance: row.instance_slug,
+      result: row.result,
+      outcome,
+      jobId,
+      detail: row.detail,
+    };
   });
 }

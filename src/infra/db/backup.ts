@@ -7,12 +7,20 @@ import type pg from 'pg';
 const run = promisify(execFile);
 
 /** A PostgreSQL client program (pg_dump, pg_restore) new enough for the server, or an error that says what to install. */
-export async function findPgTool(tool: 'pg_dump' | 'pg_restore', serverMajor: number, env: NodeJS.ProcessEnv): Promise<string> {
+export async function findPgTool(
+  tool: 'pg_dump' | 'pg_restore',
+  serverMajor: number,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const override = env[tool === 'pg_dump' ? 'SBX_PG_DUMP' : 'SBX_PG_RESTORE'];
   const candidates = [
     ...(override ? [override] : []),
     // Debian's per-version directories, newest first, then whatever PATH has.
-    ...(existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)).map((v) => join('/usr/lib/postgresql', v, 'bin', tool)) : []),
+    ...(existsSync('/usr/lib/postgresql')
+      ? readdirSync('/usr/lib/postgresql')
+          .sort((a, b) => Number(b) - Number(a))
+          .map((v) => join('/usr/lib/postgresql', v, 'bin', tool))
+      : []),
     tool,
   ];
   const seen: string[] = [];
@@ -56,7 +64,17 @@ function split(url: string): { dbname: string; password: string | null } {
  * `file` with mode 0600. Secrets stay as stored (settings that were
  * encrypted or masked stay so).
  */
-export async function dumpDatabase({ url, file, tool, env }: { url: string; file: string; tool: string; env: NodeJS.ProcessEnv }): Promise<void> {
+export async function dumpDatabase({
+  url,
+  file,
+  tool,
+  env,
+}: {
+  url: string;
+  file: string;
+  tool: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<void> {
   const { dbname, password } = split(url);
   await run(tool, ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, `--dbname=${dbname}`], {
     env: { ...env, ...(password ? { PGPASSWORD: password } : {}) },
@@ -66,17 +84,44 @@ export async function dumpDatabase({ url, file, tool, env }: { url: string; file
 }
 
 /** Replaces the database's contents with a dump's, in one transaction (all or nothing). */
-export async function restoreDatabase({ url, file, tool, env }: { url: string; file: string; tool: string; env: NodeJS.ProcessEnv }): Promise<void> {
+export async function restoreDatabase({
+  url,
+  file,
+  tool,
+  env,
+}: {
+  url: string;
+  file: string;
+  tool: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<void> {
   const { dbname, password } = split(url);
-  await run(tool, ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', `--dbname=${dbname}`, file], {
-    env: { ...env, ...(password ? { PGPASSWORD: password } : {}) },
-    timeout: 60 * 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await run(
+    tool,
+    [
+      '--clean',
+      '--if-exists',
+      '--no-owner',
+      '--no-privileges',
+      '--single-transaction',
+      '--exit-on-error',
+      `--dbname=${dbname}`,
+      file,
+    ],
+    {
+      env: { ...env, ...(password ? { PGPASSWORD: password } : {}) },
+      timeout: 60 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
 }
 
 /** Processes with a worker heartbeat in the last minute (a restore under them would be overwritten or confuse them). */
 export async function liveWorkers(pool: pg.Pool): Promise<string[]> {
-  const result = await pool.query<{ process: string }>(`select distinct process from worker_heartbeats where last_seen_at > now() - interval '1 minute'`).catch(() => ({ rows: [] as { process: string }[] }));
+  const result = await pool
+    .query<{ process: string }>(
+      `select distinct process from worker_heartbeats where last_seen_at > now() - interval '1 minute'`,
+    )
+    .catch(() => ({ rows: [] as { process: string }[] }));
   return result.rows.map((row) => row.process);
 }

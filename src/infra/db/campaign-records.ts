@@ -7,14 +7,23 @@ import type { Campaign, CampaignItem, CampaignOptions, CampaignRecords, TagRecor
 
 type Executor = NodePgDatabase<typeof schema>;
 
-const asCampaign = (row: typeof campaigns.$inferSelect): Campaign => ({ ...row, options: row.options as unknown as CampaignOptions });
+const asCampaign = (row: typeof campaigns.$inferSelect): Campaign => ({
+  ...row,
+  options: row.options as unknown as CampaignOptions,
+});
 const asItem = (row: typeof campaignItems.$inferSelect): CampaignItem => row;
 
 /** Tags and campaign rows on PostgreSQL; spread into the Store so they join its transactions. */
 export function createCampaignRecords(db: Executor): TagRecords & CampaignRecords {
   return {
     async listTags(instanceId) {
-      return (await db.select({ tag: instanceTags.tag }).from(instanceTags).where(eq(instanceTags.instanceId, instanceId)).orderBy(asc(instanceTags.tag))).map((r) => r.tag);
+      return (
+        await db
+          .select({ tag: instanceTags.tag })
+          .from(instanceTags)
+          .where(eq(instanceTags.instanceId, instanceId))
+          .orderBy(asc(instanceTags.tag))
+      ).map((r) => r.tag);
     },
     async tagsByInstance(instanceIds) {
       if (instanceIds && instanceIds.length === 0) return new Map();
@@ -29,21 +38,40 @@ export function createCampaignRecords(db: Executor): TagRecords & CampaignRecord
     },
     async addTags(instanceId, tags) {
       if (tags.length === 0) return;
-      await db.insert(instanceTags).values(tags.map((tag) => ({ instanceId, tag }))).onConflictDoNothing();
+      await db
+        .insert(instanceTags)
+        .values(tags.map((tag) => ({ instanceId, tag })))
+        .onConflictDoNothing();
     },
     async removeTags(instanceId, tags) {
       if (tags.length === 0) return;
-      await db.delete(instanceTags).where(and(eq(instanceTags.instanceId, instanceId), inArray(instanceTags.tag, [...tags])));
+      await db
+        .delete(instanceTags)
+        .where(and(eq(instanceTags.instanceId, instanceId), inArray(instanceTags.tag, [...tags])));
     },
     async instancesEverRunning() {
-      const rows = await db.selectDistinct({ id: appservers.instanceId }).from(appservers).where(isNotNull(appservers.readyAt));
+      const rows = await db
+        .selectDistinct({ id: appservers.instanceId })
+        .from(appservers)
+        .where(isNotNull(appservers.readyAt));
       return new Set(rows.map((r) => r.id));
     },
 
     async insertCampaign(values, items) {
-      const [row] = await db.insert(campaigns).values({ ...values, options: values.options as unknown as Record<string, unknown> }).returning();
+      const [row] = await db
+        .insert(campaigns)
+        .values({ ...values, options: values.options as unknown as Record<string, unknown> })
+        .returning();
       if (!row) throw new SandboxError('not_found', 'campaign not inserted');
-      if (items.length > 0) await db.insert(campaignItems).values(items.map((item, position) => ({ campaignId: row.id, instanceId: item.instanceId, slug: item.slug, position })));
+      if (items.length > 0) {
+        const rows = items.map((item, position) => ({
+          campaignId: row.id,
+          instanceId: item.instanceId,
+          slug: item.slug,
+          position,
+        }));
+        await db.insert(campaignItems).values(rows);
+      }
       return asCampaign(row);
     },
     async getCampaign(id) {
@@ -51,13 +79,23 @@ export function createCampaignRecords(db: Executor): TagRecords & CampaignRecord
       return row ? asCampaign(row) : null;
     },
     async listCampaigns(options = {}) {
-      const query = options.instanceId === undefined
-        ? db.select().from(campaigns)
-        : db.select().from(campaigns).where(sql`exists (select 1 from ${campaignItems} where ${campaignItems.campaignId} = ${campaigns.id} and ${campaignItems.instanceId} = ${options.instanceId})`);
+      const query =
+        options.instanceId === undefined
+          ? db.select().from(campaigns)
+          : db
+              .select()
+              .from(campaigns)
+              .where(
+                sql`exists (select 1 from ${campaignItems} where ${campaignItems.campaignId} = ${campaigns.id} and ${campaignItems.instanceId} = ${options.instanceId})`,
+              );
       return (await query.orderBy(desc(campaigns.id))).map(asCampaign);
     },
     async updateCampaign(id, patch) {
-      const [row] = await db.update(campaigns).set({ ...patch, updatedAt: new Date() }).where(eq(campaigns.id, id)).returning();
+      const [row] = await db
+        .update(campaigns)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(eq(campaigns.id, id))
+        .returning();
       if (!row) throw new SandboxError('not_found', `campaign ${id} not found`);
       return asCampaign(row);
     },
@@ -70,10 +108,20 @@ export function createCampaignRecords(db: Executor): TagRecords & CampaignRecord
       return row ? asCampaign(row) : null;
     },
     async listCampaignItems(campaignId) {
-      return (await db.select().from(campaignItems).where(eq(campaignItems.campaignId, campaignId)).orderBy(asc(campaignItems.position))).map(asItem);
+      return (
+        await db
+          .select()
+          .from(campaignItems)
+          .where(eq(campaignItems.campaignId, campaignId))
+          .orderBy(asc(campaignItems.position))
+      ).map(asItem);
     },
     async updateCampaignItem(id, from, patch) {
-      const [row] = await db.update(campaignItems).set(patch).where(and(eq(campaignItems.id, id), eq(campaignItems.state, from))).returning();
+      const [row] = await db
+        .update(campaignItems)
+        .set(patch)
+        .where(and(eq(campaignItems.id, id), eq(campaignItems.state, from)))
+        .returning();
       return row ? asItem(row) : null;
     },
   };

@@ -26,7 +26,11 @@ export interface InstanceRow {
 const rowLimit = 300;
 
 /** Instances matching the filters, newest change first. `detailed: false` (signed out) searches slugs and domains only. */
-export async function listInstanceRows(pool: pg.Pool, filters: DashboardFilters, detailed: boolean): Promise<{ rows: InstanceRow[]; limited: boolean }> {
+export async function listInstanceRows(
+  pool: pg.Pool,
+  filters: DashboardFilters,
+  detailed: boolean,
+): Promise<{ rows: InstanceRow[]; limited: boolean }> {
   const where = ['i.deleted_at is null'];
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
@@ -36,15 +40,31 @@ export async function listInstanceRows(pool: pg.Pool, filters: DashboardFilters,
   if (filters.kind) where.push(`i.kind = ${param(filters.kind)}`);
   if (filters.q) {
     const like = param(`%${filters.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
-    const columns = detailed ? ['i.slug', 'i.domain', 'i.pr_repo', 'i.pr_author', 'i.ref', 'i.pr_url'] : ['i.slug', 'i.domain'];
+    const columns = detailed
+      ? ['i.slug', 'i.domain', 'i.pr_repo', 'i.pr_author', 'i.ref', 'i.pr_url']
+      : ['i.slug', 'i.domain'];
     where.push(`(${columns.map((column) => `${column} ilike ${like}`).join(' or ')})`);
   }
-  const status = instanceStatusSql({ archived: 'i.archived_at is not null', deleted: 'false', activeState: 'act.state', latestState: 's.latest_state', deploying: 's.deploying' });
+  const status = instanceStatusSql({
+    archived: 'i.archived_at is not null',
+    deleted: 'false',
+    activeState: 'act.state',
+    latestState: 's.latest_state',
+    deploying: 's.deploying',
+  });
   // The status filter applies before the row limit: an old failed sandbox is found among thousands of newer ones.
   const statusFilter = filters.state ? `where status = ${param(filters.state)}` : '';
   const result = await pool.query<{
-    slug: string; domain: string; kind: string; pr_repo: string | null; pr_number: number | null; pr_url: string | null; pr_author: string | null;
-    updated_at: Date; status: InstanceStatus; appservers: string;
+    slug: string;
+    domain: string;
+    kind: string;
+    pr_repo: string | null;
+    pr_number: number | null;
+    pr_url: string | null;
+    pr_author: string | null;
+    updated_at: Date;
+    status: InstanceStatus;
+    appservers: string;
   }>(
     `select * from (
        select i.slug, i.domain, i.kind, i.pr_repo, i.pr_number, i.pr_url, i.pr_author, i.updated_at,
@@ -76,6 +96,8 @@ export async function listInstanceRows(pool: pg.Pool, filters: DashboardFilters,
 
 /** Repositories to filter by: the configured ones and any an instance names. */
 export async function listRepositories(pool: pg.Pool, configured: string[]): Promise<string[]> {
-  const result = await pool.query<{ pr_repo: string }>(`select distinct pr_repo from instances where pr_repo is not null and deleted_at is null limit 200`);
+  const result = await pool.query<{ pr_repo: string }>(
+    `select distinct pr_repo from instances where pr_repo is not null and deleted_at is null limit 200`,
+  );
   return [...new Set([...configured, ...result.rows.map((row) => row.pr_repo)])].sort((a, b) => a.localeCompare(b));
 }

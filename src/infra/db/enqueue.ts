@@ -30,7 +30,11 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 export const instanceQueue = (instanceId: number): string => `instance:${instanceId}`;
 
 /** The arguments of `graphile_worker.add_job` for a job, in its parameter order; the one place options become them. */
-export function addJobArguments<T extends TaskName>(task: T, payload: GraphileWorker.Tasks[T], options: EnqueueOptions = {}) {
+export function addJobArguments<T extends TaskName>(
+  task: T,
+  payload: GraphileWorker.Tasks[T],
+  options: EnqueueOptions = {},
+) {
   return [
     task,
     JSON.stringify(payload),

@@ -28,7 +28,8 @@ const maxChunks = 256;
 
 /** `redact` runs over every chunk read: logs are redacted when stored, and again here for secrets configured since. */
 export function createLogReader(pool: pg.Pool, redact: (text: string) => string): LogReader {
-  const rows = (result: pg.QueryResult<{ offset: string; content: string }>) => result.rows.map((row) => ({ offset: Number(row.offset), content: redact(row.content) }));
+  const rows = (result: pg.QueryResult<{ offset: string; content: string }>) =>
+    result.rows.map((row) => ({ offset: Number(row.offset), content: redact(row.content) }));
   return {
     async after(appserverId, afterOffset, limitBytes) {
       return rows(
@@ -53,11 +54,19 @@ export function createLogReader(pool: pg.Pool, redact: (text: string) => string)
       );
     },
     async lastOffset(appserverId) {
-      const result = await pool.query<{ offset: string | null }>(`select max("offset")::text as "offset" from log_chunks where appserver_id = $1`, [appserverId]);
-      return result.rows[0]?.offset === null || result.rows[0]?.offset === undefined ? -1 : Number(result.rows[0].offset);
+      const result = await pool.query<{ offset: string | null }>(
+        `select max("offset")::text as "offset" from log_chunks where appserver_id = $1`,
+        [appserverId],
+      );
+      return result.rows[0]?.offset === null || result.rows[0]?.offset === undefined
+        ? -1
+        : Number(result.rows[0].offset);
     },
     async progress(appserverId) {
-      const result = await pool.query<{ state: AppserverState; log_offset: string }>(`select state, log_offset::text from appservers where id = $1`, [appserverId]);
+      const result = await pool.query<{ state: AppserverState; log_offset: string }>(
+        `select state, log_offset::text from appservers where id = $1`,
+        [appserverId],
+      );
       const row = result.rows[0];
       return row ? { state: row.state, logOffset: Number(row.log_offset) } : null;
     },

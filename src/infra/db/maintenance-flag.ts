@@ -5,11 +5,18 @@ import { maintenanceOff, type MaintenancePort, type MaintenanceState } from '../
 import type { Db } from './database';
 
 const key = 'maintenance';
-const stored = z.object({ on: z.boolean(), message: z.string().nullable().default(null), by: z.string().nullable().default(null) });
+const stored = z.object({
+  on: z.boolean(),
+  message: z.string().nullable().default(null),
+  by: z.string().nullable().default(null),
+});
 
 /** Maintenance mode as stored in `system_flags` (key `maintenance`); off when no row exists. */
 export async function readMaintenance(db: Db): Promise<MaintenanceState> {
-  const [row] = await db.select({ value: systemFlags.value, updatedAt: systemFlags.updatedAt }).from(systemFlags).where(eq(systemFlags.key, key));
+  const [row] = await db
+    .select({ value: systemFlags.value, updatedAt: systemFlags.updatedAt })
+    .from(systemFlags)
+    .where(eq(systemFlags.key, key));
   if (!row) return maintenanceOff;
   const parsed = stored.safeParse(row.value);
   if (!parsed.success) return maintenanceOff;
@@ -17,7 +24,10 @@ export async function readMaintenance(db: Db): Promise<MaintenanceState> {
 }
 
 /** Switches maintenance mode for every process (each sees it within a second). */
-export async function setMaintenance(db: Db, state: { on: boolean; message: string | null; by: string }): Promise<MaintenanceState> {
+export async function setMaintenance(
+  db: Db,
+  state: { on: boolean; message: string | null; by: string },
+): Promise<MaintenanceState> {
   const value = { on: state.on, message: state.on ? state.message : null, by: state.by };
   await db
     .insert(systemFlags)
@@ -33,7 +43,10 @@ export async function setMaintenance(db: Db, state: { on: boolean; message: stri
  */
 export async function applyMaintenanceDefault(db: Db, on: boolean): Promise<void> {
   if (!on) return;
-  await db.insert(systemFlags).values({ key, value: { on: true, message: null, by: 'config (worker.maintenance)' } }).onConflictDoNothing();
+  await db
+    .insert(systemFlags)
+    .values({ key, value: { on: true, message: null, by: 'config (worker.maintenance)' } })
+    .onConflictDoNothing();
 }
 
 /** A reader that asks the database at most every `maxAgeMs` (500 ms: every process sees a switch within a second). */

@@ -38,7 +38,17 @@ export async function readSnapshot(pool: pg.Pool): Promise<Snapshot> {
   return {
     deployments: counts(deployments.rows),
     appservers: counts(appservers.rows),
-    jobs: { ready: Number(job.ready), scheduled: Number(job.scheduled), running: Number(job.running), failed: Number(job.failed) },
-    durations: durations.rows.map((row) => ({ outcome: row.outcome, buckets: row.buckets.map(Number), count: Number(row.n), sum: Number(row.total) })),
+    jobs: {
+      ready: Number(job.ready),
+      scheduled: Number(job.scheduled),
+      running: Number(job.running),
+      failed: Number(job.failed),
+    },
+    durations: durations.rows.map((row) => ({
+      outcome: row.outcome,
+      buckets: row.buckets.map(Number),
+      count: Number(row.n),
+      sum: Number(row.total),
+    })),
   };
 }

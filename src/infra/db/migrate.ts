@@ -15,8 +15,12 @@ export async function migrateDatabase(db: Db, pool: pg.Pool): Promise<void> {
 }
 
 /** Whether every migration in drizzle/migrations has been applied to this database. */
-export async function migrationsCurrent(pool: pg.Pool): Promise<{ current: boolean; applied: number; expected: number }> {
-  const journal = JSON.parse(readFileSync(join(migrationsFolder(), 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] };
+export async function migrationsCurrent(
+  pool: pg.Pool,
+): Promise<{ current: boolean; applied: number; expected: number }> {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder(), 'meta', '_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
   const expected = journal.entries.length;
   const latest = Math.max(0, ...journal.entries.map((entry) => entry.when));
   try {

@@ -12,7 +12,13 @@ export interface PruneAges {
 /** Rows deleted, per table. */
 export type Pruned = Record<PrunedTable, number>;
 
-export const prunedTables = ['log_chunks', 'webhook_deliveries', 'graphile_jobs', 'audit_events', 'worker_heartbeats'] as const;
+export const prunedTables = [
+  'log_chunks',
+  'webhook_deliveries',
+  'graphile_jobs',
+  'audit_events',
+  'worker_heartbeats',
+] as const;
 export type PrunedTable = (typeof prunedTables)[number];
 
 /**
@@ -27,19 +33,28 @@ export async function pruneTables(pool: pg.Pool, ages: PruneAges, now: Date): Pr
   return {
     log_chunks: await run('delete from log_chunks where created_at < $1', ages.logsMs),
     webhook_deliveries: await run('delete from webhook_deliveries where received_at < $1', ages.deliveriesMs),
-    graphile_jobs: await run('delete from graphile_worker._private_jobs where locked_at is null and attempts >= max_attempts and updated_at < $1', ages.failedJobsMs),
+    graphile_jobs: await run(
+      'delete from graphile_worker._private_jobs where locked_at is null and attempts >= max_attempts and updated_at < $1',
+      ages.failedJobsMs,
+    ),
     audit_events: await run('delete from audit_events where at < $1', ages.auditMs),
     worker_heartbeats: await run('delete from worker_heartbeats where last_seen_at < $1', ages.heartbeatsMs),
   };
 }
 
 /** Rows and the age of the oldest row of each pruned table, for `/metrics` (is pruning keeping up?). */
-export async function readTableSizes(pool: pg.Pool): Promise<{ table: PrunedTable; rows: number; oldestSeconds: number }[]> {
+export async function readTableSizes(
+  pool: pg.Pool,
+): Promise<{ table: PrunedTable; rows: number; oldestSeconds: number }[]> {
   const result = await pool.query<{ t: PrunedTable; n: string; oldest: string | null }>(`
     select 'log_chunks' as t, count(*)::text as n, extract(epoch from now() - min(created_at))::text as oldest from log_chunks
     union all select 'webhook_deliveries', count(*)::text, extract(epoch from now() - min(received_at))::text from webhook_deliveries
     union all select 'graphile_jobs', count(*)::text, extract(epoch from now() - min(updated_at))::text from graphile_worker._private_jobs where attempts >= max_attempts
     union all select 'audit_events', count(*)::text, extract(epoch from now() - min(at))::text from audit_events
     union all select 'worker_heartbeats', count(*)::text, extract(epoch from now() - min(last_seen_at))::text from worker_heartbeats`);
-  return result.rows.map((row) => ({ table: row.t, rows: Number(row.n), oldestSeconds: row.oldest === null ? 0 : Math.max(0, Number(row.oldest)) }));
+  return result.rows.map((row) => ({
+    table: row.t,
+    rows: Number(row.n),
+    oldestSeconds: row.oldest === null ? 0 : Math.max(0, Number(row.oldest)),
+  }));
 }

@@ -1,5 +1,24 @@
-import type { appservers, auditEvents, deployments, githubPullRequests, hosts, instances, repositories } from '../../../drizzle/schema';
-import type { Appserver, AuditEvent, Deployment, Host, Instance, NewAppserver, NewDeployment, NewHost, NewInstance, Repository } from '../../core/model';
+import type {
+  appservers,
+  auditEvents,
+  deployments,
+  githubPullRequests,
+  hosts,
+  instances,
+  repositories,
+} from '../../../drizzle/schema';
+import type {
+  Appserver,
+  AuditEvent,
+  Deployment,
+  Host,
+  Instance,
+  NewAppserver,
+  NewDeployment,
+  NewHost,
+  NewInstance,
+  Repository,
+} from '../../core/model';
 import type { PullRequestRecord, PullRequestRecordPatch } from '../../core/ports/pull-requests';
 
 /*

@@ -34,7 +34,11 @@ export function createSandboxStore(db: Executor): Store {
       await db.execute(sql`select pg_advisory_xact_lock(${placementLockKey})`);
     },
     async enqueue(task, payload, options: EnqueueOptions = {}) {
-      const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode, priority] = addJobArguments(task, payload, options);
+      const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode, priority] = addJobArguments(
+        task,
+        payload,
+        options,
+      );
       const result = await db.execute<{ id: string }>(sql`select (graphile_worker.add_job(
         identifier => ${identifier}, payload => ${json}::json, queue_name => ${queueName},
         run_at => ${runAt}::timestamptz, max_attempts => ${maxAttempts}::int,
@@ -49,13 +53,31 @@ export function createSandboxStore(db: Executor): Store {
       return (await db.select().from(instances).where(eq(instances.slug, slug)))[0] ?? null;
     },
     async findInstanceByPr(repo, number) {
-      return (await db.select().from(instances).where(and(sql`lower(${instances.prRepo}) = lower(${repo})`, eq(instances.prNumber, number), eq(instances.kind, 'pr'))))[0] ?? null;
+      return (
+        (
+          await db
+            .select()
+            .from(instances)
+            .where(
+              and(
+                sql`lower(${instances.prRepo}) = lower(${repo})`,
+                eq(instances.prNumber, number),
+                eq(instances.kind, 'pr'),
+              ),
+            )
+        )[0] ?? null
+      );
     },
     async findInstanceByDomain(domain) {
       const rows = await db
         .select()
         .from(instances)
-        .where(and(isNull(instances.deletedAt), or(eq(instances.domain, domain), sql`${instances.extraDomains} @> ${JSON.stringify([domain])}::jsonb`)))
+        .where(
+          and(
+            isNull(instances.deletedAt),
+            or(eq(instances.domain, domain), sql`${instances.extraDomains} @> ${JSON.stringify([domain])}::jsonb`),
+          ),
+        )
         .limit(1);
       return rows[0] ?? null;
     },
@@ -63,13 +85,24 @@ export function createSandboxStore(db: Executor): Store {
       const conditions = [];
       if (!options.includeArchived) conditions.push(isNull(instances.archivedAt));
       if (!options.includeDeleted) conditions.push(isNull(instances.deletedAt));
-      return db.select().from(instances).where(and(...conditions)).orderBy(asc(instances.slug));
+      return db
+        .select()
+        .from(instances)
+        .where(and(...conditions))
+        .orderBy(asc(instances.slug));
     },
     async insertInstance(values) {
       return one(await db.insert(instances).values(values).returning(), 'instance');
     },
     async updateInstance(id, patch) {
-      return one(await db.update(instances).set({ ...patch, updatedAt: new Date() }).where(eq(instances.id, id)).returning(), `instance ${id}`);
+      return one(
+        await db
+          .update(instances)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(eq(instances.id, id))
+          .returning(),
+        `instance ${id}`,
+      );
     },
 
     async insertDeployment(values) {
@@ -87,21 +120,41 @@ export function createSandboxStore(db: Executor): Store {
 
     async insertAppserver(values) {
       const number = sql`(select coalesce(max(${appservers.number}), 0) + 1 from ${appservers} where ${appservers.instanceId} = ${values.instanceId})`;
-      return asAppserver(one(await db.insert(appservers).values({ ...values, number: number as unknown as number, state: 'new' }).returning(), 'appserver'));
+      return asAppserver(
+        one(
+          await db
+            .insert(appservers)
+            .values({ ...values, number: number as unknown as number, state: 'new' })
+            .returning(),
+          'appserver',
+        ),
+      );
     },
     async getAppserver(id) {
       const row = (await db.select().from(appservers).where(eq(appservers.id, id)))[0];
       return row ? asAppserver(row) : null;
     },
     async findAppserver(instanceId, number) {
-      const row = (await db.select().from(appservers).where(and(eq(appservers.instanceId, instanceId), eq(appservers.number, number))))[0];
+      const row = (
+        await db
+          .select()
+          .from(appservers)
+          .where(and(eq(appservers.instanceId, instanceId), eq(appservers.number, number)))
+      )[0];
       return row ? asAppserver(row) : null;
     },
     async listAppservers(instanceId) {
-      return (await db.select().from(appservers).where(eq(appservers.instanceId, instanceId)).orderBy(asc(appservers.number))).map(asAppserver);
+      return (
+        await db.select().from(appservers).where(eq(appservers.instanceId, instanceId)).orderBy(asc(appservers.number))
+      ).map(asAppserver);
     },
     async listAppserversInStates(states) {
-      return (await db.select().from(appservers).where(inArray(appservers.state, [...states]))).map(asAppserver);
+      return (
+        await db
+          .select()
+          .from(appservers)
+          .where(inArray(appservers.state, [...states]))
+      ).map(asAppserver);
     },
     async transitionAppserver(id, from: AppserverState, to: AppserverState, patch = {}) {
       transition(from, to);
@@ -114,7 +167,16 @@ export function createSandboxStore(db: Executor): Store {
     },
     async updateAppserver(id, patch) {
       const { state: _state, ...rest } = patch;
-      return asAppserver(one(await db.update(appservers).set({ ...rest, updatedAt: new Date() }).where(eq(appservers.id, id)).returning(), `appserver ${id}`));
+      return asAppserver(
+        one(
+          await db
+            .update(appservers)
+            .set({ ...rest, updatedAt: new Date() })
+            .where(eq(appservers.id, id))
+            .returning(),
+          `appserver ${id}`,
+        ),
+      );
     },
 
     async listHosts() {
@@ -126,12 +188,23 @@ export function createSandboxStore(db: Executor): Store {
     async upsertHost(values) {
       const { name: _name, acceptsNew: _acceptsNew, ...update } = values;
       return one(
-        await db.insert(hosts).values(values).onConflictDoUpdate({ target: hosts.name, set: { ...update, updatedAt: new Date() } }).returning(),
+        await db
+          .insert(hosts)
+          .values(values)
+          .onConflictDoUpdate({ target: hosts.name, set: { ...update, updatedAt: new Date() } })
+          .returning(),
         'host',
       );
     },
     async updateHost(id, patch) {
-      return one(await db.update(hosts).set({ ...patch, updatedAt: new Date() }).where(eq(hosts.id, id)).returning(), `host ${id}`);
+      return one(
+        await db
+          .update(hosts)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(eq(hosts.id, id))
+          .returning(),
+        `host ${id}`,
+      );
     },
 
     async appendLog(appserverId, offset, content, nextOffset, options = {}) {
@@ -149,7 +222,10 @@ export function createSandboxStore(db: Executor): Store {
           const keepFrom = await tx.execute<{ offset: string | null }>(sql`
             select max("offset")::text as "offset" from log_chunks where appserver_id = ${appserverId} and "offset" <= ${nextOffset - maxBytes}`);
           const firstKept = keepFrom.rows[0]?.offset;
-          if (firstKept !== null && firstKept !== undefined) await tx.delete(logChunks).where(and(eq(logChunks.appserverId, appserverId), lt(logChunks.offset, Number(firstKept))));
+          if (firstKept !== null && firstKept !== undefined)
+            await tx
+              .delete(logChunks)
+              .where(and(eq(logChunks.appserverId, appserverId), lt(logChunks.offset, Number(firstKept))));
           await tx.execute(sql`
             update appservers set log_dropped_bytes = coalesce((select min("offset") from log_chunks where appserver_id = ${appserverId}), ${offset})
             where id = ${appserverId}`);
@@ -191,4 +267,3 @@ export function createSandboxStore(db: Executor): Store {
   };
   return store;
 }
-

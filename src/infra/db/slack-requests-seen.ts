@@ -6,7 +6,12 @@ import type { Db } from './database';
  * more than three windows ago go in the same statement: their timestamps
  * are refused by the clock check before they could be looked up.
  */
-export async function firstSighting(db: Db, signature: string, timestamp: number, windowSeconds: number): Promise<boolean> {
+export async function firstSighting(
+  db: Db,
+  signature: string,
+  timestamp: number,
+  windowSeconds: number,
+): Promise<boolean> {
   const result = await db.execute(sql`
     with pruned as (delete from slack_requests_seen where received_at < now() - make_interval(secs => ${3 * windowSeconds}))
     insert into slack_requests_seen (signature, request_timestamp) values (${signature}, ${timestamp})

@@ -97,12 +97,22 @@ export async function recordCheckRunDelivery(
   const client = await pool.connect();
   try {
     await client.query('begin');
-    const inserted = await client.query(insertDelivery, [row.deliveryId, row.facts.event, row.facts.action, row.facts.repository, row.facts.prNumber, row.bodyDigest]);
+    const inserted = await client.query(insertDelivery, [
+      row.deliveryId,
+      row.facts.event,
+      row.facts.action,
+      row.facts.repository,
+      row.facts.prNumber,
+      row.bodyDigest,
+    ]);
     if (inserted.rowCount === 0) {
       await client.query('rollback');
       return { kind: 'duplicate' };
     }
-    const found = await client.query<{ repository: string; number: number }>('select repository, number from github_pull_requests where check_run_id = $1', [checkRunId]);
+    const found = await client.query<{ repository: string; number: number }>(
+      'select repository, number from github_pull_requests where check_run_id = $1',
+      [checkRunId],
+    );
     const pullRequest = found.rows[0];
     const job = pullRequest ? jobFor(pullRequest) : null;
     if (job) await enqueue(client, job.task, job.payload, job.options);

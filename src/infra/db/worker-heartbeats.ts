@@ -2,12 +2,18 @@ import type pg from 'pg';
 
 /** Whether any worker process beat in the last minute (jobs would otherwise wait until one starts). */
 export async function workerAlive(pool: Pick<pg.Pool, 'query'>): Promise<boolean> {
-  const alive = await pool.query(`select 1 from worker_heartbeats where last_seen_at > now() - interval '60 seconds' limit 1`);
+  const alive = await pool.query(
+    `select 1 from worker_heartbeats where last_seen_at > now() - interval '60 seconds' limit 1`,
+  );
   return Boolean(alive.rowCount);
 }
 
 /** Records that these worker ids are alive now. */
-export async function recordHeartbeats(pool: pg.Pool, workerIds: readonly string[], processName: string): Promise<void> {
+export async function recordHeartbeats(
+  pool: pg.Pool,
+  workerIds: readonly string[],
+  processName: string,
+): Promise<void> {
   if (workerIds.length === 0) return;
   await pool.query(
     `insert into worker_heartbeats (worker_id, process, last_seen_at)
@@ -25,7 +31,10 @@ export async function forgetHeartbeats(pool: pg.Pool, workerIds: readonly string
 
 /** Heartbeats recorded by processes of this machine (`<hostname>:<pid>`). */
 export async function heartbeatsOfHost(pool: pg.Pool, host: string): Promise<{ workerId: string; process: string }[]> {
-  const result = await pool.query<{ worker_id: string; process: string }>('select worker_id, process from worker_heartbeats where process like $1', [`${host}:%`]);
+  const result = await pool.query<{ worker_id: string; process: string }>(
+    'select worker_id, process from worker_heartbeats where process like $1',
+    [`${host}:%`],
+  );
   return result.rows.map((row) => ({ workerId: row.worker_id, process: row.process }));
 }
 
@@ -34,7 +43,11 @@ export async function heartbeatsOfHost(pool: pg.Pool, host: string): Promise<{ w
  * heartbeat for `deadAfterMs` and holding a lock at least that old (a worker
  * that just started and has not beaten yet is not dead).
  */
-export async function deadJobOwners(pool: pg.Pool, deadAfterMs: number, vanished: readonly string[]): Promise<string[]> {
+export async function deadJobOwners(
+  pool: pg.Pool,
+  deadAfterMs: number,
+  vanished: readonly string[],
+): Promise<string[]> {
   const dead = await pool.query<{ locked_by: string }>(
     `select distinct j.locked_by from graphile_worker._private_jobs j
       where j.locked_by is not null
@@ -55,7 +68,10 @@ export async function unlockWorkers(pool: pg.Pool, workerIds: readonly string[])
 
 /** Whether these workers still hold any job lock. */
 export async function holdsLocks(pool: pg.Pool, workerIds: readonly string[]): Promise<boolean> {
-  const held = await pool.query('select 1 from graphile_worker._private_jobs where locked_by = any($1::text[]) limit 1', [workerIds]);
+  const held = await pool.query(
+    'select 1 from graphile_worker._private_jobs where locked_by = any($1::text[]) limit 1',
+    [workerIds],
+  );
   return Boolean(held.rowCount);
 }
 

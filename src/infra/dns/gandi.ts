@@ -37,11 +37,16 @@ const managedTypes = ['A', 'CNAME'] as const;
  * nothing when it is already right. Calls run one at a time; 429 and 5xx are
  * retried with backoff (honouring Retry-After).
  */
-export function createGandiDns(options: GandiDnsOptions): DnsProvider & { check(): Promise<{ ok: boolean; detail: string }> } {
+export function createGandiDns(
+  options: GandiDnsOptions,
+): DnsProvider & { check(): Promise<{ ok: boolean; detail: string }> } {
   const zone = options.zone.toLowerCase().replace(/\.$/, '');
   const base = options.apiUrl.replace(/\/+$/, '');
   const backoff = options.backoffMs ?? [1_000, 2_000, 4_000];
-  const wanted = options.record.type === 'CNAME' ? { ...options.record, value: options.record.value.replace(/\.?$/, '.') } : options.record;
+  const wanted =
+    options.record.type === 'CNAME'
+      ? { ...options.record, value: options.record.value.replace(/\.?$/, '.') }
+      : options.record;
   const ttl = Math.max(300, options.ttl);
 
   let tail: Promise<unknown> = Promise.resolve();
@@ -58,7 +63,11 @@ export function createGandiDns(options: GandiDnsOptions): DnsProvider & { check(
       try {
         response = await fetch(url, {
           method,
-          headers: { authorization: `Bearer ${options.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            authorization: `Bearer ${options.token}`,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
         });
@@ -67,13 +76,18 @@ export function createGandiDns(options: GandiDnsOptions): DnsProvider & { check(
           await sleep(backoff[attempt]!);
           continue;
         }
-        throw new SandboxError('dns_failed', `gandi: ${method} ${path} failed: ${error instanceof Error ? error.message : String(error)}; check dns.gandi.api_url and the network`, { cause: error });
+        throw new SandboxError(
+          'dns_failed',
+          `gandi: ${method} ${path} failed: ${error instanceof Error ? error.message : String(error)}; check dns.gandi.api_url and the network`,
+          { cause: error },
+        );
       }
       const text = await response.text();
       const retryable = response.status === 429 || response.status >= 500;
       if (retryable && attempt < backoff.length) {
         const retryAfter = Number(response.headers.get('retry-after'));
-        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1_000, 30_000) : backoff[attempt]!;
+        const wait =
+          Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1_000, 30_000) : backoff[attempt]!;
         options.logger?.warn({ status: response.status, path, wait }, 'gandi: retrying');
         await sleep(wait);
         continue;
@@ -89,7 +103,10 @@ export function createGandiDns(options: GandiDnsOptions): DnsProvider & { check(
   }
 
   function fail(what: string, answer: { status: number; json: unknown }): never {
-    const message = typeof answer.json === 'object' && answer.json && 'message' in answer.json ? String((answer.json as { message: unknown }).message) : String(answer.json ?? '');
+    const message =
+      typeof answer.json === 'object' && answer.json && 'message' in answer.json
+        ? String((answer.json as { message: unknown }).message)
+        : String(answer.json ?? '');
     const hint =
       answer.status === 401 || answer.status === 403
         ? `the token in dns.gandi.token_env is not valid for ${zone} (expired, or lacks the "Manage domain name technical configurations" permission)`
@@ -102,7 +119,11 @@ export function createGandiDns(options: GandiDnsOptions): DnsProvider & { check(
   /** `pr1-app.sandboxes.example.com` in zone `example.com` → `pr1-app.sandboxes`. */
   function nameOf(domain: string): string {
     const fqdn = domain.toLowerCase().replace(/\.$/, '');
-    if (!fqdn.endsWith(`.${zone}`)) throw new SandboxError('config_invalid', `gandi: ${fqdn} is not inside the zone ${zone}; set dns.gandi.zone to a parent of base_domain`);
+    if (!fqdn.endsWith(`.${zone}`))
+      throw new SandboxError(
+        'config_invalid',
+        `gandi: ${fqdn} is not inside the zone ${zone}; set dns.gandi.zone to a parent of base_domain`,
+      );
     return encodeURIComponent(fqdn.slice(0, -zone.length - 1));
   }
 
@@ -115,15 +136,22 @@ export function createGandiDns(options: GandiDnsOptions): DnsProvider & { check(
 
   async function ensureOne(domain: string): Promise<void> {
     const name = nameOf(domain);
-    const rrsets = (await current(name)).filter((rrset) => (managedTypes as readonly string[]).includes(rrset.rrset_type));
+    const rrsets = (await current(name)).filter((rrset) =>
+      (managedTypes as readonly string[]).includes(rrset.rrset_type),
+    );
     for (const rrset of rrsets) {
       if (rrset.rrset_type === wanted.type) continue;
       const removed = await call('DELETE', `/domains/${zone}/records/${name}/${rrset.rrset_type}`);
-      if (removed.status !== 204 && removed.status !== 404) fail(`removing the ${rrset.rrset_type} record of ${name}`, removed);
+      if (removed.status !== 204 && removed.status !== 404)
+        fail(`removing the ${rrset.rrset_type} record of ${name}`, removed);
     }
     const same = rrsets.find((rrset) => rrset.rrset_type === wanted.type);
-    if (same && same.rrset_values.length === 1 && same.rrset_values[0] === wanted.value && same.rrset_ttl === ttl) return;
-    const put = await call('PUT', `/domains/${zone}/records/${name}/${wanted.type}`, { rrset_values: [wanted.value], rrset_ttl: ttl });
+    if (same && same.rrset_values.length === 1 && same.rrset_values[0] === wanted.value && same.rrset_ttl === ttl)
+      return;
+    const put = await call('PUT', `/domains/${zone}/records/${name}/${wanted.type}`, {
+      rrset_values: [wanted.value],
+      rrset_ttl: ttl,
+    });
     if (put.status !== 201 && put.status !== 200) fail(`writing the ${wanted.type} record of ${name}`, put);
     options.logger?.info({ domain, type: wanted.type, value: wanted.value }, 'gandi: record written');
   }
@@ -133,23 +161,30 @@ export function createGandiDns(options: GandiDnsOptions): DnsProvider & { check(
     for (const rrset of await current(name)) {
       if (!(managedTypes as readonly string[]).includes(rrset.rrset_type)) continue;
       const removed = await call('DELETE', `/domains/${zone}/records/${name}/${rrset.rrset_type}`);
-      if (removed.status !== 204 && removed.status !== 404) fail(`removing the ${rrset.rrset_type} record of ${name}`, removed);
+      if (removed.status !== 204 && removed.status !== 404)
+        fail(`removing the ${rrset.rrset_type} record of ${name}`, removed);
       options.logger?.info({ domain, type: rrset.rrset_type }, 'gandi: record removed');
     }
   }
 
   return {
     kind: 'gandi',
-    ensure: (domains) => serialize(async () => {
-      for (const domain of new Set(domains)) await ensureOne(domain);
-    }),
-    remove: (domains) => serialize(async () => {
-      for (const domain of new Set(domains)) await removeOne(domain);
-    }),
+    ensure: (domains) =>
+      serialize(async () => {
+        for (const domain of new Set(domains)) await ensureOne(domain);
+      }),
+    remove: (domains) =>
+      serialize(async () => {
+        for (const domain of new Set(domains)) await removeOne(domain);
+      }),
     async check() {
       try {
         const answer = await call('GET', `/domains/${zone}`);
-        if (answer.status === 200) return { ok: true, detail: `gandi: the token manages ${zone}; sandbox domains get ${wanted.type} ${wanted.value}` };
+        if (answer.status === 200)
+          return {
+            ok: true,
+            detail: `gandi: the token manages ${zone}; sandbox domains get ${wanted.type} ${wanted.value}`,
+          };
         fail(`reading the zone ${zone}`, answer);
       } catch (error) {
         return { ok: false, detail: error instanceof Error ? error.message : String(error) };

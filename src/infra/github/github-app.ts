@@ -42,7 +42,11 @@ export function octokitClass(throttle: boolean): typeof ProbotOctokit {
 }
 
 /** Builds the App's access from the configuration; null when the App is not configured. */
-export function createGitHubApp(config: Config, logger: Logger, options: { throttle?: boolean } = {}): GitHubApp | null {
+export function createGitHubApp(
+  config: Config,
+  logger: Logger,
+  options: { throttle?: boolean } = {},
+): GitHubApp | null {
   if (!gitHubConfigured(config)) return null;
   const probot = new Probot({
     appId: config.github.app_id!,
@@ -78,7 +82,10 @@ export function createGitHubApp(config: Config, logger: Logger, options: { throt
         const octokit = (await probot.auth()) as Octokit;
         return (await octokit.request('GET /app')).data?.slug ?? null;
       })().catch((error: unknown) => {
-        logger.warn({ err: error }, 'could not read the GitHub App slug; only `/sandbox` commands work until the next start (or set github.app_slug)');
+        logger.warn(
+          { err: error },
+          'could not read the GitHub App slug; only `/sandbox` commands work until the next start (or set github.app_slug)',
+        );
         slug = null;
         return null;
       });

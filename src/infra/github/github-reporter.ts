@@ -8,7 +8,10 @@ import { requestReport } from './report/request-report';
  * asks for a report of that pull request (check run, deployment, sticky
  * comment), which the report_pull_request job writes.
  */
-export function createGitHubReporter(deps: { records: Pick<PullRequestRecords, 'findByInstance'>; queue: JobQueue }): Reporter {
+export function createGitHubReporter(deps: {
+  records: Pick<PullRequestRecords, 'findByInstance'>;
+  queue: JobQueue;
+}): Reporter {
   return {
     name: 'github',
     async report(instanceId) {

@@ -11,7 +11,11 @@ export function policyFromConfig(config: Config, sandboxesIsolated = isolationOf
     repositories: config.repositories.map(repositoryPolicy),
     baseDomain: config.base_domain,
     slugTemplate: config.naming.slug_template,
-    reservedSlugs: reservedSlugs({ baseDomain: config.base_domain, publicUrl: config.public_url, configured: config.naming.reserved_slugs }),
+    reservedSlugs: reservedSlugs({
+      baseDomain: config.base_domain,
+      publicUrl: config.public_url,
+      configured: config.naming.reserved_slugs,
+    }),
     globalFields: config.defaults.fields,
     globalEphemeralDatabases: config.defaults.ephemeral_databases,
     denySettings: config.deny_settings,

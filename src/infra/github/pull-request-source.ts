@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { SandboxError } from '../../core/errors';
-import type { PermissionLevel, PullRequestSnapshot, PullRequestSource, TriggerPolicy } from '../../core/ports/pull-requests';
+import type {
+  PermissionLevel,
+  PullRequestSnapshot,
+  PullRequestSource,
+  TriggerPolicy,
+} from '../../core/ports/pull-requests';
 import { permissionAtLeast } from '../../core/pull-requests/policy';
 import type { InstallationAccess, Octokit } from './octokit';
 
@@ -39,7 +44,11 @@ export function createPullRequestSource(access: InstallationAccess): PullRequest
       const octokit = await access.installation(id);
       const { owner, name } = split(repository);
       try {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo: name, pull_number: number });
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+          owner,
+          repo: name,
+          pull_number: number,
+        });
         return toSnapshot(data, id);
       } catch (error) {
         if (status(error) === 404) return null;
@@ -52,7 +61,12 @@ export function createPullRequestSource(access: InstallationAccess): PullRequest
       if (id === null) return null;
       const octokit = await access.installation(id);
       const { owner, name } = split(repository);
-      const pulls = await octokit.paginate('GET /repos/{owner}/{repo}/pulls', { owner, repo: name, state: 'open', per_page: 100 });
+      const pulls = await octokit.paginate('GET /repos/{owner}/{repo}/pulls', {
+        owner,
+        repo: name,
+        state: 'open',
+        per_page: 100,
+      });
       return pulls.map((data) => toSnapshot(data, id));
     },
 
@@ -63,7 +77,11 @@ export function createPullRequestSource(access: InstallationAccess): PullRequest
       for (const team of policy.teams) {
         const [org, slug] = team.split('/') as [string, string];
         try {
-          const { data } = await octokit.request('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', { org, team_slug: slug, username: login });
+          const { data } = await octokit.request('GET /orgs/{org}/teams/{team_slug}/memberships/{username}', {
+            org,
+            team_slug: slug,
+            username: login,
+          });
           if (data.state === 'active') return true;
         } catch (error) {
           if (status(error) !== 404) throw error;
@@ -71,7 +89,11 @@ export function createPullRequestSource(access: InstallationAccess): PullRequest
       }
       const { owner, name } = split(repository);
       try {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { owner, repo: name, username: login });
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/collaborators/{username}/permission', {
+          owner,
+          repo: name,
+          username: login,
+        });
         return permissionAtLeast(toLevel(permissionSchema.parse(data)), policy.minPermission);
       } catch (error) {
         if (status(error) === 404) return false;
@@ -83,7 +105,8 @@ export function createPullRequestSource(access: InstallationAccess): PullRequest
 
 function toSnapshot(raw: unknown, installationId: number): PullRequestSnapshot {
   const parsed = pullRequestSchema.safeParse(raw);
-  if (!parsed.success) throw new SandboxError('usage', `GitHub answered with a pull request the bot cannot read: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new SandboxError('usage', `GitHub answered with a pull request the bot cannot read: ${parsed.error.message}`);
   const pr = parsed.data;
   const base = pr.base.repo;
   return {

@@ -14,8 +14,17 @@ export async function reactToComment(
     if (id === null) return;
     const octokit = await deps.github.installation(id);
     const [owner = '', repo = ''] = target.repository.split('/');
-    await octokit.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', { owner, repo, comment_id: target.commentId, content });
+    await octokit.request('POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions', {
+      owner,
+      repo,
+      comment_id: target.commentId,
+      content,
+    });
   } catch (error) {
-    if (status(error) !== 404) deps.logger.warn({ err: error, repository: target.repository, number: target.number }, 'could not react to a command comment');
+    if (status(error) !== 404)
+      deps.logger.warn(
+        { err: error, repository: target.repository, number: target.number },
+        'could not react to a command comment',
+      );
   }
 }

@@ -14,7 +14,8 @@ export interface RenderedAnswer {
 
 /** Renders a command's answer (or the parser's reply) in GitHub's words: markdown, mentions, commands as typed in a comment. */
 export function renderCommandAnswer(login: string, answer: PullRequestAnswer): RenderedAnswer {
-  if (answer.kind === 'reply') return { reaction: answer.reason === 'help' ? 'eyes' : 'confused', notice: `@${login}: ${answer.text}` };
+  if (answer.kind === 'reply')
+    return { reaction: answer.reason === 'help' ? 'eyes' : 'confused', notice: `@${login}: ${answer.text}` };
   if (!answer.result.ok) return renderError(login, answer.result.error);
   const done = renderDone(`@${login}`, answer.result.answer);
   const queued = answer.result.queuedInMaintenance;
@@ -24,39 +25,74 @@ export function renderCommandAnswer(login: string, answer: PullRequestAnswer): R
 function renderDone(who: string, answer: CommandAnswer): RenderedAnswer {
   switch (answer.name) {
     case 'redeploy':
-      if (answer.restored) return { reaction: 'rocket', notice: `${who} restored the sandbox; deploying ${short(answer.deployment.commitSha)}.` };
-      return { reaction: 'rocket', notice: `${who} asked for a redeploy of ${short(answer.deployment.commitSha)}${answer.deployment.activateOnSuccess ? '' : ' (without activating it)'}.` };
+      if (answer.restored)
+        return {
+          reaction: 'rocket',
+          notice: `${who} restored the sandbox; deploying ${short(answer.deployment.commitSha)}.`,
+        };
+      return {
+        reaction: 'rocket',
+        notice: `${who} asked for a redeploy of ${short(answer.deployment.commitSha)}${answer.deployment.activateOnSuccess ? '' : ' (without activating it)'}.`,
+      };
     case 'restore':
-      return { reaction: 'rocket', notice: `${who} restored the sandbox; deploying ${short(answer.deployment.commitSha)}.` };
+      return {
+        reaction: 'rocket',
+        notice: `${who} restored the sandbox; deploying ${short(answer.deployment.commitSha)}.`,
+      };
     case 'activate':
       return { reaction: 'rocket', notice: `${who} activated appserver ${answer.appserver.number}.` };
     case 'archive':
-      if (answer.alreadyArchived) return { reaction: 'eyes', notice: `${who}: the sandbox is archived already; \`/sandbox redeploy\` brings it back.` };
+      if (answer.alreadyArchived)
+        return {
+          reaction: 'eyes',
+          notice: `${who}: the sandbox is archived already; \`/sandbox redeploy\` brings it back.`,
+        };
       return { reaction: '+1', notice: `${who} archived the sandbox; \`/sandbox redeploy\` brings it back.` };
     case 'delete':
       return { reaction: '+1', notice: `${who} deleted the sandbox and its data.` };
     case 'cancel':
       return { reaction: '+1', notice: `${who} cancelled ${answer.cancelled} unfinished appserver(s).` };
     case 'status':
-      return { reaction: 'eyes', notice: `${who} asked for the status; this comment shows it as of ${utc(answer.at)} UTC.` };
+      return {
+        reaction: 'eyes',
+        notice: `${who} asked for the status; this comment shows it as of ${utc(answer.at)} UTC.`,
+      };
     case 'logs':
-      return { reaction: 'eyes', notice: `${who}: the log of appserver ${answer.appserver} is on the [status page](${answer.sandbox.statusUrl}).` };
+      return {
+        reaction: 'eyes',
+        notice: `${who}: the log of appserver ${answer.appserver} is on the [status page](${answer.sandbox.statusUrl}).`,
+      };
     case 'extend':
       return { reaction: '+1', notice: `${who} extended the sandbox until ${utc(answer.expiresAt)} UTC.` };
     case 'pin':
-      return { reaction: answer.alreadyPinned ? 'eyes' : '+1', notice: answer.alreadyPinned ? `${who}: the sandbox is pinned already.` : `${who} pinned the sandbox: it never expires; \`/sandbox unpin\` undoes it.` };
+      return {
+        reaction: answer.alreadyPinned ? 'eyes' : '+1',
+        notice: answer.alreadyPinned
+          ? `${who}: the sandbox is pinned already.`
+          : `${who} pinned the sandbox: it never expires; \`/sandbox unpin\` undoes it.`,
+      };
     case 'unpin':
       if (!answer.wasPinned) return { reaction: 'eyes', notice: `${who}: the sandbox was not pinned.` };
-      return { reaction: '+1', notice: `${who} unpinned the sandbox; ${answer.expiresAt ? `it expires ${utc(answer.expiresAt)} UTC unless there is activity` : 'it has no expiry'}.` };
+      return {
+        reaction: '+1',
+        notice: `${who} unpinned the sandbox; ${answer.expiresAt ? `it expires ${utc(answer.expiresAt)} UTC unless there is activity` : 'it has no expiry'}.`,
+      };
     case 'approve':
-      if (answer.alreadyApproved) return { reaction: 'eyes', notice: `${who}: @${answer.approvedBy} approved ${short(answer.sha)} already.` };
-      return { reaction: '+1', notice: `${who} approved ${short(answer.sha)}; ${answer.waitsForReady ? 'it deploys once it is ready for review' : 'deploying'}. Later commits from the author wait for a new approval.` };
+      if (answer.alreadyApproved)
+        return { reaction: 'eyes', notice: `${who}: @${answer.approvedBy} approved ${short(answer.sha)} already.` };
+      return {
+        reaction: '+1',
+        notice: `${who} approved ${short(answer.sha)}; ${answer.waitsForReady ? 'it deploys once it is ready for review' : 'deploying'}. Later commits from the author wait for a new approval.`,
+      };
     case 'list':
       return { reaction: 'eyes', notice: `${who}: ${answer.sandboxes.length} sandbox(es).` };
     case 'create':
       return { reaction: 'rocket', notice: `${who} created ${answer.sandbox.slug}.` };
     case 'task':
-      return { reaction: answer.exitCode === 0 ? '+1' : 'confused', notice: `${who} ran the task \`${answer.task}\` on appserver ${answer.appserver}: exit status ${answer.exitCode}.` };
+      return {
+        reaction: answer.exitCode === 0 ? '+1' : 'confused',
+        notice: `${who} ran the task \`${answer.task}\` on appserver ${answer.appserver}: exit status ${answer.exitCode}.`,
+      };
   }
 }
 

@@ -16,7 +16,8 @@ export function createChannelLimit(max: number): ChannelLimit {
       if (released) return;
       released = true;
       const next = waiting.shift();
-      if (next) next(); // hand the slot over directly, so `used` never dips and a newcomer cannot jump the queue
+      if (next)
+        next(); // hand the slot over directly, so `used` never dips and a newcomer cannot jump the queue
       else used -= 1;
     };
   };

@@ -13,7 +13,15 @@ import { createSshTransport } from './ssh-transport';
  * process. `localRunAs` (set only when the bot can switch users) gives local
  * hosts sandbox users, one set per work root.
  */
-export function createHostDirectory({ env, logger, localRunAs = null }: { env: NodeJS.ProcessEnv; logger?: Logger; localRunAs?: string | null }): HostDirectory & { closeAll(): Promise<void> } {
+export function createHostDirectory({
+  env,
+  logger,
+  localRunAs = null,
+}: {
+  env: NodeJS.ProcessEnv;
+  logger?: Logger;
+  localRunAs?: string | null;
+}): HostDirectory & { closeAll(): Promise<void> } {
   const cache = new Map<string, HostTransport>();
   const sandboxUsers = new Map<string, SandboxUsers>();
   const usersFor = (root: string): SandboxUsers | undefined => {
@@ -26,7 +34,10 @@ export function createHostDirectory({ env, logger, localRunAs = null }: { env: N
       const key = `${host.id}:${host.updatedAt.getTime()}`;
       const cached = cache.get(key);
       if (cached) return cached;
-      const transport = host.provider === 'local' ? createLocalTransport({ name: host.name, address: host.address, sandboxUsers: usersFor(host.workRoot) }) : sshTransport(host, env, logger);
+      const transport =
+        host.provider === 'local'
+          ? createLocalTransport({ name: host.name, address: host.address, sandboxUsers: usersFor(host.workRoot) })
+          : sshTransport(host, env, logger);
       cache.set(key, transport);
       return transport;
     },
@@ -41,16 +52,26 @@ function sshTransport(host: Host, env: NodeJS.ProcessEnv, logger?: Logger): Host
   let privateKey: string;
   if (host.privateKeyEnv) {
     const value = env[host.privateKeyEnv];
-    if (!value) throw new SandboxError('host_unreachable', `host ${host.name}: environment variable ${host.privateKeyEnv} (private_key_env) is not set`);
+    if (!value)
+      throw new SandboxError(
+        'host_unreachable',
+        `host ${host.name}: environment variable ${host.privateKeyEnv} (private_key_env) is not set`,
+      );
     privateKey = value.replace(/\\n/g, '\n');
   } else if (host.privateKeyPath) {
     try {
       privateKey = readFileSync(host.privateKeyPath, 'utf8');
     } catch (error) {
-      throw new SandboxError('host_unreachable', `host ${host.name}: cannot read private_key_path ${host.privateKeyPath} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new SandboxError(
+        'host_unreachable',
+        `host ${host.name}: cannot read private_key_path ${host.privateKeyPath} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
   } else {
-    throw new SandboxError('host_unreachable', `host ${host.name}: no private key; set private_key_path or private_key_env`);
+    throw new SandboxError(
+      'host_unreachable',
+      `host ${host.name}: no private key; set private_key_path or private_key_env`,
+    );
   }
   return createSshTransport({
     name: host.name,

@@ -22,7 +22,11 @@ export interface LocalTransportOptions {
 }
 
 /** The bot's own machine as a host (the `local` compute provider): execve without a shell, plain fs calls. */
-export function createLocalTransport({ name = 'local', address = '127.0.0.1', sandboxUsers }: LocalTransportOptions = {}): HostTransport {
+export function createLocalTransport({
+  name = 'local',
+  address = '127.0.0.1',
+  sandboxUsers,
+}: LocalTransportOptions = {}): HostTransport {
   /** `<root>/<slug>` when `path` lies in a sandbox's directory (the directory itself counts when `orSelf`). */
   const sandboxDirOf = (path: string, orSelf: boolean): string | null => {
     if (!sandboxUsers || !isAbsolute(path)) return null;
@@ -32,7 +36,10 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
     if (segments[0]!.startsWith('.') || (segments.length < 2 && !orSelf)) return null;
     return join(sandboxUsers.root, segments[0]!);
   };
-  const execUser = async (argv: readonly string[], options: ExecOptions): Promise<{ user: SandboxUser; home: string } | null> => {
+  const execUser = async (
+    argv: readonly string[],
+    options: ExecOptions,
+  ): Promise<{ user: SandboxUser; home: string } | null> => {
     const target = options.cwd ?? argv.find((arg) => isAbsolute(arg) && sandboxDirOf(arg, true));
     const dir = target ? sandboxDirOf(target, true) : null;
     const user = dir ? await sandboxUsers!.ownerOf(dir) : null;
@@ -59,11 +66,18 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
       const [command, ...args] = argv;
       if (!command) throw new Error('exec: empty argv');
       const sandbox = await execUser(argv, options);
-      const identity = sandbox ? { HOME: sandbox.home, USER: sandbox.user.name, LOGNAME: sandbox.user.name } : { HOME: process.env.HOME ?? '/root' };
+      const identity = sandbox
+        ? { HOME: sandbox.home, USER: sandbox.user.name, LOGNAME: sandbox.user.name }
+        : { HOME: process.env.HOME ?? '/root' };
       return new Promise((resolve, reject) => {
         const child = spawn(command, args, {
           cwd: options.cwd,
-          env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...identity, ...options.env },
+          env: {
+            PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+            LANG: 'C.UTF-8',
+            ...identity,
+            ...options.env,
+          },
           stdio: ['pipe', 'pipe', 'pipe'],
           ...(sandbox ? { uid: sandbox.user.uid, gid: sandbox.user.gid } : {}),
         });
@@ -93,9 +107,15 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
       const temporary = `${path}.tmp-${randomBytes(4).toString('hex')}`;
       if (owner && owner.uid !== 0) {
         // Positional arguments only: no path or mode is ever part of the script text.
-        const script = 'umask 077 && mkdir -p -- "$(dirname -- "$3")" && cat > "$1" && chmod "$2" "$1" && mv -f -- "$1" "$3"';
-        const result = await runAs(owner, ['sh', '-c', script, 'sh', temporary, mode.toString(8), path], typeof content === 'string' ? Buffer.from(content) : content);
-        if (result.code !== 0) throw new Error(`${name}: writing ${path} as ${owner.name} failed: ${result.stderr.toString().trim()}`);
+        const script =
+          'umask 077 && mkdir -p -- "$(dirname -- "$3")" && cat > "$1" && chmod "$2" "$1" && mv -f -- "$1" "$3"';
+        const result = await runAs(
+          owner,
+          ['sh', '-c', script, 'sh', temporary, mode.toString(8), path],
+          typeof content === 'string' ? Buffer.from(content) : content,
+        );
+        if (result.code !== 0)
+          throw new Error(`${name}: writing ${path} as ${owner.name} failed: ${result.stderr.toString().trim()}`);
         return;
       }
       await mkdir(dirname(path), { recursive: true });
@@ -106,7 +126,15 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
     async readFile(path, { offset = 0, maxBytes = defaultMaxBytes } = {}) {
       const owner = await fileUser(path);
       if (owner) {
-        const result = await runAs(owner, ['dd', `if=${path}`, 'iflag=skip_bytes,count_bytes,nofollow', `skip=${offset}`, `count=${maxBytes}`, 'bs=131072', 'status=none']);
+        const result = await runAs(owner, [
+          'dd',
+          `if=${path}`,
+          'iflag=skip_bytes,count_bytes,nofollow',
+          `skip=${offset}`,
+          `count=${maxBytes}`,
+          'bs=131072',
+          'status=none',
+        ]);
         // Missing, or not something this sandbox's user may read (a link it planted): nothing to read.
         return result.code === 0 ? result.stdout : null;
       }
@@ -155,7 +183,8 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
       const owner = await fileUser(path);
       if (owner) {
         const result = await runAs(owner, ['rm', '-rf', '--', path]);
-        if (result.code !== 0) throw new Error(`${name}: removing ${path} as ${owner.name} failed: ${result.stderr.toString().trim()}`);
+        if (result.code !== 0)
+          throw new Error(`${name}: removing ${path} as ${owner.name} failed: ${result.stderr.toString().trim()}`);
         return;
       }
       // fs.rm does not follow links: removing a sandbox's whole directory as root is safe.
@@ -166,10 +195,20 @@ export function createLocalTransport({ name = 'local', address = '127.0.0.1', sa
 }
 
 /** Runs a file-handling command as a sandbox user (no shell unless argv asks for one), binary stdout. */
-function runAs(user: SandboxUser, argv: readonly string[], stdin?: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+function runAs(
+  user: SandboxUser,
+  argv: readonly string[],
+  stdin?: Buffer,
+): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
   const [command, ...args] = argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(command!, args, { env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, cwd: '/', uid: user.uid, gid: user.gid, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command!, args, {
+      env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' },
+      cwd: '/',
+      uid: user.uid,
+      gid: user.gid,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -100,11 +100,23 @@ async function createUser(name: string, groupArgs: string[]): Promise<SandboxUse
   // Another process may hold the passwd lock for a moment (useradd fails at once then).
   for (let attempt = 0; ; attempt += 1) {
     try {
-      await run('useradd', ['--system', ...groupArgs, '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
+      await run('useradd', [
+        '--system',
+        ...groupArgs,
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        '/usr/sbin/nologin',
+        name,
+      ]);
     } catch (error) {
       const created = await lookupUser(name);
       if (created) return created;
-      if (attempt >= 20) throw new Error(`could not create the sandbox OS user ${name}: ${(error as { stderr?: string }).stderr?.trim() || String(error)}; create it with useradd --system ${name}`);
+      if (attempt >= 20)
+        throw new Error(
+          `could not create the sandbox OS user ${name}: ${(error as { stderr?: string }).stderr?.trim() || String(error)}; create it with useradd --system ${name}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
       continue;
     }
@@ -119,6 +131,8 @@ async function assertReachable(dir: string, user: SandboxUser): Promise<void> {
   try {
     await run('test', ['-w', dir], { uid: user.uid, gid: user.gid });
   } catch {
-    throw new Error(`the sandbox user ${user.name} cannot reach ${dir}; give every parent directory of compute.local.work_root o+x (e.g. chmod 711), or choose another work_root`);
+    throw new Error(
+      `the sandbox user ${user.name} cannot reach ${dir}; give every parent directory of compute.local.work_root o+x (e.g. chmod 711), or choose another work_root`,
+    );
   }
 }

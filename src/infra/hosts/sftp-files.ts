@@ -35,7 +35,9 @@ export async function writeAll(sftp: SFTPWrapper, handle: Buffer, data: Buffer):
       const position = next;
       const length = Math.min(chunkBytes, data.length - position);
       next += length;
-      await call<void>((done) => sftp.write(handle, data, position, length, position, (error) => done(error, undefined)));
+      await call<void>((done) =>
+        sftp.write(handle, data, position, length, position, (error) => done(error, undefined)),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, Math.ceil(data.length / chunkBytes)) }, worker));
@@ -64,7 +66,11 @@ export async function readRange(sftp: SFTPWrapper, handle: Buffer, offset: numbe
 
 function readChunk(sftp: SFTPWrapper, handle: Buffer, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
-  return call((done) => sftp.read(handle, buffer, 0, length, position, (error, bytesRead) => done(error, buffer.subarray(0, bytesRead ?? 0))));
+  return call((done) =>
+    sftp.read(handle, buffer, 0, length, position, (error, bytesRead) =>
+      done(error, buffer.subarray(0, bytesRead ?? 0)),
+    ),
+  );
 }
 
 /** Renames over an existing target (posix-rename@openssh.com); plain SFTP rename where the server lacks the extension. */
@@ -88,5 +94,12 @@ export function statSize(sftp: SFTPWrapper, path: string): Promise<number> {
 }
 
 export function readDirNames(sftp: SFTPWrapper, path: string): Promise<string[]> {
-  return call((done) => sftp.readdir(path, (error, list) => done(error, (list ?? []).map((entry) => entry.filename))));
+  return call((done) =>
+    sftp.readdir(path, (error, list) =>
+      done(
+        error,
+        (list ?? []).map((entry) => entry.filename),
+      ),
+    ),
+  );
 }

@@ -57,7 +57,8 @@ export function openConnection(settings: ConnectionSettings, logger?: SshLogger)
       markLost(link, error);
     });
     client.on('close', () => {
-      if (!ready) reject(connectError(settings, new Error('the server closed the connection during the handshake'), refusal));
+      if (!ready)
+        reject(connectError(settings, new Error('the server closed the connection during the handshake'), refusal));
       markLost(link, new Error('the connection closed'));
     });
     client.connect({
@@ -85,7 +86,11 @@ export function markLost(link: Link, reason: Error): void {
   link.client.destroy();
 }
 
-function connectError(settings: ConnectionSettings, error: Error & { level?: string; code?: unknown }, refusal: string | undefined): SandboxError {
+function connectError(
+  settings: ConnectionSettings,
+  error: Error & { level?: string; code?: unknown },
+  refusal: string | undefined,
+): SandboxError {
   if (refusal) return new SandboxError('host_unreachable', refusal, { cause: error });
   if (error.level === 'client-authentication') {
     return new SandboxError(
@@ -125,7 +130,10 @@ export function describeClientKey(name: string, privateKey: string | Buffer): st
   const parsed = ssh2.utils.parseKey(privateKey);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) {
-    throw new SandboxError('config_invalid', `the private key for ssh host ${name} cannot be used: ${key instanceof Error ? key.message : 'no key found'}; set private_key_path or private_key_env of ${name} in sandbox.yml`);
+    throw new SandboxError(
+      'config_invalid',
+      `the private key for ssh host ${name} cannot be used: ${key instanceof Error ? key.message : 'no key found'}; set private_key_path or private_key_env of ${name} in sandbox.yml`,
+    );
   }
   const blob = key.getPublicSSH();
   return `${keyTypeOf(blob)} key ${sshFingerprint(blob)}`;

@@ -20,7 +20,8 @@ const remoteGraceMs = 1_000;
 export function buildRemoteCommand(argv: readonly string[], { env = {}, cwd }: ExecOptions, timeoutMs: number): string {
   const [program] = argv;
   if (program === undefined || program === '') throw new Error('exec: empty argv');
-  if (program.includes('=')) throw new Error(`exec: program name ${JSON.stringify(program)} contains "=", which env would take for a variable`);
+  if (program.includes('='))
+    throw new Error(`exec: program name ${JSON.stringify(program)} contains "=", which env would take for a variable`);
   const assignments = Object.entries(env).map(([key, value]) => {
     assertEnvName(key);
     return `${key}=${value}`;
@@ -33,7 +34,12 @@ export function buildRemoteCommand(argv: readonly string[], { env = {}, cwd }: E
 /** Gathers a channel's output and exit status; on timeout, rejects and closes the channel. Call it as soon as the channel opens. */
 export function collectExec(
   channel: ClientChannel,
-  { name, label, stdin, timeoutMs }: { name: string; label: string; stdin: string | Buffer | undefined; timeoutMs: number },
+  {
+    name,
+    label,
+    stdin,
+    timeoutMs,
+  }: { name: string; label: string; stdin: string | Buffer | undefined; timeoutMs: number },
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const stdout: Buffer[] = [];

@@ -44,8 +44,16 @@ export function checkHostKey(pins: HostKeyPins, offered: Buffer): HostKeyVerdict
   if (pins.knownHostsPath) {
     const lookup = lookUpKnownHosts(pins.knownHostsPath, knownHostsName(address, port), offered);
     if (lookup.kind === 'match') return { ok: true };
-    if (lookup.kind === 'revoked') return { ok: false, message: `host key of ${where} is marked @revoked in ${pins.knownHostsPath}: offered ${offeredText}; refusing to connect` };
-    if (lookup.kind === 'unreadable') return { ok: false, message: `host key of ${where} cannot be checked: known_hosts file ${pins.knownHostsPath} cannot be read (${lookup.reason}); fix known_hosts for ${name} in sandbox.yml` };
+    if (lookup.kind === 'revoked')
+      return {
+        ok: false,
+        message: `host key of ${where} is marked @revoked in ${pins.knownHostsPath}: offered ${offeredText}; refusing to connect`,
+      };
+    if (lookup.kind === 'unreadable')
+      return {
+        ok: false,
+        message: `host key of ${where} cannot be checked: known_hosts file ${pins.knownHostsPath} cannot be read (${lookup.reason}); fix known_hosts for ${name} in sandbox.yml`,
+      };
     expectations.push(
       lookup.keys.length > 0
         ? `${lookup.keys.join(' or ')} (${pins.knownHostsPath})`
@@ -124,6 +132,9 @@ function hostMatches(field: string, host: string): boolean {
 }
 
 function globMatches(pattern: string, text: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${source}$`, 'i').test(text);
 }

@@ -12,8 +12,26 @@ import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import { SandboxError } from '../../core/errors';
 import type { ExecOptions, ExecResult, HostTransport } from '../../core/ports/host-transport';
 import { createChannelLimit } from './channel-limit';
-import { closeFile, isMissing, openFile, readDirNames, readRange, renameOver, statSize, unlinkFile, writeAll } from './sftp-files';
-import { type ConnectionSettings, describeClientKey, type Link, markLost, openConnection, type SshLogger, where } from './ssh-connection';
+import {
+  closeFile,
+  isMissing,
+  openFile,
+  readDirNames,
+  readRange,
+  renameOver,
+  statSize,
+  unlinkFile,
+  writeAll,
+} from './sftp-files';
+import {
+  type ConnectionSettings,
+  describeClientKey,
+  type Link,
+  markLost,
+  openConnection,
+  type SshLogger,
+  where,
+} from './ssh-connection';
 import { buildRemoteCommand, collectExec } from './ssh-exec';
 import { sshFingerprint } from './ssh-host-key';
 
@@ -49,8 +67,13 @@ const refusalRetriesMs = [10, 20, 40, 80, 160];
 export function createSshTransport(options: SshTransportOptions): HostTransport {
   const { name, address, logger } = options;
   const maxChannels = options.maxChannels ?? 8;
-  if (!Number.isInteger(maxChannels) || maxChannels < 2) throw new RangeError(`ssh ${name}: maxChannels must be an integer ≥ 2 (one is kept by SFTP)`);
-  const settings: ConnectionSettings = { ...options, clientKeyText: describeClientKey(name, options.privateKey), connectTimeoutMs: options.connectTimeoutMs ?? 10_000 };
+  if (!Number.isInteger(maxChannels) || maxChannels < 2)
+    throw new RangeError(`ssh ${name}: maxChannels must be an integer ≥ 2 (one is kept by SFTP)`);
+  const settings: ConnectionSettings = {
+    ...options,
+    clientKeyText: describeClientKey(name, options.privateKey),
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+  };
   const channels = createChannelLimit(maxChannels);
   let current: Promise<Link> | undefined;
   let closed = false;
@@ -91,7 +114,12 @@ export function createSshTransport(options: SshTransportOptions): HostTransport 
     try {
       return await use(await link());
     } catch (error) {
-      if (error instanceof StaleConnection) throw new SandboxError('host_unreachable', `ssh to ${where(options)} failed: ${error.message}; check the host and sshd`, { cause: error });
+      if (error instanceof StaleConnection)
+        throw new SandboxError(
+          'host_unreachable',
+          `ssh to ${where(options)} failed: ${error.message}; check the host and sshd`,
+          { cause: error },
+        );
       throw error;
     }
   }
@@ -102,13 +130,22 @@ export function createSshTransport(options: SshTransportOptions): HostTransport 
       const onLost = (reason: Error) => reject(lostError(what, reason));
       link.onLost.add(onLost);
       if (link.lost) onLost(link.lost);
-      work.then(resolve, (error: unknown) => reject(link.lost ? lostError(what, link.lost) : error)).finally(() => link.onLost.delete(onLost));
+      work
+        .then(resolve, (error: unknown) => reject(link.lost ? lostError(what, link.lost) : error))
+        .finally(() => link.onLost.delete(onLost));
     });
   }
 
   function lostError(what: string, reason: Error): SandboxError {
-    if (closed) return new SandboxError('host_unreachable', `ssh ${name}: the transport was closed while ${what}`, { cause: reason });
-    return new SandboxError('host_unreachable', `ssh to ${where(options)} lost the connection while ${what} (${reason.message}); the next call reconnects`, { cause: reason });
+    if (closed)
+      return new SandboxError('host_unreachable', `ssh ${name}: the transport was closed while ${what}`, {
+        cause: reason,
+      });
+    return new SandboxError(
+      'host_unreachable',
+      `ssh to ${where(options)} lost the connection while ${what} (${reason.message}); the next call reconnects`,
+      { cause: reason },
+    );
   }
 
   /**
@@ -141,9 +178,17 @@ export function createSshTransport(options: SshTransportOptions): HostTransport 
           if (link.lost) return reject(new StaleConnection(link.lost.message));
           // A refused channel open carries a reason code (MaxSessions, usually); a refused exec or subsystem does not.
           if ((error as { reason?: unknown }).reason !== undefined) {
-            return reject(new ChannelRefused(`ssh ${name}: the server refused a channel (${error.message}); lower maxChannels below the host's sshd MaxSessions`));
+            return reject(
+              new ChannelRefused(
+                `ssh ${name}: the server refused a channel (${error.message}); lower maxChannels below the host's sshd MaxSessions`,
+              ),
+            );
           }
-          reject(new Error(`ssh ${name}: ${error.message}${error.message.includes('subsystem') ? "; enable the sftp subsystem in the host's sshd_config" : ''}`));
+          reject(
+            new Error(
+              `ssh ${name}: ${error.message}${error.message.includes('subsystem') ? "; enable the sftp subsystem in the host's sshd_config" : ''}`,
+            ),
+          );
         });
       } catch (error) {
         reject(new StaleConnection((error as Error).message)); // ssh2 throws "Not connected" synchronously
@@ -253,10 +298,14 @@ export function createSshTransport(options: SshTransportOptions): HostTransport 
       });
     },
     async fileSize(path) {
-      return withSftp(`reading the size of ${path}`, (sftp) => statSize(sftp, path).catch((error: unknown) => (isMissing(error) ? null : Promise.reject(error))));
+      return withSftp(`reading the size of ${path}`, (sftp) =>
+        statSize(sftp, path).catch((error: unknown) => (isMissing(error) ? null : Promise.reject(error))),
+      );
     },
     async listDir(path) {
-      return withSftp(`listing ${path}`, (sftp) => readDirNames(sftp, path).catch((error: unknown) => (isMissing(error) ? [] : Promise.reject(error))));
+      return withSftp(`listing ${path}`, (sftp) =>
+        readDirNames(sftp, path).catch((error: unknown) => (isMissing(error) ? [] : Promise.reject(error))),
+      );
     },
     async remove(path) {
       const result = await exec(['rm', '-rf', '--', path]);

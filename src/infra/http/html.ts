@@ -72,11 +72,14 @@ export function page(title: string, body: SafeHtml, chrome: PageChrome = {}): st
       : chrome.signIn === 'local'
         ? html`<span class="muted" title="GitHub sign-in is not configured on this bot">Sign in with the local link the bot printed at start (<code>sbx auth local</code>)</span>`
         : html`<a class="button" href="/auth/sign-in?return_to=${encodeURIComponent(chrome.path)}">Sign in with GitHub</a>`;
-  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+  return `<!doctype html>${
+    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · Sandbox Bot</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><style>${new SafeHtml(styles)}</style></head><body>
 <a class="skip" href="#main">Skip to content</a>
 <header><h1><a href="/">Sandbox Bot</a></h1><span class="muted">${title}</span><div class="who">${who}</div></header>
-${chrome.maintenance ? maintenanceBanner(chrome.maintenance.message) : ''}<main id="main" tabindex="-1">${body}</main></body></html>`.value}`;
+${chrome.maintenance ? maintenanceBanner(chrome.maintenance.message) : ''}<main id="main" tabindex="-1">${body}</main></body></html>`
+      .value
+  }`;
 }
 
 function maintenanceBanner(message: string | null): SafeHtml {

@@ -4,7 +4,11 @@ import { gzip } from 'node:zlib';
 
 const gzipAsync = promisify(gzip);
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+) => void | Promise<void>;
 
 interface Route {
   method: string;
@@ -94,7 +98,11 @@ export class Router {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -103,12 +111,18 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
   res.end(text);
 }
 
-export function sendHtml(res: ServerResponse, status: number, markup: string | Buffer, headers: Record<string, string> = {}): void {
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  markup: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     ...headers,
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(markup),
-    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+    'content-security-policy':
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'same-origin',
   });
@@ -125,10 +139,22 @@ export async function sendPage(
   res: ServerResponse,
   status: number,
   markup: string,
-  { headers = {}, startedAt }: { headers?: Record<string, string>; /** performance.now() when the request started: adds Server-Timing. */ startedAt?: number } = {},
+  {
+    headers = {},
+    startedAt,
+  }: {
+    headers?: Record<string, string>;
+    /** performance.now() when the request started: adds Server-Timing. */ startedAt?: number;
+  } = {},
 ): Promise<void> {
   const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   const body = accepts && markup.length >= 1400 ? await gzipAsync(markup, { level: 6 }) : markup;
-  const timing: Record<string, string> = startedAt === undefined ? {} : { 'server-timing': `app;dur=${(performance.now() - startedAt).toFixed(1)}` };
-  sendHtml(res, status, body, { ...headers, ...timing, vary: 'accept-encoding', ...(typeof body === 'string' ? {} : { 'content-encoding': 'gzip' }) });
+  const timing: Record<string, string> =
+    startedAt === undefined ? {} : { 'server-timing': `app;dur=${(performance.now() - startedAt).toFixed(1)}` };
+  sendHtml(res, status, body, {
+    ...headers,
+    ...timing,
+    vary: 'accept-encoding',
+    ...(typeof body === 'string' ? {} : { 'content-encoding': 'gzip' }),
+  });
 }

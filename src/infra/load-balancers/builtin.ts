@@ -13,7 +13,9 @@ export function createBuiltinLoadBalancer(store: Store): LoadBalancer {
     apply: async () => undefined,
     remove: async () => undefined,
     async listRoutes() {
-      return (await store.listInstances()).filter((instance) => instance.activeAppserverId !== null).map((instance) => instance.slug);
+      return (await store.listInstances())
+        .filter((instance) => instance.activeAppserverId !== null)
+        .map((instance) => instance.slug);
     },
     check: async () => ({ ok: true, detail: 'builtin: routes by Host header from the database' }),
   };

@@ -18,7 +18,10 @@ export function renderErrorPage(kind: ErrorPageKind, slug: string, statusUrl: st
   const [title, text] =
     kind === 'down'
       ? ['not answering', `The sandbox's appserver is not answering right now.${link}`]
-      : ['no active appserver', `This sandbox has no active appserver yet: it is being deployed, switched or woken. This page reloads in ${retryAfterSeconds} seconds.${link}`];
+      : [
+          'no active appserver',
+          `This sandbox has no active appserver yet: it is being deployed, switched or woken. This page reloads in ${retryAfterSeconds} seconds.${link}`,
+        ];
   const refresh = kind === 'holding' ? `<meta http-equiv='refresh' content='${retryAfterSeconds}'>` : '';
   return (
     `<!doctype html><html><head><meta charset='utf-8'>${refresh}<title>${slug}: ${title}</title></head>` +
@@ -39,7 +42,10 @@ export function safeStatusUrl(slug: string, raw: string): string {
     throw new SandboxError('usage', `load balancer route for ${slug}: invalid status page URL "${raw.slice(0, 80)}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SandboxError('usage', `load balancer route for ${slug}: status page URL must be http(s), got "${raw.slice(0, 80)}"`);
+    throw new SandboxError(
+      'usage',
+      `load balancer route for ${slug}: status page URL must be http(s), got "${raw.slice(0, 80)}"`,
+    );
   }
   const encoded = url.href.replace(/[^A-Za-z0-9\-._~:/?#[\]@!+,=%&]/g, (char) =>
     [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),

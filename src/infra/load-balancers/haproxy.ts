@@ -46,10 +46,16 @@ type FileSet = Map<string, { content: Buffer | null; mode?: number }>;
 export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): LoadBalancer {
   const { transport, testCommand, reloadCommand, logger } = options;
   if (!/^[a-z0-9_-]*$/.test(options.namePrefix)) {
-    throw new SandboxError('config_invalid', `haproxy load balancer: name_prefix "${options.namePrefix}" may hold only a-z, 0-9, "_" and "-"`);
+    throw new SandboxError(
+      'config_invalid',
+      `haproxy load balancer: name_prefix "${options.namePrefix}" may hold only a-z, 0-9, "_" and "-"`,
+    );
   }
   if (testCommand.length === 0 || reloadCommand.length === 0) {
-    throw new SandboxError('config_invalid', 'haproxy load balancer: test_command and reload_command must not be empty');
+    throw new SandboxError(
+      'config_invalid',
+      'haproxy load balancer: test_command and reload_command must not be empty',
+    );
   }
   const where = `haproxy on ${transport.name}`;
   const timeoutMs = options.commandTimeoutMs ?? 30_000;
@@ -61,10 +67,17 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
   const frontendPath = posix.join(dir, `${prefix}_frontend.cfg`);
   const pemPath = posix.join(dir, `.${prefix}tls.pem`);
   const tls = options.tls ?? null;
-  const frontend = renderHaproxyFrontend({ namePrefix: prefix, listen: options.listen, tls: tls ? { listen: tls.listen, pemPath } : null });
+  const frontend = renderHaproxyFrontend({
+    namePrefix: prefix,
+    listen: options.listen,
+    tls: tls ? { listen: tls.listen, pemPath } : null,
+  });
   const shared: FileSet = new Map([[frontendPath, { content: Buffer.from(frontend) }]]);
   // The key is secret: only root (HAProxy reads it before dropping privileges) may read the file.
-  shared.set(pemPath, { content: tls ? Buffer.from(tls.certificate.certificate + tls.certificate.key) : null, mode: 0o600 });
+  shared.set(pemPath, {
+    content: tls ? Buffer.from(tls.certificate.certificate + tls.certificate.key) : null,
+    mode: 0o600,
+  });
 
   let tail: Promise<unknown> = Promise.resolve();
   function serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -109,7 +122,9 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
         failed.push(`${path} (${describe(error)})`);
       }
     }
-    return failed.length === 0 ? 'the previous files were restored' : `restoring ${failed.join(', ')} failed; fix it by hand`;
+    return failed.length === 0
+      ? 'the previous files were restored'
+      : `restoring ${failed.join(', ')} failed; fix it by hand`;
   }
 
   /** Writes `files`, validates and reloads; on failure puts everything back. No change: no reload. */
@@ -119,14 +134,20 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
     const tested = await run(testCommand);
     if (!tested.ok) {
       const note = await restore(previous);
-      throw new SandboxError('load_balancer_failed', `${what} on ${where}: haproxy rejected the configuration: ${tested.detail}; ${note}, the old route keeps serving`);
+      throw new SandboxError(
+        'load_balancer_failed',
+        `${what} on ${where}: haproxy rejected the configuration: ${tested.detail}; ${note}, the old route keeps serving`,
+      );
     }
     const reloaded = await run(reloadCommand);
     if (!reloaded.ok) {
       const note = await restore(previous);
       const again = await run(reloadCommand);
       const detail = again.ok ? `${note} and haproxy reloaded` : `${note}, reloading again failed too: ${again.detail}`;
-      throw new SandboxError('load_balancer_failed', `${what} on ${where}: reload failed: ${reloaded.detail}; ${detail}; check that haproxy runs and reload_command in sandbox.yml`);
+      throw new SandboxError(
+        'load_balancer_failed',
+        `${what} on ${where}: reload failed: ${reloaded.detail}; ${detail}; check that haproxy runs and reload_command in sandbox.yml`,
+      );
     }
     return true;
   }
@@ -147,7 +168,9 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
       const statusUrl = options.statusUrl?.(slug) ?? null;
       const fragment = renderHaproxyFragment({ route, namePrefix: prefix, errorFile: errorFilePath(slug), statusUrl });
       const files: FileSet = new Map(shared);
-      files.set(errorFilePath(slug), { content: route.target ? Buffer.from(renderHaproxyErrorFile(slug, statusUrl)) : null });
+      files.set(errorFilePath(slug), {
+        content: route.target ? Buffer.from(renderHaproxyErrorFile(slug, statusUrl)) : null,
+      });
       files.set(fragmentPath(slug), { content: Buffer.from(fragment) });
       const what = `routing ${slug}`;
       return serialize(() =>
@@ -160,7 +183,10 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
     async remove(slug: string) {
       checkRouteSlug(slug);
       const what = `removing the route of ${slug}`;
-      const files: FileSet = new Map([[fragmentPath(slug), { content: null }], [errorFilePath(slug), { content: null }]]);
+      const files: FileSet = new Map([
+        [fragmentPath(slug), { content: null }],
+        [errorFilePath(slug), { content: null }],
+      ]);
       return serialize(() =>
         guarded(what, async () => {
           if (await commit(what, files)) logger?.info({ slug }, 'haproxy: route removed');
@@ -173,7 +199,12 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
         if (!name.startsWith(prefix) || !name.endsWith('.cfg')) continue;
         const slug = name.slice(prefix.length, -'.cfg'.length);
         if (!checkSlug(slug).ok) continue;
-        if (prefix === '' && (await transport.readFile(posix.join(dir, name), { maxBytes: managedMarker.length }))?.toString() !== managedMarker) continue;
+        if (
+          prefix === '' &&
+          (await transport.readFile(posix.join(dir, name), { maxBytes: managedMarker.length }))?.toString() !==
+            managedMarker
+        )
+          continue;
         slugs.push(slug);
       }
       return slugs.sort();
@@ -182,7 +213,8 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
       const tested = await run(testCommand);
       if (!tested.ok) return { ok: false, detail: `${where}: ${tested.detail}` };
       const installed = await transport.readFile(frontendPath).catch(() => null);
-      const note = installed === null ? `; the sandbox frontend (${frontendPath}) is written at the first activation` : '';
+      const note =
+        installed === null ? `; the sandbox frontend (${frontendPath}) is written at the first activation` : '';
       return { ok: true, detail: `${where}: ${tested.detail || 'configuration is valid'}${note}` };
     },
   };

@@ -46,7 +46,10 @@ type Outcome = { ok: true; detail: string } | { ok: false; detail: string };
 export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): LoadBalancer {
   const { transport, testCommand, reloadCommand, logger } = options;
   if (!/^[a-z0-9_-]*$/.test(options.namePrefix)) {
-    throw new SandboxError('config_invalid', `nginx load balancer: name_prefix "${options.namePrefix}" may hold only a-z, 0-9, "_" and "-"`);
+    throw new SandboxError(
+      'config_invalid',
+      `nginx load balancer: name_prefix "${options.namePrefix}" may hold only a-z, 0-9, "_" and "-"`,
+    );
   }
   if (testCommand.length === 0 || reloadCommand.length === 0) {
     throw new SandboxError('config_invalid', 'nginx load balancer: test_command and reload_command must not be empty');
@@ -57,7 +60,10 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
   // A dot file next to the fragment: nginx's `include <dir>/*` globs skip it, so it is never read as configuration.
   const authPath = (slug: string) => posix.join(options.configDir, `.${options.namePrefix}${slug}.htpasswd`);
   const tlsFiles = options.tls
-    ? { certificateFile: posix.join(options.configDir, `.${options.namePrefix}tls.crt`), keyFile: posix.join(options.configDir, `.${options.namePrefix}tls.key`) }
+    ? {
+        certificateFile: posix.join(options.configDir, `.${options.namePrefix}tls.crt`),
+        keyFile: posix.join(options.configDir, `.${options.namePrefix}tls.key`),
+      }
     : null;
 
   /** Writes the certificate and key when they differ from what is installed; true when nginx must reload to use them. */
@@ -65,7 +71,10 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
     if (!options.tls || !tlsFiles) return false;
     let changed = false;
     // The key only for root (nginx's master reads it before the workers start).
-    for (const [path, content, mode] of [[tlsFiles.certificateFile, options.tls.certificate.certificate, 0o644], [tlsFiles.keyFile, options.tls.certificate.key, 0o600]] as const) {
+    for (const [path, content, mode] of [
+      [tlsFiles.certificateFile, options.tls.certificate.certificate, 0o644],
+      [tlsFiles.keyFile, options.tls.certificate.key, 0o600],
+    ] as const) {
       if ((await transport.readFile(path))?.toString() === content) continue;
       await transport.writeFile(path, content, mode);
       changed = true;
@@ -107,13 +116,21 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
   async function reloadAfterRestore(path: string, previous: Buffer | null, detail: string): Promise<string> {
     const note = await restore(path, previous);
     const again = await run(reloadCommand);
-    return again.ok ? `${detail}; ${note} and nginx reloaded` : `${detail}; ${note}, reloading again failed too: ${again.detail}`;
+    return again.ok
+      ? `${detail}; ${note} and nginx reloaded`
+      : `${detail}; ${note}, reloading again failed too: ${again.detail}`;
   }
 
   /** The htpasswd content the route needs: the file as it is when it already holds the credentials (no new salt, no change). */
-  async function wantedAuth(slug: string, access: BasicCredentials): Promise<{ previous: Buffer | null; wanted: Buffer }> {
+  async function wantedAuth(
+    slug: string,
+    access: BasicCredentials,
+  ): Promise<{ previous: Buffer | null; wanted: Buffer }> {
     const previous = await transport.readFile(authPath(slug));
-    return { previous, wanted: previous && htpasswdAccepts(previous.toString(), access) ? previous : Buffer.from(renderHtpasswd(access)) };
+    return {
+      previous,
+      wanted: previous && htpasswdAccepts(previous.toString(), access) ? previous : Buffer.from(renderHtpasswd(access)),
+    };
   }
 
   /**
@@ -121,7 +138,13 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
    * route with credentials); nginx reads it on each request, so new
    * credentials apply without a reload.
    */
-  async function applyRoute(slug: string, path: string, fragment: string, access: BasicCredentials | null, force = false): Promise<void> {
+  async function applyRoute(
+    slug: string,
+    path: string,
+    fragment: string,
+    access: BasicCredentials | null,
+    force = false,
+  ): Promise<void> {
     const previous = await transport.readFile(path);
     const fragmentChanged = !previous?.equals(Buffer.from(fragment));
     const named = fragment.includes('auth_basic_user_file');
@@ -137,13 +160,19 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
       if (!tested.ok) {
         const note = await restore(path, previous);
         if (auth && authChanged) await restore(authPath(slug), auth.previous);
-        throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: nginx rejected the configuration: ${tested.detail}; ${note}, the old route keeps serving`);
+        throw new SandboxError(
+          'load_balancer_failed',
+          `routing ${slug} on ${where}: nginx rejected the configuration: ${tested.detail}; ${note}, the old route keeps serving`,
+        );
       }
       const reloaded = await run(reloadCommand);
       if (!reloaded.ok) {
         const detail = await reloadAfterRestore(path, previous, reloaded.detail);
         if (auth && authChanged) await restore(authPath(slug), auth.previous);
-        throw new SandboxError('load_balancer_failed', `routing ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`);
+        throw new SandboxError(
+          'load_balancer_failed',
+          `routing ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`,
+        );
       }
       // Only once nginx no longer names the file.
       if (!named && previous?.includes('auth_basic_user_file')) await transport.remove(authPath(slug));
@@ -159,7 +188,10 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
     if (!reloaded.ok) {
       // Keep the file while nginx still serves it, so a retry removes and reloads again.
       const detail = await reloadAfterRestore(path, previous, reloaded.detail);
-      throw new SandboxError('load_balancer_failed', `removing the route of ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`);
+      throw new SandboxError(
+        'load_balancer_failed',
+        `removing the route of ${slug} on ${where}: reload failed: ${detail}; check that nginx runs and reload_command in sandbox.yml`,
+      );
     }
     if (previous.includes('auth_basic_user_file')) await transport.remove(authPath(slug));
     logger?.info({ slug, path }, 'nginx: route removed');
@@ -181,9 +213,19 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
       // Render (and so validate) before touching anything.
       const slug = checkRouteSlug(route.slug);
       const tls = options.tls && tlsFiles ? { listen: options.tls.listen, ...tlsFiles } : null;
-      const fragment = renderNginxFragment({ route, listen: options.listen, preliminaryUrl: options.preliminaryUrl?.(slug) ?? null, authFile: authPath(slug), tls });
+      const fragment = renderNginxFragment({
+        route,
+        listen: options.listen,
+        preliminaryUrl: options.preliminaryUrl?.(slug) ?? null,
+        authFile: authPath(slug),
+        tls,
+      });
       const path = fragmentPath(slug);
-      return serialize(() => guarded(`routing ${slug}`, async () => applyRoute(slug, path, fragment, route.access ?? null, await installCertificate())));
+      return serialize(() =>
+        guarded(`routing ${slug}`, async () =>
+          applyRoute(slug, path, fragment, route.access ?? null, await installCertificate()),
+        ),
+      );
     },
     async remove(slug: string) {
       const path = fragmentPath(checkRouteSlug(slug));
@@ -204,7 +246,10 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
     },
     async check() {
       const tested = await run(testCommand);
-      return { ok: tested.ok, detail: tested.ok ? `${where}: ${tested.detail || 'configuration ok'}` : `${where}: ${tested.detail}` };
+      return {
+        ok: tested.ok,
+        detail: tested.ok ? `${where}: ${tested.detail || 'configuration ok'}` : `${where}: ${tested.detail}`,
+      };
     },
   };
 }

@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { SandboxError } from '../../core/errors';
-import { defaultProxySettings, type BasicCredentials, type Route, type RouteTarget } from '../../core/ports/load-balancer';
+import {
+  defaultProxySettings,
+  type BasicCredentials,
+  type Route,
+  type RouteTarget,
+} from '../../core/ports/load-balancer';
 import { renderErrorPage, retryAfterSeconds } from './error-pages';
 import { checkProxy, checkRouteSlug, managedMarker, nginxTime } from './render-nginx-fragment';
 import { sha512Crypt } from './sha512-crypt';
@@ -74,15 +79,23 @@ export function renderHaproxyFragment(input: HaproxyFragmentInput): string {
   const proxy = checkProxy(slug, input.route.proxy ?? defaultProxySettings);
   const lines = [`${managedMarker} for instance ${slug}; rewritten on every activation, do not edit.`];
   const users = `${p}users-${slug}`;
-  if (target && access) lines.push(`userlist ${users}`, `    user ${checkUser(slug, access.user)} password '${hashFor(slug, access)}'`, '');
+  if (target && access)
+    lines.push(`userlist ${users}`, `    user ${checkUser(slug, access.user)} password '${hashFor(slug, access)}'`, '');
   for (const domain of domains) {
     lines.push(`backend ${p}host-${domain}`, '    mode http');
     if (!target) {
       const page = renderErrorPage('holding', slug, input.statusUrl);
-      lines.push(`    http-request return status 503 content-type "text/html; charset=utf-8" hdr Retry-After ${retryAfterSeconds} hdr Cache-Control no-store string "${page}"`, '');
+      lines.push(
+        `    http-request return status 503 content-type "text/html; charset=utf-8" hdr Retry-After ${retryAfterSeconds} hdr Cache-Control no-store string "${page}"`,
+        '',
+      );
       continue;
     }
-    if (access) lines.push(`    http-request auth realm ${slug} unless { http_auth(${users}) }`, '    http-request del-header Authorization');
+    if (access)
+      lines.push(
+        `    http-request auth realm ${slug} unless { http_auth(${users}) }`,
+        '    http-request del-header Authorization',
+      );
     const errorFile = checkPath(input.errorFile);
     // Forwarded headers per backend (not in the shared frontend): each recipe says whether its appserver gets them.
     if (proxy.forwardedHeaders) lines.push(...forwardedLines);
@@ -117,7 +130,13 @@ const forwardedLines = [
  */
 export function renderHaproxyErrorFile(slug: string, statusUrl: string | null): string {
   const body = `${renderErrorPage('down', checkRouteSlug(slug), statusUrl)}\n`;
-  const head = ['HTTP/1.1 502 Bad Gateway', 'content-type: text/html; charset=utf-8', 'cache-control: no-store', 'connection: close', `content-length: ${Buffer.byteLength(body)}`];
+  const head = [
+    'HTTP/1.1 502 Bad Gateway',
+    'content-type: text/html; charset=utf-8',
+    'cache-control: no-store',
+    'connection: close',
+    `content-length: ${Buffer.byteLength(body)}`,
+  ];
   return `${head.join('\r\n')}\r\n\r\n${body}`;
 }
 
@@ -127,31 +146,54 @@ export function renderHaproxyErrorFile(slug: string, statusUrl: string | null): 
  * changed), different sandboxes get different salts.
  */
 function hashFor(slug: string, access: BasicCredentials): string {
-  const salt = createHmac('sha256', access.password).update(`${slug}:${access.user}`).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
+  const salt = createHmac('sha256', access.password)
+    .update(`${slug}:${access.user}`)
+    .digest('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 16);
   return sha512Crypt(access.password, salt, 1000);
 }
 
 function checkUser(slug: string, user: string): string {
   if (!/^[A-Za-z0-9._@+-]{1,64}$/.test(user)) {
-    throw new SandboxError('usage', `load balancer route for ${slug}: the basic auth user for HAProxy may hold only letters, digits and . _ @ + -`);
+    throw new SandboxError(
+      'usage',
+      `load balancer route for ${slug}: the basic auth user for HAProxy may hold only letters, digits and . _ @ + -`,
+    );
   }
   return user;
 }
 
 function checkPrefix(prefix: string): string {
-  if (!/^[a-z0-9_-]*$/.test(prefix)) throw new SandboxError('config_invalid', `haproxy load balancer: name_prefix "${prefix.slice(0, 40)}" may hold only a-z, 0-9, "_" and "-"`);
+  if (!/^[a-z0-9_-]*$/.test(prefix))
+    throw new SandboxError(
+      'config_invalid',
+      `haproxy load balancer: name_prefix "${prefix.slice(0, 40)}" may hold only a-z, 0-9, "_" and "-"`,
+    );
   return prefix;
 }
 
 function checkPath(path: string): string {
-  if (!/^\/[A-Za-z0-9_./-]+$/.test(path)) throw new SandboxError('config_invalid', `haproxy load balancer: paths must be absolute and hold only letters, digits, "_", ".", "/" and "-", got "${path.slice(0, 80)}"`);
+  if (!/^\/[A-Za-z0-9_./-]+$/.test(path))
+    throw new SandboxError(
+      'config_invalid',
+      `haproxy load balancer: paths must be absolute and hold only letters, digits, "_", ".", "/" and "-", got "${path.slice(0, 80)}"`,
+    );
   return path;
 }
 
 function checkDomains(slug: string, domains: readonly string[]): string[] {
-  if (domains.length === 0) throw new SandboxError('usage', `load balancer route for ${slug}: no domains given; an instance has at least its own domain`);
+  if (domains.length === 0)
+    throw new SandboxError(
+      'usage',
+      `load balancer route for ${slug}: no domains given; an instance has at least its own domain`,
+    );
   for (const domain of domains) {
-    if (!domainPattern.test(domain)) throw new SandboxError('usage', `load balancer route for ${slug}: invalid domain "${domain.slice(0, 80)}"; use lowercase letters, digits, hyphens and dots only`);
+    if (!domainPattern.test(domain))
+      throw new SandboxError(
+        'usage',
+        `load balancer route for ${slug}: invalid domain "${domain.slice(0, 80)}"; use lowercase letters, digits, hyphens and dots only`,
+      );
   }
   return [...new Set(domains)];
 }
@@ -165,15 +207,22 @@ function checkBind(listen: number | string): string {
   const v6 = host?.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : null;
   const hostOk = host === undefined || ipv4Pattern.test(host) || (v6 !== null && ipv6Pattern.test(v6));
   if (!match || !hostOk || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new SandboxError('config_invalid', `haproxy load balancer: invalid listen "${text.slice(0, 80)}"; give a port (80) or address:port (127.0.0.1:8080)`);
+    throw new SandboxError(
+      'config_invalid',
+      `haproxy load balancer: invalid listen "${text.slice(0, 80)}"; give a port (80) or address:port (127.0.0.1:8080)`,
+    );
   }
   return host === undefined ? `:${port}` : `${v6 ?? host}:${port}`;
 }
 
 function checkTarget(slug: string, target: RouteTarget): string {
   const address = target.address.toLowerCase();
-  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65_535) throw new SandboxError('usage', `load balancer route for ${slug}: invalid appserver port ${String(target.port)}`);
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65_535)
+    throw new SandboxError('usage', `load balancer route for ${slug}: invalid appserver port ${String(target.port)}`);
   if (ipv4Pattern.test(address) || domainPattern.test(address)) return `${address}:${target.port}`;
   if (address.includes(':') && ipv6Pattern.test(address)) return `${address}:${target.port}`;
-  throw new SandboxError('usage', `load balancer route for ${slug}: invalid appserver address "${address.slice(0, 80)}"; check the host's address in sandbox.yml`);
+  throw new SandboxError(
+    'usage',
+    `load balancer route for ${slug}: invalid appserver address "${address.slice(0, 80)}"; check the host's address in sandbox.yml`,
+  );
 }

@@ -10,7 +10,10 @@ import type { BasicCredentials } from '../../core/ports/load-balancer';
  */
 export function renderHtpasswd(credentials: BasicCredentials, salt: Buffer = randomBytes(8)): string {
   if (!/^[^\s:\p{Cc}]+$/u.test(credentials.user) || /[\r\n\p{Cc}]/u.test(credentials.password)) {
-    throw new SandboxError('usage', 'basic auth credentials: the user may not hold spaces, colons or control characters, the password no control characters');
+    throw new SandboxError(
+      'usage',
+      'basic auth credentials: the user may not hold spaces, colons or control characters, the password no control characters',
+    );
   }
   return `${credentials.user}:{SSHA}${Buffer.concat([sha1(credentials.password, salt), salt]).toString('base64')}\n`;
 }

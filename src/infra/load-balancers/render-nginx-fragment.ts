@@ -46,7 +46,10 @@ export function renderNginxFragment(input: NginxFragmentInput): string {
   ];
   const auth = input.route.access ? authLines(slug, input.authFile ?? null) : [];
   const body = input.route.target
-    ? [...proxyBody(slug, input.route.target, auth, checkProxy(slug, input.route.proxy ?? defaultProxySettings)), ...downBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null)]
+    ? [
+        ...proxyBody(slug, input.route.target, auth, checkProxy(slug, input.route.proxy ?? defaultProxySettings)),
+        ...downBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null),
+      ]
     : preliminaryBody(slug, input.preliminaryUrl ?? null);
   return [...head, ...body, '}', ''].join('\n');
 }
@@ -54,15 +57,23 @@ export function renderNginxFragment(input: NginxFragmentInput): string {
 /** The slug when it is a valid instance slug (hence safe in a file name and in nginx text); throws SandboxError('usage') otherwise. */
 export function checkRouteSlug(slug: string): string {
   const check = checkSlug(slug);
-  if (!check.ok) throw new SandboxError('usage', `load balancer route for "${printable(slug)}": invalid slug: ${check.problem}`);
+  if (!check.ok)
+    throw new SandboxError('usage', `load balancer route for "${printable(slug)}": invalid slug: ${check.problem}`);
   return slug;
 }
 
 function checkDomains(slug: string, domains: readonly string[]): string[] {
-  if (domains.length === 0) throw new SandboxError('usage', `load balancer route for ${slug}: no domains given; an instance has at least its own domain`);
+  if (domains.length === 0)
+    throw new SandboxError(
+      'usage',
+      `load balancer route for ${slug}: no domains given; an instance has at least its own domain`,
+    );
   for (const domain of domains) {
     if (!domainPattern.test(domain)) {
-      throw new SandboxError('usage', `load balancer route for ${slug}: invalid domain "${printable(domain)}"; use lowercase letters, digits, hyphens and dots only`);
+      throw new SandboxError(
+        'usage',
+        `load balancer route for ${slug}: invalid domain "${printable(domain)}"; use lowercase letters, digits, hyphens and dots only`,
+      );
     }
   }
   return [...new Set(domains)];
@@ -73,9 +84,15 @@ function checkListen(listen: number | string): string {
   const match = /^(?:(.+):)?(\d{1,5})$/.exec(text);
   const host = match?.[1];
   const port = Number(match?.[2]);
-  const hostOk = host === undefined || ipv4Pattern.test(host) || (host.startsWith('[') && host.endsWith(']') && ipv6Pattern.test(host.slice(1, -1)));
+  const hostOk =
+    host === undefined ||
+    ipv4Pattern.test(host) ||
+    (host.startsWith('[') && host.endsWith(']') && ipv6Pattern.test(host.slice(1, -1)));
   if (!match || !hostOk || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new SandboxError('config_invalid', `nginx load balancer: invalid listen "${printable(text)}"; give a port (80) or address:port (127.0.0.1:8080)`);
+    throw new SandboxError(
+      'config_invalid',
+      `nginx load balancer: invalid listen "${printable(text)}"; give a port (80) or address:port (127.0.0.1:8080)`,
+    );
   }
   return text;
 }
@@ -88,7 +105,10 @@ function checkTarget(slug: string, target: RouteTarget): string {
   }
   if (ipv4Pattern.test(address) || domainPattern.test(address)) return `${address}:${port}`;
   if (address.includes(':') && ipv6Pattern.test(address)) return `[${address}]:${port}`;
-  throw new SandboxError('usage', `load balancer route for ${slug}: invalid appserver address "${printable(address)}"; check the host's address in sandbox.yml`);
+  throw new SandboxError(
+    'usage',
+    `load balancer route for ${slug}: invalid appserver address "${printable(address)}"; check the host's address in sandbox.yml`,
+  );
 }
 
 /**
@@ -99,18 +119,33 @@ function checkTarget(slug: string, target: RouteTarget): string {
  */
 function authLines(slug: string, authFile: string | null): string[] {
   if (authFile === null || !/^[A-Za-z0-9_./-]+$/.test(authFile)) {
-    throw new SandboxError('usage', `load balancer route for ${slug}: basic auth needs an htpasswd path of letters, digits, "_", ".", "/" and "-", got "${printable(authFile ?? '')}"`);
+    throw new SandboxError(
+      'usage',
+      `load balancer route for ${slug}: basic auth needs an htpasswd path of letters, digits, "_", ".", "/" and "-", got "${printable(authFile ?? '')}"`,
+    );
   }
-  return [`        auth_basic "${slug}";`, `        auth_basic_user_file ${authFile};`, '        proxy_set_header Authorization "";'];
+  return [
+    `        auth_basic "${slug}";`,
+    `        auth_basic_user_file ${authFile};`,
+    '        proxy_set_header Authorization "";',
+  ];
 }
 
 /** HTTPS on the same server block: `$scheme` (hence X-Forwarded-Proto) is `https` there. */
 function tlsLines(tls: NginxFragmentInput['tls']): string[] {
   if (!tls) return [];
   for (const path of [tls.certificateFile, tls.keyFile]) {
-    if (!/^\/[A-Za-z0-9_./-]+$/.test(path)) throw new SandboxError('config_invalid', `nginx load balancer: certificate paths must be absolute and plain, got "${printable(path)}"`);
+    if (!/^\/[A-Za-z0-9_./-]+$/.test(path))
+      throw new SandboxError(
+        'config_invalid',
+        `nginx load balancer: certificate paths must be absolute and plain, got "${printable(path)}"`,
+      );
   }
-  return [`    listen ${checkListen(tls.listen)} ssl;`, `    ssl_certificate ${tls.certificateFile};`, `    ssl_certificate_key ${tls.keyFile};`];
+  return [
+    `    listen ${checkListen(tls.listen)} ssl;`,
+    `    ssl_certificate ${tls.certificateFile};`,
+    `    ssl_certificate_key ${tls.keyFile};`,
+  ];
 }
 
 /**
@@ -165,8 +200,16 @@ function proxyBody(slug: string, target: RouteTarget, auth: string[], proxy: Pro
 
 /** The route's proxy settings when every number is a positive whole number (so nothing else reaches the text). */
 export function checkProxy(slug: string, proxy: ProxySettings): ProxySettings {
-  for (const [name, value] of [['maxBodyBytes', proxy.maxBodyBytes], ['connectTimeoutMs', proxy.connectTimeoutMs], ['readTimeoutMs', proxy.readTimeoutMs]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new SandboxError('usage', `load balancer route for ${slug}: invalid proxy ${name} ${String(value)}; expected a positive whole number`);
+  for (const [name, value] of [
+    ['maxBodyBytes', proxy.maxBodyBytes],
+    ['connectTimeoutMs', proxy.connectTimeoutMs],
+    ['readTimeoutMs', proxy.readTimeoutMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new SandboxError(
+        'usage',
+        `load balancer route for ${slug}: invalid proxy ${name} ${String(value)}; expected a positive whole number`,
+      );
   }
   return { ...proxy, forwardedHeaders: proxy.forwardedHeaders !== false };
 }
@@ -212,7 +255,10 @@ function safeUrl(slug: string, raw: string): string {
     throw new SandboxError('usage', `load balancer route for ${slug}: invalid status page URL "${printable(raw)}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SandboxError('usage', `load balancer route for ${slug}: status page URL must be http(s), got "${printable(raw)}"`);
+    throw new SandboxError(
+      'usage',
+      `load balancer route for ${slug}: status page URL must be http(s), got "${printable(raw)}"`,
+    );
   }
   const encoded = url.href.replace(/[^A-Za-z0-9\-._~:/?#[\]@!+,=%&]/g, (char) =>
     [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),

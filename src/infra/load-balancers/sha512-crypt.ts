@@ -26,8 +26,18 @@ export function sha512Crypt(password: string, salt: string, rounds = 5000): stri
     h.update(b.subarray(0, n));
     for (let bits = key.length; bits > 0; bits >>= 1) h.update(bits & 1 ? b : key);
   });
-  const dp = repeatTo(digest((h) => { for (let i = 0; i < key.length; i += 1) h.update(key); }), key.length);
-  const ds = repeatTo(digest((h) => { for (let i = 0; i < 16 + a[0]!; i += 1) h.update(saltBytes); }), saltBytes.length);
+  const dp = repeatTo(
+    digest((h) => {
+      for (let i = 0; i < key.length; i += 1) h.update(key);
+    }),
+    key.length,
+  );
+  const ds = repeatTo(
+    digest((h) => {
+      for (let i = 0; i < 16 + a[0]!; i += 1) h.update(saltBytes);
+    }),
+    saltBytes.length,
+  );
   let c = a;
   for (let i = 0; i < r; i += 1) {
     const previous = c;
@@ -39,11 +49,30 @@ export function sha512Crypt(password: string, salt: string, rounds = 5000): stri
     });
   }
   const order = [
-    [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48], [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10],
-    [53, 11, 32], [12, 33, 54], [34, 55, 13], [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41],
+    [0, 21, 42],
+    [22, 43, 1],
+    [44, 2, 23],
+    [3, 24, 45],
+    [25, 46, 4],
+    [47, 5, 26],
+    [6, 27, 48],
+    [28, 49, 7],
+    [50, 8, 29],
+    [9, 30, 51],
+    [31, 52, 10],
+    [53, 11, 32],
+    [12, 33, 54],
+    [34, 55, 13],
+    [56, 14, 35],
+    [15, 36, 57],
+    [37, 58, 16],
+    [59, 17, 38],
+    [18, 39, 60],
+    [40, 61, 19],
+    [62, 20, 41],
   ] as const;
   let encoded = '';
-  for (const [x, y, z] of order) encoded += base64(((c[x]! << 16) | (c[y]! << 8) | c[z]!), 4);
+  for (const [x, y, z] of order) encoded += base64((c[x]! << 16) | (c[y]! << 8) | c[z]!, 4);
   encoded += base64(c[63]!, 2);
   return `$6$rounds=${r}$${saltBytes.toString('utf8')}$${encoded}`;
 }

@@ -32,21 +32,42 @@ export function loadTlsCertificate(source: TlsSource, baseDomain: string, env: N
   try {
     leaf = new X509Certificate(certificate);
   } catch (error) {
-    throw new SandboxError('config_invalid', `load_balancer.tls: the certificate is not a PEM certificate (${describe(error)})`);
+    throw new SandboxError(
+      'config_invalid',
+      `load_balancer.tls: the certificate is not a PEM certificate (${describe(error)})`,
+    );
   }
   let matches: boolean;
   try {
     matches = leaf.checkPrivateKey(createPrivateKey(key));
   } catch (error) {
-    throw new SandboxError('config_invalid', `load_balancer.tls: the key is not a PEM private key (${describe(error)})`);
+    throw new SandboxError(
+      'config_invalid',
+      `load_balancer.tls: the key is not a PEM private key (${describe(error)})`,
+    );
   }
-  if (!matches) throw new SandboxError('config_invalid', 'load_balancer.tls: the key does not belong to the certificate; check key_file/key_env');
-  const names = (leaf.subjectAltName ?? '').split(', ').filter((entry) => entry.startsWith('DNS:')).map((entry) => entry.slice(4).toLowerCase());
+  if (!matches)
+    throw new SandboxError(
+      'config_invalid',
+      'load_balancer.tls: the key does not belong to the certificate; check key_file/key_env',
+    );
+  const names = (leaf.subjectAltName ?? '')
+    .split(', ')
+    .filter((entry) => entry.startsWith('DNS:'))
+    .map((entry) => entry.slice(4).toLowerCase());
   const probe = `sandbox-probe.${baseDomain}`;
   if (!leaf.checkHost(probe)) {
-    throw new SandboxError('config_invalid', `load_balancer.tls: the certificate (${names.join(', ') || 'no DNS names'}) does not cover *.${baseDomain}; sandboxes live at <slug>.${baseDomain}`);
+    throw new SandboxError(
+      'config_invalid',
+      `load_balancer.tls: the certificate (${names.join(', ') || 'no DNS names'}) does not cover *.${baseDomain}; sandboxes live at <slug>.${baseDomain}`,
+    );
   }
-  return { certificate: certificate.endsWith('\n') ? certificate : `${certificate}\n`, key: key.endsWith('\n') ? key : `${key}\n`, validTo: new Date(leaf.validTo), names };
+  return {
+    certificate: certificate.endsWith('\n') ? certificate : `${certificate}\n`,
+    key: key.endsWith('\n') ? key : `${key}\n`,
+    validTo: new Date(leaf.validTo),
+    names,
+  };
 }
 
 function readPem(what: string, file: string | null, envName: string | null, env: NodeJS.ProcessEnv): string {
@@ -55,7 +76,11 @@ function readPem(what: string, file: string | null, envName: string | null, env:
   }
   if (envName !== null) {
     const value = env[envName];
-    if (!value) throw new SandboxError('config_invalid', `load_balancer.tls: the environment variable ${envName} (${what}_env) is not set`);
+    if (!value)
+      throw new SandboxError(
+        'config_invalid',
+        `load_balancer.tls: the environment variable ${envName} (${what}_env) is not set`,
+      );
     return value.replaceAll('\\n', '\n');
   }
   try {

@@ -12,14 +12,27 @@ export function composeRecipe(repository: RepositoryConfig): Recipe {
   const options = repository.compose;
   const files = options.files.map((file) => `-f ${quoteArg(file)}`).join(' ');
   const compose = `compose() { docker compose -p "$SBX_SLUG" --env-file "$SBX_WORK_DIR/sandbox.env" ${files} "$@"; }`;
-  const up = ['up', '-d', ...(options.build ? ['--build'] : []), '--wait', '--remove-orphans', ...(options.wait_timeout === null ? [] : ['--wait-timeout', String(Math.ceil(options.wait_timeout / 1000))])];
+  const up = [
+    'up',
+    '-d',
+    ...(options.build ? ['--build'] : []),
+    '--wait',
+    '--remove-orphans',
+    ...(options.wait_timeout === null ? [] : ['--wait-timeout', String(Math.ceil(options.wait_timeout / 1000))]),
+  ];
   return {
     name: 'compose',
     fields: [],
     extraDomainPrefixes: options.extra_domain_prefixes,
     healthPath: options.health_path,
     healthTimeoutMs: options.health_timeout,
-    health: { path: options.health_path, method: 'GET', timeoutMs: options.health_timeout, hostHeader: false, maxStatus: 299 },
+    health: {
+      path: options.health_path,
+      method: 'GET',
+      timeoutMs: options.health_timeout,
+      hostHeader: false,
+      maxStatus: 299,
+    },
     proxy: proxySettingsOf(repository),
     tasks: repository.tasks,
     phases: {

@@ -32,7 +32,10 @@ export function repositoryOf(config: Config, instance: Pick<Instance, 'prRepo' |
   const name = instance.prRepo;
   const repository = config.repositories.find((r) => r.name.toLowerCase() === name?.toLowerCase());
   if (!repository) {
-    throw new SandboxError('usage', `${instance.slug}: repository ${name ?? '(none)'} is not configured in sandbox.yml (repositories[]); add it with its recipe`);
+    throw new SandboxError(
+      'usage',
+      `${instance.slug}: repository ${name ?? '(none)'} is not configured in sandbox.yml (repositories[]); add it with its recipe`,
+    );
   }
   return repository;
 }
@@ -44,7 +47,8 @@ export function recipeOf(repository: RepositoryConfig): Recipe {
 
 /** What a repository's recipe declares to settings and naming (fields, extra domains), even before its phases are configured. */
 export function recipeDeclarations(repository: RepositoryConfig): Pick<Recipe, 'fields' | 'extraDomainPrefixes'> {
-  if (repository.recipe === 'script') return { fields: [], extraDomainPrefixes: repository.script?.extra_domain_prefixes ?? [] };
+  if (repository.recipe === 'script')
+    return { fields: [], extraDomainPrefixes: repository.script?.extra_domain_prefixes ?? [] };
   const recipe = recipeOf(repository);
   return { fields: recipe.fields, extraDomainPrefixes: recipe.extraDomainPrefixes };
 }

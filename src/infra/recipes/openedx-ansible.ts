@@ -6,23 +6,43 @@ import { proxySettingsOf } from './proxy-settings';
 
 /** Fields of the Open edX recipes, with the predecessor's defaults. */
 export const openedxAnsibleFields: readonly RecipeField[] = [
-  { name: 'openedx_release', default: 'master', description: 'Open edX release; the forum, xqueue, certs … versions follow it.' },
-  { name: 'configuration_source_repo_url', default: 'https://github.com/openedx/configuration.git', aliases: ['edx_ansible_source_repo'], description: 'Configuration repository cloned on the host.' },
-  { name: 'configuration_version', default: 'master', description: 'Branch, tag or commit of the configuration repository.' },
+  {
+    name: 'openedx_release',
+    default: 'master',
+    description: 'Open edX release; the forum, xqueue, certs … versions follow it.',
+  },
+  {
+    name: 'configuration_source_repo_url',
+    default: 'https://github.com/openedx/configuration.git',
+    aliases: ['edx_ansible_source_repo'],
+    description: 'Configuration repository cloned on the host.',
+  },
+  {
+    name: 'configuration_version',
+    default: 'master',
+    description: 'Branch, tag or commit of the configuration repository.',
+  },
   {
     name: 'configuration_playbook_name',
     default: 'playbooks/openedx_native.yml',
     defaultFrom: (fields) => basePlaybook(fields.openedx_release ?? ''),
-    description: 'Playbook run from the clone (path from its root; cwd is its playbooks/); by default playbooks/edx_sandbox.yml for a ginkgo or hawthorn `openedx_release`, as the predecessor.',
+    description:
+      'Playbook run from the clone (path from its root; cwd is its playbooks/); by default playbooks/edx_sandbox.yml for a ginkgo or hawthorn `openedx_release`, as the predecessor.',
   },
-  { name: 'edx_platform_repository_url', default: null, description: 'edx-platform repository the playbook installs; default: the sandbox’s repository (the PR’s fork).' },
+  {
+    name: 'edx_platform_repository_url',
+    default: null,
+    description: 'edx-platform repository the playbook installs; default: the sandbox’s repository (the PR’s fork).',
+  },
   { name: 'platform_name', default: null, description: 'EDXAPP_PLATFORM_NAME; default: the sandbox’s slug.' },
 ];
 
 /** The predecessor's base playbook: `edx_sandbox.yml` up to Hawthorn, `openedx_native.yml` since. */
 export function basePlaybook(release: string): string {
   const lower = release.toLowerCase();
-  return lower.includes('ginkgo') || lower.includes('hawthorn') ? 'playbooks/edx_sandbox.yml' : 'playbooks/openedx_native.yml';
+  return lower.includes('ginkgo') || lower.includes('hawthorn')
+    ? 'playbooks/edx_sandbox.yml'
+    : 'playbooks/openedx_native.yml';
 }
 
 /**
@@ -61,7 +81,10 @@ export function openedxAnsibleRecipe(repository: RepositoryConfig): Recipe {
 function renderDeploy(repository: RepositoryConfig): string {
   const options = repository.openedx_ansible;
   const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
-  const playbooks = ['"$SBX_FIELD_CONFIGURATION_PLAYBOOK_NAME"', ...options.extra_playbooks.map((book) => quoteArg(`playbooks/${book}`))];
+  const playbooks = [
+    '"$SBX_FIELD_CONFIGURATION_PLAYBOOK_NAME"',
+    ...options.extra_playbooks.map((book) => quoteArg(`playbooks/${book}`)),
+  ];
   return `# openedx-ansible deploy, generated from sandbox.yml (repositories[].openedx_ansible)
 line_timeout=${seconds(options.line_timeout)}
 deadline=$(( $(date +%s) + ${seconds(options.timeout)} ))
@@ -75,10 +98,14 @@ revision="$(git -C "$work/configuration" rev-parse --verify --quiet "origin/$SBX
 git -C "$work/configuration" checkout --quiet --detach "$revision"
 git -C "$work/configuration" submodule --quiet update --init --recursive
 echo "[openedx-ansible] configuration at $(git -C "$work/configuration" rev-parse HEAD)"
-${options.ansible === 'venv' ? `echo "[openedx-ansible] preparing a virtualenv with the configuration's requirements.txt"
+${
+  options.ansible === 'venv'
+    ? `echo "[openedx-ansible] preparing a virtualenv with the configuration's requirements.txt"
 ${quoteArg(options.python)} -m venv "$work/venv"
 "$work/venv/bin/python" -u -m pip install --quiet -r "$work/configuration/requirements.txt"
-ansible_playbook="$work/venv/bin/ansible-playbook"` : 'ansible_playbook="$(command -v ansible-playbook)"'}
+ansible_playbook="$work/venv/bin/ansible-playbook"`
+    : 'ansible_playbook="$(command -v ansible-playbook)"'
+}
 echo "[openedx-ansible] using $("$ansible_playbook" --version | head -n 1)"
 printf '[openedx_app]\\nlocalhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\\n[app:children]\\nopenedx_app\\n' > "$work/inventory.ini"
 

@@ -2,8 +2,17 @@ import type { RecipeVarsInput } from '../../core/ports/other-ports';
 
 /** Services whose versions follow `openedx_release`, under the predecessor's variable names. */
 const releaseVersionNames = [
-  'forum_version', 'FORUM_VERSION', 'xqueue_version', 'XQUEUE_VERSION', 'certs_version', 'CERTS_VERSION',
-  'NOTIFIER_VERSION', 'ANALYTICS_API_VERSION', 'INSIGHTS_VERSION', 'ECOMMERCE_VERSION', 'ECOMMERCE_WORKER_VERSION',
+  'forum_version',
+  'FORUM_VERSION',
+  'xqueue_version',
+  'XQUEUE_VERSION',
+  'certs_version',
+  'CERTS_VERSION',
+  'NOTIFIER_VERSION',
+  'ANALYTICS_API_VERSION',
+  'INSIGHTS_VERSION',
+  'ECOMMERCE_VERSION',
+  'ECOMMERCE_WORKER_VERSION',
 ];
 
 /** The domain of an extra prefix: prefixes are joined with a hyphen (`studio-<main domain>`). */

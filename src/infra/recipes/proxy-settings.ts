@@ -14,7 +14,10 @@ export function parseSize(text: string): number {
 }
 
 /** The repository's `proxy:` block over the recipe's defaults. */
-export function proxySettingsOf(repository: RepositoryConfig, recipeDefaults: ProxySettings = defaultProxySettings): ProxySettings {
+export function proxySettingsOf(
+  repository: RepositoryConfig,
+  recipeDefaults: ProxySettings = defaultProxySettings,
+): ProxySettings {
   const proxy = repository.proxy;
   return {
     forwardedHeaders: proxy.forwarded_headers ?? recipeDefaults.forwardedHeaders,

@@ -3,7 +3,8 @@ import { builtInFieldNames, fieldAliases } from '../../core/settings/resolve-fie
 import { recipeDeclarations } from './index';
 
 /** The generated part of docs/settings.md lies between these two lines. */
-export const fieldsBegin = '<!-- fields table: generated from the recipes’ declarations by `npm run docs`; do not edit -->';
+export const fieldsBegin =
+  '<!-- fields table: generated from the recipes’ declarations by `npm run docs`; do not edit -->';
 export const fieldsEnd = '<!-- end of the generated fields table -->';
 
 /**
@@ -15,12 +16,24 @@ export function renderFieldsTable(): string {
   const rows = [
     '| recipe | field | recipe default | PR keys | meaning |',
     '| --- | --- | --- | --- | --- |',
-    ...builtInFieldNames.map((name) => row('every recipe', name, null, aliasesOf(name, []), 'set only by the PR, `repositories[].fields` or `defaults.fields`')),
+    ...builtInFieldNames.map((name) =>
+      row(
+        'every recipe',
+        name,
+        null,
+        aliasesOf(name, []),
+        'set only by the PR, `repositories[].fields` or `defaults.fields`',
+      ),
+    ),
   ];
   for (const recipe of recipeNames) {
     const fields = recipeDeclarations(exampleRepository(recipe)).fields;
-    if (fields.length === 0) rows.push(`| \`${recipe}\` | – | | | declares no fields; its settings reach the deploy as variables |`);
-    for (const field of fields) rows.push(row(`\`${recipe}\``, field.name, field.default, aliasesOf(field.name, field.aliases ?? []), field.description));
+    if (fields.length === 0)
+      rows.push(`| \`${recipe}\` | – | | | declares no fields; its settings reach the deploy as variables |`);
+    for (const field of fields)
+      rows.push(
+        row(`\`${recipe}\``, field.name, field.default, aliasesOf(field.name, field.aliases ?? []), field.description),
+      );
   }
   return [fieldsBegin, ...rows, fieldsEnd].join('\n');
 }
@@ -29,7 +42,10 @@ export function renderFieldsTable(): string {
 export function renderSettingsDocs(current: string): string {
   const begin = current.indexOf(fieldsBegin);
   const end = current.indexOf(fieldsEnd);
-  if (begin === -1 || end < begin) throw new Error(`docs/settings.md: the lines "${fieldsBegin}" and "${fieldsEnd}" mark where the fields table goes; put them back`);
+  if (begin === -1 || end < begin)
+    throw new Error(
+      `docs/settings.md: the lines "${fieldsBegin}" and "${fieldsEnd}" mark where the fields table goes; put them back`,
+    );
   return `${current.slice(0, begin)}${renderFieldsTable()}${current.slice(end + fieldsEnd.length)}`;
 }
 

@@ -4,11 +4,23 @@ import { quoteArg } from '../../core/shell-quote';
 import { proxySettingsOf } from './proxy-settings';
 
 export const tutorFields: readonly RecipeField[] = [
-  { name: 'tutor_version', default: '21.0.8', description: 'Tutor release installed per sandbox (`install: venv`); 21 is Ulmo.' },
-  { name: 'edx_platform_repository_url', default: null, description: 'EDX_PLATFORM_REPOSITORY; default: the sandbox’s repository (the PR’s fork).' },
+  {
+    name: 'tutor_version',
+    default: '21.0.8',
+    description: 'Tutor release installed per sandbox (`install: venv`); 21 is Ulmo.',
+  },
+  {
+    name: 'edx_platform_repository_url',
+    default: null,
+    description: 'EDX_PLATFORM_REPOSITORY; default: the sandbox’s repository (the PR’s fork).',
+  },
   { name: 'platform_name', default: null, description: 'PLATFORM_NAME; default: the sandbox’s slug.' },
   { name: 'contact_email', default: 'contact@example.com', description: 'CONTACT_EMAIL.' },
-  { name: 'enable_https', default: 'false', description: 'ENABLE_HTTPS: true when the load balancer terminates TLS for the sandbox domains.' },
+  {
+    name: 'enable_https',
+    default: 'false',
+    description: 'ENABLE_HTTPS: true when the load balancer terminates TLS for the sandbox domains.',
+  },
 ];
 
 /** The Tutor settings the bot owns, set last so no settings key can break one sandbox's isolation from another. */
@@ -38,11 +50,15 @@ project="tutor_$(echo "$SBX_SLUG" | tr - _)"`;
   const deploy = `# tutor deploy, generated from sandbox.yml (repositories[].tutor)
 ${prelude}
 image="openedx-$SBX_SLUG:appserver-$SBX_APPSERVER"
-${options.install === 'venv' ? `if [ ! -x "$SBX_DATA_DIR/tutor-venv/bin/tutor" ] || [ "$(tutor --version 2>/dev/null | awk '{print $NF}')" != "$SBX_FIELD_TUTOR_VERSION" ]; then
+${
+  options.install === 'venv'
+    ? `if [ ! -x "$SBX_DATA_DIR/tutor-venv/bin/tutor" ] || [ "$(tutor --version 2>/dev/null | awk '{print $NF}')" != "$SBX_FIELD_TUTOR_VERSION" ]; then
   echo "[tutor] installing tutor[full]==$SBX_FIELD_TUTOR_VERSION"
   ${quoteArg(options.python)} -m venv "$SBX_DATA_DIR/tutor-venv"
   "$SBX_DATA_DIR/tutor-venv/bin/pip" install --quiet "tutor[full]==$SBX_FIELD_TUTOR_VERSION"
-fi` : ''}
+fi`
+    : ''
+}
 # Settings keys (upper case) as --set KEY=<JSON, which Tutor reads as YAML>, NUL-separated so no value is ever split or run.
 settings=()
 while IFS= read -r -d '' item; do settings+=(--set "$item"); done < <(python3 -c '

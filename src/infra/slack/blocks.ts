@@ -46,14 +46,24 @@ export function section(text: string): Block {
 }
 
 export function context(...texts: string[]): Block {
-  return { type: 'context', elements: texts.filter(Boolean).map((text) => ({ type: 'mrkdwn', text: clip(text, sectionLimit) })) };
+  return {
+    type: 'context',
+    elements: texts.filter(Boolean).map((text) => ({ type: 'mrkdwn', text: clip(text, sectionLimit) })),
+  };
 }
 
 export function actions(buttons: Button[]): Block[] {
   return buttons.length ? [{ type: 'actions', elements: buttons }] : [];
 }
 
-export function button(options: { text: string; actionId: string; value?: string; url?: string; style?: 'primary' | 'danger'; confirm?: { title: string; text: string; confirm: string } }): Button {
+export function button(options: {
+  text: string;
+  actionId: string;
+  value?: string;
+  url?: string;
+  style?: 'primary' | 'danger';
+  confirm?: { title: string; text: string; confirm: string };
+}): Button {
   return {
     type: 'button',
     text: { type: 'plain_text', text: clip(options.text, 75) },

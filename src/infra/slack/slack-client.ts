@@ -28,13 +28,21 @@ export function webClientOptions(apiUrl: string | null): webApi.WebClientOptions
 }
 
 export function createWebClient(options: SlackClientOptions): webApi.WebClient {
-  return new webApi.WebClient(options.token, { ...webClientOptions(options.apiUrl), logger: boltLogger(options.logger) });
+  return new webApi.WebClient(options.token, {
+    ...webClientOptions(options.apiUrl),
+    logger: boltLogger(options.logger),
+  });
 }
 
 export function createSlackPoster(client: webApi.WebClient): SlackPoster {
   return {
     async post(channel, view) {
-      const result = await client.chat.postMessage({ channel, text: view.text, ...(view.blocks ? { blocks: view.blocks } : {}), unfurl_links: false });
+      const result = await client.chat.postMessage({
+        channel,
+        text: view.text,
+        ...(view.blocks ? { blocks: view.blocks } : {}),
+        unfurl_links: false,
+      });
       if (!result.ts) throw new Error(`chat.postMessage to ${channel} returned no ts`);
       return result.ts;
     },
@@ -53,15 +61,32 @@ export function slackErrorCode(error: unknown): string | null {
 
 /** Errors that no retry will fix: the message or channel is gone, or the bot may not post there. */
 export const permanentSlackErrors: readonly string[] = [
-  'channel_not_found', 'not_in_channel', 'is_archived', 'message_not_found', 'cant_update_message', 'edit_window_closed', 'msg_too_long', 'invalid_blocks', 'restricted_action',
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'msg_too_long',
+  'invalid_blocks',
+  'restricted_action',
 ];
 
 type LogMethod = (...messages: unknown[]) => void;
 
 /** Bolt's and the Web API's logger interface on top of pino. */
-export function boltLogger(logger: Logger): { debug: LogMethod; info: LogMethod; warn: LogMethod; error: LogMethod; setLevel(): void; getLevel(): webApi.LogLevel; setName(): void } {
+export function boltLogger(logger: Logger): {
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+  setLevel(): void;
+  getLevel(): webApi.LogLevel;
+  setName(): void;
+} {
   const child = logger.child({ component: 'slack' });
-  const join = (messages: unknown[]) => messages.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  const join = (messages: unknown[]) =>
+    messages.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   return {
     debug: (...m) => child.debug(join(m)),
     info: (...m) => child.debug(join(m)),

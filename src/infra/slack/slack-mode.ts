@@ -13,8 +13,15 @@ export type SlackMode =
  * the two, Slack is off and the rest of the bot runs.
  */
 export function selectSlackMode(slack: Config['slack']): SlackMode {
-  if (!slack.bot_token) return { kind: 'off', reason: 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)' };
+  if (!slack.bot_token)
+    return {
+      kind: 'off',
+      reason: 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)',
+    };
   if (slack.app_token) return { kind: 'socket', botToken: slack.bot_token, appToken: slack.app_token };
   if (slack.signing_secret) return { kind: 'http', botToken: slack.bot_token, signingSecret: slack.signing_secret };
-  return { kind: 'off', reason: 'SLACK_BOT_TOKEN is set, but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode)' };
+  return {
+    kind: 'off',
+    reason: 'SLACK_BOT_TOKEN is set, but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode)',
+  };
 }

@@ -37,7 +37,11 @@ export function createSlackReporter(deps: SlackReporterDeps): Reporter {
       const view = await loadInstanceView(deps.store, instance, deps.links);
       for (const row of open) {
         const activationError = row.purpose === 'activate' ? await activationErrorFor(deps, view, row) : null;
-        const rendered = renderOperation({ purpose: row.purpose as OperationPurpose, subjectId: row.subjectId, requestedBy: row.requestedBy }, view, { activationError });
+        const rendered = renderOperation(
+          { purpose: row.purpose as OperationPurpose, subjectId: row.subjectId, requestedBy: row.requestedBy },
+          view,
+          { activationError },
+        );
         await sync(deps, row, rendered, rendered.done);
       }
       await notify(deps, view);
@@ -45,7 +49,11 @@ export function createSlackReporter(deps: SlackReporterDeps): Reporter {
   };
 }
 
-async function activationErrorFor(deps: SlackReporterDeps, view: InstanceView, row: SlackMessageRow): Promise<string | null> {
+async function activationErrorFor(
+  deps: SlackReporterDeps,
+  view: InstanceView,
+  row: SlackMessageRow,
+): Promise<string | null> {
   const appserver = view.appservers.find((a) => a.id === row.subjectId);
   return appserver ? deps.messages.activationError(view.instance.id, appserver.number, row.createdAt) : null;
 }
@@ -74,7 +82,10 @@ async function sync(deps: SlackReporterDeps, row: SlackMessageRow, view: SlackVi
   } catch (error) {
     const code = slackErrorCode(error);
     if (code === null || !permanentSlackErrors.includes(code)) throw error;
-    deps.logger.warn({ channel: row.channel, ts: row.ts, instanceId: row.instanceId, slackError: code }, 'slack message can no longer be sent; giving it up (invite the bot to the channel, or check slack.channels)');
+    deps.logger.warn(
+      { channel: row.channel, ts: row.ts, instanceId: row.instanceId, slackError: code },
+      'slack message can no longer be sent; giving it up (invite the bot to the channel, or check slack.channels)',
+    );
     await deps.messages.update(row.id, { done: true });
   }
 }

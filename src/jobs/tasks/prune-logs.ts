@@ -12,8 +12,18 @@ export const task = defineTask(payload, async (deps, _payload, helpers) => {
   const { retention } = deps.config;
   const pruned = await pruneTables(
     deps.pool,
-    { logsMs: retention.logs_max_age, deliveriesMs: retention.deliveries_max_age, failedJobsMs: retention.failed_jobs_max_age, auditMs: retention.audit_max_age, heartbeatsMs: heartbeatMemoryMs },
+    {
+      logsMs: retention.logs_max_age,
+      deliveriesMs: retention.deliveries_max_age,
+      failedJobsMs: retention.failed_jobs_max_age,
+      auditMs: retention.audit_max_age,
+      heartbeatsMs: heartbeatMemoryMs,
+    },
     deps.provisioning.now(),
   );
-  helpers.logger.info(`pruned ${Object.entries(pruned).map(([table, rows]) => `${rows} ${table}`).join(', ')}`);
+  helpers.logger.info(
+    `pruned ${Object.entries(pruned)
+      .map(([table, rows]) => `${rows} ${table}`)
+      .join(', ')}`,
+  );
 });

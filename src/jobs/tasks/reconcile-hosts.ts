@@ -8,5 +8,8 @@ export type Payload = z.input<typeof payload>;
 /** Compares the database with hosts and routes and heals the drift (crontab, and at start). */
 export const task = defineTask(payload, async (deps) => {
   const drift = await findDrift(deps.provisioning);
-  await healDrift(deps.provisioning, drift.filter((item) => item.kind !== 'unreachable_host'));
+  await healDrift(
+    deps.provisioning,
+    drift.filter((item) => item.kind !== 'unreachable_host'),
+  );
 });

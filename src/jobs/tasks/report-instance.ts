@@ -28,9 +28,13 @@ export const task = defineTask(payload, async (deps, { instanceId, retry = 0 }) 
   if (failures.length === 0) return;
   if (retry >= quickRetries) throw new Error(`reporting instance ${instanceId} failed: ${failures.join('; ')}`);
   // Same key and queue as every other report of this instance: a newer change still replaces it.
-  await deps.provisioning.store.enqueue('report_instance', { instanceId, retry: retry + 1 }, {
-    jobKey: `report:${instanceId}`,
-    queueName: `report:${instanceId}`,
-    runAt: new Date(Date.now() + retryDelayMs(retry)),
-  });
+  await deps.provisioning.store.enqueue(
+    'report_instance',
+    { instanceId, retry: retry + 1 },
+    {
+      jobKey: `report:${instanceId}`,
+      queueName: `report:${instanceId}`,
+      runAt: new Date(Date.now() + retryDelayMs(retry)),
+    },
+  );
 });

@@ -31,20 +31,44 @@ export type Payload = z.input<typeof payload>;
 export const task = defineTask(payload, async (deps, request) => {
   const github = gitHubJobDeps(deps);
   if (!github) return;
-  const outcome = await runPullRequestCommand(github, { ...request, commentedAt: request.commentedAt ? new Date(request.commentedAt) : null });
+  const outcome = await runPullRequestCommand(github, {
+    ...request,
+    commentedAt: request.commentedAt ? new Date(request.commentedAt) : null,
+  });
   if (outcome.kind === 'ignored') return;
   const { record, answer, command } = outcome;
   const rendered = renderCommandAnswer(request.login, answer);
-  await github.records.update(record.id, { notice: { actor: request.login, command, text: rendered.notice, at: github.now().toISOString() } });
-  if (request.commentId !== null) await reactToComment(github, { ...request, installationId: record.installationId ?? request.installationId, commentId: request.commentId }, rendered.reaction);
+  await github.records.update(record.id, {
+    notice: { actor: request.login, command, text: rendered.notice, at: github.now().toISOString() },
+  });
+  if (request.commentId !== null)
+    await reactToComment(
+      github,
+      { ...request, installationId: record.installationId ?? request.installationId, commentId: request.commentId },
+      rendered.reaction,
+    );
   if (approvedNow(answer)) {
     const key = pullRequestKey(request.repository, request.number);
-    await github.store.enqueue('sync_pull_request', { repository: request.repository, number: request.number, installationId: record.installationId, actor: { surface: 'github', id: request.login } }, { jobKey: key, queueName: key });
+    await github.store.enqueue(
+      'sync_pull_request',
+      {
+        repository: request.repository,
+        number: request.number,
+        installationId: record.installationId,
+        actor: { surface: 'github', id: request.login },
+      },
+      { jobKey: key, queueName: key },
+    );
   }
   await requestReport(github.store, record.id);
 });
 
 /** A fresh approval: the pull request is synced again, so what waited for it deploys. */
 function approvedNow(answer: Parameters<typeof renderCommandAnswer>[1]): boolean {
-  return answer.kind === 'result' && answer.result.ok && answer.result.answer.name === 'approve' && !answer.result.answer.alreadyApproved;
+  return (
+    answer.kind === 'result' &&
+    answer.result.ok &&
+    answer.result.answer.name === 'approve' &&
+    !answer.result.answer.alreadyApproved
+  );
 }

@@ -22,14 +22,21 @@ export type Payload = z.input<typeof payload>;
 export const task = defineTask(payload, async (deps, request, helpers) => {
   const github = gitHubJobDeps(deps);
   if (!github) {
-    deps.logger.warn({ repository: request.repository, number: request.number }, 'pull request sync skipped: the GitHub App is not configured in this process');
+    deps.logger.warn(
+      { repository: request.repository, number: request.number },
+      'pull request sync skipped: the GitHub App is not configured in this process',
+    );
     return;
   }
   const outcome = await syncPullRequest(github, request);
   if (outcome.kind === 'unconfigured' || outcome.kind === 'not_found') return;
   if (outcome.kind === 'closed' && outcome.archive === 'later' && outcome.archiveAt) {
     const key = pullRequestKey(request.repository, request.number);
-    await helpers.addJob('sync_pull_request', { ...request, installationId: outcome.record.installationId }, { jobKey: key, queueName: key, runAt: outcome.archiveAt });
+    await helpers.addJob(
+      'sync_pull_request',
+      { ...request, installationId: outcome.record.installationId },
+      { jobKey: key, queueName: key, runAt: outcome.archiveAt },
+    );
   }
   await requestReport(github.store, outcome.record.id);
 });

@@ -5,7 +5,15 @@ export const webActions = ['deploy', 'activate', 'cancel', 'archive', 'extend', 
 export type WebAction = (typeof webActions)[number];
 
 /** The `web.auth.permissions` key that allows each action: extending is part of deploying; pin and unpin share one. */
-const permissionOf = { deploy: 'deploy', activate: 'activate', cancel: 'cancel', archive: 'archive', extend: 'deploy', pin: 'pin', unpin: 'pin' } as const satisfies Record<WebAction, string>;
+const permissionOf = {
+  deploy: 'deploy',
+  activate: 'activate',
+  cancel: 'cancel',
+  archive: 'archive',
+  extend: 'deploy',
+  pin: 'pin',
+  unpin: 'pin',
+} as const satisfies Record<WebAction, string>;
 
 /** The `web.auth.permissions` key an action needs. */
 export function permissionKey(action: WebAction): string {
@@ -37,7 +45,9 @@ export interface Viewer {
 
 /** Every org and org/team whose membership is checked at sign-in. */
 export function groupsToCheck(auth: AuthConfig): string[] {
-  const teams = Object.values(auth.permissions).flatMap((entries) => (entries ?? []).filter((entry) => entry.includes('/')));
+  const teams = Object.values(auth.permissions).flatMap((entries) =>
+    (entries ?? []).filter((entry) => entry.includes('/')),
+  );
   return [...new Set([...auth.orgs, ...auth.teams, ...teams].map((group) => group.toLowerCase()))];
 }
 

@@ -54,16 +54,32 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
 
   router.get('/auth/sign-in', (req, res) => {
     if (!clientId || !clientSecret) {
-      sendProblem(res, 503, 'Sign-in is not configured', 'Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App’s OAuth client) and web.auth.orgs or web.auth.teams in sandbox.yml. On the bot’s own machine, the local operator link it printed at start (`sbx auth local`) signs you in meanwhile.', { back: '/' });
+      sendProblem(
+        res,
+        503,
+        'Sign-in is not configured',
+        'Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App’s OAuth client) and web.auth.orgs or web.auth.teams in sandbox.yml. On the bot’s own machine, the local operator link it printed at start (`sbx auth local`) signs you in meanwhile.',
+        { back: '/' },
+      );
       return;
     }
     if (allowedGroups.length === 0) {
-      sendProblem(res, 503, 'Sign-in is not configured', 'No one may sign in yet: list the GitHub orgs or org/team slugs whose members may sign in under web.auth.orgs or web.auth.teams in sandbox.yml.', { back: '/' });
+      sendProblem(
+        res,
+        503,
+        'Sign-in is not configured',
+        'No one may sign in yet: list the GitHub orgs or org/team slugs whose members may sign in under web.auth.orgs or web.auth.teams in sandbox.yml.',
+        { back: '/' },
+      );
       return;
     }
     const state = randomToken();
     const returnTo = safeReturnPath(new URL(req.url ?? '/', 'http://local').searchParams.get('return_to'), publicUrl);
-    setCookie(res, oauthCookie, auth.values.seal('oauth', { state, returnTo }, oauthTtlMs), { path: '/auth', maxAge: oauthTtlMs / 1000, secure: auth.secure });
+    setCookie(res, oauthCookie, auth.values.seal('oauth', { state, returnTo }, oauthTtlMs), {
+      path: '/auth',
+      maxAge: oauthTtlMs / 1000,
+      secure: auth.secure,
+    });
     redirect(res, 302, authorizeUrl(endpoints, { clientId, redirectUri, state }));
   });
 
@@ -73,11 +89,19 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
     setCookie(res, oauthCookie, '', { path: '/auth', maxAge: 0, secure: auth.secure });
     const state = query.get('state');
     if (!pending || !state || !sameText(state, pending.state)) {
-      sendProblem(res, 400, 'Sign-in expired', 'This sign-in link is stale or was not started here; sign in again.', { back: '/auth/sign-in' });
+      sendProblem(res, 400, 'Sign-in expired', 'This sign-in link is stale or was not started here; sign in again.', {
+        back: '/auth/sign-in',
+      });
       return;
     }
     if (query.get('error')) {
-      sendProblem(res, 403, 'Sign-in cancelled', `GitHub said: ${query.get('error_description') ?? query.get('error')}`, { back: '/' });
+      sendProblem(
+        res,
+        403,
+        'Sign-in cancelled',
+        `GitHub said: ${query.get('error_description') ?? query.get('error')}`,
+        { back: '/' },
+      );
       return;
     }
     const code = query.get('code');
@@ -90,17 +114,41 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
       const login = await fetchLogin(endpoints, token);
       const memberOf = await findMemberships(endpoints, token, login, groupsToCheck(config.web.auth));
       if (!maySignIn(config.web.auth, memberOf)) {
-        await deps.store.recordAudit({ actor: login, surface: 'web', action: 'sign_in', result: 'refused', detail: { reason: 'not a member' } });
-        sendProblem(res, 403, 'Not allowed', `@${login} is not an active member of ${allowedGroups.join(', ')}; ask an owner to add you, then sign in again.`, { back: '/' });
+        await deps.store.recordAudit({
+          actor: login,
+          surface: 'web',
+          action: 'sign_in',
+          result: 'refused',
+          detail: { reason: 'not a member' },
+        });
+        sendProblem(
+          res,
+          403,
+          'Not allowed',
+          `@${login} is not an active member of ${allowedGroups.join(', ')}; ask an owner to add you, then sign in again.`,
+          { back: '/' },
+        );
         return;
       }
       auth.startSession(res, { login, memberOf, sid: randomToken() });
-      await deps.store.recordAudit({ actor: login, surface: 'web', action: 'sign_in', result: 'ok', detail: { memberOf } });
+      await deps.store.recordAudit({
+        actor: login,
+        surface: 'web',
+        action: 'sign_in',
+        result: 'ok',
+        detail: { memberOf },
+      });
       redirect(res, 303, safeReturnPath(pending.returnTo, publicUrl));
     } catch (error) {
-      if (!(error instanceof SignInError) && !(error instanceof Error && error.name === 'TimeoutError') && !(error instanceof TypeError)) throw error;
+      if (
+        !(error instanceof SignInError) &&
+        !(error instanceof Error && error.name === 'TimeoutError') &&
+        !(error instanceof TypeError)
+      )
+        throw error;
       deps.logger.warn({ err: error }, 'sign-in failed');
-      const message = error instanceof SignInError ? error.message : 'GitHub could not be reached; try again in a moment.';
+      const message =
+        error instanceof SignInError ? error.message : 'GitHub could not be reached; try again in a moment.';
       sendProblem(res, 502, 'Sign-in failed', message, { back: '/' });
     }
   });
@@ -112,16 +160,40 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
       return;
     }
     if (!isOwnOrigin(req.headers.host, publicUrl)) {
-      sendProblem(res, 403, 'Refused', `The local sign-in link works only on the bot’s own address (${publicUrl} or localhost).`, { back: '/' });
+      sendProblem(
+        res,
+        403,
+        'Refused',
+        `The local sign-in link works only on the bot’s own address (${publicUrl} or localhost).`,
+        { back: '/' },
+      );
       return;
     }
     if (!token.check(new URL(req.url ?? '/', 'http://local').searchParams.get('token'))) {
-      await deps.store.recordAudit({ actor: 'local-operator', surface: 'web', action: 'sign_in', result: 'refused', detail: { via: 'local link', reason: 'not the current token' } });
-      sendProblem(res, 403, 'That link is not current', 'The local sign-in token was rotated or mistyped: `sbx auth local` prints the current link.', { back: '/' });
+      await deps.store.recordAudit({
+        actor: 'local-operator',
+        surface: 'web',
+        action: 'sign_in',
+        result: 'refused',
+        detail: { via: 'local link', reason: 'not the current token' },
+      });
+      sendProblem(
+        res,
+        403,
+        'That link is not current',
+        'The local sign-in token was rotated or mistyped: `sbx auth local` prints the current link.',
+        { back: '/' },
+      );
       return;
     }
     auth.startSession(res, { login: 'local-operator', memberOf: [], sid: randomToken(), local: token.fingerprint() });
-    await deps.store.recordAudit({ actor: 'local-operator', surface: 'web', action: 'sign_in', result: 'ok', detail: { via: 'local link' } });
+    await deps.store.recordAudit({
+      actor: 'local-operator',
+      surface: 'web',
+      action: 'sign_in',
+      result: 'ok',
+      detail: { via: 'local link' },
+    });
     // The token leaves the address bar at once and is never sent on as a referrer.
     res.setHeader('referrer-policy', 'no-referrer');
     redirect(res, 303, '/');
@@ -132,7 +204,13 @@ export function registerAuthRoutes(router: Router, deps: StatusDeps): void {
     const form = await readFormOrProblem(req, res);
     if (!form) return;
     if (session && !auth.checkCsrf(session, form.get('_csrf'))) {
-      sendProblem(res, 403, 'Refused', 'The form was stale or not sent from this site; reload the page and try again.', { back: '/' });
+      sendProblem(
+        res,
+        403,
+        'Refused',
+        'The form was stale or not sent from this site; reload the page and try again.',
+        { back: '/' },
+      );
       return;
     }
     auth.endSession(res);

@@ -10,9 +10,17 @@ export interface GitHubOAuthEndpoints {
 export function githubEndpoints(github: Config['github']): GitHubOAuthEndpoints {
   if (github.ghe_host) {
     const base = `${github.ghe_protocol}://${github.ghe_host}`;
-    return { authorize: `${base}/login/oauth/authorize`, token: `${base}/login/oauth/access_token`, api: `${base}/api/v3` };
+    return {
+      authorize: `${base}/login/oauth/authorize`,
+      token: `${base}/login/oauth/access_token`,
+      api: `${base}/api/v3`,
+    };
   }
-  return { authorize: 'https://github.com/login/oauth/authorize', token: 'https://github.com/login/oauth/access_token', api: 'https://api.github.com' };
+  return {
+    authorize: 'https://github.com/login/oauth/authorize',
+    token: 'https://github.com/login/oauth/access_token',
+    api: 'https://api.github.com',
+  };
 }
 
 /** A sign-in that could not complete; `message` is for the person signing in. */
@@ -21,7 +29,10 @@ export class SignInError extends Error {}
 const timeoutMs = 10_000;
 
 /** Step 1 of the web flow: where to send the browser. */
-export function authorizeUrl(endpoints: GitHubOAuthEndpoints, options: { clientId: string; redirectUri: string; state: string }): string {
+export function authorizeUrl(
+  endpoints: GitHubOAuthEndpoints,
+  options: { clientId: string; redirectUri: string; state: string },
+): string {
   const url = new URL(endpoints.authorize);
   url.searchParams.set('client_id', options.clientId);
   url.searchParams.set('redirect_uri', options.redirectUri);
@@ -37,11 +48,24 @@ export async function exchangeCode(
 ): Promise<string> {
   const response = await fetch(endpoints.token, {
     method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'sandbox-bot' },
-    body: new URLSearchParams({ client_id: options.clientId, client_secret: options.clientSecret, code: options.code, redirect_uri: options.redirectUri }),
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'sandbox-bot',
+    },
+    body: new URLSearchParams({
+      client_id: options.clientId,
+      client_secret: options.clientSecret,
+      code: options.code,
+      redirect_uri: options.redirectUri,
+    }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
+  const body = (await response.json().catch(() => ({}))) as {
+    access_token?: string;
+    error?: string;
+    error_description?: string;
+  };
   if (!response.ok || !body.access_token) {
     const why = body.error_description ?? body.error ?? `HTTP ${response.status}`;
     throw new SignInError(`GitHub did not accept the sign-in (${why}); try again`);
@@ -49,9 +73,18 @@ export async function exchangeCode(
   return body.access_token;
 }
 
-async function api(endpoints: GitHubOAuthEndpoints, token: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function api(
+  endpoints: GitHubOAuthEndpoints,
+  token: string,
+  path: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${endpoints.api}${path}`, {
-    headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${token}`, 'user-agent': 'sandbox-bot', 'x-github-api-version': '2022-11-28' },
+    headers: {
+      accept: 'application/vnd.github+json',
+      authorization: `Bearer ${token}`,
+      'user-agent': 'sandbox-bot',
+      'x-github-api-version': '2022-11-28',
+    },
     signal: AbortSignal.timeout(timeoutMs),
   });
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
@@ -61,7 +94,8 @@ async function api(endpoints: GitHubOAuthEndpoints, token: string, path: string)
 /** Step 3: who signed in. */
 export async function fetchLogin(endpoints: GitHubOAuthEndpoints, token: string): Promise<string> {
   const user = await api(endpoints, token, '/user');
-  if (user.status !== 200 || typeof user.body.login !== 'string') throw new SignInError(`could not read your GitHub account (HTTP ${user.status}); try again`);
+  if (user.status !== 200 || typeof user.body.login !== 'string')
+    throw new SignInError(`could not read your GitHub account (HTTP ${user.status}); try again`);
   return user.body.login;
 }
 
@@ -71,7 +105,12 @@ export async function fetchLogin(endpoints: GitHubOAuthEndpoints, token: string)
  * (or 403); anything else is an error, so a GitHub outage never reads as
  * "not a member".
  */
-export async function findMemberships(endpoints: GitHubOAuthEndpoints, token: string, login: string, groups: readonly string[]): Promise<string[]> {
+export async function findMemberships(
+  endpoints: GitHubOAuthEndpoints,
+  token: string,
+  login: string,
+  groups: readonly string[],
+): Promise<string[]> {
   const found: string[] = [];
   for (const group of groups) {
     const [org, team] = group.split('/') as [string, string | undefined];

@@ -25,6 +25,9 @@ export function loadSessionSecret(config: Config): string {
     rmSync(draft, { force: true });
   }
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < 32) throw new Error(`${path} holds a session secret shorter than 32 characters; delete the file to generate a new one, or set SESSION_SECRET`);
+  if (secret.length < 32)
+    throw new Error(
+      `${path} holds a session secret shorter than 32 characters; delete the file to generate a new one, or set SESSION_SECRET`,
+    );
   return secret;
 }

@@ -28,7 +28,8 @@ export function createSignedValues(secret: string, now: () => number = Date.now)
       if (!sameText(text.slice(dot + 1), mac(purpose, body))) return null;
       try {
         const value = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { exp?: unknown };
-        if (typeof value !== 'object' || value === null || typeof value.exp !== 'number' || value.exp < now()) return null;
+        if (typeof value !== 'object' || value === null || typeof value.exp !== 'number' || value.exp < now())
+          return null;
         return value as T;
       } catch {
         return null;

@@ -25,14 +25,20 @@ export interface WebAuth {
   readonly gitHubSignIn: boolean;
 }
 
-export function createWebAuth(config: Config, secret: string, now: () => number = Date.now, localToken: LocalToken | null = null): WebAuth {
+export function createWebAuth(
+  config: Config,
+  secret: string,
+  now: () => number = Date.now,
+  localToken: LocalToken | null = null,
+): WebAuth {
   const values = createSignedValues(secret, now);
   const auth = config.web.auth;
   const secure = (config.public_url ?? '').startsWith('https://');
   const csrfToken = (session: Session) => values.mac('csrf', session.sid);
   const session = (req: IncomingMessage): Session | null => {
     const value = values.open<Session>('session', readCookies(req).get(sessionCookie));
-    if (!value || typeof value.login !== 'string' || !Array.isArray(value.memberOf) || typeof value.sid !== 'string') return null;
+    if (!value || typeof value.login !== 'string' || !Array.isArray(value.memberOf) || typeof value.sid !== 'string')
+      return null;
     const memberOf = value.memberOf.filter((group): group is string => typeof group === 'string');
     if (value.local === undefined) return { login: value.login, memberOf, sid: value.sid };
     // A local session holds only while the token it was made with is current.
@@ -48,7 +54,11 @@ export function createWebAuth(config: Config, secret: string, now: () => number 
       return viewerFor(auth, current, current ? csrfToken(current) : null);
     },
     startSession(res, value) {
-      setCookie(res, sessionCookie, values.seal('session', value, auth.session_ttl), { path: '/', maxAge: Math.floor(auth.session_ttl / 1000), secure });
+      setCookie(res, sessionCookie, values.seal('session', value, auth.session_ttl), {
+        path: '/',
+        maxAge: Math.floor(auth.session_ttl / 1000),
+        secure,
+      });
     },
     endSession(res) {
       setCookie(res, sessionCookie, '', { path: '/', maxAge: 0, secure });
@@ -56,6 +66,8 @@ export function createWebAuth(config: Config, secret: string, now: () => number 
     csrfToken,
     checkCsrf: (current, token) => token !== null && sameText(token, csrfToken(current)),
     localToken,
-    gitHubSignIn: Boolean(config.github.client_id && config.github.client_secret && auth.orgs.length + auth.teams.length > 0),
+    gitHubSignIn: Boolean(
+      config.github.client_id && config.github.client_secret && auth.orgs.length + auth.teams.length > 0,
+    ),
   };
 }

@@ -26,7 +26,13 @@ export interface CookieOptions {
 
 /** Adds a Set-Cookie header: always HttpOnly and SameSite=Lax. */
 export function setCookie(res: ServerResponse, name: string, value: string, options: CookieOptions): void {
-  const cookie = [`${name}=${encodeURIComponent(value)}`, `Path=${options.path}`, `Max-Age=${options.maxAge}`, 'HttpOnly', 'SameSite=Lax'];
+  const cookie = [
+    `${name}=${encodeURIComponent(value)}`,
+    `Path=${options.path}`,
+    `Max-Age=${options.maxAge}`,
+    'HttpOnly',
+    'SameSite=Lax',
+  ];
   if (options.secure) cookie.push('Secure');
   const previous = res.getHeader('set-cookie');
   const list = Array.isArray(previous) ? previous : typeof previous === 'string' ? [previous] : [];

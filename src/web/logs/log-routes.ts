@@ -30,14 +30,21 @@ export function streamCursor(req: IncomingMessage): number {
 
 /** The deploy log as plain text, and live as Server-Sent Events; both for readers only. */
 export function registerLogRoutes(router: Router, deps: StatusDeps): void {
-  async function findAppserver(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<Appserver | null> {
+  async function findAppserver(
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: Record<string, string>,
+  ): Promise<Appserver | null> {
     if (!deps.auth.viewer(req).canRead) {
       sendText(res, 403, 'sign in to read deploy logs\n');
       return null;
     }
     const instance = await deps.store.findInstanceBySlug((params.slug ?? '').toLowerCase());
     const number = /^\d{1,9}$/.test(params.n ?? '') ? Number(params.n) : NaN;
-    const appserver = instance && !instance.deletedAt && Number.isInteger(number) ? await deps.store.findAppserver(instance.id, number) : null;
+    const appserver =
+      instance && !instance.deletedAt && Number.isInteger(number)
+        ? await deps.store.findAppserver(instance.id, number)
+        : null;
     if (!appserver) sendText(res, 404, `no appserver ${params.n} for sandbox ${params.slug}\n`);
     return appserver;
   }
@@ -73,7 +80,12 @@ export function registerLogRoutes(router: Router, deps: StatusDeps): void {
       sendText(res, 503, 'too many live log viewers on this web process; try again shortly\n');
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
     res.write('retry: 2000\n\n');
     const cursor = streamCursor(req);
     // No id: a reconnect resumes after the last real chunk, and the marker is not repeated.
@@ -96,7 +108,11 @@ export function registerLogRoutes(router: Router, deps: StatusDeps): void {
   });
 
   router.get('/assets/live-log.js', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600', 'content-length': Buffer.byteLength(liveLogScript) });
+    res.writeHead(200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=3600',
+      'content-length': Buffer.byteLength(liveLogScript),
+    });
     res.end(liveLogScript);
   });
 }

@@ -15,8 +15,18 @@ export function registerAuditPage(router: Router, deps: StatusDeps): void {
   router.get('/audit', async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const viewer = deps.auth.viewer(req);
-    const chrome = { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search, signIn: deps.auth.gitHubSignIn ? ('github' as const) : ('local' as const), maintenance: await maintenanceBanner(deps) };
-    if (!viewer.canRead) return sendProblem(res, 401, 'Sign in first', `${signInWords(deps)} to see the audit log.`, { back: '/', chrome });
+    const chrome = {
+      login: viewer.login,
+      csrf: viewer.csrf,
+      path: url.pathname + url.search,
+      signIn: deps.auth.gitHubSignIn ? ('github' as const) : ('local' as const),
+      maintenance: await maintenanceBanner(deps),
+    };
+    if (!viewer.canRead)
+      return sendProblem(res, 401, 'Sign in first', `${signInWords(deps)} to see the audit log.`, {
+        back: '/',
+        chrome,
+      });
     const query = url.searchParams;
     const text = (name: string) => query.get(name)?.trim() || null;
     const surface = text('surface');
@@ -25,9 +35,18 @@ export function registerAuditPage(router: Router, deps: StatusDeps): void {
     try {
       sinceDate = since ? new Date(Date.now() - parseDuration(since)) : null;
     } catch {
-      return sendProblem(res, 400, 'Invalid filter', `since "${since}": expected a duration such as 30m, 12h or 7d.`, { back: '/audit', chrome });
+      return sendProblem(res, 400, 'Invalid filter', `since "${since}": expected a duration such as 30m, 12h or 7d.`, {
+        back: '/audit',
+        chrome,
+      });
     }
-    const filters = { instance: text('instance')?.toLowerCase() ?? null, actor: text('actor'), surface: surface && (surfaces as readonly string[]).includes(surface) ? surface : null, since: sinceDate, limit: 300 };
+    const filters = {
+      instance: text('instance')?.toLowerCase() ?? null,
+      actor: text('actor'),
+      surface: surface && (surfaces as readonly string[]).includes(surface) ? surface : null,
+      since: sinceDate,
+      limit: 300,
+    };
     const entries = await queryAuditLog(deps.pool, filters);
     const body = html`<h2>Audit log</h2>
 <form class="filters" method="get" action="/audit">
@@ -38,7 +57,9 @@ export function registerAuditPage(router: Router, deps: StatusDeps): void {
 <button type="submit">Filter</button></form>
 ${renderAuditEntries(entries, deps.redactor.redact)}
 ${entries.length === 300 ? html`<p class="muted">Showing the 300 most recent; narrow the filters to see older ones.</p>` : ''}`;
-    await sendPage(req, res, 200, page('Audit log', body, chrome), { headers: { 'cache-control': 'private, no-store' } });
+    await sendPage(req, res, 200, page('Audit log', body, chrome), {
+      headers: { 'cache-control': 'private, no-store' },
+    });
   });
 }
 

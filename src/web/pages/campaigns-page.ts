@@ -14,15 +14,28 @@ export function registerCampaignsPage(router: Router, deps: StatusDeps): void {
   router.get('/campaigns', async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const viewer = deps.auth.viewer(req);
-    const chrome = { login: viewer.login, csrf: viewer.csrf, path: url.pathname, signIn: deps.auth.gitHubSignIn ? ('github' as const) : ('local' as const), maintenance: await maintenanceBanner(deps) };
-    if (!viewer.canRead) return sendProblem(res, 401, 'Sign in first', `${signInWords(deps)} to see the campaigns.`, { back: '/', chrome });
+    const chrome = {
+      login: viewer.login,
+      csrf: viewer.csrf,
+      path: url.pathname,
+      signIn: deps.auth.gitHubSignIn ? ('github' as const) : ('local' as const),
+      maintenance: await maintenanceBanner(deps),
+    };
+    if (!viewer.canRead)
+      return sendProblem(res, 401, 'Sign in first', `${signInWords(deps)} to see the campaigns.`, {
+        back: '/',
+        chrome,
+      });
     const campaigns = (await deps.store.listCampaigns()).slice(0, shownCampaigns);
     const sections: SafeHtml[] = [];
-    for (const campaign of campaigns) sections.push(renderCampaign(campaign, await deps.store.listCampaignItems(campaign.id)));
+    for (const campaign of campaigns)
+      sections.push(renderCampaign(campaign, await deps.store.listCampaignItems(campaign.id)));
     const body = html`<h2>Campaigns</h2>
 <p class="muted">Bulk redeploys started with <code>sbx redeploy --tag T</code>; pause, resume or cancel them with <code>sbx campaigns</code>.</p>
 ${sections.length ? sections : html`<p class="muted">No campaigns.</p>`}`;
-    await sendPage(req, res, 200, page('Campaigns', body, chrome), { headers: { 'cache-control': 'private, no-store' } });
+    await sendPage(req, res, 200, page('Campaigns', body, chrome), {
+      headers: { 'cache-control': 'private, no-store' },
+    });
   });
 }
 

@@ -21,11 +21,19 @@ export function registerDashboard(router: Router, deps: StatusDeps): void {
     const now = new Date();
     const [instances, repositories] = await Promise.all([
       listInstanceRows(deps.pool, filters, viewer.canRead),
-      listRepositories(deps.pool, deps.config.repositories.map((r) => r.name)),
+      listRepositories(
+        deps.pool,
+        deps.config.repositories.map((r) => r.name),
+      ),
     ]);
     let operations: SafeHtml = html``;
     if (viewer.canRead) {
-      const [queue, hosts, audit, databaseServers] = await Promise.all([readQueue(deps.pool, deps.redactor.redact), readHostLoads(deps.pool), readAuditEvents(deps.pool, deps.redactor.redact), readDatabaseServerLoads(deps.pool)]);
+      const [queue, hosts, audit, databaseServers] = await Promise.all([
+        readQueue(deps.pool, deps.redactor.redact),
+        readHostLoads(deps.pool),
+        readAuditEvents(deps.pool, deps.redactor.redact),
+        readDatabaseServerLoads(deps.pool),
+      ]);
       operations = html`<h2 id="jobs">Jobs</h2>${renderQueue(queue)}<h2 id="hosts">Hosts</h2>${renderHosts(hosts)}<h2 id="database-servers">Database servers</h2>${renderDatabaseServers(databaseServers)}<h2 id="activity">Recent activity</h2>${renderAudit(audit)}<p><a href="/audit">The whole audit log, with filters</a></p>`;
     }
     const surfaces = describeSurfaces(deps.config);
@@ -40,17 +48,33 @@ ${operations}
 ${surfaces.map((s) => html`<tr><td>${s.name}</td><td class="${s.on ? 'ok' : 'warn'}">${s.on ? 'on' : 'off'}</td>${viewer.canRead ? html`<td>${s.detail}</td>` : ''}</tr>`)}
 </tbody></table></div>
 ${surfaces.find((s) => s.name === 'GitHub App')?.on ? '' : html`<p><a href="/probot">Register the GitHub App</a> so pull requests get sandboxes (or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET).</p>`}`;
-    await sendPage(req, res, 200, page('Dashboard', body, { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search, signIn: deps.auth.gitHubSignIn ? 'github' : 'local', maintenance: await maintenanceBanner(deps) }), { headers: { 'cache-control': 'private, no-store' }, startedAt });
+    await sendPage(
+      req,
+      res,
+      200,
+      page('Dashboard', body, {
+        login: viewer.login,
+        csrf: viewer.csrf,
+        path: url.pathname + url.search,
+        signIn: deps.auth.gitHubSignIn ? 'github' : 'local',
+        maintenance: await maintenanceBanner(deps),
+      }),
+      { headers: { 'cache-control': 'private, no-store' }, startedAt },
+    );
   });
 }
 
 /** The banner's state; maintenance mode is read at most every half second. */
-export async function maintenanceBanner(deps: Pick<StatusDeps, 'commands'>): Promise<{ message: string | null } | null> {
+export async function maintenanceBanner(
+  deps: Pick<StatusDeps, 'commands'>,
+): Promise<{ message: string | null } | null> {
   const state = await deps.commands.maintenance?.current();
   return state?.on ? { message: state.message } : null;
 }
 
 /** How a signed-out person gets to see more: GitHub sign-in, or the local operator link when sign-in is not configured. */
 export function signInWords(deps: Pick<StatusDeps, 'auth'>): string {
-  return deps.auth.gitHubSignIn ? 'Sign in with GitHub' : 'Sign in with the local operator link the bot printed at start (`sbx auth local` shows it; GitHub sign-in is not configured on this bot)';
+  return deps.auth.gitHubSignIn
+    ? 'Sign in with GitHub'
+    : 'Sign in with the local operator link the bot printed at start (`sbx auth local` shows it; GitHub sign-in is not configured on this bot)';
 }

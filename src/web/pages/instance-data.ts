@@ -38,18 +38,34 @@ export interface InstancePageData {
 export function pickLogAppserver(instance: Instance, appservers: Appserver[], chosen: number | null): Appserver | null {
   if (chosen !== null) return appservers.find((a) => a.number === chosen) ?? null;
   const newestFirst = [...appservers].sort((a, b) => b.number - a.number);
-  return newestFirst.find((a) => unfinishedStates.includes(a.state)) ?? newestFirst.find((a) => a.id === instance.activeAppserverId) ?? newestFirst[0] ?? null;
+  return (
+    newestFirst.find((a) => unfinishedStates.includes(a.state)) ??
+    newestFirst.find((a) => a.id === instance.activeAppserverId) ??
+    newestFirst[0] ??
+    null
+  );
 }
 
 /** Everything the instance page shows to a reader; `null` when the page shows only state and domains. */
-export async function loadInstanceDetails(deps: StatusDeps, instance: Instance, appservers: Appserver[], chosen: number | null): Promise<Omit<InstancePageData, 'instance' | 'status' | 'appservers'>> {
+export async function loadInstanceDetails(
+  deps: StatusDeps,
+  instance: Instance,
+  appservers: Appserver[],
+  chosen: number | null,
+): Promise<Omit<InstancePageData, 'instance' | 'status' | 'appservers'>> {
   const hosts = new Map((await deps.store.listHosts()).map((host) => [host.id, host]));
   const target = pickLogAppserver(instance, appservers, chosen);
   const log = target ? await readLogView(deps, target) : null;
-  const repository = deps.config.repositories.find((entry) => entry.name.toLowerCase() === instance.prRepo?.toLowerCase());
+  const repository = deps.config.repositories.find(
+    (entry) => entry.name.toLowerCase() === instance.prRepo?.toLowerCase(),
+  );
   const masked = maskSecretSettings(instance.settings as SettingsValue, repository?.secret_settings);
-  const settingsYaml = Object.keys(instance.settings).length === 0 ? '' : deps.redactor.redact(stringify(masked, { lineWidth: 0 }));
-  const fields = Object.entries(instance.fields).map(([key, value]): [string, string] => [key, deps.redactor.redact(String(value))]);
+  const settingsYaml =
+    Object.keys(instance.settings).length === 0 ? '' : deps.redactor.redact(stringify(masked, { lineWidth: 0 }));
+  const fields = Object.entries(instance.fields).map(([key, value]): [string, string] => [
+    key,
+    deps.redactor.redact(String(value)),
+  ]);
   const tags = await deps.store.listTags(instance.id);
   const campaigns = [];
   for (const campaign of await deps.store.listCampaigns({ instanceId: instance.id })) {
@@ -68,6 +84,11 @@ async function readLogView(deps: StatusDeps, appserver: Appserver): Promise<LogV
     text = text.slice(cut >= 0 ? cut + 1 : text.length - pageLogBytes);
     truncated = true;
   }
-  return { appserver, text, lastOffset: chunks.at(-1)?.offset ?? -1, truncated, live: unfinishedStates.includes(appserver.state) };
+  return {
+    appserver,
+    text,
+    lastOffset: chunks.at(-1)?.offset ?? -1,
+    truncated,
+    live: unfinishedStates.includes(appserver.state),
+  };
 }
-

@@ -22,7 +22,9 @@ export function registerInstancePage(router: Router, deps: StatusDeps): void {
       sendProblem(res, 404, 'No such sandbox', `There is no sandbox named ${slug}.`, { back: '/', chrome });
       return;
     }
-    const appservers = (await deps.store.listAppservers(instance.id)).map((a) => (a.failureReason ? { ...a, failureReason: deps.redactor.redact(a.failureReason) } : a));
+    const appservers = (await deps.store.listAppservers(instance.id)).map((a) =>
+      a.failureReason ? { ...a, failureReason: deps.redactor.redact(a.failureReason) } : a,
+    );
     const status = statusOfInstance(instance, appservers);
     let body;
     if (!viewer.canRead) {
@@ -38,7 +40,11 @@ export function registerInstancePage(router: Router, deps: StatusDeps): void {
 ${renderDetails(deps.config, { instance, status, appservers, ...details }, viewer, now)}
 <h2 id="history">History</h2>${renderAuditEntries(history, deps.redactor.redact)}<p><a href="/audit?instance=${instance.slug}">The whole audit log of ${instance.slug}</a></p>`;
     }
-    const markup = page(instance.slug, body, { ...chrome, signIn: deps.auth.gitHubSignIn ? 'github' : 'local', maintenance: await maintenanceBanner(deps) });
+    const markup = page(instance.slug, body, {
+      ...chrome,
+      signIn: deps.auth.gitHubSignIn ? 'github' : 'local',
+      maintenance: await maintenanceBanner(deps),
+    });
     await sendPage(req, res, 200, markup, { headers: { 'cache-control': 'private, no-store' }, startedAt: started });
   });
 }

@@ -17,8 +17,10 @@ export function domainUrl(config: Config, domain: string): string {
 
 const notices: Record<string, (n: string | null) => string> = {
   deploy: () => 'Redeploy requested: a new appserver is on its way; its log appears below once it starts.',
-  activate: (n) => `Activation of appserver ${n ?? ''} requested: the domains switch over as soon as the worker has routed them.`,
-  restore: () => 'The sandbox was archived: it is being restored, and a new appserver is on its way; its log appears below once it starts.',
+  activate: (n) =>
+    `Activation of appserver ${n ?? ''} requested: the domains switch over as soon as the worker has routed them.`,
+  restore: () =>
+    'The sandbox was archived: it is being restored, and a new appserver is on its way; its log appears below once it starts.',
   archived: () => 'The sandbox is archived already; Redeploy brings it back.',
   cancel: () => 'Cancel requested: unfinished appservers are being stopped.',
   archive: () => 'Archive requested: every appserver is being terminated and the routes removed; the data is kept.',
@@ -59,7 +61,9 @@ export function renderDetails(config: Config, data: InstancePageData, viewer: Vi
         deploying ? actionForm(viewer, 'cancel', `${base}/cancel`, 'Cancel deploy') : html``,
         actionForm(viewer, 'archive', `${base}/archive`, 'Archive'),
         instance.expiresAt && !instance.pinned ? extendForm(viewer, base) : html``,
-        instance.pinned ? actionForm(viewer, 'unpin', `${base}/unpin`, 'Unpin') : actionForm(viewer, 'pin', `${base}/pin`, 'Pin'),
+        instance.pinned
+          ? actionForm(viewer, 'unpin', `${base}/unpin`, 'Unpin')
+          : actionForm(viewer, 'pin', `${base}/pin`, 'Pin'),
       ]
     : [];
   return html`<dl class="facts">${summaryItems(config, instance, status)}
@@ -87,13 +91,15 @@ ${data.settingsYaml ? html`<p class="muted">Repository defaults merged with the 
 /** The sandbox's basic-auth credentials: for signed-in people only, never for `public_read` visitors. */
 function accessItem(instance: Instance, viewer: Viewer): SafeHtml {
   if (!instance.accessUser || !instance.accessPassword) return html`<dt>Access</dt><dd>public</dd>`;
-  if (viewer.login === null) return html`<dt>Access</dt><dd>HTTP basic auth <span class="muted">(sign in to see the user and password)</span></dd>`;
+  if (viewer.login === null)
+    return html`<dt>Access</dt><dd>HTTP basic auth <span class="muted">(sign in to see the user and password)</span></dd>`;
   return html`<dt>Access</dt><dd>HTTP basic auth: user <code>${instance.accessUser}</code>, password <code>${instance.accessPassword}</code></dd>`;
 }
 
 function ttl(instance: Instance, now: Date): string {
   if (instance.pinned) return 'pinned: never expires';
-  if (instance.expiredAt) return `archived for inactivity ${instance.expiredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  if (instance.expiredAt)
+    return `archived for inactivity ${instance.expiredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   if (!instance.expiresAt || instance.archivedAt) return 'no expiry';
   const warned = isExpiryWarned(instance) ? ' — expiring soon: extend it, or any activity keeps it' : '';
   return `expires ${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (${relative(instance.expiresAt, now)}) unless there is activity${warned}`;
@@ -114,13 +120,26 @@ ${rows.map((a) => appserverRow(a, data.instance, data.hosts, viewer, base, now))
 </tbody></table></div>`;
 }
 
-function appserverRow(a: Appserver, instance: Instance, hosts: Map<number, Host>, viewer: Viewer, base: string, now: Date): SafeHtml {
+function appserverRow(
+  a: Appserver,
+  instance: Instance,
+  hosts: Map<number, Host>,
+  viewer: Viewer,
+  base: string,
+  now: Date,
+): SafeHtml {
   const active = instance.activeAppserverId === a.id;
   const end = a.readyAt ?? a.finishedAt ?? a.terminatedAt;
   const activeCell = active
     ? html`<strong class="ok" data-active="true">active</strong>`
     : a.state === 'running' && !instance.archivedAt
-      ? actionForm(viewer, 'activate', `${base}/appservers/${a.number}/activate`, 'Activate', `Activate appserver ${a.number}`)
+      ? actionForm(
+          viewer,
+          'activate',
+          `${base}/appservers/${a.number}/activate`,
+          'Activate',
+          `Activate appserver ${a.number}`,
+        )
       : html``;
   const reason = a.failureReason ?? '';
   const firstLine = reason.split('\n')[0] ?? '';

@@ -9,7 +9,11 @@ export function registerHealthRoutes(router: Router, deps: WebDeps): void {
   // Browsers ask for /favicon.ico whatever the page says; both names serve the same small SVG.
   for (const path of ['/favicon.svg', '/favicon.ico']) {
     router.get(path, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400', 'content-length': Buffer.byteLength(faviconSvg) });
+      res.writeHead(200, {
+        'content-type': 'image/svg+xml',
+        'cache-control': 'public, max-age=86400',
+        'content-length': Buffer.byteLength(faviconSvg),
+      });
       res.end(faviconSvg);
     });
   }

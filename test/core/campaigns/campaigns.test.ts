@@ -56,7 +56,13 @@ async function sbx(args: string[], stdin = ''): Promise<{ code: number; stdout: 
   let stderr = '';
   let code = 0;
   const env: NodeJS.ProcessEnv = { ...t.cliEnv, SBX_ACTOR: 'ops', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv;
-  const sink = (append: (text: string) => void) => new Writable({ write(chunk, _encoding, done) { append(String(chunk)); done(); } });
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk));
+        done();
+      },
+    });
   const ctx: CliContext = {
     env,
     stdin: Readable.from([stdin]),
@@ -81,7 +87,17 @@ const instance = async (slug: string) => (await store().findInstanceBySlug(slug)
 const tagsOf = async (slug: string) => store().listTags((await instance(slug)).id);
 
 async function createAndDeploy(slug: string, release: string, deploy = true): Promise<void> {
-  const created = await sbx(['instances', 'create', slug, '--repository', 'acme/sample', '--ref', 'main', '--field', `openedx_release=${release}`]);
+  const created = await sbx([
+    'instances',
+    'create',
+    slug,
+    '--repository',
+    'acme/sample',
+    '--ref',
+    'main',
+    '--field',
+    `openedx_release=${release}`,
+  ]);
   expect(created.code, created.stderr).toBe(0);
   if (!deploy) return;
   await requestDeployment({ store: store() }, await instance(slug), { actor });
@@ -89,12 +105,19 @@ async function createAndDeploy(slug: string, release: string, deploy = true): Pr
 
 async function waitForRunning(slugs: string[]): Promise<void> {
   for (const slug of slugs) {
-    await waitFor(async () => (await store().listAppservers((await instance(slug)).id)).some((a) => a.state === 'running'), { timeoutMs: 30_000, what: `${slug} running` });
+    await waitFor(
+      async () => (await store().listAppservers((await instance(slug)).id)).some((a) => a.state === 'running'),
+      { timeoutMs: 30_000, what: `${slug} running` },
+    );
   }
 }
 
 async function waitForCampaign(id: number, states: string[], timeoutMs = 60_000) {
-  await waitFor(async () => states.includes((await store().getCampaign(id))?.state ?? ''), { timeoutMs, intervalMs: 200, what: `campaign ${id} to be ${states.join('/')}` });
+  await waitFor(async () => states.includes((await store().getCampaign(id))?.state ?? ''), {
+    timeoutMs,
+    intervalMs: 200,
+    what: `campaign ${id} to be ${states.join('/')}`,
+  });
   return { campaign: (await store().getCampaign(id))!, items: await store().listCampaignItems(id) };
 }
 
@@ -104,7 +127,15 @@ describe('tags and fields', () => {
     expect((await instance('tf-one')).fields.openedx_release).toBe('z.1');
     const settingsFile = join(failDir, 'settings.yml');
     writeFileSync(settingsFile, 'THEME: dark\n');
-    const set = await sbx(['instances', 'set', 'tf-one', '--field', 'openedx_release=z.2', '--settings-file', settingsFile]);
+    const set = await sbx([
+      'instances',
+      'set',
+      'tf-one',
+      '--field',
+      'openedx_release=z.2',
+      '--settings-file',
+      settingsFile,
+    ]);
     expect(set.code, set.stderr).toBe(0);
     expect((await instance('tf-one')).fields.openedx_release).toBe('z.2');
     expect((await instance('tf-one')).settings.THEME).toBe('dark');
@@ -114,7 +145,9 @@ describe('tags and fields', () => {
 
     expect((await sbx(['instances', 'tag', 'tf-one', 'blue', 'green'])).stdout).toBe('tf-one: blue, green\n');
     expect((await sbx(['instances', 'untag', 'tf-one', 'green'])).stdout).toBe('tf-one: blue\n');
-    const listed = JSON.parse((await sbx(['instances', 'list', '--tag', 'blue', '--json'])).stdout) as { instances: { slug: string; tags: string[] }[] };
+    const listed = JSON.parse((await sbx(['instances', 'list', '--tag', 'blue', '--json'])).stdout) as {
+      instances: { slug: string; tags: string[] }[];
+    };
     expect(listed.instances).toEqual([expect.objectContaining({ slug: 'tf-one', tags: ['blue'] })]);
     expect(JSON.parse((await sbx(['instances', 'list', '--tag', 'nope', '--json'])).stdout)).toEqual({ instances: [] });
     expect((await sbx(['instances', 'set', 'tf-one', '--field', 'bad name=1'])).code).toBe(2);
@@ -139,17 +172,47 @@ describe('a campaign (the predecessor’s fixture)', () => {
     await sbx(['instances', 'tag', 'fx-done', 'T-success']);
     await sbx(['instances', 'tag', 'fx-tagged', 'T']);
 
-    const shown = await sbx(['redeploy', '--tag', 'T', '--filter', 'openedx_release: z.1', '--show-instances', '--json']);
+    const shown = await sbx([
+      'redeploy',
+      '--tag',
+      'T',
+      '--filter',
+      'openedx_release: z.1',
+      '--show-instances',
+      '--json',
+    ]);
     expect(JSON.parse(shown.stdout)).toEqual({ instances: ['fx-plain-a', 'fx-plain-b', 'fx-tagged'] });
 
-    const refused = await sbx(['redeploy', '--tag', 'T', '--filter', 'openedx_release=z.1', '--batch-frequency', '1s'], 'n\n');
+    const refused = await sbx(
+      ['redeploy', '--tag', 'T', '--filter', 'openedx_release=z.1', '--batch-frequency', '1s'],
+      'n\n',
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('redeploy 3 sandbox(es) in batches of 2');
     expect(await store().listCampaigns()).toEqual([]);
 
-    const started = await sbx(['redeploy', '--tag', 'T', '--filter', 'openedx_release=z.1', '--batch-frequency', '1s', '--update', 'configuration_version: v2', '--json'], 'y\n');
+    const started = await sbx(
+      [
+        'redeploy',
+        '--tag',
+        'T',
+        '--filter',
+        'openedx_release=z.1',
+        '--batch-frequency',
+        '1s',
+        '--update',
+        'configuration_version: v2',
+        '--json',
+      ],
+      'y\n',
+    );
     expect(started.code, started.stderr).toBe(0);
-    const json = JSON.parse(started.stdout) as { id: number; tag: string; state: string; items: { instance: string }[] };
+    const json = JSON.parse(started.stdout) as {
+      id: number;
+      tag: string;
+      state: string;
+      items: { instance: string }[];
+    };
     expect(json).toMatchObject({ tag: 'T', state: 'running' });
     expect(json.items.map((i) => i.instance)).toEqual(['fx-plain-a', 'fx-plain-b', 'fx-tagged']);
 
@@ -158,7 +221,9 @@ describe('a campaign (the predecessor’s fixture)', () => {
     // The dashboard's campaigns page: per-item state, for people who may read.
     const section = String(renderCampaign(campaign, items));
     expect(section).toContain('3 of 3 done');
-    expect(section).toMatch(/<a href="\/sandboxes\/fx-tagged">fx-tagged<\/a><\/td><td><span class="badge ok">succeeded<\/span><\/td><td>2<\/td>/);
+    expect(section).toMatch(
+      /<a href="\/sandboxes\/fx-tagged">fx-tagged<\/a><\/td><td><span class="badge ok">succeeded<\/span><\/td><td>2<\/td>/,
+    );
     expect((await fetch(`${t.url}/campaigns`)).status).toBe(401);
     expect(items.map((i) => [i.slug, i.state, i.batch, i.attempts])).toEqual([
       ['fx-plain-a', 'succeeded', 1, 1],
@@ -167,7 +232,9 @@ describe('a campaign (the predecessor’s fixture)', () => {
     ]);
     // At most two in progress at once: the third started only after one of the first two was done.
     const [a, b, c] = items;
-    expect(c!.startedAt!.getTime()).toBeGreaterThanOrEqual(Math.min(a!.finishedAt!.getTime(), b!.finishedAt!.getTime()));
+    expect(c!.startedAt!.getTime()).toBeGreaterThanOrEqual(
+      Math.min(a!.finishedAt!.getTime(), b!.finishedAt!.getTime()),
+    );
     for (const slug of ['fx-plain-a', 'fx-plain-b']) expect(await tagsOf(slug)).toEqual(['T-success']);
     expect(await tagsOf('fx-tagged')).toEqual(['T', 'T-success']);
     expect((await instance('fx-plain-a')).fields.configuration_version).toBe('v2');
@@ -177,16 +244,34 @@ describe('a campaign (the predecessor’s fixture)', () => {
     // Every campaign deploy job ran at the campaign's (lower) priority; the fixture's own deploys at 0.
     const shownText = await sbx(['campaigns', 'show', String(json.id)]);
     expect(shownText.stdout).toContain('3/3');
-    expect(JSON.parse((await sbx(['campaigns', 'list', '--json'])).stdout).campaigns[0]).toMatchObject({ id: json.id, state: 'succeeded' });
+    expect(JSON.parse((await sbx(['campaigns', 'list', '--json'])).stdout).campaigns[0]).toMatchObject({
+      id: json.id,
+      state: 'succeeded',
+    });
 
     // Tags in /sandbox status and on the status page (with its campaigns).
-    const view = await loadInstanceView(store(), await instance('fx-tagged'), { publicUrl: t.url, baseDomain: 'localhost', scheme: 'http', port: 3000 } as never);
+    const view = await loadInstanceView(store(), await instance('fx-tagged'), {
+      publicUrl: t.url,
+      baseDomain: 'localhost',
+      scheme: 'http',
+      port: 3000,
+    } as never);
     expect(JSON.stringify(renderStatus(view))).toContain('Tags: `T`, `T-success`');
     const tagged = await instance('fx-tagged');
     const campaignsOf = await store().listCampaigns({ instanceId: tagged.id });
     expect(campaignsOf.map((c) => c.id)).toEqual([json.id]);
     const viewer = { login: 'ops', canRead: true, csrf: 'x', can: () => false };
-    const data = { instance: tagged, status: 'running' as const, appservers: [], hosts: new Map(), log: null, settingsYaml: '', fields: [], tags: await store().listTags(tagged.id), campaigns: [{ id: json.id, tag: 'T', state: 'succeeded', item: 'succeeded' }] };
+    const data = {
+      instance: tagged,
+      status: 'running' as const,
+      appservers: [],
+      hosts: new Map(),
+      log: null,
+      settingsYaml: '',
+      fields: [],
+      tags: await store().listTags(tagged.id),
+      campaigns: [{ id: json.id, tag: 'T', state: 'succeeded', item: 'succeeded' }],
+    };
     const page = String(renderDetails(t.config, data, viewer, new Date()));
     expect(page).toContain('<code>T-success</code>');
     expect(page).toMatch(/<td>\d+<\/td><td><code>T<\/code><\/td><td>succeeded<\/td><td>succeeded<\/td>/);
@@ -194,7 +279,21 @@ describe('a campaign (the predecessor’s fixture)', () => {
 
   it('marks a sandbox T-failure after --num-attempts fresh appservers', async () => {
     // --update reaches the deploy: the recipe fails when the field fail_deploy is "yes".
-    const started = await sbx(['redeploy', '--tag', 'N', '--filter', 'openedx_release: y.9', '--update', 'fail_deploy=yes', '--num-attempts', '2', '--batch-frequency', '1s', '--force', '--json']);
+    const started = await sbx([
+      'redeploy',
+      '--tag',
+      'N',
+      '--filter',
+      'openedx_release: y.9',
+      '--update',
+      'fail_deploy=yes',
+      '--num-attempts',
+      '2',
+      '--batch-frequency',
+      '1s',
+      '--force',
+      '--json',
+    ]);
     const { id } = JSON.parse(started.stdout) as { id: number };
     const { campaign, items } = await waitForCampaign(id, ['succeeded', 'failed']);
     expect(campaign.state).toBe('failed');
@@ -207,26 +306,60 @@ describe('a campaign (the predecessor’s fixture)', () => {
 
 describe('pause, resume, cancel, restarts', () => {
   it('pauses (nothing new starts), resumes, and cancels the rest', async () => {
-    const started = await sbx(['redeploy', '--tag', 'P', '--filter', 'openedx_release=z.1', '--batch-size', '1', '--batch-frequency', '1s', '--force', '--json']);
+    const started = await sbx([
+      'redeploy',
+      '--tag',
+      'P',
+      '--filter',
+      'openedx_release=z.1',
+      '--batch-size',
+      '1',
+      '--batch-frequency',
+      '1s',
+      '--force',
+      '--json',
+    ]);
     const { id } = JSON.parse(started.stdout) as { id: number };
-    await waitFor(async () => (await store().listCampaignItems(id)).some((i) => i.state === 'ongoing'), { timeoutMs: 10_000, what: 'a first item' });
+    await waitFor(async () => (await store().listCampaignItems(id)).some((i) => i.state === 'ongoing'), {
+      timeoutMs: 10_000,
+      what: 'a first item',
+    });
     expect((await sbx(['campaigns', 'pause', String(id)])).stdout).toContain('is paused');
     expect((await sbx(['campaigns', 'pause', String(id)])).code).not.toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect((await store().listCampaignItems(id)).filter((i) => i.state !== 'pending').length).toBe(1);
     expect((await sbx(['campaigns', 'resume', String(id)])).stdout).toContain('is running');
-    await waitFor(async () => (await store().listCampaignItems(id)).filter((i) => i.state === 'succeeded').length >= 1, { timeoutMs: 30_000, what: 'a first success' });
+    await waitFor(
+      async () => (await store().listCampaignItems(id)).filter((i) => i.state === 'succeeded').length >= 1,
+      { timeoutMs: 30_000, what: 'a first success' },
+    );
     expect((await sbx(['campaigns', 'cancel', String(id)])).stdout).toContain('is cancelled');
     const items = await store().listCampaignItems(id);
     expect(items.filter((i) => i.state === 'pending' || i.state === 'ongoing')).toEqual([]);
     expect(items.some((i) => i.state === 'cancelled')).toBe(true);
-    for (const item of items.filter((i) => i.state === 'cancelled')) expect(await store().listTags(item.instanceId)).not.toContain('P-ongoing');
+    for (const item of items.filter((i) => i.state === 'cancelled'))
+      expect(await store().listTags(item.instanceId)).not.toContain('P-ongoing');
   }, 120_000);
 
   it('loses nothing and starts nothing twice across a worker restart and duplicate ticks', async () => {
-    const started = await sbx(['redeploy', '--tag', 'R', '--filter', 'openedx_release=z.1', '--batch-size', '2', '--batch-frequency', '1s', '--force', '--json']);
+    const started = await sbx([
+      'redeploy',
+      '--tag',
+      'R',
+      '--filter',
+      'openedx_release=z.1',
+      '--batch-size',
+      '2',
+      '--batch-frequency',
+      '1s',
+      '--force',
+      '--json',
+    ]);
     const { id, items: planned } = JSON.parse(started.stdout) as { id: number; items: unknown[] };
-    await waitFor(async () => (await store().listCampaignItems(id)).some((i) => i.state === 'ongoing'), { timeoutMs: 10_000, what: 'a first item' });
+    await waitFor(async () => (await store().listCampaignItems(id)).some((i) => i.state === 'ongoing'), {
+      timeoutMs: 10_000,
+      what: 'a first item',
+    });
     // Duplicate ticks while one is in progress: each item is claimed once.
     const deps = { store: store(), now: () => new Date() };
     await Promise.all([tickCampaign(deps, id), tickCampaign(deps, id), tickCampaign(deps, id)]);
@@ -237,7 +370,9 @@ describe('pause, resume, cancel, restarts', () => {
       expect(campaign.state).toBe('succeeded');
       expect(items).toHaveLength(planned.length);
       for (const item of items) {
-        const deployments = (await store().listDeployments(item.instanceId)).filter((d) => d.createdAt >= campaign.createdAt);
+        const deployments = (await store().listDeployments(item.instanceId)).filter(
+          (d) => d.createdAt >= campaign.createdAt,
+        );
         expect(deployments, item.slug).toHaveLength(1);
       }
     } finally {
@@ -249,7 +384,19 @@ describe('pause, resume, cancel, restarts', () => {
 describe('priority', () => {
   it('runs campaign jobs behind interactive work: a CLI deploy starts at once while a campaign runs', async () => {
     // No worker runs here (the restart test stopped it): the jobs can be read before they run.
-    const started = await sbx(['redeploy', '--tag', 'Q', '--filter', 'openedx_release=z.1', '--batch-size', '20', '--batch-frequency', '1s', '--force', '--json']);
+    const started = await sbx([
+      'redeploy',
+      '--tag',
+      'Q',
+      '--filter',
+      'openedx_release=z.1',
+      '--batch-size',
+      '20',
+      '--batch-frequency',
+      '1s',
+      '--force',
+      '--json',
+    ]);
     expect(started.code, started.stderr).toBe(0);
     const { id } = JSON.parse(started.stdout) as { id: number };
     await tickCampaign({ store: store(), now: () => new Date() }, id);
@@ -260,12 +407,16 @@ describe('priority', () => {
     const cliKey = `deploy:${(await instance('prio-cli')).id}`;
     const byPriority = jobs.rows.map((row) => [row.task_identifier, row.priority, row.key === cliKey] as const);
     expect(byPriority.filter(([task]) => task === 'deploy_instance').length).toBeGreaterThanOrEqual(5);
-    for (const [task, priority, interactive] of byPriority) expect(priority, `${task}${interactive ? ' (cli)' : ''}`).toBe(interactive ? 0 : 10);
+    for (const [task, priority, interactive] of byPriority)
+      expect(priority, `${task}${interactive ? ' (cli)' : ''}`).toBe(interactive ? 0 : 10);
 
     const since = Date.now();
     const worker = await startBot({ config: t.config, logger: createLogger(t.config.log), web: false, worker: true });
     try {
-      await waitFor(async () => (await store().listAppservers((await instance('prio-cli')).id)).some((a) => a.state !== 'new'), { timeoutMs: 10_000, what: 'the CLI deploy to start' });
+      await waitFor(
+        async () => (await store().listAppservers((await instance('prio-cli')).id)).some((a) => a.state !== 'new'),
+        { timeoutMs: 10_000, what: 'the CLI deploy to start' },
+      );
       expect(Date.now() - since).toBeLessThan(10_000);
       await waitForCampaign(id, ['succeeded', 'failed'], 90_000);
       await waitForRunning(['prio-cli']);

@@ -52,10 +52,23 @@ afterAll(async () => {
 
 const store = () => t.bot.provisioning.store;
 const instance = async (slug: string) => (await store().findInstanceBySlug(slug))!;
-const options = (preUpgrade: string[]): CampaignOptions => ({ filter: {}, exclude: {}, update: {}, preUpgrade, batchSize: 2, batchFrequencyMs: 1_000, numAttempts: 1, activate: true });
+const options = (preUpgrade: string[]): CampaignOptions => ({
+  filter: {},
+  exclude: {},
+  update: {},
+  preUpgrade,
+  batchSize: 2,
+  batchFrequencyMs: 1_000,
+  numAttempts: 1,
+  activate: true,
+});
 
 async function waitForCampaign(id: number) {
-  await waitFor(async () => ['succeeded', 'failed'].includes((await store().getCampaign(id))?.state ?? ''), { timeoutMs: 60_000, intervalMs: 200, what: `campaign ${id}` });
+  await waitFor(async () => ['succeeded', 'failed'].includes((await store().getCampaign(id))?.state ?? ''), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    what: `campaign ${id}`,
+  });
   return { campaign: (await store().getCampaign(id))!, items: await store().listCampaignItems(id) };
 }
 
@@ -69,7 +82,13 @@ describe('--pre-upgrade on persistent MySQL databases', () => {
     const repository = t.config.repositories[0]!;
     const created = await createManualInstance(store(), {
       slug: 'pre-a',
-      repository: { name: repository.name, url: repository.url, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+      repository: {
+        name: repository.name,
+        url: repository.url,
+        defaultSettings: {},
+        defaultFields: {},
+        extraDomainPrefixes: [],
+      },
       ref: 'main',
       settings: { ephemeral_databases: false } as never,
       globalFields: {},
@@ -79,24 +98,44 @@ describe('--pre-upgrade on persistent MySQL databases', () => {
     });
     expect(created.databaseMode).toBe('persistent');
     await requestDeployment({ store: store() }, created, { actor });
-    await waitFor(async () => ['running', 'failed', 'error'].includes((await store().findAppserver(created.id, 1))?.state ?? ''), { timeoutMs: 30_000, what: 'first deploy' });
+    await waitFor(
+      async () => ['running', 'failed', 'error'].includes((await store().findAppserver(created.id, 1))?.state ?? ''),
+      { timeoutMs: 30_000, what: 'first deploy' },
+    );
     const first = (await store().findAppserver(created.id, 1))!;
     expect(first.state, `${first.failureReason}\n${await logOf('pre-a', 1)}`).toBe('running');
     expect(await logOf('pre-a', 1)).toContain('pre-upgraded rows: 0');
 
-    const ok = await startCampaign({ store: store(), now: () => new Date() }, { tag: 'S', options: options(["INSERT INTO marks VALUES ('pre-upgraded')"]), actor });
+    const ok = await startCampaign(
+      { store: store(), now: () => new Date() },
+      { tag: 'S', options: options(["INSERT INTO marks VALUES ('pre-upgraded')"]), actor },
+    );
     const done = await waitForCampaign(ok.id);
     expect(done.campaign.state).toBe('succeeded');
     expect(done.items[0]!.snapshotId).not.toBeNull();
     expect(await logOf('pre-a', 2)).toContain('pre-upgraded rows: 1');
-    const audit = await t.database.pool.query(`select result, detail from audit_events where action = 'campaign_pre_upgrade' order by id`);
-    expect(audit.rows[0]).toMatchObject({ result: 'ok', detail: { statements: ["INSERT INTO marks VALUES ('pre-upgraded')"] } });
+    const audit = await t.database.pool.query(
+      `select result, detail from audit_events where action = 'campaign_pre_upgrade' order by id`,
+    );
+    expect(audit.rows[0]).toMatchObject({
+      result: 'ok',
+      detail: { statements: ["INSERT INTO marks VALUES ('pre-upgraded')"] },
+    });
 
-    const bad = await startCampaign({ store: store(), now: () => new Date() }, { tag: 'B', options: options(["INSERT INTO marks VALUES ('pre-upgraded')", 'SELECT * FROM no_such_table']), actor });
+    const bad = await startCampaign(
+      { store: store(), now: () => new Date() },
+      {
+        tag: 'B',
+        options: options(["INSERT INTO marks VALUES ('pre-upgraded')", 'SELECT * FROM no_such_table']),
+        actor,
+      },
+    );
     const failed = await waitForCampaign(bad.id);
     expect(failed.campaign.state).toBe('failed');
     expect(failed.items[0]).toMatchObject({ state: 'failed', deploymentId: null });
-    expect(failed.items[0]!.failureReason).toMatch(/--pre-upgrade failed: statement 2 \(SELECT \* FROM no_such_table\) failed/);
+    expect(failed.items[0]!.failureReason).toMatch(
+      /--pre-upgrade failed: statement 2 \(SELECT \* FROM no_such_table\) failed/,
+    );
     expect(await store().listTags(created.id)).toEqual(['B-failure', 'S-success']);
     expect((await store().listAppservers(created.id)).length).toBe(2);
   }, 150_000);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { listCommands, parseCommentCommand, parseSandboxCommand, type ParseResult, type SandboxCommand } from '../../../src/core/commands';
+import {
+  listCommands,
+  parseCommentCommand,
+  parseSandboxCommand,
+  type ParseResult,
+  type SandboxCommand,
+} from '../../../src/core/commands';
 
 const github = { surface: 'github' } as const;
 const slack = { surface: 'slack' } as const;
@@ -55,7 +61,11 @@ describe('parseSandboxCommand on GitHub', () => {
 
   it('help <command> gives its usage', () => {
     const result = parseSandboxCommand('help activate', github);
-    expect(result).toMatchObject({ kind: 'reply', reason: 'help', text: expect.stringContaining('/sandbox activate [N]') });
+    expect(result).toMatchObject({
+      kind: 'reply',
+      reason: 'help',
+      text: expect.stringContaining('/sandbox activate [N]'),
+    });
   });
 
   it.each([
@@ -70,11 +80,19 @@ describe('parseSandboxCommand on GitHub', () => {
   });
 
   it('an unknown command far from any gets help without a suggestion', () => {
-    expect(parseSandboxCommand('xyzzy', github)).toMatchObject({ kind: 'reply', reason: 'unknown_command', suggestions: [] });
+    expect(parseSandboxCommand('xyzzy', github)).toMatchObject({
+      kind: 'reply',
+      reason: 'unknown_command',
+      suggestions: [],
+    });
   });
 
   it('a Slack-only command says where it works', () => {
-    expect(parseSandboxCommand('delete', github)).toMatchObject({ kind: 'reply', reason: 'wrong_surface', text: expect.stringContaining('Slack') });
+    expect(parseSandboxCommand('delete', github)).toMatchObject({
+      kind: 'reply',
+      reason: 'wrong_surface',
+      text: expect.stringContaining('Slack'),
+    });
   });
 });
 
@@ -95,9 +113,12 @@ describe('parseSandboxCommand on Slack', () => {
     expect(run(parseSandboxCommand(text, slack))).toEqual(command);
   });
 
-  it.each(['status', 'archive', 'redeploy --no-activate', 'create demo'])('%s without enough arguments is a usage reply', (text) => {
-    expect(parseSandboxCommand(text, slack)).toMatchObject({ kind: 'reply', reason: 'usage' });
-  });
+  it.each(['status', 'archive', 'redeploy --no-activate', 'create demo'])(
+    '%s without enough arguments is a usage reply',
+    (text) => {
+      expect(parseSandboxCommand(text, slack)).toMatchObject({ kind: 'reply', reason: 'usage' });
+    },
+  );
 
   it('approve is a pull request command', () => {
     expect(parseSandboxCommand('approve', slack)).toMatchObject({ kind: 'reply', reason: 'wrong_surface' });

@@ -16,8 +16,14 @@ describe('Slack options with values', () => {
     ['redeploy --no-activate demo', { name: 'redeploy', instance: 'demo', activate: false }],
     ['logs demo 2 --lines 50', { name: 'logs', instance: 'demo', appserver: 2, lines: 50 }],
     ['logs demo --lines=5', { name: 'logs', instance: 'demo', appserver: null, lines: 5 }],
-    ['create demo --repo-url https://github.com/org/app --ref main', { name: 'create', slug: 'demo', repository: 'https://github.com/org/app', ref: 'main' }],
-    ['create demo --repo-url <https://github.com/org/app.git> v1.2', { name: 'create', slug: 'demo', repository: 'https://github.com/org/app.git', ref: 'v1.2' }],
+    [
+      'create demo --repo-url https://github.com/org/app --ref main',
+      { name: 'create', slug: 'demo', repository: 'https://github.com/org/app', ref: 'main' },
+    ],
+    [
+      'create demo --repo-url <https://github.com/org/app.git> v1.2',
+      { name: 'create', slug: 'demo', repository: 'https://github.com/org/app.git', ref: 'v1.2' },
+    ],
     ['create demo org/app --ref feature/x', { name: 'create', slug: 'demo', repository: 'org/app', ref: 'feature/x' }],
     ['list mine', { name: 'list', filter: 'mine' }],
     ['list repo:org/app', { name: 'list', filter: 'repo:org/app' }],
@@ -42,7 +48,11 @@ describe('Slack options with values', () => {
   });
 
   it('options with values are Slack-only: a PR comment gets usage help', () => {
-    expect(parseSandboxCommand('redeploy --attempts 3', github)).toMatchObject({ kind: 'reply', reason: 'usage', text: expect.stringContaining('unknown option --attempts') });
+    expect(parseSandboxCommand('redeploy --attempts 3', github)).toMatchObject({
+      kind: 'reply',
+      reason: 'usage',
+      text: expect.stringContaining('unknown option --attempts'),
+    });
   });
 
   it('help lists the Slack usage with the options', () => {

@@ -5,9 +5,36 @@ import { pickDatabaseServer } from '../../../src/core/databases/place-database';
 import type { DatabaseFacts, DatabaseServer } from '../../../src/core/databases/types';
 
 const endpoint = (host: string, port: number) => ({ hosts: [{ host, port }], tls: false, options: {} });
-const mysql: DatabaseFacts = { kind: 'mysql', server: 'mysql-1', endpoint: endpoint('db.example.com', 3306), user: 'pr42_app_k3f9', password: 'p/w+1', names: [{ declared: 'edxapp', actual: 'pr42_app_k3f9_edxapp' }, { declared: 'edxapp_csmh', actual: 'pr42_app_k3f9_edxapp_csmh' }] };
-const mongo: DatabaseFacts = { kind: 'mongodb', server: 'mongo-1', endpoint: endpoint('mongo.example.com', 27017), user: 'pr42_app_k3f9', password: 'pw2', names: [{ declared: 'edxapp', actual: 'pr42_app_k3f9_edxapp' }, { declared: 'forum', actual: 'pr42_app_k3f9_forum' }] };
-const rabbit: DatabaseFacts = { kind: 'rabbitmq', server: 'rabbit-1', endpoint: { hosts: [{ host: 'mq.example.com', port: 5671 }], tls: true, options: {} }, user: 'pr42_app_k3f9', password: 'pw3', names: [{ declared: 'vhost', actual: 'pr42_app_k3f9' }] };
+const mysql: DatabaseFacts = {
+  kind: 'mysql',
+  server: 'mysql-1',
+  endpoint: endpoint('db.example.com', 3306),
+  user: 'pr42_app_k3f9',
+  password: 'p/w+1',
+  names: [
+    { declared: 'edxapp', actual: 'pr42_app_k3f9_edxapp' },
+    { declared: 'edxapp_csmh', actual: 'pr42_app_k3f9_edxapp_csmh' },
+  ],
+};
+const mongo: DatabaseFacts = {
+  kind: 'mongodb',
+  server: 'mongo-1',
+  endpoint: endpoint('mongo.example.com', 27017),
+  user: 'pr42_app_k3f9',
+  password: 'pw2',
+  names: [
+    { declared: 'edxapp', actual: 'pr42_app_k3f9_edxapp' },
+    { declared: 'forum', actual: 'pr42_app_k3f9_forum' },
+  ],
+};
+const rabbit: DatabaseFacts = {
+  kind: 'rabbitmq',
+  server: 'rabbit-1',
+  endpoint: { hosts: [{ host: 'mq.example.com', port: 5671 }], tls: true, options: {} },
+  user: 'pr42_app_k3f9',
+  password: 'pw3',
+  names: [{ declared: 'vhost', actual: 'pr42_app_k3f9' }],
+};
 
 describe('database names', () => {
   it.each([
@@ -22,15 +49,30 @@ describe('database names', () => {
 });
 
 describe('placement', () => {
-  const server = (id: number, acceptsNew: boolean, configured = true): DatabaseServer => ({ id, kind: 'mysql', name: `mysql-${id}`, urlEnv: 'X', acceptsNew, configured, createdAt: new Date(), updatedAt: new Date() });
+  const server = (id: number, acceptsNew: boolean, configured = true): DatabaseServer => ({
+    id,
+    kind: 'mysql',
+    name: `mysql-${id}`,
+    urlEnv: 'X',
+    acceptsNew,
+    configured,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  });
   it('picks at random among configured servers that accept new sandboxes', () => {
     const servers = [server(1, true), server(2, false), server(3, true), server(4, true, false)];
     expect(pickDatabaseServer(servers, 'mysql', () => 0)).toMatchObject({ ok: true, server: { id: 1 } });
     expect(pickDatabaseServer(servers, 'mysql', () => 0.99)).toMatchObject({ ok: true, server: { id: 3 } });
   });
   it('says why there is none', () => {
-    expect(pickDatabaseServer([], 'mongodb')).toEqual({ ok: false, reason: 'no mongodb server is registered; add one under databases.mongodb in sandbox.yml' });
-    expect(pickDatabaseServer([server(2, false)], 'mysql')).toEqual({ ok: false, reason: 'no mysql server accepts new sandboxes (mysql-2 have accepts_new: false)' });
+    expect(pickDatabaseServer([], 'mongodb')).toEqual({
+      ok: false,
+      reason: 'no mongodb server is registered; add one under databases.mongodb in sandbox.yml',
+    });
+    expect(pickDatabaseServer([server(2, false)], 'mysql')).toEqual({
+      ok: false,
+      reason: 'no mysql server accepts new sandboxes (mysql-2 have accepts_new: false)',
+    });
   });
 });
 
@@ -46,11 +88,21 @@ describe('connection facts for recipes', () => {
   it('openedx-ansible: the configuration repository’s variable names', () => {
     const vars = openedxDatabaseVars([mysql, mongo, rabbit]);
     expect(vars).toMatchObject({
-      EDXAPP_MYSQL_HOST: 'db.example.com', EDXAPP_MYSQL_PORT: 3306, EDXAPP_MYSQL_DB_NAME: 'pr42_app_k3f9_edxapp', EDXAPP_MYSQL_USER: 'pr42_app_k3f9', EDXAPP_MYSQL_PASSWORD: 'p/w+1',
+      EDXAPP_MYSQL_HOST: 'db.example.com',
+      EDXAPP_MYSQL_PORT: 3306,
+      EDXAPP_MYSQL_DB_NAME: 'pr42_app_k3f9_edxapp',
+      EDXAPP_MYSQL_USER: 'pr42_app_k3f9',
+      EDXAPP_MYSQL_PASSWORD: 'p/w+1',
       EDXAPP_MYSQL_CSMH_DB_NAME: 'pr42_app_k3f9_edxapp_csmh',
-      EDXAPP_MONGO_HOSTS: ['mongo.example.com'], EDXAPP_MONGO_DB_NAME: 'pr42_app_k3f9_edxapp', FORUM_MONGO_DATABASE: 'pr42_app_k3f9_forum',
-      EDXAPP_CELERY_BROKER_HOSTNAME: 'mq.example.com:5671', EDXAPP_CELERY_BROKER_VHOST: 'pr42_app_k3f9', EDXAPP_CELERY_BROKER_USE_SSL: true,
-      XQUEUE_RABBITMQ_HOSTNAME: 'mq.example.com', XQUEUE_RABBITMQ_VHOST: 'pr42_app_k3f9', XQUEUE_RABBITMQ_PASS: 'pw3',
+      EDXAPP_MONGO_HOSTS: ['mongo.example.com'],
+      EDXAPP_MONGO_DB_NAME: 'pr42_app_k3f9_edxapp',
+      FORUM_MONGO_DATABASE: 'pr42_app_k3f9_forum',
+      EDXAPP_CELERY_BROKER_HOSTNAME: 'mq.example.com:5671',
+      EDXAPP_CELERY_BROKER_VHOST: 'pr42_app_k3f9',
+      EDXAPP_CELERY_BROKER_USE_SSL: true,
+      XQUEUE_RABBITMQ_HOSTNAME: 'mq.example.com',
+      XQUEUE_RABBITMQ_VHOST: 'pr42_app_k3f9',
+      XQUEUE_RABBITMQ_PASS: 'pw3',
     });
     // Not declared: no half-filled variables.
     expect(vars).not.toHaveProperty('XQUEUE_MYSQL_DB_NAME');

@@ -20,7 +20,11 @@ const start = new Date('2026-03-02T10:00:00Z');
 let clock = start;
 const advance = (ms: number) => void (clock = new Date(clock.getTime() + ms));
 
-const policy: ExpiryPolicy = { ttlOf: (instance) => (instance.prRepo === 'acme/forever' ? null : instance.kind === 'manual' ? 2 * day : 7 * day), warnBeforeMs: day, maxExtensionMs: 30 * day };
+const policy: ExpiryPolicy = {
+  ttlOf: (instance) => (instance.prRepo === 'acme/forever' ? null : instance.kind === 'manual' ? 2 * day : 7 * day),
+  warnBeforeMs: day,
+  maxExtensionMs: 30 * day,
+};
 
 let database: Database;
 const store = () => createSandboxStore(database.db);
@@ -35,7 +39,10 @@ async function jobs(task: string): Promise<unknown[]> {
 }
 
 async function audits(action: string): Promise<string[]> {
-  const result = await database.pool.query<{ instance_slug: string }>('select instance_slug from audit_events where action = $1 order by id', [action]);
+  const result = await database.pool.query<{ instance_slug: string }>(
+    'select instance_slug from audit_events where action = $1 order by id',
+    [action],
+  );
   return result.rows.map((row) => row.instance_slug);
 }
 
@@ -43,14 +50,27 @@ let serial = 0;
 async function sandbox(values: Partial<Instance> = {}): Promise<Instance> {
   serial += 1;
   const slug = values.slug ?? `box${serial}`;
-  return store().insertInstance({ slug, domain: `${slug}.example.test`, kind: 'pr', prRepo: 'acme/app', prNumber: serial, lastActivityAt: clock, ...values });
+  return store().insertInstance({
+    slug,
+    domain: `${slug}.example.test`,
+    kind: 'pr',
+    prRepo: 'acme/app',
+    prNumber: serial,
+    lastActivityAt: clock,
+    ...values,
+  });
 }
 
 function deps(): CommandDeps {
   return {
     store: store(),
     now: () => clock,
-    links: { publicUrl: 'http://bot.test', baseDomain: 'example.test', scheme: 'http', port: null } as unknown as CommandDeps['links'],
+    links: {
+      publicUrl: 'http://bot.test',
+      baseDomain: 'example.test',
+      scheme: 'http',
+      port: null,
+    } as unknown as CommandDeps['links'],
     catalog: { find: () => null, names: () => [], globalFields: {}, baseDomain: 'example.test', reservedSlugs: [] },
     expiry: policy,
   };
@@ -138,7 +158,23 @@ describe('decideExpiry', () => {
     ['after it', -hour, 'expire'],
   ])('%s (%d ms left) → %s', (_what, leftMs, kind) => {
     const now = new Date(start.getTime() + 7 * day - leftMs);
-    expect(decideExpiry({ lastActivityAt: start, expiresAt: null, expiryWarnedFor: null, pinned: false, production: false, archivedAt: null, deletedAt: null, kind: 'pr', prRepo: 'acme/app' } as Instance, policy, now).kind).toBe(kind);
+    expect(
+      decideExpiry(
+        {
+          lastActivityAt: start,
+          expiresAt: null,
+          expiryWarnedFor: null,
+          pinned: false,
+          production: false,
+          archivedAt: null,
+          deletedAt: null,
+          kind: 'pr',
+          prRepo: 'acme/app',
+        } as Instance,
+        policy,
+        now,
+      ).kind,
+    ).toBe(kind);
   });
 });
 
@@ -159,18 +195,27 @@ describe('extend, pin and unpin', () => {
 
   it('extend is refused for a sandbox that never expires', async () => {
     const forever = await sandbox({ prRepo: 'acme/forever' });
-    expect(await run({ name: 'extend', instance: forever.slug, duration: '1d', durationMs: day })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await run({ name: 'extend', instance: forever.slug, duration: '1d', durationMs: day })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
   });
 
   it('pin exempts the sandbox until unpin, which gives it a full TTL from now', async () => {
     const box = await sandbox();
     await sweep();
-    expect(await run({ name: 'pin', instance: box.slug })).toMatchObject({ ok: true, answer: { alreadyPinned: false } });
+    expect(await run({ name: 'pin', instance: box.slug })).toMatchObject({
+      ok: true,
+      answer: { alreadyPinned: false },
+    });
     expect(await run({ name: 'pin', instance: box.slug })).toMatchObject({ ok: true, answer: { alreadyPinned: true } });
     expect((await store().getInstance(box.id))!).toMatchObject({ pinned: true, expiresAt: null });
     advance(60 * day);
     expect(await sweep()).toEqual({ expired: [], warned: [] });
-    expect(await run({ name: 'unpin', instance: box.slug })).toMatchObject({ ok: true, answer: { wasPinned: true, expiresAt: new Date(clock.getTime() + 7 * day) } });
+    expect(await run({ name: 'unpin', instance: box.slug })).toMatchObject({
+      ok: true,
+      answer: { wasPinned: true, expiresAt: new Date(clock.getTime() + 7 * day) },
+    });
     expect(await audits('pin')).toEqual([box.slug]);
     expect(await audits('unpin')).toEqual([box.slug]);
     advance(7 * day);

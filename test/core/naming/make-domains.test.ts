@@ -6,8 +6,14 @@ describe('makeDomains', () => {
     [{ slug: 'pr42-app', baseDomain: 'example.com' }, ['pr42-app.example.com']],
     [{ slug: 'pr42-app', baseDomain: 'Sandbox.Example.COM.' }, ['pr42-app.sandbox.example.com']],
     [{ slug: 'pr42-app', baseDomain: 'localhost' }, ['pr42-app.localhost']],
-    [{ slug: 'pr1-x', baseDomain: 'example.com', prefixes: ['studio', 'preview'] }, ['pr1-x.example.com', 'studio-pr1-x.example.com', 'preview-pr1-x.example.com']],
-    [{ slug: 'pr1-x', baseDomain: 'example.com', prefixes: ['studio-', 'Studio', ''] }, ['pr1-x.example.com', 'studio-pr1-x.example.com']],
+    [
+      { slug: 'pr1-x', baseDomain: 'example.com', prefixes: ['studio', 'preview'] },
+      ['pr1-x.example.com', 'studio-pr1-x.example.com', 'preview-pr1-x.example.com'],
+    ],
+    [
+      { slug: 'pr1-x', baseDomain: 'example.com', prefixes: ['studio-', 'Studio', ''] },
+      ['pr1-x.example.com', 'studio-pr1-x.example.com'],
+    ],
   ])('%j', (input, domains) => {
     const result = makeDomains(input);
     expect(result.domains).toEqual(domains);

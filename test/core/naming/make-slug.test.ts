@@ -9,12 +9,36 @@ const table: Array<[string, MakeSlugInput, string]> = [
   ['dots and underscores become hyphens', { repository: 'acme/my_app.js', number: 1 }, 'pr1-my-app-js'],
   ['runs of separators collapse', { repository: 'acme/a__--..b', number: 1 }, 'pr1-a-b'],
   ['no trailing hyphen', { repository: 'acme/app-', number: 1 }, 'pr1-app'],
-  ['a repository alone in the configuration keeps the short form', { repository: 'edx/edx-platform', number: 5, configuredRepositories: ['edx/edx-platform', 'edx/other'] }, 'pr5-edx-platform'],
-  ['same name in two owners: the owner joins', { repository: 'edx/edx-platform', number: 5, configuredRepositories: ['edx/edx-platform', 'acme/edx-platform'] }, 'pr5-edx-edx-platform'],
-  ['…for the fork too', { repository: 'acme/edx-platform', number: 5, configuredRepositories: ['edx/edx-platform', 'acme/edx-platform'] }, 'pr5-acme-edx-platform'],
-  ['same-name check ignores case', { repository: 'acme/App', number: 3, configuredRepositories: ['ACME/app', 'other/APP'] }, 'pr3-acme-app'],
-  ['a repository outside the configuration still avoids a configured namesake', { repository: 'fork/app', number: 3, configuredRepositories: ['acme/app'] }, 'pr3-fork-app'],
-  ['custom template with owner and branch', { repository: 'acme/app', number: 9, branch: 'feature/New_UI', template: '{owner}-{repo}-pr{number}-{branch}' }, 'acme-app-pr9-feature-new-ui'],
+  [
+    'a repository alone in the configuration keeps the short form',
+    { repository: 'edx/edx-platform', number: 5, configuredRepositories: ['edx/edx-platform', 'edx/other'] },
+    'pr5-edx-platform',
+  ],
+  [
+    'same name in two owners: the owner joins',
+    { repository: 'edx/edx-platform', number: 5, configuredRepositories: ['edx/edx-platform', 'acme/edx-platform'] },
+    'pr5-edx-edx-platform',
+  ],
+  [
+    '…for the fork too',
+    { repository: 'acme/edx-platform', number: 5, configuredRepositories: ['edx/edx-platform', 'acme/edx-platform'] },
+    'pr5-acme-edx-platform',
+  ],
+  [
+    'same-name check ignores case',
+    { repository: 'acme/App', number: 3, configuredRepositories: ['ACME/app', 'other/APP'] },
+    'pr3-acme-app',
+  ],
+  [
+    'a repository outside the configuration still avoids a configured namesake',
+    { repository: 'fork/app', number: 3, configuredRepositories: ['acme/app'] },
+    'pr3-fork-app',
+  ],
+  [
+    'custom template with owner and branch',
+    { repository: 'acme/app', number: 9, branch: 'feature/New_UI', template: '{owner}-{repo}-pr{number}-{branch}' },
+    'acme-app-pr9-feature-new-ui',
+  ],
   ['template with the number first', { repository: 'acme/app', number: 9, template: '{number}-{repo}' }, '9-app'],
 ];
 
@@ -78,7 +102,9 @@ describe('makeSlug', () => {
 });
 
 const namePart = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/);
-const repository = fc.tuple(fc.constantFrom('edx', 'acme', 'a-b', 'a', 'open-craft', 'x'), namePart).map(([owner, name]) => `${owner}/${name}`);
+const repository = fc
+  .tuple(fc.constantFrom('edx', 'acme', 'a-b', 'a', 'open-craft', 'x'), namePart)
+  .map(([owner, name]) => `${owner}/${name}`);
 
 describe('makeSlug properties', () => {
   it('gives valid DNS labels', () => {
@@ -93,17 +119,21 @@ describe('makeSlug properties', () => {
 
   it('never gives two (repository, number) pairs of one configuration the same slug', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(repository, { minLength: 2, maxLength: 8, selector: (r) => r.toLowerCase() }), fc.uniqueArray(fc.nat(200), { minLength: 1, maxLength: 5 }), (repos, numbers) => {
-        const seen = new Map<string, string>();
-        for (const repo of repos) {
-          for (const number of numbers) {
-            const slug = makeSlug({ repository: repo, number, configuredRepositories: repos });
-            const owner = `${repo.toLowerCase()}#${number}`;
-            expect(seen.get(slug) ?? owner).toBe(owner);
-            seen.set(slug, owner);
+      fc.property(
+        fc.uniqueArray(repository, { minLength: 2, maxLength: 8, selector: (r) => r.toLowerCase() }),
+        fc.uniqueArray(fc.nat(200), { minLength: 1, maxLength: 5 }),
+        (repos, numbers) => {
+          const seen = new Map<string, string>();
+          for (const repo of repos) {
+            for (const number of numbers) {
+              const slug = makeSlug({ repository: repo, number, configuredRepositories: repos });
+              const owner = `${repo.toLowerCase()}#${number}`;
+              expect(seen.get(slug) ?? owner).toBe(owner);
+              seen.set(slug, owner);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });

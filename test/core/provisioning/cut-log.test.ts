@@ -8,7 +8,12 @@ import { createRedactor, type Redactor } from '../../../src/core/redact';
  * write the follower reads up to `window` bytes from the stored offset and
  * stores what `cutLog` allows; once the writer is done, it flushes.
  */
-function follow(writes: Buffer[], redactor: Redactor, window: number, holdBytes: number): { chunks: string[]; offset: number } {
+function follow(
+  writes: Buffer[],
+  redactor: Redactor,
+  window: number,
+  holdBytes: number,
+): { chunks: string[]; offset: number } {
   let log = Buffer.alloc(0);
   let offset = 0;
   const chunks: string[] = [];
@@ -46,21 +51,31 @@ function writesAt(text: string, cuts: number[]): Buffer[] {
 
 const secret = 'hunter2-s3cr3t';
 const redactor = createRedactor([secret, 'xyzw']);
-const filler = fc.array(fc.constantFrom('a', 'z', ' ', '\n', '=', ':', '.', 'é', '€', '😀', 'password', 'pass'), { maxLength: 12 }).map((parts) => parts.join(''));
+const filler = fc
+  .array(fc.constantFrom('a', 'z', ' ', '\n', '=', ':', '.', 'é', '€', '😀', 'password', 'pass'), { maxLength: 12 })
+  .map((parts) => parts.join(''));
 const context = fc.constantFrom('', 'password=', 'DB_PASSWORD: ', 'token ', 'postgres://app:', '"apiKey": "', 'x=');
 
 describe('cutLog', () => {
   it('never stores a secret split in two, and stores exactly the redacted whole log (property)', () => {
     fc.assert(
-      fc.property(filler, context, fc.constantFrom(secret, 'xyzw', 'ab'), filler, fc.array(fc.nat({ max: 240 }), { maxLength: 6 }), fc.integer({ min: 100, max: 200 }), (before, prefix, value, after, cuts, window) => {
-        // Through UTF-8 and back, as the host's file would hold it.
-        const text = Buffer.from(`${before}${prefix}${value} ${after}\nend`).toString('utf8');
-        const { chunks, offset } = follow(writesAt(text, cuts), redactor, window, 64);
-        const stored = chunks.join('');
-        expect(offset).toBe(Buffer.byteLength(text));
-        expect(stored).toBe(redactor.redact(text));
-        expect(stored).not.toContain(secret);
-      }),
+      fc.property(
+        filler,
+        context,
+        fc.constantFrom(secret, 'xyzw', 'ab'),
+        filler,
+        fc.array(fc.nat({ max: 240 }), { maxLength: 6 }),
+        fc.integer({ min: 100, max: 200 }),
+        (before, prefix, value, after, cuts, window) => {
+          // Through UTF-8 and back, as the host's file would hold it.
+          const text = Buffer.from(`${before}${prefix}${value} ${after}\nend`).toString('utf8');
+          const { chunks, offset } = follow(writesAt(text, cuts), redactor, window, 64);
+          const stored = chunks.join('');
+          expect(offset).toBe(Buffer.byteLength(text));
+          expect(stored).toBe(redactor.redact(text));
+          expect(stored).not.toContain(secret);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -80,9 +95,15 @@ describe('cutLog', () => {
   });
 
   it('holds a partial line back until it ends, and cuts an over-long line before its last hold bytes', () => {
-    expect(cutLog(Buffer.from('one\ntwo\npassword=ab'), redactor, { final: false, full: false })).toEqual({ bytes: 8, text: 'one\ntwo\n' });
+    expect(cutLog(Buffer.from('one\ntwo\npassword=ab'), redactor, { final: false, full: false })).toEqual({
+      bytes: 8,
+      text: 'one\ntwo\n',
+    });
     expect(cutLog(Buffer.from('password=ab'), redactor, { final: false, full: false }).bytes).toBe(0);
-    expect(cutLog(Buffer.from('password=ab'), redactor, { final: true, full: false })).toEqual({ bytes: 11, text: 'password=***' });
+    expect(cutLog(Buffer.from('password=ab'), redactor, { final: true, full: false })).toEqual({
+      bytes: 11,
+      text: 'password=***',
+    });
     const long = Buffer.from(`${'word '.repeat(40)}password=abc`);
     const cut = cutLog(long, redactor, { final: false, full: true, holdBytes: 30 });
     expect(cut.bytes).toBeLessThanOrEqual(long.length - 30);

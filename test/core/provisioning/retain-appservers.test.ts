@@ -11,17 +11,36 @@ const numbers = (list: Appserver[]) => list.map((a) => a.number);
 
 describe('retention', () => {
   it('keeps the active one, the newest running candidate and one fallback', () => {
-    const all = [appserver(1, 'running'), appserver(2, 'running'), appserver(3, 'running'), appserver(4, 'running'), appserver(5, 'running')];
+    const all = [
+      appserver(1, 'running'),
+      appserver(2, 'running'),
+      appserver(3, 'running'),
+      appserver(4, 'running'),
+      appserver(5, 'running'),
+    ];
     expect(numbers(chooseAppserversToTerminate(all, 20, now, hour))).toEqual([1, 3]);
   });
 
   it('terminates failed, errored and cancelled ones past the minimum age, never unfinished ones', () => {
-    const all = [appserver(1, 'failed'), appserver(2, 'error'), appserver(3, 'cancelled'), appserver(4, 'configuring'), appserver(5, 'running'), appserver(6, 'terminated')];
+    const all = [
+      appserver(1, 'failed'),
+      appserver(2, 'error'),
+      appserver(3, 'cancelled'),
+      appserver(4, 'configuring'),
+      appserver(5, 'running'),
+      appserver(6, 'terminated'),
+    ];
     expect(numbers(chooseAppserversToTerminate(all, 50, now, hour))).toEqual([1, 2, 3]);
   });
 
   it('spares everything younger than the minimum age', () => {
-    const all = [appserver(1, 'failed', 10_000), appserver(2, 'running', 10_000), appserver(3, 'running', 10_000), appserver(4, 'running', 10_000), appserver(5, 'running')];
+    const all = [
+      appserver(1, 'failed', 10_000),
+      appserver(2, 'running', 10_000),
+      appserver(3, 'running', 10_000),
+      appserver(4, 'running', 10_000),
+      appserver(5, 'running'),
+    ];
     expect(numbers(chooseAppserversToTerminate(all, 50, now, hour))).toEqual([]);
   });
 

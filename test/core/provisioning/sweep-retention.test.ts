@@ -20,7 +20,13 @@ let clock = start;
 
 let database: Database;
 const store = () => createSandboxStore(database.db);
-const deps = () => ({ store: store(), now: () => clock, retentionMinAgeMs: hour, retentionFailedMinAgeMs: 24 * hour }) as unknown as ProvisioningDeps;
+const deps = () =>
+  ({
+    store: store(),
+    now: () => clock,
+    retentionMinAgeMs: hour,
+    retentionFailedMinAgeMs: 24 * hour,
+  }) as unknown as ProvisioningDeps;
 
 async function terminateJobs(): Promise<number[]> {
   const result = await database.pool.query<{ payload: { appserverId: number } }>(
@@ -45,7 +51,11 @@ afterAll(async () => {
 
 describe('the periodic retention sweep', () => {
   it('terminates a superseded appserver once it is older than min_age, and a failed one after failed_min_age', async () => {
-    const instance = await store().insertInstance({ slug: 'keep-tidy', domain: 'keep-tidy.example.test', kind: 'manual' });
+    const instance = await store().insertInstance({
+      slug: 'keep-tidy',
+      domain: 'keep-tidy.example.test',
+      kind: 'manual',
+    });
     // Appserver 1 failed at once; 2, 3 and 4 ran; 5 is active. At activation, 2 was too young to go.
     const failed = await appserver(instance, 'failed', start, start);
     const old = await appserver(instance, 'running', new Date(start.getTime() + 30 * minute));
@@ -77,7 +87,15 @@ describe('failed_min_age', () => {
   it('counts from when the appserver failed', () => {
     const now = new Date(start.getTime() + 10 * hour);
     const failedEarly = { id: 1, number: 1, state: 'failed', createdAt: start, finishedAt: start } as never;
-    const failedLate = { id: 2, number: 2, state: 'error', createdAt: start, finishedAt: new Date(now.getTime() - hour) } as never;
-    expect(chooseAppserversToTerminate([failedEarly, failedLate], null, now, hour, 5 * hour).map((a) => a.id)).toEqual([1]);
+    const failedLate = {
+      id: 2,
+      number: 2,
+      state: 'error',
+      createdAt: start,
+      finishedAt: new Date(now.getTime() - hour),
+    } as never;
+    expect(chooseAppserversToTerminate([failedEarly, failedLate], null, now, hour, 5 * hour).map((a) => a.id)).toEqual([
+      1,
+    ]);
   });
 });

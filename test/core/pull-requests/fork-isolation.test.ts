@@ -18,25 +18,72 @@ describe('decideIsolation', () => {
 
   it('puts the default work root outside the bot’s folder', () => {
     expect(defaultLocalWorkRoot({ isRoot: true, home: '/root' })).toBe('/var/lib/sandbox-bot/appservers');
-    expect(defaultLocalWorkRoot({ isRoot: false, home: '/home/bot/' })).toBe('/home/bot/.local/state/sandbox-bot/appservers');
+    expect(defaultLocalWorkRoot({ isRoot: false, home: '/home/bot/' })).toBe(
+      '/home/bot/.local/state/sandbox-bot/appservers',
+    );
   });
 });
 
 describe('fork pull requests on a host without sandbox isolation', () => {
   const config = (allowForksUnisolated: boolean) =>
-    configSchema.parse({ repositories: [{ name: 'acme/app', trigger: { allow_forks: true, allow_forks_unisolated: allowForksUnisolated } }] });
+    configSchema.parse({
+      repositories: [
+        { name: 'acme/app', trigger: { allow_forks: true, allow_forks_unisolated: allowForksUnisolated } },
+      ],
+    });
   const pr: PullRequestSnapshot = {
-    repository: 'acme/app', number: 7, state: 'open', merged: false, draft: false, headSha: 'b'.repeat(40), headRef: 'feature', headCloneUrl: null,
-    baseCloneUrl: 'https://github.example/acme/app.git', fromFork: true, author: 'dev', body: null, htmlUrl: 'https://github.example/acme/app/pull/7', closedAt: null, installationId: 1,
+    repository: 'acme/app',
+    number: 7,
+    state: 'open',
+    merged: false,
+    draft: false,
+    headSha: 'b'.repeat(40),
+    headRef: 'feature',
+    headCloneUrl: null,
+    baseCloneUrl: 'https://github.example/acme/app.git',
+    fromFork: true,
+    author: 'dev',
+    body: null,
+    htmlUrl: 'https://github.example/acme/app/pull/7',
+    closedAt: null,
+    installationId: 1,
   };
-  const approved = { id: 1, slug: 'pr7-app', approvedBy: 'maintainer', approvedSha: 'b'.repeat(40), archivedAt: null, deletedAt: null, settings: {}, fields: {}, databaseMode: 'ephemeral' } as unknown as Instance;
+  const approved = {
+    id: 1,
+    slug: 'pr7-app',
+    approvedBy: 'maintainer',
+    approvedSha: 'b'.repeat(40),
+    archivedAt: null,
+    deletedAt: null,
+    settings: {},
+    fields: {},
+    databaseMode: 'ephemeral',
+  } as unknown as Instance;
   const plan = (canSwitchUsers: boolean, allowForksUnisolated: boolean, overrides: Partial<SyncPlanInput> = {}) => {
-    const policy = policyFromConfig(config(allowForksUnisolated), decideIsolation({ provider: 'local', runAs: 'sbx-sandbox', canSwitchUsers }).isolated);
-    return planSync({ pr, repository: policy.repositories[0]!, policy, instance: null, authorAllowed: true, latestDeployment: null, deployed: null, now: new Date(), ...overrides });
+    const policy = policyFromConfig(
+      config(allowForksUnisolated),
+      decideIsolation({ provider: 'local', runAs: 'sbx-sandbox', canSwitchUsers }).isolated,
+    );
+    return planSync({
+      pr,
+      repository: policy.repositories[0]!,
+      policy,
+      instance: null,
+      authorAllowed: true,
+      latestDeployment: null,
+      deployed: null,
+      now: new Date(),
+      ...overrides,
+    });
   };
 
   it('waits, even when approved, unless the repository allows it', () => {
-    expect(plan(false, false)).toMatchObject({ kind: 'open', waiting: 'isolation', action: 'none', reason: 'fork pull request on a host without sandbox isolation' });
+    expect(plan(false, false)).toMatchObject({
+      kind: 'open',
+      waiting: 'isolation',
+      action: 'none',
+      reason: 'fork pull request on a host without sandbox isolation',
+    });
     expect(plan(false, false, { instance: approved })).toMatchObject({ waiting: 'isolation', action: 'none' });
     expect(plan(false, true)).toMatchObject({ waiting: null, action: 'deploy' });
   });

@@ -4,7 +4,13 @@ import { needsResync, resyncAfterMs } from '../../../src/core/pull-requests/reco
 
 const now = new Date('2026-01-01T12:00:00Z');
 const pr = { number: 1, state: 'open', headSha: 'a'.repeat(40), draft: false } as PullRequestSnapshot;
-const record = { instanceId: 3, state: 'open', headSha: 'a'.repeat(40), draft: false, syncedAt: new Date(now.getTime() - 60_000) } as PullRequestRecord;
+const record = {
+  instanceId: 3,
+  state: 'open',
+  headSha: 'a'.repeat(40),
+  draft: false,
+  syncedAt: new Date(now.getTime() - 60_000),
+} as PullRequestRecord;
 
 describe('needsResync (what the reconcile syncs again)', () => {
   it.each<[string, PullRequestRecord | null, boolean]>([

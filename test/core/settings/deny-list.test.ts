@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { collectSecretValues, defaultDenyPatterns, findDenyingPattern, isSecretKey, matchesGlob } from '../../../src/core/settings';
+import {
+  collectSecretValues,
+  defaultDenyPatterns,
+  findDenyingPattern,
+  isSecretKey,
+  matchesGlob,
+} from '../../../src/core/settings';
 
 describe('matchesGlob', () => {
   it.each([
@@ -80,11 +86,12 @@ describe('deny-list', () => {
 });
 
 describe('secret settings', () => {
-  it.each([
-    ['dbPassword'], ['DBPASSWORD'], ['PASSWD'], ['APIKEY'], ['PASSPHRASE'], ['SENTRY_DSN'],
-  ])('isSecretKey(%s) by its normalised name', (key) => {
-    expect(isSecretKey(key)).toBe(true);
-  });
+  it.each([['dbPassword'], ['DBPASSWORD'], ['PASSWD'], ['APIKEY'], ['PASSPHRASE'], ['SENTRY_DSN']])(
+    'isSecretKey(%s) by its normalised name',
+    (key) => {
+      expect(isSecretKey(key)).toBe(true);
+    },
+  );
 
   it('adds the repository’s secret_settings (names or globs, any case)', () => {
     expect(isSecretKey('LICENSE_CODE')).toBe(false);
@@ -93,6 +100,10 @@ describe('secret settings', () => {
   });
 
   it('collects URL passwords and the values of explicit secret settings', () => {
-    expect(collectSecretValues({ DATABASE_URL: 'postgres://app:p%40ss@db/app', LICENSE_CODE: 'lic-1234', NAME: 'x' }, ['LICENSE_CODE'])).toEqual(['lic-1234', 'p%40ss', 'p@ss']);
+    expect(
+      collectSecretValues({ DATABASE_URL: 'postgres://app:p%40ss@db/app', LICENSE_CODE: 'lic-1234', NAME: 'x' }, [
+        'LICENSE_CODE',
+      ]),
+    ).toEqual(['lic-1234', 'p%40ss', 'p@ss']);
   });
 });

@@ -13,7 +13,16 @@ const base: ExplainSettingsInput = {
 describe('explainSettings', () => {
   it('produces exactly the documented keys, in order', () => {
     const result = explainSettings({ ...base, body: '**Settings**\n```yaml\nA: 1\n```\n' });
-    expect(Object.keys(result)).toEqual(['block', 'settings', 'fields', 'databases', 'slug', 'domain', 'domains', 'errors']);
+    expect(Object.keys(result)).toEqual([
+      'block',
+      'settings',
+      'fields',
+      'databases',
+      'slug',
+      'domain',
+      'domains',
+      'errors',
+    ]);
     expect(result).toEqual({
       block: 'A: 1\n',
       settings: { A: 1 },
@@ -65,7 +74,10 @@ describe('explainSettings', () => {
   });
 
   it('reports field type errors next to parse-level ones', () => {
-    const result = explainSettings({ ...base, body: '**Settings**\n```yaml\nephemeral_databases: maybe\nopenedx_release: [a]\n```\n' });
+    const result = explainSettings({
+      ...base,
+      body: '**Settings**\n```yaml\nephemeral_databases: maybe\nopenedx_release: [a]\n```\n',
+    });
     expect(result.errors.map((error) => [error.code, error.line, error.column])).toEqual([
       ['settings_field_type', 3, 1],
       ['settings_field_type', 4, 1],
@@ -80,7 +92,11 @@ describe('explainSettings', () => {
       body: 'Try it: studio-pr42-name.example.com (persistent databases)',
       domainPrefixes: ['studio', 'preview'],
     });
-    expect(result.domains).toEqual(['pr42-name.example.com', 'studio-pr42-name.example.com', 'preview-pr42-name.example.com']);
+    expect(result.domains).toEqual([
+      'pr42-name.example.com',
+      'studio-pr42-name.example.com',
+      'preview-pr42-name.example.com',
+    ]);
     expect(result.databases).toBe('persistent');
   });
 
@@ -90,12 +106,20 @@ describe('explainSettings', () => {
   });
 
   it('joins the owner when two configured repositories share a name', () => {
-    const result = explainSettings({ ...base, repository: 'edx/edx-platform', configuredRepositories: ['edx/edx-platform', 'acme/edx-platform'] });
+    const result = explainSettings({
+      ...base,
+      repository: 'edx/edx-platform',
+      configuredRepositories: ['edx/edx-platform', 'acme/edx-platform'],
+    });
     expect(result.slug).toBe('pr1-edx-edx-platform');
   });
 
   it('applies extra deny patterns from the configuration', () => {
-    const result = explainSettings({ ...base, body: '**Settings**\n```yaml\nFEATURE_FLAG: on\n```\n', extraDenyPatterns: ['FEATURE_*'] });
+    const result = explainSettings({
+      ...base,
+      body: '**Settings**\n```yaml\nFEATURE_FLAG: on\n```\n',
+      extraDenyPatterns: ['FEATURE_*'],
+    });
     expect(result.errors.map((error) => error.code)).toEqual(['settings_denied_key']);
   });
 });

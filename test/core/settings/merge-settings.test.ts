@@ -7,19 +7,69 @@ const table: Array<{ name: string; defaults: SettingsMap; pr: SettingsMap; merge
   { name: 'defaults only', defaults: { A: 1 }, pr: {}, merged: { A: 1 } },
   { name: 'PR only', defaults: {}, pr: { A: 1 }, merged: { A: 1 } },
   { name: 'PR scalar wins', defaults: { A: 1 }, pr: { A: 2 }, merged: { A: 2 } },
-  { name: 'mappings merge recursively', defaults: { F: { A: true, B: true } }, pr: { F: { B: false, C: true } }, merged: { F: { A: true, B: false, C: true } } },
-  { name: 'three levels deep', defaults: { X: { Y: { Z: 1, W: 2 } } }, pr: { X: { Y: { Z: 3 } } }, merged: { X: { Y: { Z: 3, W: 2 } } } },
-  { name: 'lists are replaced, not concatenated', defaults: { L: ['en', 'fr'] }, pr: { L: ['de'] }, merged: { L: ['de'] } },
+  {
+    name: 'mappings merge recursively',
+    defaults: { F: { A: true, B: true } },
+    pr: { F: { B: false, C: true } },
+    merged: { F: { A: true, B: false, C: true } },
+  },
+  {
+    name: 'three levels deep',
+    defaults: { X: { Y: { Z: 1, W: 2 } } },
+    pr: { X: { Y: { Z: 3 } } },
+    merged: { X: { Y: { Z: 3, W: 2 } } },
+  },
+  {
+    name: 'lists are replaced, not concatenated',
+    defaults: { L: ['en', 'fr'] },
+    pr: { L: ['de'] },
+    merged: { L: ['de'] },
+  },
   { name: 'an empty PR list replaces a default list', defaults: { L: [1, 2] }, pr: { L: [] }, merged: { L: [] } },
-  { name: 'a PR scalar replaces a default mapping', defaults: { A: { B: 1 } }, pr: { A: 'flat' }, merged: { A: 'flat' } },
-  { name: 'a PR mapping replaces a default scalar', defaults: { A: 'flat' }, pr: { A: { B: 1 } }, merged: { A: { B: 1 } } },
+  {
+    name: 'a PR scalar replaces a default mapping',
+    defaults: { A: { B: 1 } },
+    pr: { A: 'flat' },
+    merged: { A: 'flat' },
+  },
+  {
+    name: 'a PR mapping replaces a default scalar',
+    defaults: { A: 'flat' },
+    pr: { A: { B: 1 } },
+    merged: { A: { B: 1 } },
+  },
   { name: 'a PR mapping replaces a default list', defaults: { A: [1] }, pr: { A: { B: 1 } }, merged: { A: { B: 1 } } },
   { name: 'explicit null removes a top-level key', defaults: { A: 1, B: 2 }, pr: { A: null }, merged: { B: 2 } },
-  { name: 'explicit null removes a nested key', defaults: { F: { A: 1, B: 2 } }, pr: { F: { A: null } }, merged: { F: { B: 2 } } },
-  { name: 'null for a key the defaults lack leaves nothing behind', defaults: {}, pr: { A: null, F: { B: null } }, merged: { F: {} } },
-  { name: 'null inside a list is kept (lists are values)', defaults: {}, pr: { L: [null, 1] }, merged: { L: [null, 1] } },
-  { name: 'null in the defaults stays when the PR does not mention it', defaults: { A: null }, pr: {}, merged: { A: null } },
-  { name: 'false and 0 and empty text are values, not removals', defaults: { A: true, B: 1, C: 'x' }, pr: { A: false, B: 0, C: '' }, merged: { A: false, B: 0, C: '' } },
+  {
+    name: 'explicit null removes a nested key',
+    defaults: { F: { A: 1, B: 2 } },
+    pr: { F: { A: null } },
+    merged: { F: { B: 2 } },
+  },
+  {
+    name: 'null for a key the defaults lack leaves nothing behind',
+    defaults: {},
+    pr: { A: null, F: { B: null } },
+    merged: { F: {} },
+  },
+  {
+    name: 'null inside a list is kept (lists are values)',
+    defaults: {},
+    pr: { L: [null, 1] },
+    merged: { L: [null, 1] },
+  },
+  {
+    name: 'null in the defaults stays when the PR does not mention it',
+    defaults: { A: null },
+    pr: {},
+    merged: { A: null },
+  },
+  {
+    name: 'false and 0 and empty text are values, not removals',
+    defaults: { A: true, B: 1, C: 'x' },
+    pr: { A: false, B: 0, C: '' },
+    merged: { A: false, B: 0, C: '' },
+  },
   {
     name: 'the documented example',
     defaults: { EDXAPP_FEATURES: { A: true, B: true }, LANGS: ['en', 'fr'], DEBUG: false },
@@ -77,7 +127,8 @@ const settingsMap = fc.dictionary(key, settingsValue, { maxKeys: 5 }) as fc.Arbi
 
 function hasNullInMappings(value: SettingsValue): boolean {
   if (value === null) return true;
-  if (Array.isArray(value)) return value.some((item) => item !== null && typeof item === 'object' && hasNullInMappings(item));
+  if (Array.isArray(value))
+    return value.some((item) => item !== null && typeof item === 'object' && hasNullInMappings(item));
   if (typeof value === 'object') return Object.values(value).some(hasNullInMappings);
   return false;
 }
@@ -93,9 +144,12 @@ describe('mergeSettings properties', () => {
 
   it('merging a PR without nulls into empty defaults gives the PR', () => {
     fc.assert(
-      fc.property(settingsMap.filter((pr) => !hasNullInMappings(pr)), (pr) => {
-        expect(mergeSettings({}, pr)).toEqual(pr);
-      }),
+      fc.property(
+        settingsMap.filter((pr) => !hasNullInMappings(pr)),
+        (pr) => {
+          expect(mergeSettings({}, pr)).toEqual(pr);
+        },
+      ),
     );
   });
 
@@ -115,7 +169,8 @@ describe('mergeSettings properties', () => {
     fc.assert(
       fc.property(settingsMap, settingsMap, (defaults, pr) => {
         const merged = mergeSettings(defaults, pr);
-        for (const [name, value] of Object.entries(defaults)) if (!Object.hasOwn(pr, name)) expect(merged[name]).toEqual(value);
+        for (const [name, value] of Object.entries(defaults))
+          if (!Object.hasOwn(pr, name)) expect(merged[name]).toEqual(value);
       }),
     );
   });

@@ -5,13 +5,46 @@ import { readPrSettings } from '../../../src/core/settings';
 // Bodies built from the pieces that matter to the parser, so that generated
 // strings often hold headings, fences and YAML, not only random noise.
 const piece = fc.constantFrom(
-  '**Settings**', '## Settings', 'Settings:', '__Settings__', '```', '```yaml', '~~~', '~~~yml', '````',
-  'A: 1', '  B: [1, 2]', '- x', 'a: &a [*a]', 'b: *a', 'k: "open', '\t', '---', '', ' ', 'text', '# note',
-  'x: {y: {z: 1}}', '<<: *a', '? complex', ': value', 'A: 1', 'A: 2', 'PASSWORD: x', '[[[[', ']]]]',
+  '**Settings**',
+  '## Settings',
+  'Settings:',
+  '__Settings__',
+  '```',
+  '```yaml',
+  '~~~',
+  '~~~yml',
+  '````',
+  'A: 1',
+  '  B: [1, 2]',
+  '- x',
+  'a: &a [*a]',
+  'b: *a',
+  'k: "open',
+  '\t',
+  '---',
+  '',
+  ' ',
+  'text',
+  '# note',
+  'x: {y: {z: 1}}',
+  '<<: *a',
+  '? complex',
+  ': value',
+  'A: 1',
+  'A: 2',
+  'PASSWORD: x',
+  '[[[[',
+  ']]]]',
   'pr1-app.example.com (persistent databases)',
 );
-const structuredBody = fc.array(fc.oneof(piece, fc.string({ maxLength: 12 })), { maxLength: 30 }).map((parts) => parts.join('\n'));
-const anyBody = fc.oneof(structuredBody, fc.string({ maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 200 }));
+const structuredBody = fc
+  .array(fc.oneof(piece, fc.string({ maxLength: 12 })), { maxLength: 30 })
+  .map((parts) => parts.join('\n'));
+const anyBody = fc.oneof(
+  structuredBody,
+  fc.string({ maxLength: 400 }),
+  fc.string({ unit: 'grapheme', maxLength: 200 }),
+);
 
 describe('readPrSettings properties', () => {
   it('never throws and always answers, for any string', () => {
@@ -31,11 +64,17 @@ describe('readPrSettings properties', () => {
 
   it('gives the same result for LF and CRLF bodies', () => {
     fc.assert(
-      fc.property(anyBody.map((body) => body.replace(/\r/g, '')), (body) => {
-        const lf = readPrSettings(body);
-        const crlf = readPrSettings(body.replace(/\n/g, '\r\n'));
-        expect({ ...crlf, topLevelKeys: [...crlf.topLevelKeys] }).toEqual({ ...lf, topLevelKeys: [...lf.topLevelKeys] });
-      }),
+      fc.property(
+        anyBody.map((body) => body.replace(/\r/g, '')),
+        (body) => {
+          const lf = readPrSettings(body);
+          const crlf = readPrSettings(body.replace(/\n/g, '\r\n'));
+          expect({ ...crlf, topLevelKeys: [...crlf.topLevelKeys] }).toEqual({
+            ...lf,
+            topLevelKeys: [...lf.topLevelKeys],
+          });
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -24,7 +24,8 @@ const settingsBody = (...block: string[]) => lines('**Settings**', '```yaml', ..
 const nested = (depth: number) => {
   // depth mappings in all, counting the root: a1: {a2: … {a<depth>: 1}}
   const out: string[] = [];
-  for (let level = 1; level <= depth; level += 1) out.push(`${'  '.repeat(level - 1)}a${level}:${level === depth ? ' 1' : ''}`);
+  for (let level = 1; level <= depth; level += 1)
+    out.push(`${'  '.repeat(level - 1)}a${level}:${level === depth ? ' 1' : ''}`);
   return out;
 };
 
@@ -74,7 +75,19 @@ const cases: Case[] = [
   },
   {
     name: 'prose before and after the block is ignored',
-    body: lines('This PR adds splines.', '', '**Settings**', '```yaml', 'A: 1', '```', '', 'Testing: see pr1.example.com', '```', 'not: settings', '```'),
+    body: lines(
+      'This PR adds splines.',
+      '',
+      '**Settings**',
+      '```yaml',
+      'A: 1',
+      '```',
+      '',
+      'Testing: see pr1.example.com',
+      '```',
+      'not: settings',
+      '```',
+    ),
     settings: { A: 1 },
     block: 'A: 1\n',
   },
@@ -82,30 +95,76 @@ const cases: Case[] = [
   { name: '## Settings', body: lines('## Settings', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
   { name: '# Settings', body: lines('# Settings', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
   { name: '###### Settings', body: lines('###### Settings', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
-  { name: 'closed ATX heading ### Settings ###', body: lines('### Settings ###', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
+  {
+    name: 'closed ATX heading ### Settings ###',
+    body: lines('### Settings ###', '```yaml', 'A: 1', '```'),
+    settings: { A: 1 },
+  },
   { name: '**Settings:**', body: lines('**Settings:**', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
   { name: '**Settings**:', body: lines('**Settings**:', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
   { name: 'Settings: alone on a line', body: lines('Settings:', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
   { name: 'lowercase **settings**', body: lines('**settings**', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
   { name: 'uppercase SETTINGS:', body: lines('SETTINGS:', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
-  { name: 'heading with trailing spaces', body: lines('**Settings**   ', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
+  {
+    name: 'heading with trailing spaces',
+    body: lines('**Settings**   ', '```yaml', 'A: 1', '```'),
+    settings: { A: 1 },
+  },
   { name: 'heading with leading spaces', body: lines('  **Settings**', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
   { name: 'single emphasis *Settings*', body: lines('*Settings*', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
-  { name: 'bold inside a heading ## **Settings**', body: lines('## **Settings**', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
+  {
+    name: 'bold inside a heading ## **Settings**',
+    body: lines('## **Settings**', '```yaml', 'A: 1', '```'),
+    settings: { A: 1 },
+  },
   // --- not a settings block ---
-  { name: 'a sentence that starts with Settings is not a heading', body: lines('Settings for the LMS:', '```yaml', 'A: 1', '```'), settings: {}, block: null },
-  { name: 'seven hashes are not a heading', body: lines('####### Settings', '```yaml', 'A: 1', '```'), settings: {}, block: null },
-  { name: 'heading text after the bold part', body: lines('**Settings** are below', '```yaml', 'A: 1', '```'), settings: {}, block: null },
-  { name: 'heading followed by prose, not a fence', body: lines('**Settings**', 'none this time', '```yaml', 'A: 1', '```'), settings: {}, block: null },
-  { name: 'heading followed by a json fence', body: lines('**Settings**', '```json', '{"A": 1}', '```'), settings: {}, block: null },
-  { name: 'a yaml fence without a heading', body: lines('Config:', '```yaml', 'A: 1', '```'), settings: {}, block: null },
+  {
+    name: 'a sentence that starts with Settings is not a heading',
+    body: lines('Settings for the LMS:', '```yaml', 'A: 1', '```'),
+    settings: {},
+    block: null,
+  },
+  {
+    name: 'seven hashes are not a heading',
+    body: lines('####### Settings', '```yaml', 'A: 1', '```'),
+    settings: {},
+    block: null,
+  },
+  {
+    name: 'heading text after the bold part',
+    body: lines('**Settings** are below', '```yaml', 'A: 1', '```'),
+    settings: {},
+    block: null,
+  },
+  {
+    name: 'heading followed by prose, not a fence',
+    body: lines('**Settings**', 'none this time', '```yaml', 'A: 1', '```'),
+    settings: {},
+    block: null,
+  },
+  {
+    name: 'heading followed by a json fence',
+    body: lines('**Settings**', '```json', '{"A": 1}', '```'),
+    settings: {},
+    block: null,
+  },
+  {
+    name: 'a yaml fence without a heading',
+    body: lines('Config:', '```yaml', 'A: 1', '```'),
+    settings: {},
+    block: null,
+  },
   { name: 'null body', body: null, settings: {}, block: null },
   { name: 'empty body', body: '', settings: {}, block: null },
   { name: 'blank body', body: lines('', '   ', ''), settings: {}, block: null },
   // --- fences ---
   { name: '~~~ fence', body: lines('**Settings**', '~~~yaml', 'A: 1', '~~~'), settings: { A: 1 } },
   { name: 'uppercase YAML info string', body: lines('**Settings**', '```YAML', 'A: 1', '```'), settings: { A: 1 } },
-  { name: 'info string with extra words', body: lines('**Settings**', '``` yaml title="vars"', 'A: 1', '```'), settings: { A: 1 } },
+  {
+    name: 'info string with extra words',
+    body: lines('**Settings**', '``` yaml title="vars"', 'A: 1', '```'),
+    settings: { A: 1 },
+  },
   {
     name: 'backticks inside a ~~~ block do not close it',
     body: lines('**Settings**', '~~~yaml', 'NOTE: |', '  ```', '  code', '  ```', '~~~'),
@@ -123,9 +182,21 @@ const cases: Case[] = [
     settings: { A: 1, B: 2 },
     block: 'A: 1\n\n\nB: 2\n',
   },
-  { name: 'several blank lines between heading and fence', body: lines('**Settings**', '', '  ', '', '```yaml', 'A: 1', '```'), settings: { A: 1 } },
-  { name: 'a longer closing fence closes the block', body: lines('**Settings**', '```yaml', 'A: 1', '`````'), settings: { A: 1 } },
-  { name: 'closing fence with trailing spaces', body: lines('**Settings**', '```yaml', 'A: 1', '```   ', 'B: 2'), settings: { A: 1 } },
+  {
+    name: 'several blank lines between heading and fence',
+    body: lines('**Settings**', '', '  ', '', '```yaml', 'A: 1', '```'),
+    settings: { A: 1 },
+  },
+  {
+    name: 'a longer closing fence closes the block',
+    body: lines('**Settings**', '```yaml', 'A: 1', '`````'),
+    settings: { A: 1 },
+  },
+  {
+    name: 'closing fence with trailing spaces',
+    body: lines('**Settings**', '```yaml', 'A: 1', '```   ', 'B: 2'),
+    settings: { A: 1 },
+  },
   {
     name: 'the first settings block wins',
     body: lines('**Settings**', '```yaml', 'A: first', '```', '## Settings', '```yaml', 'A: second', '```'),
@@ -278,7 +349,9 @@ const cases: Case[] = [
   {
     name: 'nesting 32 levels deep is accepted',
     body: settingsBody(...nested(32)),
-    settings: JSON.parse(`${'{"a1":'}${Array.from({ length: 31 }, (_, i) => `{"a${i + 2}":`).join('')}1${'}'.repeat(32)}`) as SettingsMap,
+    settings: JSON.parse(
+      `${'{"a1":'}${Array.from({ length: 31 }, (_, i) => `{"a${i + 2}":`).join('')}1${'}'.repeat(32)}`,
+    ) as SettingsMap,
   },
   {
     name: 'nesting 33 levels deep is refused',
@@ -305,7 +378,7 @@ const cases: Case[] = [
     body: settingsBody('EDXAPP_MYSQL_PASSWORD: hunter2'),
     settings: null,
     errors: [['settings_denied_key', 3, 1]],
-    says: ['"EDXAPP_MYSQL_PASSWORD" may not be set', '"*_PASSWORD"', 'repository\'s default settings'],
+    says: ['"EDXAPP_MYSQL_PASSWORD" may not be set', '"*_PASSWORD"', "repository's default settings"],
   },
   {
     name: 'a denied key deep inside a mapping is named by its path',
@@ -359,7 +432,18 @@ const cases: Case[] = [
   },
   {
     name: 'PyYAML scalars: yes/no/on/off are booleans; y, n, 1e3, 09 and dates stay text',
-    body: settingsBody('A: yes', 'B: Off', 'C: y', 'D: n', 'E: 1e3', 'F: 1.5e+3', 'G: 012', 'H: 09', 'I: 2001-12-14', 'J: 1:20'),
+    body: settingsBody(
+      'A: yes',
+      'B: Off',
+      'C: y',
+      'D: n',
+      'E: 1e3',
+      'F: 1.5e+3',
+      'G: 012',
+      'H: 09',
+      'I: 2001-12-14',
+      'J: 1:20',
+    ),
     settings: { A: true, B: false, C: 'y', D: 'n', E: '1e3', F: 1500, G: 10, H: '09', I: '2001-12-14', J: 80 },
   },
   {
@@ -391,7 +475,8 @@ describe('readPrSettings', () => {
       if (column !== null) expect(error?.column).toBe(column);
       expect(error?.message).toContain(`line ${line}, column ${error?.column}`);
     });
-    for (const text of testCase.says ?? []) expect(result.errors.map((error) => error.message).join('\n')).toContain(text);
+    for (const text of testCase.says ?? [])
+      expect(result.errors.map((error) => error.message).join('\n')).toContain(text);
     if (testCase.settings !== null) expect(result.errors).toEqual([]);
   });
 
@@ -402,8 +487,13 @@ describe('readPrSettings', () => {
   });
 
   it('records where top-level keys stand and how scalars were written', () => {
-    const result = readPrSettings(lines('x', '**Settings**', '```yaml', 'configuration_version: 1.10', 'A: {b: 1}', '```'));
-    expect(result.topLevelKeys.get('configuration_version')).toEqual({ position: { line: 4, column: 1 }, valueSource: '1.10' });
+    const result = readPrSettings(
+      lines('x', '**Settings**', '```yaml', 'configuration_version: 1.10', 'A: {b: 1}', '```'),
+    );
+    expect(result.topLevelKeys.get('configuration_version')).toEqual({
+      position: { line: 4, column: 1 },
+      valueSource: '1.10',
+    });
     expect(result.topLevelKeys.get('A')).toEqual({ position: { line: 5, column: 1 }, valueSource: null });
   });
 });

@@ -6,6 +6,13 @@ import type { Runner } from './types';
 export const activate: Runner<'activate'> = async (deps, request) => {
   const instance = await targetOf(deps, request);
   const { appserver: number } = request.command;
-  const appserver = await activateOperation({ store: deps.store }, instance, { actor: request.actor, ...(number === null ? {} : { number }) });
-  return { name: 'activate', sandbox: sandboxFacts(instance, deps.links), appserver: { id: appserver.id, number: appserver.number } };
+  const appserver = await activateOperation({ store: deps.store }, instance, {
+    actor: request.actor,
+    ...(number === null ? {} : { number }),
+  });
+  return {
+    name: 'activate',
+    sandbox: sandboxFacts(instance, deps.links),
+    appserver: { id: appserver.id, number: appserver.number },
+  };
 };

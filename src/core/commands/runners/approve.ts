@@ -6,7 +6,11 @@ import type { Runner } from './types';
 /** Allows a pull request's head commit to deploy; only where the pull request is known (a comment on it). */
 export const approve: Runner<'approve'> = async (deps, request) => {
   const context = request.pullRequest;
-  if (!context) throw new SandboxError('usage', 'approve works in a comment on the pull request, where it is known which commit is approved');
+  if (!context)
+    throw new SandboxError(
+      'usage',
+      'approve works in a comment on the pull request, where it is known which commit is approved',
+    );
   const instance = await targetOf(deps, request);
   const { record, commentedAt } = context;
   const { actor } = request;
@@ -14,12 +18,38 @@ export const approve: Runner<'approve'> = async (deps, request) => {
   // The approval belongs to the head the bot recorded (and showed) when the comment was written.
   // A sync after the comment may have recorded a newer push the approver never saw: ask again.
   if (commentedAt && record.syncedAt && record.syncedAt > commentedAt) {
-    throw new SandboxError('conflict', `the pull request changed after your comment (its head is now ${record.headSha.slice(0, 7)}); look at it and approve again`);
+    throw new SandboxError(
+      'conflict',
+      `the pull request changed after your comment (its head is now ${record.headSha.slice(0, 7)}); look at it and approve again`,
+    );
   }
-  if (approvalCovers(instance, record.headSha)) return { name: 'approve', sandbox, sha: record.headSha, approvedBy: instance.approvedBy ?? actor.id, alreadyApproved: true, waitsForReady: record.draft };
+  if (approvalCovers(instance, record.headSha))
+    return {
+      name: 'approve',
+      sandbox,
+      sha: record.headSha,
+      approvedBy: instance.approvedBy ?? actor.id,
+      alreadyApproved: true,
+      waitsForReady: record.draft,
+    };
   await deps.store.transaction(async (store) => {
     await store.updateInstance(instance.id, { approvedBy: actor.id, approvedSha: record.headSha });
-    await store.recordAudit({ actor: actor.id, surface: actor.surface, action: 'approve', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok', detail: { sha: record.headSha } });
+    await store.recordAudit({
+      actor: actor.id,
+      surface: actor.surface,
+      action: 'approve',
+      instanceId: instance.id,
+      instanceSlug: instance.slug,
+      result: 'ok',
+      detail: { sha: record.headSha },
+    });
   });
-  return { name: 'approve', sandbox, sha: record.headSha, approvedBy: actor.id, alreadyApproved: false, waitsForReady: record.draft };
+  return {
+    name: 'approve',
+    sandbox,
+    sha: record.headSha,
+    approvedBy: actor.id,
+    alreadyApproved: false,
+    waitsForReady: record.draft,
+  };
 };

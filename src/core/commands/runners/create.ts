@@ -29,8 +29,16 @@ export const create: Runner<'create'> = async (deps, request) => {
     reservedSlugs: deps.catalog.reservedSlugs,
     actor,
   });
-  const deployment = command.deploy === false ? null : await requestDeployment({ store: deps.store }, instance, { actor });
-  return { name: 'create', sandbox: sandboxFacts(instance, deps.links), instance, repository: repository.name, ref, deployment: deployment && deploymentFacts(deployment) };
+  const deployment =
+    command.deploy === false ? null : await requestDeployment({ store: deps.store }, instance, { actor });
+  return {
+    name: 'create',
+    sandbox: sandboxFacts(instance, deps.links),
+    instance,
+    repository: repository.name,
+    ref,
+    deployment: deployment && deploymentFacts(deployment),
+  };
 };
 
 /**
@@ -42,5 +50,8 @@ function findRepository(catalog: ManualCatalog, reference: string): ManualReposi
   if (found) return found;
   const configured = catalog.names().join(', ') || 'none';
   const isUrl = /^[a-z+]+:\/\//i.test(reference);
-  throw new SandboxError('usage', `${isUrl ? `${reference} is not the URL of a configured repository` : `repository ${reference} is not configured`}; sandboxes are created from configured repositories only (configured: ${configured}); an operator can add one under repositories[] in sandbox.yml`);
+  throw new SandboxError(
+    'usage',
+    `${isUrl ? `${reference} is not the URL of a configured repository` : `repository ${reference} is not configured`}; sandboxes are created from configured repositories only (configured: ${configured}); an operator can add one under repositories[] in sandbox.yml`,
+  );
 }

@@ -12,21 +12,42 @@ import type { Runner } from './types';
 export const extend: Runner<'extend'> = async (deps, request) => {
   const instance = await targetOf(deps, request);
   const { command, actor } = request;
-  if (instance.archivedAt) throw new SandboxError('conflict', `${instance.slug} is archived; redeploy it to bring it back`);
-  if (instance.pinned) throw new SandboxError('conflict', `${instance.slug} is pinned and never expires; nothing to extend`);
-  if (instance.production) throw new SandboxError('conflict', `${instance.slug} is a production instance and never expires; nothing to extend`);
+  if (instance.archivedAt)
+    throw new SandboxError('conflict', `${instance.slug} is archived; redeploy it to bring it back`);
+  if (instance.pinned)
+    throw new SandboxError('conflict', `${instance.slug} is pinned and never expires; nothing to extend`);
+  if (instance.production)
+    throw new SandboxError(
+      'conflict',
+      `${instance.slug} is a production instance and never expires; nothing to extend`,
+    );
   const ttlMs = deps.expiry.ttlOf(instance);
-  if (ttlMs === null) throw new SandboxError('conflict', `${instance.slug} never expires (its repository sets no ${instance.kind === 'manual' ? 'manual_ttl' : 'ttl'}); nothing to extend`);
+  if (ttlMs === null)
+    throw new SandboxError(
+      'conflict',
+      `${instance.slug} never expires (its repository sets no ${instance.kind === 'manual' ? 'manual_ttl' : 'ttl'}); nothing to extend`,
+    );
   const now = deps.now();
   const current = expiryOf(instance, ttlMs)!;
   const expiresAt = new Date(Math.max(current.getTime(), now.getTime()) + command.durationMs);
   const latest = new Date(now.getTime() + deps.expiry.maxExtensionMs);
   if (expiresAt > latest) {
-    throw new SandboxError('usage', `a sandbox can be kept at most ${formatDuration(deps.expiry.maxExtensionMs)} ahead (until ${latest.toISOString().slice(0, 16).replace('T', ' ')} UTC, expiry.max_extension); extending ${instance.slug} by ${command.duration} would go past it`);
+    throw new SandboxError(
+      'usage',
+      `a sandbox can be kept at most ${formatDuration(deps.expiry.maxExtensionMs)} ahead (until ${latest.toISOString().slice(0, 16).replace('T', ' ')} UTC, expiry.max_extension); extending ${instance.slug} by ${command.duration} would go past it`,
+    );
   }
   await deps.store.transaction(async (store) => {
     await store.updateInstance(instance.id, { expiresAt, lastActivityAt: now });
-    await store.recordAudit({ actor: actor.id, surface: actor.surface, action: 'extend', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok', detail: { duration: command.duration, expiresAt: expiresAt.toISOString() } });
+    await store.recordAudit({
+      actor: actor.id,
+      surface: actor.surface,
+      action: 'extend',
+      instanceId: instance.id,
+      instanceSlug: instance.slug,
+      result: 'ok',
+      detail: { duration: command.duration, expiresAt: expiresAt.toISOString() },
+    });
   });
   return { name: 'extend', sandbox: sandboxFacts(instance, deps.links), duration: command.duration, expiresAt };
 };

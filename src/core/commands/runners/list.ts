@@ -13,13 +13,23 @@ const readBatch = 8;
  */
 export const list: Runner<'list'> = async (deps, request) => {
   const filter = request.command.filter?.trim() ?? '';
-  const instances = await choose(await deps.store.listInstances({ includeArchived: request.command.archived ?? false }), filter.toLowerCase(), request);
+  const instances = await choose(
+    await deps.store.listInstances({ includeArchived: request.command.archived ?? false }),
+    filter.toLowerCase(),
+    request,
+  );
   const sandboxes = [];
   for (let i = 0; i < instances.length; i += readBatch) {
-    const views = await Promise.all(instances.slice(i, i + readBatch).map((instance) => loadInstanceView(deps.store, instance, deps.links)));
+    const views = await Promise.all(
+      instances.slice(i, i + readBatch).map((instance) => loadInstanceView(deps.store, instance, deps.links)),
+    );
     sandboxes.push(...views.map((view) => ({ view, status: statusOfInstance(view.instance, view.appservers) })));
   }
-  return { name: 'list', filter: filter || null, sandboxes: filter.toLowerCase() === 'failed' ? sandboxes.filter((s) => s.status === 'failed') : sandboxes };
+  return {
+    name: 'list',
+    filter: filter || null,
+    sandboxes: filter.toLowerCase() === 'failed' ? sandboxes.filter((s) => s.status === 'failed') : sandboxes,
+  };
 };
 
 async function choose(all: Instance[], filter: string, request: CommandRequest<'list'>): Promise<Instance[]> {

@@ -13,13 +13,27 @@ export const logs: Runner<'logs'> = async (deps, request) => {
   const instance = await targetOf(deps, request);
   const { command } = request;
   const view = await loadInstanceView(deps.store, instance, deps.links);
-  const appserver = command.appserver === null ? view.appservers.at(-1) : view.appservers.find((a) => a.number === command.appserver);
+  const appserver =
+    command.appserver === null ? view.appservers.at(-1) : view.appservers.find((a) => a.number === command.appserver);
   if (!appserver) {
     const numbers = view.appservers.map((a) => a.number).join(', ');
-    throw new SandboxError('not_found', command.appserver === null ? `${instance.slug} has no appserver yet; redeploy it to get one` : `${instance.slug} has no appserver ${command.appserver} (it has ${numbers || 'none'})`);
+    throw new SandboxError(
+      'not_found',
+      command.appserver === null
+        ? `${instance.slug} has no appserver yet; redeploy it to get one`
+        : `${instance.slug} has no appserver ${command.appserver} (it has ${numbers || 'none'})`,
+    );
   }
   const lines = command.lines ?? defaultLines;
   const chunks = await deps.store.readLog(appserver.id, { tailBytes: Math.min(64 * 1024, lines * bytesPerLine) });
   const text = chunks.map((chunk) => chunk.content).join('');
-  return { name: 'logs', sandbox: sandboxFacts(instance, deps.links), view, appserver: appserver.number, text, lines, droppedMarker: droppedLogMarker(appserver.logDroppedBytes) };
+  return {
+    name: 'logs',
+    sandbox: sandboxFacts(instance, deps.links),
+    view,
+    appserver: appserver.number,
+    text,
+    lines,
+    droppedMarker: droppedLogMarker(appserver.logDroppedBytes),
+  };
 };

@@ -11,7 +11,14 @@ export const pin: Runner<'pin'> = async (deps, request) => {
   if (instance.pinned) return { name: 'pin', sandbox, alreadyPinned: true };
   await deps.store.transaction(async (store) => {
     await store.updateInstance(instance.id, { pinned: true, expiresAt: null, expiryWarnedFor: null });
-    await store.recordAudit({ actor: request.actor.id, surface: request.actor.surface, action: 'pin', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok' });
+    await store.recordAudit({
+      actor: request.actor.id,
+      surface: request.actor.surface,
+      action: 'pin',
+      instanceId: instance.id,
+      instanceSlug: instance.slug,
+      result: 'ok',
+    });
   });
   return { name: 'pin', sandbox, alreadyPinned: false };
 };
@@ -26,7 +33,15 @@ export const unpin: Runner<'unpin'> = async (deps, request) => {
   if (!instance.pinned) return { name: 'unpin', sandbox, wasPinned: false, expiresAt: instance.expiresAt };
   await deps.store.transaction(async (store) => {
     await store.updateInstance(instance.id, { pinned: false, lastActivityAt: now, expiresAt, expiryWarnedFor: null });
-    await store.recordAudit({ actor: request.actor.id, surface: request.actor.surface, action: 'unpin', instanceId: instance.id, instanceSlug: instance.slug, result: 'ok', detail: { expiresAt: expiresAt?.toISOString() ?? null } });
+    await store.recordAudit({
+      actor: request.actor.id,
+      surface: request.actor.surface,
+      action: 'unpin',
+      instanceId: instance.id,
+      instanceSlug: instance.slug,
+      result: 'ok',
+      detail: { expiresAt: expiresAt?.toISOString() ?? null },
+    });
   });
   return { name: 'unpin', sandbox, wasPinned: true, expiresAt };
 };

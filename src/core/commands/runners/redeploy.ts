@@ -9,8 +9,22 @@ export const redeploy: Runner<'redeploy'> = async (deps, request) => {
   const { actor, command } = request;
   if (instance.archivedAt) {
     const deployment = await restore({ store: deps.store }, instance, { actor });
-    return { name: 'redeploy', sandbox: sandboxFacts(instance, deps.links), deployment: deploymentFacts(deployment), restored: true };
+    return {
+      name: 'redeploy',
+      sandbox: sandboxFacts(instance, deps.links),
+      deployment: deploymentFacts(deployment),
+      restored: true,
+    };
   }
-  const deployment = await requestDeployment({ store: deps.store }, instance, { actor, activateOnSuccess: command.activate, ...(command.attempts ? { attempts: command.attempts } : {}) });
-  return { name: 'redeploy', sandbox: sandboxFacts(instance, deps.links), deployment: deploymentFacts(deployment), restored: false };
+  const deployment = await requestDeployment({ store: deps.store }, instance, {
+    actor,
+    activateOnSuccess: command.activate,
+    ...(command.attempts ? { attempts: command.attempts } : {}),
+  });
+  return {
+    name: 'redeploy',
+    sandbox: sandboxFacts(instance, deps.links),
+    deployment: deploymentFacts(deployment),
+    restored: false,
+  };
 };

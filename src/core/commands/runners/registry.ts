@@ -32,4 +32,3 @@ export const runners = {
   create,
   task,
 } satisfies { [N in RunnableName]: Runner<N> };
-

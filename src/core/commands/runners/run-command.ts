@@ -30,13 +30,22 @@ export async function runCommand(deps: CommandDeps, request: CommandRequest): Pr
       return { ok: true, answer };
     }
     // A command on a sandbox is activity: its expiry (last activity + TTL) moves (issue 16).
-    if ('sandbox' in answer && name !== 'archive' && name !== 'delete') await deps.store.updateInstance(answer.sandbox.id, { lastActivityAt: deps.now() });
+    if ('sandbox' in answer && name !== 'archive' && name !== 'delete')
+      await deps.store.updateInstance(answer.sandbox.id, { lastActivityAt: deps.now() });
     // Writes only record and enqueue: during maintenance they are accepted and wait in the queue.
     const maintenance = await deps.maintenance?.current();
-    return maintenance?.on ? { ok: true, answer, queuedInMaintenance: { message: maintenance.message } } : { ok: true, answer };
+    return maintenance?.on
+      ? { ok: true, answer, queuedInMaintenance: { message: maintenance.message } }
+      : { ok: true, answer };
   } catch (error) {
     if (!isSandboxError(error)) throw error;
-    await audit(deps.store, request, refusals.has(error.code) ? 'refused' : 'error', { code: error.code, message: error.message }, null);
+    await audit(
+      deps.store,
+      request,
+      refusals.has(error.code) ? 'refused' : 'error',
+      { code: error.code, message: error.message },
+      null,
+    );
     return { ok: false, error };
   }
 }
@@ -47,10 +56,24 @@ function readDetail(answer: CommandAnswer): Record<string, unknown> {
   return {};
 }
 
-async function audit(store: Store, request: CommandRequest, result: 'ok' | 'refused' | 'error', detail: Record<string, unknown>, sandbox: { id: number; slug: string } | null): Promise<void> {
+async function audit(
+  store: Store,
+  request: CommandRequest,
+  result: 'ok' | 'refused' | 'error',
+  detail: Record<string, unknown>,
+  sandbox: { id: number; slug: string } | null,
+): Promise<void> {
   const { command, actor } = request;
   const typed = 'instance' in command ? command.instance : 'slug' in command ? command.slug : null;
   const instanceId = sandbox?.id ?? request.instance?.id ?? null;
   const instanceSlug = sandbox?.slug ?? request.instance?.slug ?? typed ?? null;
-  await store.recordAudit({ actor: actor.id, surface: actor.surface, action: command.name, instanceId, instanceSlug, result, detail: { ...request.auditDetail, ...detail } });
+  await store.recordAudit({
+    actor: actor.id,
+    surface: actor.surface,
+    action: command.name,
+    instanceId,
+    instanceSlug,
+    result,
+    detail: { ...request.auditDetail, ...detail },
+  });
 }

@@ -7,5 +7,11 @@ import type { Runner } from './types';
 export const status: Runner<'status'> = async (deps, request) => {
   const instance = await targetOf(deps, request);
   const view = await loadInstanceView(deps.store, instance, deps.links);
-  return { name: 'status', sandbox: sandboxFacts(instance, deps.links), view, status: statusOfInstance(instance, view.appservers), at: deps.now() };
+  return {
+    name: 'status',
+    sandbox: sandboxFacts(instance, deps.links),
+    view,
+    status: statusOfInstance(instance, view.appservers),
+    at: deps.now(),
+  };
 };

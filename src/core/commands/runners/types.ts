@@ -84,14 +84,44 @@ export type CommandAnswer =
   | { name: 'delete'; sandbox: SandboxFacts }
   | { name: 'cancel'; sandbox: SandboxFacts; cancelled: number }
   | { name: 'status'; sandbox: SandboxFacts; view: InstanceView; status: InstanceStatus; at: Date }
-  | { name: 'logs'; sandbox: SandboxFacts; view: InstanceView; appserver: number; text: string; lines: number; droppedMarker: string }
+  | {
+      name: 'logs';
+      sandbox: SandboxFacts;
+      view: InstanceView;
+      appserver: number;
+      text: string;
+      lines: number;
+      droppedMarker: string;
+    }
   | { name: 'extend'; sandbox: SandboxFacts; duration: string; expiresAt: Date }
   | { name: 'pin'; sandbox: SandboxFacts; alreadyPinned: boolean }
   | { name: 'unpin'; sandbox: SandboxFacts; wasPinned: boolean; expiresAt: Date | null }
-  | { name: 'approve'; sandbox: SandboxFacts; sha: string; approvedBy: string; alreadyApproved: boolean; waitsForReady: boolean }
+  | {
+      name: 'approve';
+      sandbox: SandboxFacts;
+      sha: string;
+      approvedBy: string;
+      alreadyApproved: boolean;
+      waitsForReady: boolean;
+    }
   | { name: 'list'; filter: string | null; sandboxes: { view: InstanceView; status: InstanceStatus }[] }
-  | { name: 'create'; sandbox: SandboxFacts; instance: Instance; repository: string; ref: string; deployment: DeploymentFacts | null }
-  | { name: 'task'; sandbox: SandboxFacts; appserver: number; task: string; exitCode: number; stdout: string; stderr: string };
+  | {
+      name: 'create';
+      sandbox: SandboxFacts;
+      instance: Instance;
+      repository: string;
+      ref: string;
+      deployment: DeploymentFacts | null;
+    }
+  | {
+      name: 'task';
+      sandbox: SandboxFacts;
+      appserver: number;
+      task: string;
+      exitCode: number;
+      stdout: string;
+      stderr: string;
+    };
 
 export type AnswerOf<N extends RunnableName> = Extract<CommandAnswer, { name: N }>;
 

@@ -14,7 +14,11 @@ export interface LoadReportDeps {
 }
 
 /** Reads everything the report of one pull request shows. */
-export async function loadReportState(deps: LoadReportDeps, record: PullRequestRecord, now: Date): Promise<ReportState> {
+export async function loadReportState(
+  deps: LoadReportDeps,
+  record: PullRequestRecord,
+  now: Date,
+): Promise<ReportState> {
   const instance = record.instanceId === null ? null : await deps.store.getInstance(record.instanceId);
   const appservers = instance ? (await deps.store.listAppservers(instance.id)).sort((a, b) => b.number - a.number) : [];
   const deployments = instance ? (await deps.store.listDeployments(instance.id)).sort((a, b) => b.id - a.id) : [];
@@ -30,7 +34,12 @@ export async function loadReportState(deps: LoadReportDeps, record: PullRequestR
     instance,
     appservers,
     deployments,
-    urls: instance ? sandboxUrls([instance.domain, ...instance.extraDomains], { publicUrl: deps.publicUrl, sandboxPort: deps.sandboxPort }) : [],
+    urls: instance
+      ? sandboxUrls([instance.domain, ...instance.extraDomains], {
+          publicUrl: deps.publicUrl,
+          sandboxPort: deps.sandboxPort,
+        })
+      : [],
     statusUrl: instance ? statusPageUrl(deps.publicUrl, instance.slug) : null,
     logTail,
     now,

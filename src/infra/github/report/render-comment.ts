@@ -40,13 +40,19 @@ export function renderComment(state: ReportState, now: Date): string {
   parts.push(describePhase(state, now));
 
   if (instance && view.phase !== 'waiting_approval' && view.phase !== 'waiting_isolation') {
-    if (state.urls.length && !instance.archivedAt && record.state === 'open') parts.push('', `**URL:** ${state.urls.map((url) => `<${url}>`).join(' · ')}`);
+    if (state.urls.length && !instance.archivedAt && record.state === 'open')
+      parts.push('', `**URL:** ${state.urls.map((url) => `<${url}>`).join(' · ')}`);
     if (statusUrl) parts.push(`**Status page and deploy log:** <${statusUrl}>`);
     const expiry = expiryLine(instance);
     if (expiry && record.state === 'open') parts.push('', expiry);
   }
   if (view.settingsErrors.length) {
-    parts.push('', `The **Settings** block in the description has ${view.settingsErrors.length === 1 ? 'a problem' : 'problems'}, so nothing new was deployed${view.active ? ` (appserver ${view.active.number} keeps serving)` : ''}:`, '', truncate(describeErrors(view.settingsErrors), 20_000));
+    parts.push(
+      '',
+      `The **Settings** block in the description has ${view.settingsErrors.length === 1 ? 'a problem' : 'problems'}, so nothing new was deployed${view.active ? ` (appserver ${view.active.number} keeps serving)` : ''}:`,
+      '',
+      truncate(describeErrors(view.settingsErrors), 20_000),
+    );
   }
   const table = appserverTable(state, now);
   if (table) parts.push('', table);
@@ -64,7 +70,10 @@ function describePhase(state: ReportState, now: Date): string {
     case 'waiting_approval': {
       const who = state.repository ? describeAllowed(state.repository) : 'a maintainer';
       const why = record.fromFork ? 'pull requests from forks' : `pull requests from people outside the maintainers`;
-      const approved = state.instance?.approvedBy && state.instance.approvedSha && state.instance.approvedSha !== record.headSha ? state.instance : null;
+      const approved =
+        state.instance?.approvedBy && state.instance.approvedSha && state.instance.approvedSha !== record.headSha
+          ? state.instance
+          : null;
       if (approved) {
         return `@${approved.approvedBy} approved \`${approved.approvedSha!.slice(0, 7)}\`; the new commit ${sha} waits for a new approval, because an approval holds for one commit of ${why}. Any of ${who} can comment \`/sandbox approve\` to deploy ${sha}.`;
       }
@@ -91,9 +100,12 @@ function describePhase(state: ReportState, now: Date): string {
     case 'cancelled':
       return `The deploy of ${sha} was cancelled; \`/sandbox redeploy\` starts another.`;
     case 'not_deployed':
-      return state.repository?.onPush === 'ignore' ? `${sha} is not deployed: this repository does not deploy new commits by itself (\`on_push: ignore\`); comment \`/sandbox redeploy\`.` : `${sha} is not deployed; comment \`/sandbox redeploy\`.`;
+      return state.repository?.onPush === 'ignore'
+        ? `${sha} is not deployed: this repository does not deploy new commits by itself (\`on_push: ignore\`); comment \`/sandbox redeploy\`.`
+        : `${sha} is not deployed; comment \`/sandbox redeploy\`.`;
     case 'archived':
-      if (state.instance?.expiredAt) return `The sandbox was archived on ${utc(state.instance.expiredAt)} UTC after a while without activity; its data is kept. A push or \`/sandbox redeploy\` brings it back.`;
+      if (state.instance?.expiredAt)
+        return `The sandbox was archived on ${utc(state.instance.expiredAt)} UTC after a while without activity; its data is kept. A push or \`/sandbox redeploy\` brings it back.`;
       return 'The sandbox is archived; its data is kept. `/sandbox redeploy` brings it back.';
     case 'closed':
       return 'The pull request is closed, so its sandbox is archived (its data is kept). Reopening the pull request brings it back.';
@@ -120,9 +132,15 @@ function appserverTable(state: ReportState, now: Date): string | null {
   if (shown.length === 0) return null;
   const activeId = state.instance?.activeAppserverId;
   // Unfinished deploys show no running time: the comment changes only when a state does.
-  const took = (a: Appserver) => (a.readyAt ?? a.finishedAt ? formatDuration(deployDuration(a, now)) : '…');
-  const rows = shown.map((a) => `| ${a.number}${a.id === activeId ? ' (active)' : ''} | ${a.state} | \`${(a.commitSha ?? a.ref ?? '').slice(0, 7)}\` | ${took(a)} |`);
-  const more = state.appservers.length > shown.length ? `\n\n${state.appservers.length - shown.length} older appservers are on the status page.` : '';
+  const took = (a: Appserver) => ((a.readyAt ?? a.finishedAt) ? formatDuration(deployDuration(a, now)) : '…');
+  const rows = shown.map(
+    (a) =>
+      `| ${a.number}${a.id === activeId ? ' (active)' : ''} | ${a.state} | \`${(a.commitSha ?? a.ref ?? '').slice(0, 7)}\` | ${took(a)} |`,
+  );
+  const more =
+    state.appservers.length > shown.length
+      ? `\n\n${state.appservers.length - shown.length} older appservers are on the status page.`
+      : '';
   return ['| Appserver | State | Commit | Deploy time |', '| --- | --- | --- | --- |', ...rows].join('\n') + more;
 }
 
@@ -144,5 +162,12 @@ function customizeSection(): string {
 
 function commandsSection(): string {
   const lines = listCommands('github').map((command) => `- \`${command.usage}\`: ${command.summary}`);
-  return ['<details><summary>Commands</summary>', '', 'Comment one of these on the pull request:', '', ...lines, '</details>'].join('\n');
+  return [
+    '<details><summary>Commands</summary>',
+    '',
+    'Comment one of these on the pull request:',
+    '',
+    ...lines,
+    '</details>',
+  ].join('\n');
 }

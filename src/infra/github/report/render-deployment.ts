@@ -25,19 +25,40 @@ export function environmentName(number: number): string {
 export function renderDeployment(state: ReportState): DeploymentContent | null {
   const view = viewReport(state);
   const { record } = state;
-  const base = { environment: environmentName(record.number), sha: record.headSha, logUrl: state.statusUrl, environmentUrl: null };
+  const base = {
+    environment: environmentName(record.number),
+    sha: record.headSha,
+    logUrl: state.statusUrl,
+    environmentUrl: null,
+  };
   switch (view.phase) {
     case 'deploying':
-      return { ...base, state: 'in_progress', description: view.headAppserver ? `appserver ${view.headAppserver.number} deploying` : 'deploy queued' };
+      return {
+        ...base,
+        state: 'in_progress',
+        description: view.headAppserver ? `appserver ${view.headAppserver.number} deploying` : 'deploy queued',
+      };
     case 'running':
       return view.active?.id === view.headAppserver?.id
-        ? { ...base, state: 'success', environmentUrl: state.urls[0] ?? null, description: `appserver ${view.headAppserver!.number} running` }
-        : { ...base, state: 'success', environmentUrl: state.urls[0] ?? null, description: `appserver ${view.headAppserver!.number} running, not active` };
+        ? {
+            ...base,
+            state: 'success',
+            environmentUrl: state.urls[0] ?? null,
+            description: `appserver ${view.headAppserver!.number} running`,
+          }
+        : {
+            ...base,
+            state: 'success',
+            environmentUrl: state.urls[0] ?? null,
+            description: `appserver ${view.headAppserver!.number} running, not active`,
+          };
     case 'failed':
       return { ...base, state: 'failure', description: `appserver ${view.headAppserver!.number} failed` };
     case 'archived':
     case 'closed':
-      return record.deploymentId ? { ...base, sha: record.deploymentSha ?? record.headSha, state: 'inactive', description: 'sandbox archived' } : null;
+      return record.deploymentId
+        ? { ...base, sha: record.deploymentSha ?? record.headSha, state: 'inactive', description: 'sandbox archived' }
+        : null;
     default:
       return null;
   }

@@ -29,7 +29,10 @@ export async function reportPullRequest(deps: ReportDeps, recordId: number): Pro
   if (!record || (record.instanceId === null && record.state === 'closed')) return;
   const installationId = record.installationId ?? (await deps.github.installationOf(record.repository));
   if (installationId === null) {
-    deps.logger.warn({ repository: record.repository }, 'cannot report on a pull request: the GitHub App is not installed on its repository');
+    deps.logger.warn(
+      { repository: record.repository },
+      'cannot report on a pull request: the GitHub App is not installed on its repository',
+    );
     return;
   }
   const octokit = await deps.github.installation(installationId);
@@ -45,7 +48,6 @@ export async function reportPullRequest(deps: ReportDeps, recordId: number): Pro
   await save(await writeComment(octokit, repo, state, now));
 }
 
-
 function target(record: PullRequestRecord): RepoTarget {
   const [owner = '', repo = ''] = record.repository.split('/');
   return { owner, repo, number: record.number };
@@ -55,7 +57,12 @@ export function digestOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
-async function updateCheckRun(octokit: Octokit, repo: RepoTarget, state: ReportState, now: Date): Promise<Partial<PullRequestRecord>> {
+async function updateCheckRun(
+  octokit: Octokit,
+  repo: RepoTarget,
+  state: ReportState,
+  now: Date,
+): Promise<Partial<PullRequestRecord>> {
   const { record } = state;
   const content = renderCheckRun(state, now);
   const digest = `${content.status}:${digestOf(content)}`;
@@ -65,16 +72,36 @@ async function updateCheckRun(octokit: Octokit, repo: RepoTarget, state: ReportS
   if (record.checkRunId !== null && !sameCommit && !previousDone) {
     // The older commit's run ends here: it must never turn green after a newer push.
     await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
-      owner: repo.owner, repo: repo.repo, check_run_id: record.checkRunId, status: 'completed', conclusion: 'neutral', completed_at: now.toISOString(),
-      output: { title: 'Superseded', summary: `A newer commit (\`${record.headSha.slice(0, 7)}\`) is deployed instead.` }, actions: [],
+      owner: repo.owner,
+      repo: repo.repo,
+      check_run_id: record.checkRunId,
+      status: 'completed',
+      conclusion: 'neutral',
+      completed_at: now.toISOString(),
+      output: {
+        title: 'Superseded',
+        summary: `A newer commit (\`${record.headSha.slice(0, 7)}\`) is deployed instead.`,
+      },
+      actions: [],
     });
   }
   const body = checkRunBody(content, now);
   if (sameCommit && !(previousDone && content.status !== 'completed')) {
-    await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner: repo.owner, repo: repo.repo, check_run_id: record.checkRunId!, ...body });
+    await octokit.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+      owner: repo.owner,
+      repo: repo.repo,
+      check_run_id: record.checkRunId!,
+      ...body,
+    });
     return { checkRunDigest: digest };
   }
-  const created = await octokit.request('POST /repos/{owner}/{repo}/check-runs', { owner: repo.owner, repo: repo.repo, name: checkRunName, head_sha: record.headSha, ...body });
+  const created = await octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+    owner: repo.owner,
+    repo: repo.repo,
+    name: checkRunName,
+    head_sha: record.headSha,
+    ...body,
+  });
   return { checkRunId: Number(created.data.id), checkRunSha: record.headSha, checkRunDigest: digest };
 }
 
@@ -88,7 +115,11 @@ function checkRunBody(content: CheckRunContent, now: Date) {
   };
 }
 
-async function updateDeployment(octokit: Octokit, repo: RepoTarget, state: ReportState): Promise<Partial<PullRequestRecord>> {
+async function updateDeployment(
+  octokit: Octokit,
+  repo: RepoTarget,
+  state: ReportState,
+): Promise<Partial<PullRequestRecord>> {
   const { record } = state;
   const content = renderDeployment(state);
   if (!content) return {};
@@ -98,16 +129,28 @@ async function updateDeployment(octokit: Octokit, repo: RepoTarget, state: Repor
   let deploymentSha = record.deploymentSha;
   if (content.state !== 'inactive' && (deploymentId === null || deploymentSha !== content.sha)) {
     const created = await octokit.request('POST /repos/{owner}/{repo}/deployments', {
-      owner: repo.owner, repo: repo.repo, ref: content.sha, environment: content.environment, description: `sandbox of pull request #${record.number}`,
-      transient_environment: true, production_environment: false, auto_merge: false, required_contexts: [],
+      owner: repo.owner,
+      repo: repo.repo,
+      ref: content.sha,
+      environment: content.environment,
+      description: `sandbox of pull request #${record.number}`,
+      transient_environment: true,
+      production_environment: false,
+      auto_merge: false,
+      required_contexts: [],
     });
     deploymentId = (created.data as { id: number }).id;
     deploymentSha = content.sha;
   }
   if (deploymentId === null) return {};
   await octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-    owner: repo.owner, repo: repo.repo, deployment_id: deploymentId, state: content.state, description: content.description.slice(0, 140),
-    environment: content.environment, auto_inactive: true,
+    owner: repo.owner,
+    repo: repo.repo,
+    deployment_id: deploymentId,
+    state: content.state,
+    description: content.description.slice(0, 140),
+    environment: content.environment,
+    auto_inactive: true,
     ...(content.environmentUrl ? { environment_url: content.environmentUrl } : {}),
     ...(content.logUrl ? { log_url: content.logUrl } : {}),
   });

@@ -25,7 +25,19 @@ export interface ReportState {
 export const activationGraceMs = 2 * 60_000;
 
 /** What the sandbox of the PR's head commit is doing, for the check run, the deployment and the comment. */
-export type ReportPhase = 'waiting_approval' | 'waiting_isolation' | 'waiting_draft' | 'waiting_slug' | 'settings_error' | 'deploying' | 'running' | 'failed' | 'cancelled' | 'not_deployed' | 'archived' | 'closed';
+export type ReportPhase =
+  | 'waiting_approval'
+  | 'waiting_isolation'
+  | 'waiting_draft'
+  | 'waiting_slug'
+  | 'settings_error'
+  | 'deploying'
+  | 'running'
+  | 'failed'
+  | 'cancelled'
+  | 'not_deployed'
+  | 'archived'
+  | 'closed';
 
 export interface ReportView {
   phase: ReportPhase;
@@ -42,17 +54,27 @@ export function viewReport(state: ReportState): ReportView {
   const { record, instance, appservers, deployments } = state;
   const active = appservers.find((a) => a.id === instance?.activeAppserverId) ?? null;
   const newestRunning = appservers.find((a) => a.state === 'running') ?? null;
-  const activateCandidate = newestRunning && newestRunning.id !== active?.id && (!active || newestRunning.number > active.number) ? newestRunning : null;
+  const activateCandidate =
+    newestRunning && newestRunning.id !== active?.id && (!active || newestRunning.number > active.number)
+      ? newestRunning
+      : null;
   const headAppserver = appservers.find((a) => a.commitSha === record.headSha) ?? null;
   const settingsErrors = (instance?.settingsErrors ?? []) as SettingsError[];
-  const view = (phase: ReportPhase): ReportView => ({ phase, headAppserver, active, activateCandidate, settingsErrors });
+  const view = (phase: ReportPhase): ReportView => ({
+    phase,
+    headAppserver,
+    active,
+    activateCandidate,
+    settingsErrors,
+  });
 
   if (record.state === 'closed') return view('closed');
   if (!instance && record.waiting === 'slug') return view('waiting_slug');
   if (!instance) return view('not_deployed');
   if (record.waiting === 'approval') return view('waiting_approval');
   if (record.waiting === 'isolation') return view('waiting_isolation');
-  const open = deployments.find((d) => d.commitSha === record.headSha && (d.state === 'pending' || d.state === 'running')) ?? null;
+  const open =
+    deployments.find((d) => d.commitSha === record.headSha && (d.state === 'pending' || d.state === 'running')) ?? null;
   // A pull request turned back into a draft keeps showing the sandbox it already has.
   if (record.waiting === 'draft' && !headAppserver && !open) return view('waiting_draft');
   if (settingsErrors.length) return view('settings_error');
@@ -61,7 +83,8 @@ export function viewReport(state: ReportState): ReportView {
   if (open && (!headAppserver || (headAppserver.deploymentId ?? 0) < open.id)) return view('deploying');
   if (!headAppserver) return view('not_deployed');
   if (unfinishedStates.includes(headAppserver.state)) return view('deploying');
-  if (headAppserver.state === 'running') return view(awaitingActivation(state, headAppserver, active) ? 'deploying' : 'running');
+  if (headAppserver.state === 'running')
+    return view(awaitingActivation(state, headAppserver, active) ? 'deploying' : 'running');
   // A failed attempt with attempts left is still deploying.
   if (open) return view('deploying');
   if (headAppserver.state === 'failed' || headAppserver.state === 'error') return view('failed');

@@ -11,7 +11,12 @@ import { createHash } from 'node:crypto';
  * (found by id, else by its hidden marker), creates it only when there is
  * none, and writes nothing when the text has not changed.
  */
-export async function writeComment(octokit: Octokit, repo: RepoTarget, state: ReportState, now: Date): Promise<Partial<PullRequestRecord>> {
+export async function writeComment(
+  octokit: Octokit,
+  repo: RepoTarget,
+  state: ReportState,
+  now: Date,
+): Promise<Partial<PullRequestRecord>> {
   const { record } = state;
   const body = renderComment(state, now);
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 32);
@@ -19,7 +24,12 @@ export async function writeComment(octokit: Octokit, repo: RepoTarget, state: Re
   let commentId = record.commentId ?? (await findComment(octokit, repo));
   if (commentId !== null) {
     try {
-      await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner: repo.owner, repo: repo.repo, comment_id: commentId, body });
+      await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        owner: repo.owner,
+        repo: repo.repo,
+        comment_id: commentId,
+        body,
+      });
       return { commentId, commentDigest: digest };
     } catch (error) {
       // Someone deleted the comment: write a new one.
@@ -27,13 +37,25 @@ export async function writeComment(octokit: Octokit, repo: RepoTarget, state: Re
       commentId = null;
     }
   }
-  const created = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: repo.owner, repo: repo.repo, issue_number: repo.number, body });
+  const created = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    owner: repo.owner,
+    repo: repo.repo,
+    issue_number: repo.number,
+    body,
+  });
   return { commentId: Number(created.data.id), commentDigest: digest };
 }
 
 /** The bot's comment on the pull request (a Bot-authored comment carrying the marker), or null. */
 async function findComment(octokit: Octokit, repo: RepoTarget): Promise<number | null> {
-  const comments = await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: repo.owner, repo: repo.repo, issue_number: repo.number, per_page: 100 });
-  const mine = comments.find((comment) => comment.user?.type === 'Bot' && (comment.body ?? '').startsWith(commentMarker));
+  const comments = await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    owner: repo.owner,
+    repo: repo.repo,
+    issue_number: repo.number,
+    per_page: 100,
+  });
+  const mine = comments.find(
+    (comment) => comment.user?.type === 'Bot' && (comment.body ?? '').startsWith(commentMarker),
+  );
   return mine?.id ?? null;
 }

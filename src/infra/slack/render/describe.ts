@@ -55,7 +55,10 @@ export function appserverLine(view: InstanceView, appserver: Appserver): string 
  */
 export function instanceSummary(view: InstanceView): { emoji: string; words: string } {
   const { instance, appservers } = view;
-  const latest = appservers.reduce<Appserver | null>((newest, a) => (!newest || a.number > newest.number ? a : newest), null);
+  const latest = appservers.reduce<Appserver | null>(
+    (newest, a) => (!newest || a.number > newest.number ? a : newest),
+    null,
+  );
   const active = appservers.find((a) => a.id === instance.activeAppserverId) ?? null;
   const status: InstanceStatus = statusOfInstance(instance, appservers);
   switch (status) {
@@ -64,11 +67,18 @@ export function instanceSummary(view: InstanceView): { emoji: string; words: str
     case 'archived':
       return { emoji: ':file_cabinet:', words: 'archived' };
     case 'deploying': {
-      const deploying = [...appservers].sort((a, b) => b.number - a.number).find((a) => unfinishedStates.includes(a.state)) ?? latest!;
-      return { emoji: stateEmoji[deploying.state], words: `appserver ${deploying.number} ${stateWords[deploying.state]}` };
+      const deploying =
+        [...appservers].sort((a, b) => b.number - a.number).find((a) => unfinishedStates.includes(a.state)) ?? latest!;
+      return {
+        emoji: stateEmoji[deploying.state],
+        words: `appserver ${deploying.number} ${stateWords[deploying.state]}`,
+      };
     }
     case 'running': {
-      const newerFailure = latest && latest.id !== active!.id && (latest.state === 'failed' || latest.state === 'error') ? ` (appserver ${latest.number} ${stateWords[latest.state]})` : '';
+      const newerFailure =
+        latest && latest.id !== active!.id && (latest.state === 'failed' || latest.state === 'error')
+          ? ` (appserver ${latest.number} ${stateWords[latest.state]})`
+          : '';
       return { emoji: ':large_green_circle:', words: `live on appserver ${active!.number}${newerFailure}` };
     }
     case 'failed':
@@ -76,7 +86,8 @@ export function instanceSummary(view: InstanceView): { emoji: string; words: str
     case 'cancelled':
       return { emoji: ':no_entry_sign:', words: `appserver ${latest!.number} cancelled` };
     case 'idle':
-      if (latest?.state === 'running') return { emoji: ':large_yellow_circle:', words: `appserver ${latest.number} running, not active` };
+      if (latest?.state === 'running')
+        return { emoji: ':large_yellow_circle:', words: `appserver ${latest.number} running, not active` };
       return { emoji: ':white_circle:', words: 'idle: nothing serves it' };
     case 'new':
       return { emoji: ':white_circle:', words: 'not deployed' };
@@ -102,6 +113,7 @@ export function expiryWords(instance: Instance): string | null {
   if (instance.pinned) return ':pushpin: Pinned: never expires';
   if (!instance.expiresAt) return null;
   const at = `${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  if (isExpiryWarned(instance)) return `:hourglass_flowing_sand: *Expires ${at}* unless there is activity; \`/sandbox extend ${instance.slug} 3d\` keeps it longer`;
+  if (isExpiryWarned(instance))
+    return `:hourglass_flowing_sand: *Expires ${at}* unless there is activity; \`/sandbox extend ${instance.slug} 3d\` keeps it longer`;
   return `Expires ${at} without activity`;
 }

@@ -12,6 +12,10 @@ export function renderList(views: readonly InstanceView[], filterWords: string):
   });
   const blocks: Block[] = [];
   for (let i = 0; i < rows.length; i += 20) blocks.push(section(rows.slice(i, i + 20).join('\n')));
-  if (views.length > maxRows) blocks.push(context(`…and ${views.length - maxRows} more; narrow it down with \`/sandbox list <text>\``));
-  return { text: `${views.length} sandbox${views.length === 1 ? '' : 'es'} ${filterWords}`, blocks: [context(`${views.length} sandbox${views.length === 1 ? '' : 'es'} ${filterWords}`), ...blocks] };
+  if (views.length > maxRows)
+    blocks.push(context(`…and ${views.length - maxRows} more; narrow it down with \`/sandbox list <text>\``));
+  return {
+    text: `${views.length} sandbox${views.length === 1 ? '' : 'es'} ${filterWords}`,
+    blocks: [context(`${views.length} sandbox${views.length === 1 ? '' : 'es'} ${filterWords}`), ...blocks],
+  };
 }

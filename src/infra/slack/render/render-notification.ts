@@ -14,21 +14,30 @@ export function wantsNotification(view: InstanceView): boolean {
   if (view.instance.kind === 'manual' || isExpiryWarned(view.instance)) return true;
   const latestDeployment = view.deployments.at(-1);
   const latestAppserver = view.appservers.at(-1);
-  return latestDeployment?.state === 'failed' || latestAppserver?.state === 'failed' || latestAppserver?.state === 'error';
+  return (
+    latestDeployment?.state === 'failed' || latestAppserver?.state === 'failed' || latestAppserver?.state === 'error'
+  );
 }
 
 /** The one notification message of an instance, updated in place. */
 export function renderNotification(view: InstanceView): SlackView {
   const { instance } = view;
   const summary = instanceSummary(view);
-  const kind = instance.kind === 'pr' && instance.prUrl ? link(instance.prUrl, `${instance.prRepo}#${instance.prNumber}`) : 'manual sandbox';
+  const kind =
+    instance.kind === 'pr' && instance.prUrl
+      ? link(instance.prUrl, `${instance.prRepo}#${instance.prNumber}`)
+      : 'manual sandbox';
   const latest = view.appservers.at(-1) ?? null;
   const failed = latest && (latest.state === 'failed' || latest.state === 'error');
-  const blocks: Block[] = [section(`${summary.emoji} *${link(view.links.status, instance.slug)}* (${kind}): ${summary.words}`)];
+  const blocks: Block[] = [
+    section(`${summary.emoji} *${link(view.links.status, instance.slug)}* (${kind}): ${summary.words}`),
+  ];
   if (failed) blocks.push(...logTail(latest));
-  if (instance.activeAppserverId !== null && !instance.archivedAt) blocks.push(context(`Serving at ${domainLinks(view)}`));
+  if (instance.activeAppserverId !== null && !instance.archivedAt)
+    blocks.push(context(`Serving at ${domainLinks(view)}`));
   const expiry = expiryWords(instance);
   if (expiry) blocks.push(context(expiry));
-  if (!instance.deletedAt) blocks.push(...instanceButtons({ instance, statusUrl: view.links.status, activate: activatable(view) }));
+  if (!instance.deletedAt)
+    blocks.push(...instanceButtons({ instance, statusUrl: view.links.status, activate: activatable(view) }));
   return { text: `${instance.slug}: ${summary.words}`, blocks };
 }
