@@ -11,11 +11,19 @@ export async function targetOf<N extends RunnableName>(
   request: CommandRequest<N>,
 ): Promise<Instance> {
   if (request.instance) return request.instance;
-  if (request.instance === null)
+  if (request.instance === null) {
+    const record = request.pullRequest?.record;
+    if (!record) throw new SandboxError('not_found', 'that sandbox no longer exists');
+    if (record.waiting === 'slug') {
+      throw new SandboxError('conflict', 'this pull request has no sandbox: its name is taken by another sandbox');
+    }
     throw new SandboxError(
       'not_found',
-      request.pullRequest ? 'this pull request has no sandbox (it is closed)' : 'that sandbox no longer exists',
+      record.state === 'closed'
+        ? 'this pull request has no sandbox (it is closed)'
+        : 'this pull request has no sandbox yet',
     );
+  }
   return resolveInstance(deps.store, referenceOf(request.command));
 }
 
