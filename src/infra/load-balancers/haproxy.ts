@@ -1,3 +1,4 @@
+import { createSerializer, describeError, runHostCommand } from './host-commands';
 import { posix } from 'node:path';
 import { SandboxError, isSandboxError } from '../../core/errors';
 import { checkSlug } from '../../core/naming';
@@ -30,7 +31,6 @@ export interface HaproxyLoadBalancerOptions {
   commandTimeoutMs?: number;
 }
 
-type Outcome = { ok: boolean; detail: string };
 /** Wanted content per path; null: the file must not exist. */
 type FileSet = Map<string, { content: Buffer | null; mode?: number }>;
 
@@ -79,24 +79,9 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
     mode: 0o600,
   });
 
-  let tail: Promise<unknown> = Promise.resolve();
-  function serialize<T>(work: () => Promise<T>): Promise<T> {
-    const next = tail.then(work, work);
-    tail = next.catch(() => undefined);
-    return next;
-  }
+  const serialize = createSerializer();
 
-  async function run(argv: readonly string[]): Promise<Outcome> {
-    try {
-      const result = await transport.exec(argv, { timeoutMs });
-      const output = (result.stderr.trim() || result.stdout.trim()).slice(-2000);
-      if (result.code === 0) return { ok: true, detail: output };
-      const status = result.code === null ? `signal ${result.signal ?? 'unknown'}` : `exit ${result.code}`;
-      return { ok: false, detail: `\`${argv.join(' ')}\` failed (${status}): ${output || 'no output'}` };
-    } catch (error) {
-      return { ok: false, detail: `\`${argv.join(' ')}\` could not run: ${describe(error)}` };
-    }
-  }
+  const run = (argv: readonly string[]) => runHostCommand(transport, argv, timeoutMs);
 
   /** Writes what differs; returns the previous content of every path it touched (for restore). */
   async function writeSet(files: FileSet): Promise<Map<string, Buffer | null>> {
@@ -119,7 +104,7 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
         else await transport.writeFile(path, content, path === pemPath ? 0o600 : undefined);
       } catch (error) {
         logger?.warn({ path, err: error }, 'haproxy: restoring a file failed');
-        failed.push(`${path} (${describe(error)})`);
+        failed.push(`${path} (${describeError(error)})`);
       }
     }
     return failed.length === 0
@@ -157,7 +142,7 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
       await work();
     } catch (error) {
       if (isSandboxError(error)) throw error;
-      throw new SandboxError('load_balancer_failed', `${what} on ${where}: ${describe(error)}`, { cause: error });
+      throw new SandboxError('load_balancer_failed', `${what} on ${where}: ${describeError(error)}`, { cause: error });
     }
   }
 
@@ -246,8 +231,4 @@ export function confirmedReloadCommand(masterPidFile: string): string[] {
     'exit 1',
   ].join('\n');
   return ['sh', '-c', script, 'sbx-haproxy-reload', masterPidFile];
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

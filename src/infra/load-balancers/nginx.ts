@@ -1,3 +1,4 @@
+import { createSerializer, describeError, runHostCommand } from './host-commands';
 import { posix } from 'node:path';
 import { SandboxError, isSandboxError } from '../../core/errors';
 import { checkSlug } from '../../core/naming';
@@ -30,8 +31,6 @@ export interface NginxLoadBalancerOptions {
   /** Bound on each test/reload command (default 30 s). */
   commandTimeoutMs?: number;
 }
-
-type Outcome = { ok: true; detail: string } | { ok: false; detail: string };
 
 /**
  * The nginx load balancer: one fragment per instance in `configDir`, written
@@ -82,24 +81,9 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
     return changed;
   }
 
-  let tail: Promise<unknown> = Promise.resolve();
-  function serialize<T>(work: () => Promise<T>): Promise<T> {
-    const next = tail.then(work, work);
-    tail = next.catch(() => undefined);
-    return next;
-  }
+  const serialize = createSerializer();
 
-  async function run(argv: readonly string[]): Promise<Outcome> {
-    try {
-      const result = await transport.exec(argv, { timeoutMs });
-      const output = (result.stderr.trim() || result.stdout.trim()).slice(-2000);
-      if (result.code === 0) return { ok: true, detail: output };
-      const status = result.code === null ? `signal ${result.signal ?? 'unknown'}` : `exit ${result.code}`;
-      return { ok: false, detail: `\`${argv.join(' ')}\` failed (${status}): ${output || 'no output'}` };
-    } catch (error) {
-      return { ok: false, detail: `\`${argv.join(' ')}\` could not run: ${describe(error)}` };
-    }
-  }
+  const run = (argv: readonly string[]) => runHostCommand(transport, argv, timeoutMs);
 
   /** Puts back what was there before (or nothing); returns a note for the error message. */
   async function restore(path: string, previous: Buffer | null): Promise<string> {
@@ -109,7 +93,7 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
       return previous === null ? 'the new fragment was removed' : 'the previous fragment was restored';
     } catch (error) {
       logger?.warn({ path, err: error }, 'nginx: restoring a fragment failed');
-      return `restoring ${path} also failed (${describe(error)}); fix it by hand`;
+      return `restoring ${path} also failed (${describeError(error)}); fix it by hand`;
     }
   }
 
@@ -203,7 +187,7 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
       await work();
     } catch (error) {
       if (isSandboxError(error)) throw error;
-      throw new SandboxError('load_balancer_failed', `${what} on ${where}: ${describe(error)}`, { cause: error });
+      throw new SandboxError('load_balancer_failed', `${what} on ${where}: ${describeError(error)}`, { cause: error });
     }
   }
 
@@ -257,8 +241,4 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
 async function isManaged(transport: HostTransport, path: string): Promise<boolean> {
   const head = await transport.readFile(path, { maxBytes: managedMarker.length });
   return head?.toString() === managedMarker;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
