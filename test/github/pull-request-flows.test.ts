@@ -1,5 +1,4 @@
 import { readFileSync, mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
   webhookSecret,
 } from '../support/github-webhooks';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
+import { viaBuiltinProxy } from '../support/manual-sandbox';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
 
@@ -96,23 +96,6 @@ async function waitForCheck(sha: string, conclusion: string, timeoutMs = 60_000)
     what: `the check run of ${sha.slice(0, 7)} to conclude ${conclusion} (now ${JSON.stringify(latestRun(sha)?.current.status)} ${JSON.stringify(latestRun(sha)?.current.conclusion)})`,
   });
   return latestRun(sha)!;
-}
-
-/** GET through the bot's builtin load balancer with the sandbox's Host header. */
-function viaProxy(host: string): Promise<{ status: number; body: string }> {
-  const url = new URL(t.url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path: '/', headers: { host: `${host}:${url.port}` }, agent: false },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 async function served(host: string): Promise<{ commit: string } | null> {
@@ -345,3 +328,6 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     });
   }, 60_000);
 });
+
+/** GET through the bot's builtin load balancer with the sandbox's Host header. */
+const viaProxy = (host: string) => viaBuiltinProxy(t.url, host);

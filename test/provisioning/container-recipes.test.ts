@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/core/model';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { deleteInstance, requestDeployment } from '../../src/core/operations/operations';
-import { recipeOf } from '../../src/infra/recipes';
 import { createSampleRepo } from '../support/sample-repo';
+import { createConfiguredSandbox } from '../support/manual-sandbox';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
 
@@ -69,24 +68,7 @@ afterAll(async () => {
 const store = () => t.bot.provisioning.store;
 
 async function deploy(slug: string, repository: string) {
-  const config = t.config.repositories.find((r) => r.name === repository)!;
-  const recipe = recipeOf(config);
-  const instance = await createManualInstance(store(), {
-    slug,
-    repository: {
-      name: config.name,
-      url: config.url,
-      defaultSettings: config.settings as never,
-      defaultFields: config.fields,
-      extraDomainPrefixes: recipe.extraDomainPrefixes,
-      recipeFields: recipe.fields,
-    },
-    ref: 'main',
-    globalFields: {},
-    ephemeralDatabases: true,
-    baseDomain: t.config.base_domain,
-    actor,
-  });
+  const instance = await createConfiguredSandbox(t, slug, repository, {}, actor);
   await requestDeployment({ store: store() }, instance, { actor });
   await waitFor(
     async () => ['running', 'failed', 'error'].includes((await store().findAppserver(instance.id, 1))?.state ?? ''),

@@ -1,10 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, Instance } from '../../src/core/model';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import {
   activate,
   archive,
@@ -14,6 +12,7 @@ import {
   restore,
 } from '../../src/core/operations/operations';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
+import { createConfiguredSandbox, viaBuiltinProxy } from '../support/manual-sandbox';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
 
@@ -74,26 +73,6 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function create(slug: string, repository: string, settings: Record<string, unknown> = {}): Promise<Instance> {
-  const repoConfig = t.config.repositories.find((r) => r.name === repository)!;
-  return createManualInstance(t.bot.provisioning.store, {
-    slug,
-    repository: {
-      name: repoConfig.name,
-      url: repoConfig.url,
-      defaultSettings: repoConfig.settings as never,
-      defaultFields: repoConfig.fields,
-      extraDomainPrefixes: repoConfig.script?.extra_domain_prefixes ?? [],
-    },
-    ref: 'main',
-    settings: settings as never,
-    globalFields: {},
-    ephemeralDatabases: true,
-    baseDomain: t.config.base_domain,
-    actor,
-  });
-}
-
 const store = () => t.bot.provisioning.store;
 const instance = async (slug: string) => (await store().findInstanceBySlug(slug))!;
 const appserver = async (slug: string, number: number) => store().findAppserver((await instance(slug)).id, number);
@@ -108,23 +87,6 @@ const log = async (slug: string, number: number) => {
   const found = await appserver(slug, number);
   return found ? (await store().readLog(found.id)).map((c) => c.content).join('') : '';
 };
-
-/** GET through the bot's builtin load balancer with the sandbox's Host header. */
-function viaProxy(host: string, path = '/'): Promise<{ status: number; body: string }> {
-  const url = new URL(t.url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}` }, agent: false },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('deploying with the local provider and the builtin load balancer', () => {
   it('deploys the commit, routes every domain to it, and keeps secrets out of the stored log', async () => {
@@ -289,3 +251,7 @@ describe('deploying with the local provider and the builtin load balancer', () =
     expect(existsSync(join(workRoot, 'demo'))).toBe(false);
   });
 });
+
+const create = (slug: string, repository: string, settings: Record<string, unknown> = {}): Promise<Instance> =>
+  createConfiguredSandbox(t, slug, repository, settings, actor);
+const viaProxy = (host: string, path = '/') => viaBuiltinProxy(t.url, host, { path });

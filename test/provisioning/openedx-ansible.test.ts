@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, Instance } from '../../src/core/model';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
-import { recipeOf } from '../../src/infra/recipes';
 import { createConfigurationRepo } from '../support/openedx-configuration-repo';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
+import { createConfiguredSandbox, viaBuiltinProxy } from '../support/manual-sandbox';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
 
@@ -66,28 +64,6 @@ afterAll(async () => {
 
 const store = () => t.bot.provisioning.store;
 
-async function create(slug: string, repository: string, settings: Record<string, unknown>): Promise<Instance> {
-  const repoConfig = t.config.repositories.find((r) => r.name === repository)!;
-  const recipe = recipeOf(repoConfig);
-  return createManualInstance(store(), {
-    slug,
-    repository: {
-      name: repoConfig.name,
-      url: repoConfig.url,
-      defaultSettings: repoConfig.settings as never,
-      defaultFields: repoConfig.fields,
-      extraDomainPrefixes: recipe.extraDomainPrefixes,
-      recipeFields: recipe.fields,
-    },
-    ref: 'main',
-    settings: settings as never,
-    globalFields: {},
-    ephemeralDatabases: true,
-    baseDomain: t.config.base_domain,
-    actor,
-  });
-}
-
 async function settle(slug: string, timeoutMs = 60_000) {
   const instance = (await store().findInstanceBySlug(slug))!;
   await waitFor(
@@ -95,22 +71,6 @@ async function settle(slug: string, timeoutMs = 60_000) {
     { timeoutMs, what: `${slug} appserver 1 to settle` },
   );
   return (await store().findAppserver(instance.id, 1))!;
-}
-
-function viaProxy(host: string, path = '/'): Promise<{ status: number; body: string }> {
-  const url = new URL(t.url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}` }, agent: false },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 describe('openedx-ansible with Debian’s ansible-playbook and a fixture configuration repository', () => {
@@ -203,3 +163,7 @@ describe('openedx-ansible with Debian’s ansible-playbook and a fixture configu
     expect(Date.now() - started).toBeLessThan(40_000);
   }, 90_000);
 });
+
+const create = (slug: string, repository: string, settings: Record<string, unknown>): Promise<Instance> =>
+  createConfiguredSandbox(t, slug, repository, settings, actor);
+const viaProxy = (host: string, path = '/') => viaBuiltinProxy(t.url, host, { path });

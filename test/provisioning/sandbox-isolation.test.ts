@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/core/model';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/infra/db/embedded-postgres';
 import { loadSessionSecret } from '../../src/web/auth/session-secret';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
+import { createConfiguredSandbox } from '../support/manual-sandbox';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
 
@@ -98,23 +98,7 @@ afterAll(async () => {
 
 async function deploy(slug: string, repository: string) {
   const store = t.bot.provisioning.store;
-  const config = t.config.repositories.find((r) => r.name === repository)!;
-  const instance = await createManualInstance(store, {
-    slug,
-    repository: {
-      name: config.name,
-      url: config.url,
-      defaultSettings: config.settings as never,
-      defaultFields: config.fields,
-      extraDomainPrefixes: [],
-    },
-    ref: 'main',
-    settings: {},
-    globalFields: {},
-    ephemeralDatabases: true,
-    baseDomain: t.config.base_domain,
-    actor,
-  });
+  const instance = await createConfiguredSandbox(t, slug, repository, {}, actor);
   await requestDeployment({ store }, instance, { actor });
   await waitFor(
     async () => ['running', 'failed', 'error'].includes((await store.findAppserver(instance.id, 1))?.state ?? ''),

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { viaBuiltinProxy } from '../support/manual-sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Instance } from '../../src/core/model';
 import { ensureSandboxAccess } from '../../src/core/provisioning/sandbox-access';
@@ -57,24 +57,6 @@ afterAll(async () => {
 afterEach(() => {
   expect(t.github.unexpected).toEqual([]);
 });
-
-function viaProxy(
-  host: string,
-  auth?: string,
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  const url = new URL(t.url);
-  const headers: Record<string, string> = { host: `${host}:${url.port}` };
-  if (auth !== undefined) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/', headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('credentials per sandbox', () => {
   it('are generated once, kept, shared from the environment, and cleared for a public repository', async () => {
@@ -190,3 +172,8 @@ describe('who sees the credentials', () => {
     expect(everything).not.toContain(instance.accessUser!);
   });
 });
+
+const viaProxy = (host: string, auth?: string) =>
+  viaBuiltinProxy(t.url, host, {
+    headers: auth === undefined ? {} : { authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
+  });

@@ -1,0 +1,58 @@
+import { request } from 'node:http';
+import type { Actor, Instance } from '../../src/core/model';
+import { createManualInstance } from '../../src/core/operations/create-instance';
+import { recipeOf } from '../../src/infra/recipes';
+import type { TestBot } from './test-bot';
+
+const tester: Actor = { surface: 'cli', id: 'tester' };
+
+/** A manual sandbox of a repository configured in the test bot's sandbox.yml, at `main`, as `sbx instances create` makes it. */
+export function createConfiguredSandbox(
+  t: TestBot,
+  slug: string,
+  repository: string,
+  settings: Record<string, unknown> = {},
+  actor: Actor = tester,
+): Promise<Instance> {
+  const config = t.config.repositories.find((r) => r.name === repository);
+  if (!config) throw new Error(`test setup: ${repository} is not in the test bot's sandbox.yml`);
+  const recipe = recipeOf(config);
+  return createManualInstance(t.bot.provisioning.store, {
+    slug,
+    repository: {
+      name: config.name,
+      url: config.url,
+      defaultSettings: config.settings as never,
+      defaultFields: config.fields,
+      extraDomainPrefixes: recipe.extraDomainPrefixes,
+      recipeFields: recipe.fields,
+    },
+    ref: 'main',
+    settings: settings as never,
+    globalFields: {},
+    ephemeralDatabases: true,
+    baseDomain: t.config.base_domain,
+    actor,
+  });
+}
+
+/** A request through the bot's builtin load balancer with a sandbox's Host header (no keep-alive). */
+export function viaBuiltinProxy(
+  botUrl: string,
+  host: string,
+  { path = '/', headers = {} }: { path?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const url = new URL(botUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}`, ...headers }, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
