@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { QuotaBreach } from '../src/core/quotas/quota-breach';
 import {
   bigint,
   bigserial,
@@ -36,7 +37,7 @@ export const repositories = pgTable('repositories', {
 export const hosts = pgTable('hosts', {
   id: serial('id').primaryKey(),
   name: text('name').notNull().unique(),
-  provider: text('provider').$type<'local' | 'ssh'>().notNull(),
+  provider: text('provider').$type<'local' | 'ssh' | 'openstack'>().notNull(),
   address: text('address').notNull(),
   port: integer('port').notNull().default(22),
   user: text('user'),
@@ -84,6 +85,8 @@ export const instances = pgTable(
     databaseMode: text('database_mode').$type<'ephemeral' | 'persistent'>().notNull().default('ephemeral'),
     settingsErrors: jsonb('settings_errors').$type<unknown[]>().notNull().default([]),
     production: boolean('production').notNull().default(false),
+    /** Who created a manual sandbox (`<surface>:<id>`, e.g. `slack:U123`), for the per-author quota; null for PR sandboxes. */
+    createdBy: text('created_by'),
     pinned: boolean('pinned').notNull().default(false),
     /** When the recipe's init phase last completed for this sandbox's data; null: the next deploy runs it. */
     initializedAt: timestamp('initialized_at', { withTimezone: true }),
@@ -94,6 +97,14 @@ export const instances = pgTable(
     expiryWarnedFor: timestamp('expiry_warned_for', { withTimezone: true }),
     /** When the sandbox was archived for inactivity; a sync of its open PR restores it only for a new commit. Cleared on restore. */
     expiredAt: timestamp('expired_at', { withTimezone: true }),
+    /** When its appserver was put to sleep for lack of requests (`sleep_after`); null: awake. Cleared once woken. */
+    sleepingSince: timestamp('sleeping_since', { withTimezone: true }),
+    /** Last request the builtin load balancer passed on (flushed from memory every few seconds, not per request). */
+    lastRequestAt: timestamp('last_request_at', { withTimezone: true }),
+    /** When uptime probes marked it down (N failures in a row); null: up. Cleared when a probe passes again. */
+    downSince: timestamp('down_since', { withTimezone: true }),
+    /** Uptime probes failed in a row (reset by a passing probe). */
+    probeFailures: integer('probe_failures').notNull().default(0),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -180,6 +191,37 @@ export const logChunks = pgTable(
   (t) => [uniqueIndex('log_chunks_appserver_offset_idx').on(t.appserverId, t.offset)],
 );
 
+/**
+ * A running appserver's own output (the start phase's, after it became
+ * healthy), copied from deploy.log past `start_offset`; `offset` is the next
+ * byte of deploy.log to copy (exactly once, like the deploy log).
+ */
+export const runtimeLogs = pgTable('runtime_logs', {
+  appserverId: integer('appserver_id')
+    .primaryKey()
+    .references(() => appservers.id, { onDelete: 'cascade' }),
+  startOffset: bigint('start_offset', { mode: 'number' }).notNull(),
+  offset: bigint('offset', { mode: 'number' }).notNull(),
+  /** Bytes of the runtime output not kept (over `runtime_log.max_bytes`); the newest are kept. */
+  droppedBytes: bigint('dropped_bytes', { mode: 'number' }).notNull().default(0),
+  updatedAt: updatedAt(),
+});
+
+export const runtimeLogChunks = pgTable(
+  'runtime_log_chunks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    appserverId: integer('appserver_id')
+      .notNull()
+      .references(() => appservers.id, { onDelete: 'cascade' }),
+    /** Byte offset in the host's deploy.log. */
+    offset: bigint('offset', { mode: 'number' }).notNull(),
+    content: text('content').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('runtime_log_chunks_appserver_offset_idx').on(t.appserverId, t.offset)],
+);
+
 export const auditEvents = pgTable(
   'audit_events',
   {
@@ -258,11 +300,24 @@ export const slackMessages = pgTable(
   'slack_messages',
   {
     id: serial('id').primaryKey(),
-    instanceId: integer('instance_id')
-      .notNull()
-      .references(() => instances.id),
-    purpose: text('purpose').$type<'deploy' | 'activate' | 'archive' | 'delete' | 'notification'>().notNull(),
-    /** The deployment (`deploy`) or appserver (`activate`) the message follows. */
+    /** The instance the message is about; null for a campaign's messages (they are about many). */
+    instanceId: integer('instance_id').references(() => instances.id),
+    purpose: text('purpose')
+      .$type<
+        | 'deploy'
+        | 'activate'
+        | 'archive'
+        | 'delete'
+        | 'notification'
+        | 'campaign'
+        | 'campaign_failures'
+        | 'expiry_warning'
+      >()
+      .notNull(),
+    /**
+     * The deployment (`deploy`), appserver (`activate`) or campaign (`campaign`, `campaign_failures`) the message follows.
+     * `expiry_warning`: the reply in the thread of a manual sandbox's creation message (`rendered`: the expiry it warned of).
+     */
     subjectId: integer('subject_id'),
     channel: text('channel').notNull(),
     ts: text('ts'),
@@ -282,6 +337,10 @@ export const slackMessages = pgTable(
     uniqueIndex('slack_messages_notification_idx')
       .on(t.instanceId, t.channel)
       .where(sql`${t.purpose} = 'notification'`),
+    /** One message per campaign in the failure channel. */
+    uniqueIndex('slack_messages_campaign_failures_idx')
+      .on(t.subjectId, t.channel)
+      .where(sql`${t.purpose} = 'campaign_failures'`),
   ],
 );
 
@@ -307,7 +366,9 @@ export const githubPullRequests = pgTable(
     headSha: text('head_sha').notNull(),
     author: text('author').notNull(),
     fromFork: boolean('from_fork').notNull().default(false),
-    waiting: text('waiting').$type<'approval' | 'draft' | 'isolation' | 'slug'>(),
+    waiting: text('waiting').$type<'approval' | 'draft' | 'isolation' | 'slug' | 'quota'>(),
+    /** With `waiting: quota`: which quota is full, its limit and the sandboxes holding it (issue 16). */
+    waitingQuota: jsonb('waiting_quota').$type<QuotaBreach>(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     notice: jsonb('notice').$type<{ actor: string; command: string; text: string; at: string }>(),
     checkRunId: bigint('check_run_id', { mode: 'number' }),
@@ -319,6 +380,8 @@ export const githubPullRequests = pgTable(
     deploymentSha: text('deployment_sha'),
     deploymentDigest: text('deployment_digest'),
     syncedAt: timestamp('synced_at', { withTimezone: true }),
+    /** When a sync first recorded the current head_sha (a later sync of the same head keeps it): what an approval is dated against. */
+    headSeenAt: timestamp('head_seen_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -462,4 +525,46 @@ export const campaignItems = pgTable(
     uniqueIndex('campaign_items_campaign_instance_idx').on(t.campaignId, t.instanceId),
     index('campaign_items_instance_idx').on(t.instanceId),
   ],
+);
+
+/**
+ * Cleanup events counted for `/metrics` (`expired`, `warned`, `extended`,
+ * `slept`, `woken`): one row per event name, incremented in the transaction
+ * that does the work, so every replica reports the same monotonic counter and
+ * pruning the audit log never lowers it.
+ */
+export const cleanupCounters = pgTable('cleanup_counters', {
+  event: text('event').primaryKey(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Requests the builtin load balancer passed to a sandbox, per UTC day
+ * (`YYYY-MM-DD`), counted in memory and added here every few seconds (the
+ * activity report; never a write per request).
+ */
+export const instanceHits = pgTable(
+  'instance_hits',
+  {
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    hits: bigint('hits', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.day] })],
+);
+
+/** Distinct visitors of a sandbox per UTC day: an HMAC of the client address and the day, never the address. */
+export const instanceVisitors = pgTable(
+  'instance_visitors',
+  {
+    instanceId: integer('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    visitor: text('visitor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.day, t.visitor] })],
 );

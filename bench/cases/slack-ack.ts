@@ -63,8 +63,12 @@ slack:
     }
     const botUrl = `http://127.0.0.1:${bench.bot.port}/slack/events`;
     const responseUrl = fake.responseUrl();
-    const form = (command: string, text: (i: number) => string) => (i: number) =>
-      slashCommandForm({ command, text: text(i), responseUrl, user: `U${i % 7}` });
+    // Slack gives every request its own trigger_id: two identical bodies signed in the same second are a replay.
+    let sent = 0;
+    const form = (command: string, text: (i: number) => string) => (i: number) => ({
+      ...slashCommandForm({ command, text: text(i), responseUrl, user: `U${i % 7}` }),
+      trigger_id: `${i}.${(sent += 1)}`,
+    });
     const redeploy = form('/redeploy', (i) => `bench-${i % instances}`);
     const status = form('/sandbox', (i) => `status bench-${i % instances}`);
     // Each target is warmed up (connections open, code paths hot) right before it is measured.

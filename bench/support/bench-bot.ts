@@ -15,7 +15,7 @@ export interface BenchBot {
 }
 
 /** The whole bot in this process on a throwaway embedded PostgreSQL, configured by a sandbox.yml text. */
-export async function startBenchBot(yaml: string): Promise<BenchBot> {
+export async function startBenchBot(yaml: string, env: Record<string, string> = {}): Promise<BenchBot> {
   const dir = mkdtempSync(join(tmpdir(), 'sbx-bench-'));
   chmodSync(dir, 0o755);
   const postgres: EmbeddedPostgres = await startEmbeddedPostgres({
@@ -34,7 +34,7 @@ export async function startBenchBot(yaml: string): Promise<BenchBot> {
       LOG_FORMAT: 'json',
     },
   });
-  const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env: {} });
+  const bot = await startBot({ config, logger: createLogger(config.log), web: true, worker: true, env });
   return {
     bot,
     config,

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema';
 import { collectSecretValues } from '../core/settings';
 import { sharedPasswords } from '../infra/sandbox-access';
+import { openstackSecrets } from '../infra/openstack/openstack-auth';
 
 /**
  * Every secret the bot knows: secret values of the configuration and the
@@ -27,6 +28,7 @@ export function collectSecrets(config: Config, env: NodeJS.ProcessEnv): string[]
     }
   }
   for (const host of config.compute.hosts) if (host.private_key_env) values.push(env[host.private_key_env]);
+  values.push(...openstackSecrets(config.compute.openstack, env));
   for (const repository of config.repositories)
     values.push(...collectSecretValues(repository.settings as never, repository.secret_settings));
   values.push(...sharedPasswords(config, env));

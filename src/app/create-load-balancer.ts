@@ -9,7 +9,8 @@ import { createLocalTransport } from '../infra/hosts/local-transport';
 import { createBuiltinLoadBalancer } from '../infra/load-balancers/builtin';
 import { confirmedReloadCommand, createHaproxyLoadBalancer } from '../infra/load-balancers/haproxy';
 import { createNginxLoadBalancer } from '../infra/load-balancers/nginx';
-import { loadTlsCertificate, type TlsCertificate } from '../infra/load-balancers/tls-certificate';
+import type { SleepRouting } from '../infra/load-balancers/sleep-routing';
+import type { TlsCertificate, UsesCertificate } from '../infra/load-balancers/tls-certificate';
 import type { Logger } from '../infra/logger';
 
 interface Options {
@@ -17,19 +18,27 @@ interface Options {
   store: Store;
   hosts: ReturnType<typeof createHostDirectory>;
   logger: Logger;
-  env: NodeJS.ProcessEnv;
+  /** The certificate to serve (load_balancer.tls), from the certificate supply; null: HTTP only. */
+  certificate: TlsCertificate | null;
+  /** Sleep and wake behind nginx/HAProxy (see src/app/sleep-endpoints.ts); null: off. */
+  sleep?: SleepRouting | null;
 }
 
-/** The configured wildcard certificate, read and checked; null without `load_balancer.tls`. */
-export function configuredCertificate(config: Config, env: NodeJS.ProcessEnv): TlsCertificate | null {
-  const tls = config.load_balancer.tls;
-  return tls ? loadTlsCertificate(tls, config.base_domain, env) : null;
-}
-
-/** The load balancer adapter for `load_balancer` in sandbox.yml (nginx and HAProxy locally or on a compute host over SSH). */
-export async function createLoadBalancer({ config, store, hosts, logger, env }: Options): Promise<LoadBalancer> {
+/**
+ * The load balancer adapter for `load_balancer` in sandbox.yml (nginx and
+ * HAProxy locally or on a compute host over SSH); nginx and HAProxy also take
+ * new certificates (`useCertificate`), the builtin one's listener does that itself.
+ */
+export async function createLoadBalancer({
+  config,
+  store,
+  hosts,
+  logger,
+  certificate,
+  sleep = null,
+}: Options): Promise<LoadBalancer & Partial<UsesCertificate>> {
   const settings = config.load_balancer;
-  const certificate = configuredCertificate(config, env);
+  const redirectHttp = settings.tls?.redirect_http ?? false;
   const statusUrl = (slug: string) => `${config.public_url}/sandboxes/${slug}`;
   const transportOn = async (hostName: string | null, what: string): Promise<HostTransport> => {
     if (!hostName) return createLocalTransport();
@@ -56,9 +65,10 @@ export async function createLoadBalancer({ config, store, hosts, logger, env }: 
       testCommand: nginx.test_command,
       reloadCommand: nginx.reload_command,
       listen: nginx.listen,
-      tls: certificate ? { listen: nginx.tls_listen, certificate } : null,
+      tls: certificate ? { listen: nginx.tls_listen, certificate, redirectHttp } : null,
       preliminaryUrl: statusUrl,
       logger,
+      sleep,
     });
   }
   const haproxy = settings.haproxy ?? haproxySchema.parse({});
@@ -69,8 +79,9 @@ export async function createLoadBalancer({ config, store, hosts, logger, env }: 
     testCommand: haproxy.test_command,
     reloadCommand: haproxy.reload_command ?? confirmedReloadCommand(haproxy.master_pid_file),
     listen: haproxy.listen,
-    tls: certificate ? { listen: haproxy.tls_listen, certificate } : null,
+    tls: certificate ? { listen: haproxy.tls_listen, certificate, redirectHttp } : null,
     statusUrl,
     logger,
+    sleep,
   });
 }

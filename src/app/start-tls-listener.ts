@@ -1,11 +1,11 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { TlsCertificate } from '../infra/load-balancers/tls-certificate';
+import type { TlsCertificate, UsesCertificate } from '../infra/load-balancers/tls-certificate';
 import type { Logger } from '../infra/logger';
 import { listen } from '../web/server';
 
-export interface TlsListener {
+export interface TlsListener extends UsesCertificate {
   port: number;
   close(): Promise<void>;
 }
@@ -43,6 +43,11 @@ export async function startTlsListener({
   );
   return {
     port: bound,
+    // New handshakes get the new certificate; open connections keep theirs.
+    useCertificate: async (next) => {
+      secure.setSecureContext({ cert: next.certificate, key: next.key });
+      logger.info({ validTo: next.validTo.toISOString() }, 'https listener: certificate rotated');
+    },
     close: () =>
       new Promise<void>((resolve) => {
         secure.close(() => resolve());

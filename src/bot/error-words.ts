@@ -15,6 +15,10 @@ const words: Record<SandboxErrorCode, { heading: string; fix?: string }> = {
     fix: 'the pull request’s sandbox comment lists the errors',
   },
   not_permitted: { heading: ':no_entry: Not allowed' },
+  over_quota: {
+    heading: ':no_entry: Over quota',
+    fix: 'archive one of the sandboxes holding the quota; on a pull request a maintainer can also comment `/sandbox approve`',
+  },
   awaiting_approval: {
     heading: ':hourglass: Waiting for approval',
     fix: 'a maintainer approves it with a `/sandbox approve` comment on the pull request',

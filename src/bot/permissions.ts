@@ -26,6 +26,7 @@ const defaults: Record<SlackAction, readonly string[]> = {
   delete: [],
   create: [],
   pin: [],
+  campaign: [],
 };
 
 const verbs: Record<SlackAction, string> = {
@@ -36,6 +37,7 @@ const verbs: Record<SlackAction, string> = {
   delete: 'delete sandboxes',
   create: 'create sandboxes',
   pin: 'pin or unpin sandboxes',
+  campaign: 'start or stop campaigns (redeploys of many sandboxes)',
 };
 
 export function createPermissions(options: PermissionOptions): Permissions {

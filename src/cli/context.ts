@@ -10,6 +10,8 @@ export interface CliContext {
   stdin?: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Who runs this process (admin-only commands check it); default: the OS user of the process. */
+  osUser?: { name: string; uid: number };
   /** Sets the process exit code without exiting (so output is flushed). */
   setExitCode(code: number): void;
 }

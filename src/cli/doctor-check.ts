@@ -15,4 +15,11 @@ export type DoctorCheck = (env: {
   config: Config;
   database: Database | null;
   env: NodeJS.ProcessEnv;
+  /** What the operator asked for on the command line (`sbx doctor --min-free`). */
+  options?: DoctorOptions;
 }) => Promise<CheckResult[]>;
+
+export interface DoctorOptions {
+  /** Free bytes each host's work root needs (default: `defaultMinFreeBytes` of doctor-disk). */
+  minFreeBytes?: number;
+}

@@ -5,6 +5,10 @@ const words: Record<SandboxErrorCode, { exitCode: number; fix?: string }> = {
   config_invalid: { exitCode: 2, fix: 'fix sandbox.yml (`sbx config check` lists every problem)' },
   settings_invalid: { exitCode: 1, fix: '`sbx settings explain` shows where' },
   not_permitted: { exitCode: 1 },
+  over_quota: {
+    exitCode: 1,
+    fix: 'archive one of the sandboxes holding the quota (sbx archive <sandbox>); on a pull request a maintainer can also comment `/sandbox approve`',
+  },
   awaiting_approval: {
     exitCode: 1,
     fix: 'a maintainer approves it with a `/sandbox approve` comment on the pull request',

@@ -16,12 +16,15 @@ import { registerLogs } from './commands/logs';
 import { registerHosts } from './commands/hosts';
 import { registerCleanup } from './commands/cleanup';
 import { registerDb } from './commands/db';
+import { registerActivity } from './commands/activity';
 import { registerCampaigns } from './commands/campaigns';
 import { registerMaintenance } from './commands/maintenance';
 import { registerAuth } from './commands/auth';
 import { registerAudit } from './commands/audit';
+import { registerReport } from './commands/report';
 import { registerBackup } from './commands/backup';
 import { registerTask } from './commands/task';
+import { registerExec } from './commands/exec';
 
 /** Builds the `sbx` program; `ctx` is injectable so tests can run commands in-process. */
 export function buildProgram(ctx: CliContext): Command {
@@ -29,7 +32,9 @@ export function buildProgram(ctx: CliContext): Command {
     .description('Sandbox Bot: a running copy of the application for every pull request')
     .showHelpAfterError('(run `sbx --help` for the commands)')
     .configureOutput({ writeOut: (text) => ctx.stdout.write(text), writeErr: (text) => ctx.stderr.write(text) })
-    .exitOverride();
+    .exitOverride()
+    // `sbx exec` passes everything after its instance through (the command's own options); sbx has no global options.
+    .enablePositionalOptions();
   registerStart(program, ctx);
   registerMigrate(program, ctx);
   registerDoctor(program, ctx);
@@ -41,12 +46,15 @@ export function buildProgram(ctx: CliContext): Command {
   registerHosts(program, ctx);
   registerCleanup(program, ctx);
   registerDb(program, ctx);
+  registerActivity(program, ctx);
   registerCampaigns(program, ctx);
   registerMaintenance(program, ctx);
   registerAuth(program, ctx);
   registerAudit(program, ctx);
+  registerReport(program, ctx);
   registerBackup(program, ctx);
   registerTask(program, ctx);
+  registerExec(program, ctx);
   return program;
 }
 

@@ -18,6 +18,8 @@ export interface CliRuntime {
   /** What the command runners work with (the same for every surface). */
   commands: CommandDeps;
   actor: Actor;
+  /** A line for the person at the terminal (stderr, so `--json` output stays one object). */
+  notice(text: string): void;
 }
 
 /** Database, provisioning adapters and the CLI actor (the OS user) for one command. */
@@ -43,6 +45,7 @@ export async function withRuntime<T>(ctx: CliContext, work: (runtime: CliRuntime
         provisioning,
         commands,
         actor: { surface: 'cli', id: ctx.env.SBX_ACTOR ?? userInfo().username },
+        notice: (text) => ctx.stderr.write(`${text}\n`),
       });
     } finally {
       await provisioning.close();

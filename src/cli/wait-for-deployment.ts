@@ -11,11 +11,38 @@ export interface DeploymentOutcome {
   summary: string;
 }
 
-/** Polls a deployment until it ends, reporting each appserver state change; bounded by `timeoutMs`. */
+/** Steps of one appserver's way to serving, for a progress bar: queued, placed, deploying, starting, running, active. */
+export function deploySteps(activate: boolean): number {
+  return activate ? 5 : 4;
+}
+
+function stepOf(appserver: Appserver, active: boolean): { done: number; name: string } {
+  switch (appserver.state) {
+    case 'new':
+      return { done: 0, name: 'queued' };
+    case 'waiting':
+      return { done: 1, name: 'waiting for a host' };
+    case 'configuring':
+      return appserver.serviceStartedAt ? { done: 3, name: 'starting, health check' } : { done: 2, name: 'deploying' };
+    case 'running':
+      return active ? { done: 5, name: 'active' } : { done: 4, name: 'running' };
+    default:
+      return { done: 0, name: appserver.state };
+  }
+}
+
+/**
+ * Polls a deployment until it ends, reporting each appserver state change
+ * (a line, and the step for a progress bar); bounded by `timeoutMs`.
+ */
 export async function waitForDeployment(
   { provisioning: { store }, database, config }: CliRuntime,
   deploymentId: number,
-  { timeoutMs, activate, progress }: { timeoutMs: number; activate: boolean; progress: (line: string) => void },
+  {
+    timeoutMs,
+    activate,
+    progress,
+  }: { timeoutMs: number; activate: boolean; progress: (line: string, step: { done: number; name: string }) => void },
 ): Promise<DeploymentOutcome> {
   const deadline = Date.now() + timeoutMs;
   const seen = new Map<number, string>();
@@ -26,10 +53,13 @@ export async function waitForDeployment(
     const instance = (await store.getInstance(deployment.instanceId))!;
     const appservers = (await store.listAppservers(instance.id)).filter((a) => a.deploymentId === deploymentId);
     for (const appserver of appservers) {
-      if (seen.get(appserver.id) !== appserver.state) {
-        seen.set(appserver.id, appserver.state);
+      const step = stepOf(appserver, instance.activeAppserverId === appserver.id);
+      const key = `${appserver.state}:${step.name}`;
+      if (seen.get(appserver.id) !== key) {
+        seen.set(appserver.id, key);
         progress(
-          `${instance.slug} appserver ${appserver.number}: ${appserver.state}${appserver.failureReason ? ` — ${appserver.failureReason.split('\n')[0]}` : ''}`,
+          `${instance.slug} appserver ${appserver.number}: ${appserver.state}${appserver.serviceStartedAt && appserver.state === 'configuring' ? ' (service started)' : ''}${appserver.failureReason ? ` — ${appserver.failureReason.split('\n')[0]}` : ''}`,
+          { ...step, name: `appserver ${appserver.number}: ${step.name}` },
         );
       }
     }

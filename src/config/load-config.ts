@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SandboxError } from '../core/errors';
 import { settingsToJsOptions, settingsYamlOptions } from '../core/settings/yaml-options';
+import { findIgnoredKeys } from './ignored-keys';
 import { configSchema, type Config } from './schema';
 
 export interface LoadConfigOptions {
@@ -39,6 +40,12 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
   const merged = applyEnv(fileValues, env, source);
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(source, formatIssues(result.error.issues));
+  const ignored = findIgnoredKeys(merged);
+  if (ignored.length > 0)
+    throw new ConfigError(
+      source,
+      ignored.map((key) => `${key.path}: accepted by the schema but ignored here: ${key.message}`),
+    );
   const config = result.data;
   config.data_dir = resolve(cwd, config.data_dir);
   config.public_url ??= `http://localhost:${config.server.port}`;
@@ -89,14 +96,17 @@ function withSettingsReadAsInPullRequests(values: Record<string, unknown>, text:
 
 type EnvBinding = { env: string; path: string[]; parse?: (raw: string) => unknown };
 
-const toPort = (raw: string): unknown => (/^\d+$/.test(raw) ? Number(raw) : raw);
+/** Digits become a number (zod then checks the range); anything else is left for zod to refuse. */
+const toInteger = (raw: string): unknown => (/^\d+$/.test(raw) ? Number(raw) : raw);
 
 /** Environment variables that override configuration values (secrets belong here). */
 export const envBindings: EnvBinding[] = [
   { env: 'DATABASE_URL', path: ['database', 'url'] },
   { env: 'SBX_DATA_DIR', path: ['data_dir'] },
-  { env: 'PORT', path: ['server', 'port'], parse: toPort },
+  { env: 'PORT', path: ['server', 'port'], parse: toInteger },
   { env: 'HOST', path: ['server', 'host'] },
+  { env: 'SBX_DRAIN', path: ['server', 'drain'] },
+  { env: 'SBX_WORKER_CONCURRENCY', path: ['worker', 'concurrency'], parse: toInteger },
   { env: 'PUBLIC_URL', path: ['public_url'] },
   { env: 'BASE_DOMAIN', path: ['base_domain'] },
   { env: 'LOG_LEVEL', path: ['log', 'level'] },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration';
+import { allowedFlavors, openstackSchema } from './openstack-schema';
 
 /**
  * The one configuration schema. `sandbox.yml` is validated against it at boot,
@@ -217,6 +218,40 @@ const trigger = z
   .prefault({})
   .describe('Who may trigger a sandbox.');
 
+const quotaKeys = {
+  live_per_author:
+    'Live sandboxes (deployed once, not archived) one author may have in this repository: PR sandboxes count per PR author, manual ones per creator (`slack:U…`, `cli:…`). One more PR waits, naming the quota and its holders, until a slot frees (an archive or delete) or a maintainer comments `/sandbox approve` on it; `create`, and redeploying an archived or never-deployed sandbox, are refused from every surface.',
+  live_per_repository: 'Live sandboxes a repository may have (PR and manual together); the same waiting and refusal.',
+  appservers_per_sandbox:
+    'Running appservers one sandbox may keep (at least 2: the active one and a new candidate); past it, the oldest that are not active are terminated at once instead of after `retention.min_age`.',
+} as const;
+const quotaLimit = (what: string, min = 1) => z.number().int().min(min).nullable().describe(what);
+
+const quotas = z
+  .strictObject({
+    live_per_author: quotaLimit(`${quotaKeys.live_per_author} null: no limit.`).default(null),
+    live_per_repository: quotaLimit(`${quotaKeys.live_per_repository} null: no limit.`).default(null),
+    appservers_per_sandbox: quotaLimit(`${quotaKeys.appservers_per_sandbox} null: no limit.`, 2).default(null),
+  })
+  .prefault({})
+  .describe('Default quotas of every repository (each repository’s `quotas` overrides them key by key).');
+
+const repositoryQuotas = z
+  .strictObject({
+    live_per_author: quotaLimit(
+      `${quotaKeys.live_per_author} null: no limit; absent: the top-level \`quotas\`.`,
+    ).optional(),
+    live_per_repository: quotaLimit(
+      `${quotaKeys.live_per_repository} null: no limit; absent: the top-level \`quotas\`.`,
+    ).optional(),
+    appservers_per_sandbox: quotaLimit(
+      `${quotaKeys.appservers_per_sandbox} null: no limit; absent: the top-level \`quotas\`.`,
+      2,
+    ).optional(),
+  })
+  .prefault({})
+  .describe('Quotas of this repository, overriding the top-level `quotas` key by key.');
+
 export const repositorySchema = z.strictObject({
   name: z
     .string()
@@ -255,6 +290,10 @@ export const repositorySchema = z.strictObject({
     'PR sandboxes with no activity (push, command from any surface, status-page action) for this long are archived; null: never. `/sandbox extend` postpones it, `/sandbox pin` exempts one.',
   ),
   manual_ttl: optionalDuration('The same for manual sandboxes made from this repository; null: never.'),
+  quotas: repositoryQuotas,
+  sleep_after: optionalDuration(
+    'A sandbox with no request through the load balancer for this long has its appserver stopped (the recipe’s stop phase); the next request shows a "waking up" page while the start phase runs. With nginx or HAProxy, see `load_balancer.sleep`; null: never sleeps. Sleeping time does not count towards `ttl`.',
+  ),
   access: z
     .enum(['public', 'basic_auth'])
     .default('public')
@@ -288,6 +327,19 @@ export const repositorySchema = z.strictObject({
       'Named commands an operator runs later with `sbx task <instance> <name>` (audited), on the active appserver with the sandbox variables.',
     ),
   proxy: proxySettings,
+  flavor: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe(
+      'OpenStack flavor of this repository’s VMs (from compute.openstack.flavor and allowed_flavors); null: compute.openstack.flavor. A PR may pick another allowed one with the setting `sandbox_flavor`.',
+    ),
+  security_groups: z
+    .array(z.string())
+    .default([])
+    .describe(
+      'Extra OpenStack security groups (existing, by unique name) this repository’s VMs join besides the bot’s own, e.g. database access.',
+    ),
 });
 
 const sshHost = z.strictObject({
@@ -348,11 +400,11 @@ const compute = z
       })
       .prefault({}),
     hosts: z.array(sshHost).default([]).describe('SSH hosts (provider ssh).'),
+    openstack: openstackSchema.nullable().default(null).describe('One VM per appserver (provider openstack).'),
   })
-  // Refused rather than accepted and ignored: the OpenStack provider is not built yet (issue 15).
-  .refine((value) => value.provider !== 'openstack', {
-    message: 'compute.provider openstack is not built yet; use local or ssh',
-    path: ['provider'],
+  .refine((value) => (value.provider === 'openstack') === (value.openstack !== null), {
+    message: 'compute.provider openstack needs compute.openstack, and compute.openstack needs provider openstack',
+    path: ['openstack'],
   })
   .prefault({});
 
@@ -408,6 +460,36 @@ export const haproxySchema = z.strictObject({
   ),
 });
 
+const acmeSchema = z
+  .strictObject({
+    directory_url: z
+      .string()
+      .url()
+      .default('https://acme-v02.api.letsencrypt.org/directory')
+      .describe('The ACME server’s directory (default: Let’s Encrypt production).'),
+    email: z.string().email().describe('Contact address registered with the ACME account (expiry notices).'),
+    terms_of_service_agreed: z
+      .literal(true)
+      .describe('Must be true: you agree to the ACME server’s terms of service for the account.'),
+    renew_before: duration('30d', 'Renew when the certificate expires within this long.'),
+    ca_file: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe(
+        'PEM file of the CA that signed the ACME server’s own HTTPS certificate, for a private ACME server; null: the system CAs.',
+      ),
+    dns_check: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Before asking the ACME server to validate, wait until public DNS answers the _acme-challenge TXT record.',
+      ),
+  })
+  .describe(
+    'A *.<base_domain> certificate from an ACME server (DNS-01 through dns.gandi: the TXT record _acme-challenge.<base_domain> is created, then removed), kept in <data_dir>/tls and renewed by the renew_certificate job.',
+  );
+
 const tlsSchema = z
   .strictObject({
     certificate_file: z
@@ -415,20 +497,32 @@ const tlsSchema = z
       .nullable()
       .default(null)
       .describe(
-        'PEM file (certificate, then intermediates) on the bot’s machine; the bot installs it where the load balancer reads it.',
+        'PEM file (certificate, then intermediates) on the bot’s machine; the bot installs it where the load balancer reads it, and again whenever the file changes.',
       ),
     certificate_env: envVarName.nullable().default(null).describe('Or: an environment variable holding that PEM.'),
     key_file: z.string().nullable().default(null).describe('PEM private key file on the bot’s machine.'),
     key_env: envVarName.nullable().default(null).describe('Or: an environment variable holding the key.'),
+    acme: acmeSchema.optional(),
+    redirect_http: z
+      .boolean()
+      .default(true)
+      .describe('Answer plain HTTP on sandbox domains with a 308 redirect to HTTPS (false: serve both).'),
   })
-  .refine((tls) => (tls.certificate_file === null) !== (tls.certificate_env === null), {
-    message: 'give exactly one of certificate_file and certificate_env',
-  })
-  .refine((tls) => (tls.key_file === null) !== (tls.key_env === null), {
-    message: 'give exactly one of key_file and key_env',
-  })
+  .refine(
+    (tls) =>
+      tls.acme !== undefined ||
+      ((tls.certificate_file === null) !== (tls.certificate_env === null) &&
+        (tls.key_file === null) !== (tls.key_env === null)),
+    { message: 'give exactly one of certificate_file and certificate_env, and one of key_file and key_env (or acme)' },
+  )
+  .refine(
+    (tls) =>
+      tls.acme === undefined ||
+      [tls.certificate_file, tls.certificate_env, tls.key_file, tls.key_env].every((value) => value === null),
+    { message: 'acme obtains the certificate itself: remove certificate_file/_env and key_file/_env' },
+  )
   .describe(
-    'HTTPS for every sandbox domain with a wildcard certificate for *.<base_domain>; apps get X-Forwarded-Proto: https.',
+    'HTTPS for every sandbox domain with a certificate for *.<base_domain> (configured, or from ACME); apps get X-Forwarded-Proto: https.',
   );
 
 const loadBalancer = z
@@ -471,6 +565,30 @@ const loadBalancer = z
       .optional(),
     haproxy: haproxySchema.optional(),
     tls: tlsSchema.optional(),
+    sleep: z
+      .strictObject({
+        bot_address: z
+          .string()
+          .regex(/^[a-z0-9.:-]+$/i, 'expected an IP address or a host name')
+          .nullable()
+          .default(null)
+          .describe(
+            'Address nginx/HAProxy reach the bot at: a sleeping sandbox’s requests go to <bot_address>:<server.port> (the waking page), and each proxied request sends one UDP syslog line to <bot_address>:<request_log_port>. null: server.host (127.0.0.1 for a wildcard); required when the load balancer runs on another host.',
+          ),
+        request_log_port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .default(5514)
+          .describe(
+            'UDP port the bot’s web process listens on (on server.host) for the request log nginx/HAProxy send (one line per request with the slug and client address), which keeps `last_request_at` for `sleep_after` and counts the activity report’s hits and visitors; 0: any free port.',
+          ),
+      })
+      .prefault({})
+      .describe(
+        'Where nginx or HAProxy reach the bot: the request log (always, for the activity report and `sleep_after`) and the waking page (when a repository sets `sleep_after`); the builtin proxy needs none of it.',
+      ),
   })
   .prefault({});
 
@@ -553,7 +671,7 @@ const github = z
   })
   .prefault({});
 
-const slackActions = ['read', 'deploy', 'activate', 'archive', 'delete', 'create', 'pin'] as const;
+const slackActions = ['read', 'deploy', 'activate', 'archive', 'delete', 'create', 'pin', 'campaign'] as const;
 export type SlackAction = (typeof slackActions)[number];
 
 const slack = z
@@ -570,7 +688,7 @@ const slack = z
       .partialRecord(z.enum(slackActions), z.array(z.string()))
       .default({})
       .describe(
-        'Slack user ids (U…) and user-group ids (S…) per action; `*` means everyone. Default: read for everyone.',
+        'Slack user ids (U…) and user-group ids (S…) per action (read, deploy, activate, archive, delete, create, pin, campaign: start or stop campaigns); `*` means everyone. Default: read for everyone, nothing else for anyone.',
       ),
     channels: z
       .strictObject({ failures: z.string().nullable().default(null).describe('Channel id for failure notifications.') })
@@ -617,7 +735,15 @@ const web = z
 
 const worker = z
   .strictObject({
-    concurrency: z.number().int().min(1).max(100).default(10).describe('Jobs run at once per worker process.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe(
+        'Jobs run at once per worker process (env SBX_WORKER_CONCURRENCY); see docs/operations.md for measured guidance.',
+      ),
     shutdown_grace: duration('30s', 'How long running jobs get to finish after SIGTERM.'),
     maintenance: z
       .boolean()
@@ -649,7 +775,7 @@ const retention = z
       '1d',
       'Failed and errored appservers are terminated this long after they failed (their deploy log is kept).',
     ),
-    logs_max_age: duration('30d', 'Deploy logs older than this are pruned.'),
+    logs_max_age: duration('30d', 'Deploy logs and runtime log chunks older than this are pruned.'),
     deliveries_max_age: duration(
       '30d',
       'Recorded webhook deliveries older than this are pruned (a redelivery after it is handled again).',
@@ -666,6 +792,61 @@ const retention = z
       .default(50 * 1024 * 1024)
       .describe(
         'Deploy log bytes stored per appserver; beyond it the oldest output is dropped (a marker line says how much) and the newest is kept.',
+      ),
+  })
+  .prefault({});
+
+const uptime = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Probe every active, awake sandbox’s health path through the load balancer once a minute.'),
+    failures: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .describe('Failed probes in a row before a sandbox is reported down (check run, comment, Slack, status page).'),
+    timeout: duration('10s', 'How long one probe waits for an answer.'),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^/\s]+$/, 'expected http(s)://host:port without a path')
+      .nullable()
+      .default(null)
+      .describe(
+        'Where the probes reach the load balancer (each sends the sandbox’s domain as its Host header); null: the builtin proxy at server.host:server.port, or http://127.0.0.1:<listen port> of a local nginx/haproxy.',
+      ),
+  })
+  .prefault({})
+  .describe('Uptime probes of active sandboxes (sleeping and archived ones are not probed).');
+
+const runtimeLog = z
+  .strictObject({
+    max_bytes: z
+      .number()
+      .int()
+      .min(4 * 1024)
+      .default(1024 * 1024)
+      .describe(
+        'Bytes of a running appserver’s own output (the start phase’s, after it became healthy) kept per appserver; beyond it the oldest is dropped (a marker line says how much).',
+      ),
+    interval: duration(
+      '15s',
+      'How often a running appserver’s new output is copied from its host (one short job per running appserver).',
+    ),
+  })
+  .prefault({})
+  .describe('The runtime log: shown on the status page, by `sbx logs --runtime` and `/sandbox logs --runtime`.');
+
+const cli = z
+  .strictObject({
+    admins: z
+      .array(z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'expected an OS login name'))
+      .default([])
+      .describe(
+        'OS login names that may run admin-only `sbx` commands (`sbx exec`); checked against the user running sbx, not SBX_ACTOR. Empty: root and the owner of the data directory (the bot’s own user).',
       ),
   })
   .prefault({});
@@ -737,79 +918,134 @@ const databases = z
   .prefault({})
   .describe('Registered servers for persistent databases (SPEC §5).');
 
-export const configSchema = z.strictObject({
-  base_domain: z
-    .string()
-    .regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name')
-    .default('localhost')
-    .describe('Sandboxes live at <slug>.<base_domain>.'),
-  public_url: z
-    .string()
-    .nullable()
-    .default(null)
-    .describe('Where people reach the bot; default http://localhost:<port>.'),
-  data_dir: z.string().default('./.data').describe('Embedded PostgreSQL data and local state (env SBX_DATA_DIR).'),
-  server: z
-    .strictObject({
-      host: z.string().default('127.0.0.1').describe('Listen address (env HOST).'),
-      port: z.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT).'),
-    })
-    .prefault({}),
-  database: z
-    .strictObject({
-      url: z
-        .string()
-        .nullable()
-        .default(null)
-        .describe('PostgreSQL URL (env DATABASE_URL); unset: embedded PostgreSQL.'),
-    })
-    .prefault({}),
-  log: z
-    .strictObject({
-      level: z
-        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
-        .default('info')
-        .describe('env LOG_LEVEL'),
-      format: z.enum(['json', 'pretty', 'auto']).default('auto').describe('env LOG_FORMAT; auto: pretty on a TTY.'),
-    })
-    .prefault({}),
-  naming: z
-    .strictObject({
-      slug_template: z
-        .string()
-        .default('pr{number}-{repo}')
-        .describe('Slug of PR sandboxes; placeholders {number} {repo} {owner} {branch}.'),
-      reserved_slugs: z
-        .array(z.string().regex(/^[a-z0-9-]+$/))
-        .default([])
-        .describe('Slugs no sandbox may take, on top of www and the bot’s own host name.'),
-    })
-    .prefault({}),
-  defaults: z
-    .strictObject({
-      fields: z.record(z.string(), z.string()).default({}).describe('Global default field values.'),
-      ephemeral_databases: z.boolean().default(true).describe('Global database mode default.'),
-    })
-    .prefault({}),
-  deny_settings: z
-    .array(z.string())
-    .default([])
-    .describe('Setting keys (glob patterns) no PR may set, on top of the built-in list.'),
-  repositories: z.array(repositorySchema).default([]).describe('Watched repositories.'),
-  databases,
-  compute,
-  load_balancer: loadBalancer,
-  dns,
-  github,
-  slack,
-  web,
-  worker,
-  expiry,
-  retention,
-});
+export const configSchema = z
+  .strictObject({
+    base_domain: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/, 'expected a lowercase DNS name')
+      .default('localhost')
+      .describe('Sandboxes live at <slug>.<base_domain>.'),
+    public_url: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Where people reach the bot; default http://localhost:<port>.'),
+    data_dir: z.string().default('./.data').describe('Embedded PostgreSQL data and local state (env SBX_DATA_DIR).'),
+    server: z
+      .strictObject({
+        host: z.string().default('127.0.0.1').describe('Listen address (env HOST).'),
+        port: z.number().int().min(0).max(65535).default(3000).describe('Listen port (env PORT).'),
+        drain: duration(
+          '0s',
+          'After SIGTERM, how long a web process keeps serving while `/readyz` answers 503 (`shutdown: draining`), so a load balancer that health-checks `/readyz` takes it out before it stops listening; set it above the check interval times the failures that mark a server down. Requests in flight when it stops listening get up to 10 s more (env SBX_DRAIN).',
+        ),
+      })
+      .prefault({}),
+    database: z
+      .strictObject({
+        url: z
+          .string()
+          .nullable()
+          .default(null)
+          .describe('PostgreSQL URL (env DATABASE_URL); unset: embedded PostgreSQL.'),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info')
+          .describe('env LOG_LEVEL'),
+        format: z.enum(['json', 'pretty', 'auto']).default('auto').describe('env LOG_FORMAT; auto: pretty on a TTY.'),
+      })
+      .prefault({}),
+    naming: z
+      .strictObject({
+        slug_template: z
+          .string()
+          .default('pr{number}-{repo}')
+          .describe('Slug of PR sandboxes; placeholders {number} {repo} {owner} {branch}.'),
+        reserved_slugs: z
+          .array(z.string().regex(/^[a-z0-9-]+$/))
+          .default([])
+          .describe('Slugs no sandbox may take, on top of www and the bot’s own host name.'),
+      })
+      .prefault({}),
+    defaults: z
+      .strictObject({
+        fields: z.record(z.string(), z.string()).default({}).describe('Global default field values.'),
+        ephemeral_databases: z.boolean().default(true).describe('Global database mode default.'),
+      })
+      .prefault({}),
+    deny_settings: z
+      .array(z.string())
+      .default([])
+      .describe('Setting keys (glob patterns) no PR may set, on top of the built-in list.'),
+    repositories: z.array(repositorySchema).default([]).describe('Watched repositories.'),
+    databases,
+    compute,
+    load_balancer: loadBalancer,
+    dns,
+    github,
+    slack,
+    web,
+    worker,
+    runtime_log: runtimeLog,
+    cli,
+    expiry,
+    retention,
+    uptime,
+    quotas,
+  })
+  .superRefine((config, context) => {
+    // A remote nginx/HAProxy cannot reach the bot at its loopback default: it must be told where.
+    const lb = config.load_balancer;
+    if (lb.provider === 'builtin' || lb.sleep.bot_address !== null) return;
+    const remote = (lb.provider === 'nginx' ? lb.nginx?.host : lb.haproxy?.host) ?? null;
+    if (remote === null) return;
+    config.repositories.forEach((repository, index) => {
+      if (repository.sleep_after !== null)
+        context.addIssue({
+          code: 'custom',
+          path: ['repositories', index, 'sleep_after'],
+          message: `sleep and wake with ${lb.provider} on host ${remote} need load_balancer.sleep.bot_address: the address ${remote} reaches the bot at`,
+        });
+    });
+  })
+  .superRefine((config, context) => {
+    // A flavor or security group is only honoured by the OpenStack provider: refused elsewhere, and checked against the allow-list.
+    const openstack = config.compute.openstack;
+    config.repositories.forEach((repository, index) => {
+      for (const key of ['flavor', 'security_groups'] as const) {
+        const set = key === 'flavor' ? repository.flavor !== null : repository.security_groups.length > 0;
+        if (set && !openstack)
+          context.addIssue({
+            code: 'custom',
+            path: ['repositories', index, key],
+            message: `${key} needs compute.provider openstack (it is ${config.compute.provider}); remove it`,
+          });
+      }
+      if (openstack && repository.flavor !== null && !allowedFlavors(openstack).includes(repository.flavor))
+        context.addIssue({
+          code: 'custom',
+          path: ['repositories', index, 'flavor'],
+          message: `flavor ${repository.flavor} is not allowed; add it to compute.openstack.allowed_flavors or pick one of ${allowedFlavors(openstack).join(', ')}`,
+        });
+    });
+  })
+  .superRefine((config, context) => {
+    // DNS-01 is the only challenge a wildcard certificate can pass; the bot answers it through Gandi.
+    if (config.load_balancer.tls?.acme && config.dns.provider !== 'gandi')
+      context.addIssue({
+        code: 'custom',
+        path: ['load_balancer', 'tls', 'acme'],
+        message: `acme answers the DNS-01 challenge through dns.provider gandi (it is ${config.dns.provider}); configure dns.gandi or give certificate_file and key_file`,
+      });
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type RepositoryConfig = z.output<typeof repositorySchema>;
 export type SshHostConfig = z.output<typeof sshHost>;
+export type { OpenstackConfig } from './openstack-schema';
 export type DatabasesConfig = z.output<typeof databases>;

@@ -47,6 +47,8 @@ export function transition(from: AppserverState, to: AppserverState): AppserverS
 
 /** States in which an appserver holds a host slot and a port. */
 export const liveStates: readonly AppserverState[] = ['new', 'waiting', 'configuring', 'running'];
+/** Every state but `terminated`: the appserver may still have a work directory, processes or a machine. */
+export const unterminatedStates: readonly AppserverState[] = appserverStates.filter((state) => state !== 'terminated');
 /** States in which a deploy is still under way. */
 export const unfinishedStates: readonly AppserverState[] = ['new', 'waiting', 'configuring'];
 

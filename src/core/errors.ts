@@ -8,6 +8,8 @@ export type SandboxErrorCode =
   | 'not_permitted'
   /** A pull request waits for a maintainer's approval before it deploys. */
   | 'awaiting_approval'
+  /** A live-sandbox quota is full (issue 16): archive a sandbox holding it, or (PRs) a maintainer approves. */
+  | 'over_quota'
   /** Refused unless asked for explicitly (deleting a production sandbox). */
   | 'force_required'
   | 'not_found'

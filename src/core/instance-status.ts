@@ -6,6 +6,8 @@ export const instanceStatuses = [
   'new',
   'deploying',
   'running',
+  'sleeping',
+  'down',
   'failed',
   'cancelled',
   'idle',
@@ -23,11 +25,16 @@ export interface InstanceStatusInput {
   latestState: AppserverState | null;
   /** Whether any appserver is still deploying (new, waiting, configuring). */
   deploying: boolean;
+  /** Whether the running active appserver was put to sleep for lack of requests. */
+  sleeping: boolean;
+  /** Whether uptime probes found the running active appserver not answering. */
+  down: boolean;
 }
 
 /**
  * Sums an instance up: deleted and archived win; then a deploy under way;
- * then a running active appserver; then the newest appserver's outcome.
+ * then a running active appserver (asleep, down, or plainly running); then
+ * the newest appserver's outcome.
  * Example: active appserver 2 running, appserver 3 configuring → `deploying`.
  */
 export function instanceStatus(input: InstanceStatusInput): InstanceStatus {
@@ -35,7 +42,7 @@ export function instanceStatus(input: InstanceStatusInput): InstanceStatus {
   if (input.archived) return 'archived';
   if (input.deploying || (input.latestState !== null && unfinishedStates.includes(input.latestState)))
     return 'deploying';
-  if (input.activeState === 'running') return 'running';
+  if (input.activeState === 'running') return input.sleeping ? 'sleeping' : input.down ? 'down' : 'running';
   if (input.latestState === null) return 'new';
   if (input.latestState === 'failed' || input.latestState === 'error' || input.activeState === 'failed')
     return 'failed';
@@ -45,7 +52,8 @@ export function instanceStatus(input: InstanceStatusInput): InstanceStatus {
 
 /** The status of an instance from its record and its appservers: the one word every surface shows. */
 export function statusOfInstance(
-  instance: Pick<Instance, 'archivedAt' | 'deletedAt' | 'activeAppserverId'>,
+  instance: Pick<Instance, 'archivedAt' | 'deletedAt' | 'activeAppserverId'> &
+    Partial<Pick<Instance, 'sleepingSince' | 'downSince'>>,
   appservers: readonly Pick<Appserver, 'id' | 'number' | 'state'>[],
 ): InstanceStatus {
   const newest = appservers.reduce<Pick<Appserver, 'number' | 'state'> | null>(
@@ -59,5 +67,7 @@ export function statusOfInstance(
     activeState: active?.state ?? null,
     latestState: newest?.state ?? null,
     deploying: appservers.some((a) => unfinishedStates.includes(a.state)),
+    sleeping: (instance.sleepingSince ?? null) !== null,
+    down: (instance.downSince ?? null) !== null,
   });
 }

@@ -33,6 +33,8 @@ export interface Instance {
   databaseMode: 'ephemeral' | 'persistent';
   settingsErrors: unknown[];
   production: boolean;
+  /** Who created a manual sandbox (`<surface>:<id>`), for the per-author quota; null for PR sandboxes. */
+  createdBy: string | null;
   pinned: boolean;
   /** When the recipe's init phase last completed for this sandbox's data; null: the next deploy runs it. */
   initializedAt: Date | null;
@@ -44,6 +46,14 @@ export interface Instance {
   expiryWarnedFor: Date | null;
   /** When it was archived for inactivity (cleared on restore); a sync of its open PR restores it only for a new commit. */
   expiredAt: Date | null;
+  /** When its active appserver was put to sleep for lack of requests (`sleep_after`); null: awake. */
+  sleepingSince: Date | null;
+  /** Last request the builtin load balancer passed on (flushed every few seconds); null: none recorded. */
+  lastRequestAt: Date | null;
+  /** When uptime probes marked it down (N failures in a row); null: up. */
+  downSince: Date | null;
+  /** Uptime probes failed in a row. */
+  probeFailures: number;
   archivedAt: Date | null;
   deletedAt: Date | null;
 }
@@ -97,7 +107,7 @@ export type NewDeployment = Pick<Deployment, 'instanceId' | 'requestedBy' | 'sur
 export interface Host {
   id: number;
   name: string;
-  provider: 'local' | 'ssh';
+  provider: 'local' | 'ssh' | 'openstack';
   address: string;
   port: number;
   user: string | null;

@@ -23,11 +23,15 @@ export interface Redactor {
 }
 
 // name, separator, optional opening quote, value (an auth scheme word joins the value: `Bearer abc`).
+// Both patterns start only where a run of their first characters starts (the lookbehind): a try from
+// inside the run ends where the run ends, just like the try from its start, so it can only fail the
+// same way, and skipping it keeps a long run (a base64 line) linear instead of quadratic.
 const assignment =
-  /([A-Za-z0-9_.-]+)(["']?[ \t]{0,8}[=:][ \t]{0,8})(["']?)((?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;&]+)/gi;
+  /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(["']?[ \t]{0,8}[=:][ \t]{0,8})(["']?)((?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;&]+)/gi;
 // scheme://user:password@ or scheme://user@ (a user alone is hidden only when it looks like a token).
-const urlUserinfo = /([a-z][a-z0-9+.-]*:\/\/)([^\s/@:?#"'<>]*)(?::([^\s/@?#"'<>]*))?@/gi;
+const urlUserinfo = /(?<![a-z])([a-z][a-z0-9+.-]*:\/\/)([^\s/@:?#"'<>]*)(?::([^\s/@?#"'<>]*))?@/gi;
 const tokenLikeUserLength = 20;
+const separatorChar = /[=:]/;
 
 /** Builds a redactor for these secret values (multi-line secrets are also redacted line by line). */
 export function createRedactor(secrets: Iterable<string>): Redactor {
@@ -48,6 +52,8 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
 }
 
 function redactAssignments(text: string): string {
+  // Every match holds a separator: text without one (a base64 dump) is left alone without a scan.
+  if (!separatorChar.test(text)) return text;
   const pattern = new RegExp(assignment.source, assignment.flags);
   let out = '';
   let copied = 0;
@@ -68,6 +74,7 @@ function redactAssignments(text: string): string {
 }
 
 function redactUrls(text: string): string {
+  if (!text.includes('://')) return text;
   return text.replace(urlUserinfo, (match, scheme: string, user: string, password: string | undefined) => {
     if (password !== undefined)
       return password === redactedText || password === '' ? match : `${scheme}${user}:${redactedText}@`;

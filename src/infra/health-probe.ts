@@ -2,10 +2,14 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthProbe } from '../core/ports/other-ports';
 
-/** One HTTP request (GET unless told) without keep-alive or redirects, optionally with a Host header; any answer's status counts, no answer is null. */
+/** One HTTP request (GET unless told) without keep-alive or redirects, optionally with a Host header and more headers; any answer's status counts, no answer is null. */
 export const httpHealthProbe: HealthProbe = (url, timeoutMs, options = {}) =>
   new Promise((resolve) => {
-    const headers = { 'user-agent': 'sandbox-bot-health', ...(options.host ? { host: options.host } : {}) };
+    const headers = {
+      'user-agent': 'sandbox-bot-health',
+      ...options.headers,
+      ...(options.host ? { host: options.host } : {}),
+    };
     const req = request(url, { method: options.method ?? 'GET', agent: false, timeout: timeoutMs, headers }, (res) => {
       res.resume();
       resolve({ status: res.statusCode ?? null });

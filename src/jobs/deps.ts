@@ -20,4 +20,8 @@ export interface JobDeps {
   github?: GitHubApp | null;
   /** What the command runners work with (pull request commands); absent only where no command runs (tests of other tasks). */
   commands?: CommandDeps;
+  /** Where uptime probes reach the load balancer (src/infra/uptime-target.ts); null or absent: probes are skipped, with a warning. */
+  uptimeUrl?: string | null;
+  /** ACME renewal (load_balancer.tls.acme); absent or null otherwise. */
+  certificates?: { renew(): Promise<'fresh' | 'renewed' | 'busy'> } | null;
 }

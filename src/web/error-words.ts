@@ -16,6 +16,11 @@ const words: Record<SandboxErrorCode, { status: number; title: string; fix?: str
     fix: 'The pull request’s sandbox comment lists the errors.',
   },
   not_permitted: { status: 403, title: 'Not permitted' },
+  over_quota: {
+    status: 409,
+    title: 'Over quota',
+    fix: 'Archive one of the sandboxes holding the quota; on a pull request a maintainer can also comment /sandbox approve.',
+  },
   awaiting_approval: {
     status: 403,
     title: 'Waiting for approval',

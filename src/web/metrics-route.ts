@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { appserverStates } from '../core/appserver-state';
+import { cleanupEvents } from '../core/ports/store';
 import { processMetrics } from '../infra/metrics';
 import type { Router } from '../infra/http/router';
 import { deployBuckets, readSnapshot, type Snapshot } from '../infra/db/metrics-snapshot';
@@ -93,6 +94,24 @@ export function registerMetricsRoute(router: Router, pool: pg.Pool, options: { l
     registers: [registry],
   });
 
+  const cleanupEventsTotal = new Counter({
+    name: 'sbx_cleanup_events_total',
+    help: 'Sandbox hygiene events since the database was created, by event: expired (archived for inactivity), warned (expiry warning sent), extended, slept, woken.',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+  const expiring = new Gauge({
+    name: 'sbx_sandboxes_expiring',
+    help: 'Live sandboxes by expiry state: scheduled (a TTL applies), warned (warning sent for the current expiry), pinned (exempt).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  const nextExpiry = new Gauge({
+    name: 'sbx_next_expiry_seconds',
+    help: 'Seconds until the soonest expiry of a live, unpinned sandbox (negative: overdue, the expiry job is behind); absent when none expires.',
+    registers: [registry],
+  });
+
   router.get('/metrics', async (_req, res) => {
     const [snapshot, tables] = await Promise.all([readSnapshot(pool), readTableSizes(pool)]);
     for (const { table, rows, oldestSeconds } of tables) {
@@ -105,6 +124,13 @@ export function registerMetricsRoute(router: Router, pool: pg.Pool, options: { l
     queueDepth.set(snapshot.jobs.ready);
     for (const [status, value] of Object.entries(snapshot.jobs)) jobs.set({ status }, value);
     durations.set(snapshot.durations);
+    cleanupEventsTotal.reset();
+    for (const event of cleanupEvents) cleanupEventsTotal.inc({ event }, snapshot.cleanup.get(event) ?? 0);
+    expiring.set({ state: 'scheduled' }, snapshot.expiry.scheduled);
+    expiring.set({ state: 'warned' }, snapshot.expiry.warned);
+    expiring.set({ state: 'pinned' }, snapshot.expiry.pinned);
+    nextExpiry.reset();
+    if (snapshot.expiry.nextSeconds !== null) nextExpiry.set(snapshot.expiry.nextSeconds);
     const text = `${await processMetrics.metrics()}\n${await registry.metrics()}`;
     res.writeHead(200, {
       'content-type': registry.contentType,

@@ -11,7 +11,9 @@ import { registerMetricsRoute } from './metrics-route';
 import { registerDashboard } from './pages/dashboard';
 import { registerInstancePage } from './pages/instance-page';
 import { registerAuditPage } from './pages/audit-page';
+import { registerUsagePage } from './pages/usage-page';
 import { registerCampaignsPage } from './pages/campaigns-page';
+import { registerActivityCsv } from './pages/activity-csv-route';
 import type { StatusDeps } from './status-deps';
 
 export interface StatusPagesOptions {
@@ -49,7 +51,9 @@ export function createStatusPages(options: StatusPagesOptions = {}) {
         registerDashboard(router, deps);
         registerInstancePage(router, deps);
         registerAuditPage(router, deps);
+        registerUsagePage(router, deps);
         registerCampaignsPage(router, deps);
+        registerActivityCsv(router, deps);
         registerLogRoutes(router, deps);
         registerActions(router, deps);
         registerAuthRoutes(router, deps);

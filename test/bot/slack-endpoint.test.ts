@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createManualInstance } from '../../src/core/operations/create-instance';
+import { describe, expect, it } from 'vitest';
 import { postToSlack, slashCommandForm } from '../support/slack-requests';
 import { waitFor } from '../support/wait-for';
 import {
@@ -8,15 +7,12 @@ import {
   sampleRepository,
   signingSecret,
   botToken,
-  startSlackTestBot,
-  type SlackTestBot,
+  useSlackTestBot,
 } from '../support/slack-test-bot';
+import { createBareSandbox } from '../support/manual-sandbox';
 
-let s: SlackTestBot;
-
-beforeAll(async () => {
-  s = await startSlackTestBot(
-    `
+const s = useSlackTestBot(
+  `
 repositories:${sampleRepository('acme/sample', 'REPO_URL')}
 slack:
   permissions:
@@ -26,36 +22,17 @@ slack:
     delete: [U0ALICE]
     create: [U0ALICE]
 `,
-    { allow: ['usergroups.users.list'] },
-  );
+  { allow: ['usergroups.users.list'], setup: createTwoSandboxes },
+);
+
+/** `demo` and `quiet`, never deployed; U0CAROL is in the deployers' user group. */
+async function createTwoSandboxes(): Promise<void> {
   s.fake.groups.S0DEPLOYERS = ['U0CAROL'];
   const repository = s.t.config.repositories[0]!;
   for (const slug of ['demo', 'quiet']) {
-    await createManualInstance(store(), {
-      slug,
-      repository: {
-        name: repository.name,
-        url: repository.url,
-        defaultSettings: {},
-        defaultFields: {},
-        extraDomainPrefixes: [],
-      },
-      ref: 'main',
-      globalFields: {},
-      ephemeralDatabases: true,
-      baseDomain: s.t.config.base_domain,
-      actor: { surface: 'cli', id: 'setup' },
-    });
+    await createBareSandbox(store(), { slug, repository, baseDomain: s.t.config.base_domain });
   }
-}, 60_000);
-
-afterAll(async () => {
-  await s?.stop();
-});
-
-afterEach(() => {
-  expect(s.fake.unexpected).toEqual([]);
-});
+}
 
 const store = () => s.t.bot.provisioning.store;
 const instance = async (slug: string) => (await store().findInstanceBySlug(slug))!;

@@ -1,19 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestDeployment } from '../../src/core/operations/operations';
 import type { FakeSlackCall } from '../support/fake-slack';
-import {
-  buttonsOf,
-  messageText,
-  sampleRepository,
-  startSlackTestBot,
-  type SlackTestBot,
-} from '../support/slack-test-bot';
+import { messageHistory, buttonsOf, messageText, sampleRepository, useSlackTestBot } from '../support/slack-test-bot';
 import { waitFor } from '../support/wait-for';
 
-let s: SlackTestBot;
-
-beforeAll(async () => {
-  s = await startSlackTestBot(`
+const s = useSlackTestBot(`
 repositories:${sampleRepository('acme/sample', 'REPO_URL', 'sleep 2')}${sampleRepository('acme/broken', 'REPO_URL', 'echo "about to fail"\n        exit 3')}
 slack:
   permissions:
@@ -25,38 +16,15 @@ slack:
 retention:
   min_age: 1h
 `);
-}, 60_000);
-
-afterAll(async () => {
-  await s?.stop();
-});
-
-afterEach(() => {
-  expect(s.fake.unexpected).toEqual([]);
-});
 
 const store = () => s.t.bot.provisioning.store;
 const statusUrl = (slug: string) => `http://localhost:${s.t.bot.port}/sandboxes/${slug}`;
-
-/** The calls that made and edited the newest matching message: its chat.postMessage, then every chat.update of its ts. */
-function messageHistory(channel: string, matches: (call: FakeSlackCall) => boolean): FakeSlackCall[] {
-  const post = s.fake
-    .callsTo('chat.postMessage')
-    .filter((call) => call.params.channel === channel && call.result?.ok && matches(call))
-    .at(-1);
-  if (!post) return [];
-  const ts = post.result!.ts;
-  return [
-    post,
-    ...s.fake.callsTo('chat.update').filter((call) => call.params.channel === channel && call.params.ts === ts),
-  ];
-}
 
 async function waitForMessage(channel: string, text: string, what: string): Promise<FakeSlackCall[]> {
   let history: FakeSlackCall[] = [];
   await waitFor(
     () => {
-      history = messageHistory(channel, (call) => messageText(call.params).includes(what));
+      history = messageHistory(s.fake, channel, what);
       return history.length > 0 && messageText(history.at(-1)!.params).includes(text);
     },
     { timeoutMs: 30_000, what: `a message in ${channel} about ${what} to say ${text}` },

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack';
 import { startFakeSocketMode, type FakeSocketMode } from '../support/fake-socket-mode';
 import { createSampleRepo } from '../support/sample-repo';
@@ -7,6 +6,7 @@ import { slashCommandForm } from '../support/slack-requests';
 import { sampleRepository } from '../support/slack-test-bot';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
 
 let fake: FakeSlack;
 let socket: FakeSocketMode;
@@ -27,20 +27,10 @@ slack:
     { SLACK_BOT_TOKEN: 'xoxb-socket', SLACK_APP_TOKEN: 'xapp-socket', SLACK_API_URL: fake.apiUrl },
   );
   const repository = t.config.repositories[0]!;
-  await createManualInstance(t.bot.provisioning.store, {
+  await createBareSandbox(t.bot.provisioning.store, {
     slug: 'demo',
-    repository: {
-      name: repository.name,
-      url: repository.url,
-      defaultSettings: {},
-      defaultFields: {},
-      extraDomainPrefixes: [],
-    },
-    ref: 'main',
-    globalFields: {},
-    ephemeralDatabases: true,
+    repository,
     baseDomain: t.config.base_domain,
-    actor: { surface: 'cli', id: 'setup' },
   });
 }, 60_000);
 

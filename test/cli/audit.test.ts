@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { localTokenFile } from '../../src/infra/local-token';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { runSbx } from '../support/spawn-sbx';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
 
 /*
  * Issue 17, audit views: `sbx audit` (a real process) and the web's audit
@@ -29,20 +29,10 @@ repositories:
       health_timeout: 15s
 `);
   const repository = t.config.repositories[0]!;
-  await createManualInstance(t.bot.provisioning.store, {
+  await createBareSandbox(t.bot.provisioning.store, {
     slug: 'audit-box',
-    repository: {
-      name: repository.name,
-      url: repository.url,
-      defaultSettings: {},
-      defaultFields: {},
-      extraDomainPrefixes: [],
-    },
-    ref: 'main',
-    globalFields: {},
-    ephemeralDatabases: true,
+    repository,
     baseDomain: t.config.base_domain,
-    actor: { surface: 'cli', id: 'setup' },
   });
 }, 60_000);
 afterAll(async () => {
@@ -107,7 +97,7 @@ describe('audit views', () => {
     expect(text.stdout).toMatch(/^AT \(UTC\)\s+ACTOR\s+SURFACE\s+ACTION\s+SANDBOX\s+RESULT\s+OUTCOME/);
     expect(text.stdout).toMatch(/ops-bob\s+cli\s+archive\s+audit-box\s+ok\s+succeeded \(job \d+\)/);
     expect((await runSbx(['audit', '--since', 'yesterday'], t.cliEnv)).code).toBe(2);
-  });
+  }, 150_000); // its waits (60 s + 30 s + 20 s) and six sbx processes
 
   it('the web shows the same, with filters, and a sandbox its own history; signed out, nothing', async () => {
     expect((await fetch(`${t.url}/audit`)).status).toBe(401);

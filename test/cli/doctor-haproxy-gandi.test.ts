@@ -82,9 +82,9 @@ describe('sbx doctor with haproxy and gandi', () => {
 });
 
 describe('sandbox.yml', () => {
-  it('refuses compute.provider openstack (not built yet) and dns gandi without its section', () => {
+  it('refuses compute.provider openstack without its section and dns gandi without its section', () => {
     expect(configSchema.safeParse({ compute: { provider: 'openstack' } }).error?.issues[0]?.message).toContain(
-      'openstack is not built yet',
+      'compute.provider openstack needs compute.openstack',
     );
     expect(configSchema.safeParse({ dns: { provider: 'gandi' } }).error?.issues[0]?.message).toContain(
       'needs a dns.gandi section',

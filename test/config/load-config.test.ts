@@ -25,7 +25,7 @@ describe('loadConfig', () => {
   it('runs on embedded defaults with no file at all', () => {
     const config = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'sbx-config-')) });
     expect(config.base_domain).toBe('localhost');
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000, drain: 0 });
     expect(config.public_url).toBe('http://localhost:3000');
     expect(config.database.url).toBeNull();
     expect(config.compute.provider).toBe('local');
@@ -50,7 +50,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
       },
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 4010 });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 4010, drain: 0 });
     expect(config.public_url).toBe('http://localhost:4010');
     expect(config.database.url).toBe('postgres://u:p@db/x');
     expect(config.github.app_id).toBe('12');

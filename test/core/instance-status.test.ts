@@ -8,6 +8,8 @@ const base: InstanceStatusInput = {
   activeState: null,
   latestState: null,
   deploying: false,
+  sleeping: false,
+  down: false,
 };
 
 describe('instanceStatus', () => {
@@ -18,6 +20,11 @@ describe('instanceStatus', () => {
     [{ activeState: 'running', latestState: 'configuring', deploying: true }, 'deploying'],
     [{ latestState: 'waiting' }, 'deploying'],
     [{ activeState: 'running', latestState: 'failed' }, 'running'],
+    [{ activeState: 'running', latestState: 'running', sleeping: true }, 'sleeping'],
+    [{ activeState: 'running', latestState: 'running', down: true }, 'down'],
+    [{ activeState: 'running', latestState: 'running', sleeping: true, down: true }, 'sleeping'],
+    [{ activeState: 'running', latestState: 'configuring', sleeping: true, deploying: true }, 'deploying'],
+    [{ archived: true, activeState: 'running', sleeping: true }, 'archived'],
     [{ latestState: 'failed' }, 'failed'],
     [{ latestState: 'error' }, 'failed'],
     [{ activeState: 'failed', latestState: 'failed' }, 'failed'],

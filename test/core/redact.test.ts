@@ -54,6 +54,14 @@ describe('createRedactor: what counts as a secret in a log line', () => {
     ['password=ab; the tab and abc stay', ['ab'], 'password=***; the tab and abc stay'],
     ['MYSQL_PASSWORD: ab', ['ab'], 'MYSQL_PASSWORD: ***'],
     ['long values go everywhere: s3cret-1', ['s3cret-1'], 'long values go everywhere: ***'],
+    // Matches start where a run of name (or scheme) characters starts; the rules are the same inside a run.
+    ['xyzPASSWORD=1 a.b-c_token=2', [], 'xyzPASSWORD=*** a.b-c_token=***'],
+    ['9https://u:pw@h and +git+ssh://u:pw@h', [], '9https://u:***@h and +git+ssh://u:***@h'],
+    [
+      `${'A'.repeat(4000)}password=x ${'b9'.repeat(2000)}https://u:pw@h`,
+      [],
+      `${'A'.repeat(4000)}password=*** ${'b9'.repeat(2000)}https://u:***@h`,
+    ],
   ])('%j with %j → %j', (text, secrets, expected) => {
     expect(createRedactor(secrets).redact(text)).toBe(expected);
   });

@@ -1,38 +1,17 @@
 import { request } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github';
-import {
-  commentEvent,
-  gitHubEnv,
-  postWebhook,
-  pullRequestEvent,
-  testPrivateKey,
-  webhookSecret,
-} from '../support/github-webhooks';
-import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
-import { startTestBot, type TestBot } from '../support/test-bot';
+import { describe, expect, it } from 'vitest';
+import { commentEvent, postWebhook, pullRequestEvent, webhookSecret } from '../support/github-webhooks';
 import { waitFor } from '../support/wait-for';
+import { useGitHubTestBot } from '../support/github-test-bot';
 
 // Issue 10 item 4: an approval belongs to the commit it was given for.
 const repoName = 'acme/app';
-let fake: FakeGitHub;
-let repo: SampleRepo;
-let t: TestBot;
-
-beforeAll(async () => {
-  fake = await startFakeGitHub();
-  fake.addRepo(repoName);
-  fake.setPermission(repoName, 'maintainer', 'write');
-  repo = createSampleRepo();
-  const workRoot = mkdtempSync(join(tmpdir(), 'sbx-work-'));
-  t = await startTestBot(
-    `
+const gh = useGitHubTestBot(
+  repoName,
+  ({ repoUrl, workRoot }) => `
 repositories:
   - name: ${repoName}
-    url: ${repo.url}
+    url: ${repoUrl}
     script:
       deploy: git rev-parse HEAD > built-commit.txt
       start: exec node server.mjs
@@ -45,55 +24,59 @@ retention:
   min_age: 0s
 github:
   throttle: false
-  sync_debounce: 1s
+  # A push's sync stays pending until the test sends a label (not debounced; it replaces the pending sync):
+  # what the bot had recorded when a comment is handled never depends on how fast this machine is.
+  sync_debounce: 10m
 `,
-    gitHubEnv(fake.host, testPrivateKey()),
-  );
-}, 60_000);
-
-afterAll(async () => {
-  await t?.stop();
-  await fake?.stop();
-});
-
-afterEach(() => {
-  expect(fake.unexpected).toEqual([]);
-});
+  {
+    prepare: (fake) => {
+      fake.setPermission(repoName, 'maintainer', 'write');
+    },
+  },
+);
 
 const number = 5;
-const store = () => t.bot.provisioning.store;
+const store = () => gh.t.bot.provisioning.store;
 const instance = async () => (await store().findInstanceByPr(repoName, number))!;
 const deployedShas = async () => (await store().listDeployments((await instance()).id)).map((d) => d.commitSha);
-const botComment = () => fake.commentsOn(repoName, number).find((c) => c.type === 'Bot')?.body ?? '';
-const push = async (sha: string) => {
-  fake.setPull(repoName, { number, headSha: sha, author: 'outsider', fromFork: true });
+const botComment = () => gh.fake.commentsOn(repoName, number).find((c) => c.type === 'Bot')?.body ?? '';
+const deliver = async (action: string, extra: Record<string, unknown> = {}) =>
   expect(
     (
       await postWebhook(
-        t.url,
+        gh.t.url,
         'pull_request',
-        pullRequestEvent('synchronize', repoName, fake.pullJson(repoName, number)),
-        { secret: webhookSecret },
+        pullRequestEvent(action, repoName, gh.fake.pullJson(repoName, number), extra),
+        {
+          secret: webhookSecret,
+        },
       )
     ).status,
   ).toBe(200);
+/** A push: its sync is debounced (pending until `syncNow`). */
+const push = async (sha: string) => {
+  gh.fake.setPull(repoName, { number, headSha: sha, author: 'outsider', fromFork: true });
+  await deliver('synchronize');
 };
+/** A label: a sync of the PR right away (it also brings a pending debounced sync forward). */
+let labels = 0;
+const syncNow = () => deliver('labeled', { label: { name: `qa-${(labels += 1)}` } });
 
 async function approve(createdAt?: Date) {
-  const written = fake.addUserComment(repoName, number, 'maintainer', '/sandbox approve');
+  const written = gh.fake.addUserComment(repoName, number, 'maintainer', '/sandbox approve');
   const event = commentEvent(repoName, number, {
     id: written.id,
     body: '/sandbox approve',
     login: 'maintainer',
     ...(createdAt ? { createdAt } : {}),
   });
-  expect((await postWebhook(t.url, 'issue_comment', event, { secret: webhookSecret })).status).toBe(200);
+  expect((await postWebhook(gh.t.url, 'issue_comment', event, { secret: webhookSecret })).status).toBe(200);
   await waitFor(() => written.reactions.length > 0, { timeoutMs: 20_000, what: 'a reaction to the approval' });
   return written;
 }
 
 function served(): Promise<string | null> {
-  const url = new URL(t.url);
+  const url = new URL(gh.t.url);
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -116,14 +99,14 @@ function served(): Promise<string | null> {
 
 describe('an approval holds for one commit of a fork pull request', () => {
   it('opened → waits → approved at A → A deploys → push B waits with a message → approved again → B deploys', async () => {
-    const shaA = repo.commit({ 'fork.txt': 'A\n' });
-    fake.setPull(repoName, { number, headSha: shaA, author: 'outsider', fromFork: true });
+    const shaA = gh.repo.commit({ 'fork.txt': 'A\n' });
+    gh.fake.setPull(repoName, { number, headSha: shaA, author: 'outsider', fromFork: true });
     expect(
       (
         await postWebhook(
-          t.url,
+          gh.t.url,
           'pull_request',
-          pullRequestEvent('opened', repoName, fake.pullJson(repoName, number)),
+          pullRequestEvent('opened', repoName, gh.fake.pullJson(repoName, number)),
           { secret: webhookSecret },
         )
       ).status,
@@ -135,8 +118,9 @@ describe('an approval holds for one commit of a fork pull request', () => {
     await waitFor(async () => (await served()) === shaA, { timeoutMs: 60_000, what: 'A to serve' });
     expect(await instance()).toMatchObject({ approvedBy: 'maintainer', approvedSha: shaA });
 
-    const shaB = repo.commit({ 'fork.txt': 'B\n' });
+    const shaB = gh.repo.commit({ 'fork.txt': 'B\n' });
     await push(shaB);
+    await syncNow();
     await waitFor(() => botComment().includes(`the new commit \`${shaB.slice(0, 7)}\` waits for a new approval`), {
       timeoutMs: 20_000,
       what: 'the new-approval message',
@@ -154,10 +138,11 @@ describe('an approval holds for one commit of a fork pull request', () => {
   it('a push just before the approval is processed does not ride on it', async () => {
     const shaB = (await instance()).approvedSha!;
     // C is pushed; its sync is debounced, so the approval comment is processed while the bot still records B.
-    const shaC = repo.commit({ 'fork.txt': 'C\n' });
+    const shaC = gh.repo.commit({ 'fork.txt': 'C\n' });
     await push(shaC);
     const early = await approve();
     expect(early.reactions).toContain('eyes');
+    await syncNow();
     await waitFor(() => botComment().includes(`the new commit \`${shaC.slice(0, 7)}\` waits for a new approval`), {
       timeoutMs: 20_000,
       what: 'C to wait',
@@ -173,5 +158,30 @@ describe('an approval holds for one commit of a fork pull request', () => {
 
     expect((await approve()).reactions).toContain('+1');
     await waitFor(async () => (await served()) === shaC, { timeoutMs: 60_000, what: 'C to serve' });
+  }, 180_000);
+
+  it('a sync of the same head after the comment (a label) does not refuse the approval', async () => {
+    const shaD = gh.repo.commit({ 'fork.txt': 'D\n' });
+    await push(shaD);
+    await syncNow();
+    await waitFor(() => botComment().includes(`the new commit \`${shaD.slice(0, 7)}\` waits for a new approval`), {
+      timeoutMs: 20_000,
+      what: 'D to wait',
+    });
+    // The approver looks at D and writes the comment; before the bot handles it, a label syncs the PR again (same head).
+    const writtenAt = new Date();
+    await syncNow();
+    const syncedAt = async () =>
+      (
+        await gh.t.database.pool.query<{ synced_at: Date }>(
+          'select synced_at from github_pull_requests where repository = $1 and number = $2',
+          [repoName, number],
+        )
+      ).rows[0]!.synced_at;
+    await waitFor(async () => (await syncedAt()) > writtenAt, { timeoutMs: 20_000, what: 'the sync after the label' });
+
+    expect((await approve(writtenAt)).reactions).toContain('+1');
+    await waitFor(async () => (await served()) === shaD, { timeoutMs: 60_000, what: 'D to serve' });
+    expect((await instance()).approvedSha).toBe(shaD);
   }, 180_000);
 });

@@ -1,40 +1,19 @@
-import { readFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeCheckRun, type FakeGitHub } from '../support/fake-github';
-import {
-  commentEvent,
-  gitHubEnv,
-  postWebhook,
-  pullRequestEvent,
-  testPrivateKey,
-  webhookSecret,
-} from '../support/github-webhooks';
-import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
+import { describe, expect, it } from 'vitest';
+import { type FakeCheckRun } from '../support/fake-github';
+import { commentEvent, postWebhook, pullRequestEvent, webhookSecret } from '../support/github-webhooks';
 import { viaBuiltinProxy } from '../support/manual-sandbox';
-import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { useGitHubTestBot } from '../support/github-test-bot';
 
 const repoName = 'acme/app';
-let fake: FakeGitHub;
-let repo: SampleRepo;
-let t: TestBot;
-
-beforeAll(async () => {
-  fake = await startFakeGitHub();
-  fake.addRepo(repoName);
-  fake.setPermission(repoName, 'maintainer', 'write');
-  fake.addTeamMember('acme/reviewers', 'teamlead');
-  repo = createSampleRepo();
-  // Opened while the bot was down: no webhook ever arrives for it.
-  fake.setPull(repoName, { number: 40, headSha: repo.commit({ 'pr40.txt': '40\n' }) });
-  const workRoot = mkdtempSync(join(tmpdir(), 'sbx-work-'));
-  t = await startTestBot(
-    `
+const gh = useGitHubTestBot(
+  repoName,
+  ({ repoUrl, workRoot }) => `
 repositories:
   - name: ${repoName}
-    url: ${repo.url}
+    url: ${repoUrl}
     settings:
       DB_PASSWORD: s3cret-db-password
       SITE_NAME: demo
@@ -54,34 +33,32 @@ github:
   throttle: false
   sync_debounce: 1s
 `,
-    gitHubEnv(fake.host, testPrivateKey()),
-  );
-}, 60_000);
+  {
+    prepare: (fake, repo) => {
+      fake.setPermission(repoName, 'maintainer', 'write');
+      fake.addTeamMember('acme/reviewers', 'teamlead');
+      // Opened while the bot was down: no webhook ever arrives for it.
+      fake.setPull(repoName, { number: 40, headSha: repo.commit({ 'pr40.txt': '40\n' }) });
+    },
+  },
+);
 
-afterAll(async () => {
-  await t?.stop();
-  await fake?.stop();
-});
-
-afterEach(() => {
-  expect(fake.unexpected).toEqual([]);
-});
-
-const store = () => t.bot.provisioning.store;
+const store = () => gh.t.bot.provisioning.store;
 const instanceOf = async (number: number) => (await store().findInstanceByPr(repoName, number))!;
 const appserversOf = async (number: number) => store().listAppservers((await instanceOf(number)).id);
 const sendPull = (action: string, number: number, extra: Record<string, unknown> = {}) =>
-  postWebhook(t.url, 'pull_request', pullRequestEvent(action, repoName, fake.pullJson(repoName, number), extra), {
+  postWebhook(gh.t.url, 'pull_request', pullRequestEvent(action, repoName, gh.fake.pullJson(repoName, number), extra), {
     secret: webhookSecret,
   });
-const botComments = (number: number) => fake.commentsOn(repoName, number).filter((comment) => comment.type === 'Bot');
-const latestRun = (sha: string): FakeCheckRun | undefined => fake.checkRunsFor(sha).at(-1);
+const botComments = (number: number) =>
+  gh.fake.commentsOn(repoName, number).filter((comment) => comment.type === 'Bot');
+const latestRun = (sha: string): FakeCheckRun | undefined => gh.fake.checkRunsFor(sha).at(-1);
 
 async function comment(number: number, login: string, body: string) {
-  const written = fake.addUserComment(repoName, number, login, body);
+  const written = gh.fake.addUserComment(repoName, number, login, body);
   expect(
     (
-      await postWebhook(t.url, 'issue_comment', commentEvent(repoName, number, { id: written.id, body, login }), {
+      await postWebhook(gh.t.url, 'issue_comment', commentEvent(repoName, number, { id: written.id, body, login }), {
         secret: webhookSecret,
       })
     ).status,
@@ -105,20 +82,20 @@ async function served(host: string): Promise<{ commit: string } | null> {
 
 describe('pull requests drive sandboxes through a fake GitHub and the local provider', () => {
   it('a pull request opened while the bot was down is deployed by the reconcile at start', async () => {
-    const sha = fake.pull(repoName, 40).headSha;
+    const sha = gh.fake.pull(repoName, 40).headSha;
     await waitForCheck(sha, 'success');
     expect((await instanceOf(40)).slug).toBe('pr40-app');
     expect(botComments(40)).toHaveLength(1);
   }, 90_000);
 
   it('opened → running → check run success with the status page → one comment with the URL', async () => {
-    const sha = repo.commit({ 'pr1.txt': 'one\n' });
-    fake.setPull(repoName, { number: 1, headSha: sha, body: 'A change.' });
+    const sha = gh.repo.commit({ 'pr1.txt': 'one\n' });
+    gh.fake.setPull(repoName, { number: 1, headSha: sha, body: 'A change.' });
     const answer = await sendPull('opened', 1);
     expect(answer.status).toBe(200);
     const run = await waitForCheck(sha, 'success');
     expect(run.name).toBe('sandbox');
-    expect(run.current.details_url).toBe(`${t.config.public_url}/sandboxes/pr1-app`);
+    expect(run.current.details_url).toBe(`${gh.t.config.public_url}/sandboxes/pr1-app`);
     expect(run.history.map((state) => state.status)).toContain('in_progress');
     expect((run.current.actions as { identifier: string }[]).map((action) => action.identifier)).toEqual([
       'redeploy',
@@ -129,26 +106,26 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     });
     expect(botComments(1)).toHaveLength(1);
     expect(botComments(1)[0]!.body).toContain('pr1-app.localhost');
-    expect(botComments(1)[0]!.body).toContain(`${t.config.public_url}/sandboxes/pr1-app`);
+    expect(botComments(1)[0]!.body).toContain(`${gh.t.config.public_url}/sandboxes/pr1-app`);
     await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, {
       what: 'the sandbox to serve the commit',
     });
-    const deployment = [...fake.deployments.values()].find((d) => d.ref === sha)!;
+    const deployment = [...gh.fake.deployments.values()].find((d) => d.ref === sha)!;
     expect(deployment.environment).toBe('sandbox/pr-1');
     await waitFor(() => deployment.statuses.at(-1)?.state === 'success', { what: 'the deployment status' });
     expect(deployment.statuses.at(-1)).toMatchObject({
       environment_url: expect.stringContaining('pr1-app.localhost'),
-      log_url: `${t.config.public_url}/sandboxes/pr1-app`,
+      log_url: `${gh.t.config.public_url}/sandboxes/pr1-app`,
     });
   }, 90_000);
 
   it('a push redeploys the new commit only; the older commit’s check run is left as it was', async () => {
     const before = await appserversOf(1);
-    const oldSha = fake.pull(repoName, 1).headSha;
+    const oldSha = gh.fake.pull(repoName, 1).headSha;
     const oldRunUpdates = latestRun(oldSha)?.history.length ?? 0;
     // content of its own, so a retry in CI pushes a commit again
-    const sha = repo.commit({ VERSION: `2 ${Date.now()}\n` });
-    fake.setPull(repoName, { number: 1, headSha: sha });
+    const sha = gh.repo.commit({ VERSION: `2 ${Date.now()}\n` });
+    gh.fake.setPull(repoName, { number: 1, headSha: sha });
     await sendPull('synchronize', 1);
     await waitForCheck(sha, 'success');
     const after = await appserversOf(1);
@@ -163,9 +140,9 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     const before = (await appserversOf(1)).length;
     const shas: string[] = [];
     for (let i = 0; i < 20; i += 1) {
-      const sha = repo.commit({ 'burst.txt': `${i}\n` });
+      const sha = gh.repo.commit({ 'burst.txt': `${i}\n` });
       shas.push(sha);
-      fake.setPull(repoName, { number: 1, headSha: sha });
+      gh.fake.setPull(repoName, { number: 1, headSha: sha });
       expect((await sendPull('synchronize', 1)).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -173,13 +150,13 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     await waitForCheck(newest, 'success');
     const created = (await appserversOf(1)).slice(before);
     expect(created.map((a) => a.commitSha)).toEqual([newest]);
-    expect(shas.slice(0, -1).flatMap((sha) => fake.checkRunsFor(sha))).toEqual([]);
+    expect(shas.slice(0, -1).flatMap((sha) => gh.fake.checkRunsFor(sha))).toEqual([]);
   }, 90_000);
 
   it('broken YAML in the edited description fails with line and column, and the old appserver keeps serving', async () => {
-    const sha = fake.pull(repoName, 1).headSha;
+    const sha = gh.fake.pull(repoName, 1).headSha;
     const count = (await appserversOf(1)).length;
-    fake.setPull(repoName, {
+    gh.fake.setPull(repoName, {
       number: 1,
       headSha: sha,
       body: 'A change.\n\n**Settings**\n```yaml\nFOO: [1, 2\nBAR: x\n```\n',
@@ -197,7 +174,7 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     expect((await appserversOf(1)).length).toBe(count);
 
     // Fixing the block with the same settings as deployed needs no redeploy.
-    fake.setPull(repoName, { number: 1, headSha: sha, body: 'A change.' });
+    gh.fake.setPull(repoName, { number: 1, headSha: sha, body: 'A change.' });
     await sendPull('edited', 1, { changes: { body: { from: 'broken' } } });
     await waitForCheck(sha, 'success');
     expect((await appserversOf(1)).length).toBe(count);
@@ -213,8 +190,8 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
   }, 30_000);
 
   it('closed → archived; reopened → restored', async () => {
-    const sha = fake.pull(repoName, 1).headSha;
-    fake.setPull(repoName, { number: 1, headSha: sha, state: 'closed', closedAt: new Date().toISOString() });
+    const sha = gh.fake.pull(repoName, 1).headSha;
+    gh.fake.setPull(repoName, { number: 1, headSha: sha, state: 'closed', closedAt: new Date().toISOString() });
     await sendPull('closed', 1);
     await waitFor(async () => (await appserversOf(1)).every((a) => a.state === 'terminated'), {
       timeoutMs: 30_000,
@@ -223,11 +200,11 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
     expect((await instanceOf(1)).archivedAt).not.toBeNull();
     expect((await viaProxy('pr1-app.localhost')).status).toBe(404);
     await waitFor(() => botComments(1)[0]!.body.includes('pull request closed'), { what: 'the comment to say closed' });
-    const deployment = [...fake.deployments.values()].find((d) => d.ref === sha)!;
+    const deployment = [...gh.fake.deployments.values()].find((d) => d.ref === sha)!;
     await waitFor(() => deployment.statuses.at(-1)?.state === 'inactive', { what: 'the deployment to go inactive' });
 
     const count = (await appserversOf(1)).length;
-    fake.setPull(repoName, { number: 1, headSha: sha, state: 'open', closedAt: null });
+    gh.fake.setPull(repoName, { number: 1, headSha: sha, state: 'open', closedAt: null });
     await sendPull('reopened', 1);
     await waitFor(async () => (await served('pr1-app.localhost'))?.commit === sha, {
       timeoutMs: 60_000,
@@ -240,8 +217,8 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
   }, 120_000);
 
   it('a pull request by a non-member waits; approve from a non-maintainer is refused, from a maintainer deploys', async () => {
-    const sha = repo.commit({ 'pr2.txt': 'two\n' });
-    fake.setPull(repoName, { number: 2, headSha: sha, author: 'stranger' });
+    const sha = gh.repo.commit({ 'pr2.txt': 'two\n' });
+    gh.fake.setPull(repoName, { number: 2, headSha: sha, author: 'stranger' });
     await sendPull('opened', 2);
     await waitFor(() => botComments(2)[0]?.body.includes('/sandbox approve') ?? false, {
       timeoutMs: 20_000,
@@ -264,8 +241,8 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
   }, 90_000);
 
   it('a fork pull request waits for approval and never receives the configuration’s secrets', async () => {
-    const sha = repo.commit({ 'pr3.txt': 'three\n' });
-    fake.setPull(repoName, { number: 3, headSha: sha, author: 'maintainer', fromFork: true });
+    const sha = gh.repo.commit({ 'pr3.txt': 'three\n' });
+    gh.fake.setPull(repoName, { number: 3, headSha: sha, author: 'maintainer', fromFork: true });
     await sendPull('opened', 3);
     await waitFor(() => botComments(3)[0]?.body.includes('pull requests from forks') ?? false, {
       timeoutMs: 20_000,
@@ -282,7 +259,7 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
   }, 90_000);
 
   it('the check run’s Redeploy button works on a fork pull request, whose events carry no PR number', async () => {
-    const sha = fake.pull(repoName, 3).headSha;
+    const sha = gh.fake.pull(repoName, 3).headSha;
     const count = (await appserversOf(3)).length;
     const run = latestRun(sha)!;
     const payload = {
@@ -293,7 +270,7 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
       installation: { id: 1 },
       sender: { login: 'maintainer', type: 'User' },
     };
-    expect((await postWebhook(t.url, 'check_run', payload, { secret: webhookSecret })).status).toBe(200);
+    expect((await postWebhook(gh.t.url, 'check_run', payload, { secret: webhookSecret })).status).toBe(200);
     await waitFor(async () => (await appserversOf(3)).length === count + 1, {
       timeoutMs: 20_000,
       what: 'a new appserver',
@@ -310,8 +287,8 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
   }, 90_000);
 
   it('the periodic reconcile archives the sandbox of a pull request closed while nobody listened', async () => {
-    const sha = fake.pull(repoName, 40).headSha;
-    fake.setPull(repoName, {
+    const sha = gh.fake.pull(repoName, 40).headSha;
+    gh.fake.setPull(repoName, {
       number: 40,
       headSha: sha,
       state: 'closed',
@@ -330,4 +307,4 @@ describe('pull requests drive sandboxes through a fake GitHub and the local prov
 });
 
 /** GET through the bot's builtin load balancer with the sandbox's Host header. */
-const viaProxy = (host: string) => viaBuiltinProxy(t.url, host);
+const viaProxy = (host: string) => viaBuiltinProxy(gh.t.url, host);

@@ -21,17 +21,26 @@ describe('instanceStatusSql', () => {
       for (const deleted of [false, true])
         for (const deploying of [false, true])
           for (const activeState of states)
-            for (const latestState of states) inputs.push({ archived, deleted, deploying, activeState, latestState });
+            for (const latestState of states)
+              for (const [sleeping, down] of [
+                [false, false],
+                [true, false],
+                [false, true],
+                [true, true],
+              ] as const)
+                inputs.push({ archived, deleted, deploying, activeState, latestState, sleeping, down });
     const expression = instanceStatusSql({
       archived: 'x.archived',
       deleted: 'x.deleted',
       activeState: 'x.active_state',
       latestState: 'x.latest_state',
       deploying: 'x.deploying',
+      sleeping: 'x.sleeping',
+      down: 'x.down',
     });
     const result = await database.pool.query<{ n: number; status: string }>(
       `select x.n, ${expression} as status
-         from jsonb_to_recordset($1::jsonb) as x(n int, archived boolean, deleted boolean, deploying boolean, active_state text, latest_state text)
+         from jsonb_to_recordset($1::jsonb) as x(n int, archived boolean, deleted boolean, deploying boolean, active_state text, latest_state text, sleeping boolean, down boolean)
         order by x.n`,
       [
         JSON.stringify(
@@ -42,6 +51,8 @@ describe('instanceStatusSql', () => {
             deploying: input.deploying,
             active_state: input.activeState,
             latest_state: input.latestState,
+            sleeping: input.sleeping,
+            down: input.down,
           })),
         ),
       ],

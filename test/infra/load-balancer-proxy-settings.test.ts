@@ -156,10 +156,12 @@ describe('builtin proxy', () => {
     async getHost() {
       return { address: '127.0.0.1' };
     },
+    async recordRequests() {},
   } as unknown as Store;
 
+  let proxy: ReturnType<typeof createBuiltinProxy>;
   beforeAll(async () => {
-    const proxy = createBuiltinProxy({ store, baseDomain: 'sbx.test', publicUrl: 'http://bot.test' });
+    proxy = createBuiltinProxy({ store, baseDomain: 'sbx.test', publicUrl: 'http://bot.test', logger: console });
     server = createServer((req, res) => void proxy.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
@@ -167,6 +169,7 @@ describe('builtin proxy', () => {
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await proxy.close();
   });
   expectProxySettings('builtin', () => ({ port, limited: 'limited.sbx.test', plain: 'plain.sbx.test' }));
 

@@ -171,9 +171,17 @@ describe('nginx', () => {
       domains: [`pr2-app.${baseDomain}`],
       target: { address: '127.0.0.1', port: deadPort },
     });
+    // Each apply reloads nginx; pr1 answers from either generation, so only pr2's answer shows the last one serves.
+    // settle() counts workers: called while the master has yet to act on the second reload, it would return at once.
     await waitFor(async () => (await getTls(tlsPort, `pr1-app.${baseDomain}`).catch(() => null))?.status === 200, {
       what: 'nginx over TLS',
     });
+    await waitFor(
+      async () => (await getWithHost(nginx.port, `pr2-app.${baseDomain}`).catch(() => null))?.status === 502,
+      {
+        what: 'the second sandbox in nginx',
+      },
+    );
     await nginx.settle();
     const secure = await getTls(tlsPort, `pr1-app.${baseDomain}`);
     expect(forwardedProto(secure.body)).toBe('https');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualInstance } from '../../src/core/operations/create-instance';
-import { requestDeployment } from '../../src/core/operations/operations';
+import { archive, requestDeployment } from '../../src/core/operations/operations';
 import type { Database } from '../../src/infra/db/database';
 import { createSandboxStore } from '../../src/infra/db/sandbox-store';
 import { createTestDatabase } from '../support/database';
@@ -53,6 +53,16 @@ compute:
   });
 
   afterAll(async () => {
+    // The appserver is detached by design and outlives the bot: archive it (the bot stops it) before stopping the bot.
+    const store = database && createSandboxStore(database.db);
+    const crashy = await store?.findInstanceBySlug('crashy');
+    if (store && crashy && bot && bot.child.exitCode === null && bot.child.signalCode === null) {
+      await archive({ store }, crashy, { actor: { surface: 'cli', id: 't' } });
+      await waitFor(async () => (await store.listAppservers(crashy.id)).every((a) => a.state === 'terminated'), {
+        timeoutMs: 30_000,
+        what: 'the appserver of crashy to be terminated',
+      });
+    }
     await bot?.stop();
     await database?.close();
   });

@@ -252,11 +252,15 @@ describe('persistent databases on registered servers', () => {
     expect(timings.provisionMs).toBeLessThan(5_000);
   });
 
-  it('snapshots MySQL databases with mysqldump and restores them; refuses an instance with MongoDB databases', async () => {
+  it('snapshots MySQL databases with mysqldump and MongoDB ones as mongodump archives, and restores them', async () => {
     const deps = { databases: t.bot.provisioning.databases!, now: () => new Date() };
-    await expect(snapshotDatabases(deps, await instance('dbb'), { actor, reason: 'manual' })).rejects.toThrow(
-      /MongoDB databases, which this version cannot snapshot yet/,
-    );
+    const withMongo = await snapshotDatabases(deps, await instance('dbb'), { actor, reason: 'manual' });
+    const mongoFiles = withMongo.files.filter((f) => f.kind === 'mongodb');
+    expect(mongoFiles).toEqual([
+      expect.objectContaining({ file: expect.stringMatching(/^mongodb-dbb_\w+\.archive\.gz$/) }),
+    ]);
+    expect(withMongo.files.some((f) => f.kind === 'mysql')).toBe(true);
+    await restoreDatabases(deps, await instance('dbb'), withMongo.id);
     const d = await create('dbd', { ephemeral_databases: false });
     const [facts] = (await ensureInstanceDatabases(deps, d, { mysql: ['app'], mongodb: [], rabbitmq: false })).facts;
     const name = facts!.names[0]!.actual;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
 import { findDrift, healDrift } from '../../src/core/provisioning/reconcile';
+import { setMaintenance } from '../../src/infra/db/maintenance-flag';
 import { createSampleRepo } from '../support/sample-repo';
 import { runSbx } from '../support/spawn-sbx';
 import { startTestBot, type TestBot } from '../support/test-bot';
@@ -118,6 +119,14 @@ compute:
       hostId: (await store.listHosts())[0]!.id,
     });
     await t.database.pool.query(`update appservers set state = 'terminated' where id = $1`, [terminated.id]);
+    // The bot's own reconcile_hosts (queued at start, and by cron at every tenth minute) would heal
+    // the processes below before this test looks at them: hold its worker in maintenance first,
+    // and wait until it says so (a job it was running has finished by then).
+    await setMaintenance(t.database.db, { on: true, message: 'reconcile test', by: 'test' });
+    await waitFor(
+      async () => JSON.stringify(await (await fetch(`${t.url}/readyz`)).json()).includes('paused: maintenance mode'),
+      { what: 'the bot’s worker to pause' },
+    );
     // Detached like an appserver's service: their own session, the mark in their environment.
     const marked = (id: number, workDir: string) =>
       spawn('sleep', ['300'], {
@@ -170,6 +179,7 @@ compute:
       expect(elsewhere.exitCode === null && elsewhere.signalCode === null).toBe(true);
     } finally {
       for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await setMaintenance(t.database.db, { on: false, message: null, by: 'test' });
     }
   });
 });

@@ -14,8 +14,10 @@ export interface FakeMongodb {
   unexpected: string[];
   /** Users as `<db>.<user>` → roles; survive dropDatabase, like the real server. */
   users: Map<string, { user: string; db: string; roles: Document[] }>;
-  /** Databases holding data (created by `insert`). */
+  /** Databases holding data (created by `insert` or `create`). */
   databases: Set<string>;
+  /** Documents per `<db>.<collection>`, as received. */
+  documents(db: string, collection: string): Document[];
   /** Makes the next command named `name` fail with this error (once). */
   failNext(name: string, error: { code: number; errmsg: string }): void;
   close(): Promise<void>;
@@ -28,8 +30,11 @@ export interface FakeMongodb {
  * bot relies on: `createUser` of an existing user fails with code 51003,
  * `updateUser`/`dropUser` of an unknown user with 11 (UserNotFound), users
  * outlive `dropDatabase`, and `listDatabases` lists only databases with data.
- * Authentication, roles' effects and persistence are NOT modelled: a sandbox
- * user's access to other databases is untested here.
+ * It keeps inserted documents in memory for `find`, `listCollections`,
+ * `listIndexes`, `create` and `createIndexes` (snapshots); `find` ignores
+ * its filter and returns every document in one batch (no getMore). Query
+ * semantics, authentication, roles' effects and persistence are NOT
+ * modelled: a sandbox user's access to other databases is untested here.
  */
 export async function startFakeMongodb(): Promise<FakeMongodb> {
   const commands: FakeMongodb['commands'] = [];
@@ -39,6 +44,20 @@ export async function startFakeMongodb(): Promise<FakeMongodb> {
   const failures = new Map<string, { code: number; errmsg: string }>();
   const sockets = new Set<Socket>();
   let connectionId = 0;
+
+  // Documents as received (numbers keep their BSON types), per database and collection.
+  const data = new Map<string, Map<string, { documents: Document[]; indexes: Document[] }>>();
+  const collectionOf = (db: string, name: string) => {
+    const collections = data.get(db) ?? new Map<string, { documents: Document[]; indexes: Document[] }>();
+    data.set(db, collections);
+    const found = collections.get(name) ?? { documents: [], indexes: [{ v: 2, key: { _id: 1 }, name: '_id_' }] };
+    collections.set(name, found);
+    return found;
+  };
+  const cursor = (ns: string, firstBatch: Document[]) => ({
+    cursor: { id: BSON.Long.fromNumber(0), ns, firstBatch },
+    ok: 1,
+  });
 
   const run = (db: string, body: Document): Document => {
     const name = Object.keys(body)[0] ?? '';
@@ -99,10 +118,42 @@ export async function startFakeMongodb(): Promise<FakeMongodb> {
       case 'dropdatabase':
         // Users stay: they live in admin.system.users (SERVER-13918).
         databases.delete(db);
+        data.delete(db);
         return { ok: 1, dropped: db };
-      case 'insert':
+      case 'insert': {
         databases.add(db);
-        return { n: (body.documents ?? []).length, ok: 1 };
+        const documents = (body.documents ?? []) as Document[];
+        collectionOf(db, String(body.insert)).documents.push(...documents);
+        return { n: documents.length, ok: 1 };
+      }
+      case 'create':
+        databases.add(db);
+        collectionOf(db, String(body.create));
+        return { ok: 1 };
+      case 'createindexes': {
+        const collection = collectionOf(db, String(body.createIndexes));
+        const before = collection.indexes.length;
+        for (const index of (body.indexes ?? []) as Document[])
+          if (!collection.indexes.some((i) => i.name === index.name)) collection.indexes.push({ v: 2, ...index });
+        return { numIndexesBefore: before, numIndexesAfter: collection.indexes.length, ok: 1 };
+      }
+      case 'listcollections':
+        return cursor(
+          `${db}.$cmd.listCollections`,
+          [...(data.get(db)?.entries() ?? [])].map(([name]) => ({
+            name,
+            type: 'collection',
+            options: {},
+            info: { readOnly: false },
+          })),
+        );
+      case 'listindexes':
+        return cursor(`${db}.${body.listIndexes}`, data.get(db)?.get(String(body.listIndexes))?.indexes ?? []);
+      case 'find':
+        // Everything in the first batch (no getMore): a fake, not a cursor implementation.
+        return cursor(`${db}.${body.find}`, data.get(db)?.get(String(body.find))?.documents ?? []);
+      case 'buildinfo':
+        return { version: '7.0.0-fake', ok: 1 };
       case 'listdatabases': {
         const wanted: unknown[] | null = body.filter?.name?.$in ?? null;
         const names = [...databases].filter((n) => !wanted || wanted.includes(n));
@@ -142,6 +193,7 @@ export async function startFakeMongodb(): Promise<FakeMongodb> {
     unexpected,
     users,
     databases,
+    documents: (db, collection) => data.get(db)?.get(collection)?.documents ?? [],
     failNext: (name, failure) => failures.set(name, failure),
     async close() {
       for (const socket of sockets) socket.destroy();
@@ -186,7 +238,12 @@ function answer(message: Buffer, run: (db: string, body: Document) => Document):
       const identifier = message.toString('utf8', at + 4, end);
       const documents: Document[] = [];
       for (let doc = end + 1; doc < at + size; doc += message.readInt32LE(doc))
-        documents.push(BSON.deserialize(message.subarray(doc, doc + message.readInt32LE(doc))));
+        documents.push(
+          BSON.deserialize(message.subarray(doc, doc + message.readInt32LE(doc)), {
+            promoteValues: false,
+            promoteLongs: false,
+          }),
+        );
       body[identifier] = documents;
     }
     at += size;

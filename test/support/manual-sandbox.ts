@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import type { Actor, Instance } from '../../src/core/model';
 import { createManualInstance } from '../../src/core/operations/create-instance';
+import type { Store } from '../../src/core/ports/store';
 import { recipeOf } from '../../src/infra/recipes';
 import type { TestBot } from './test-bot';
 
@@ -33,6 +34,28 @@ export function createConfiguredSandbox(
     ephemeralDatabases: true,
     baseDomain: t.config.base_domain,
     actor,
+  });
+}
+
+/** A manual sandbox at `main` with no repository defaults or recipe fields: the rows only, for tests that never build it. */
+export function createBareSandbox(
+  store: Store,
+  request: { slug: string; repository: { name: string; url: string | null }; baseDomain: string; actor?: Actor },
+): Promise<Instance> {
+  return createManualInstance(store, {
+    slug: request.slug,
+    repository: {
+      name: request.repository.name,
+      url: request.repository.url,
+      defaultSettings: {},
+      defaultFields: {},
+      extraDomainPrefixes: [],
+    },
+    ref: 'main',
+    globalFields: {},
+    ephemeralDatabases: true,
+    baseDomain: request.baseDomain,
+    actor: request.actor ?? { surface: 'cli', id: 'setup' },
   });
 }
 

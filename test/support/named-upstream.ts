@@ -9,7 +9,7 @@ export interface Upstream {
 }
 
 /** A tiny appserver on 127.0.0.1 that answers its own name and the headers it got; upgrades echo with its name. */
-export async function startUpstream(name: string): Promise<Upstream> {
+export async function startUpstream(name: string, port = 0): Promise<Upstream> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
@@ -25,7 +25,7 @@ export async function startUpstream(name: string): Promise<Upstream> {
     // Node's HTTP server sockets allow half-open: close our side when the client closes its own, as a real app does.
     socket.on('end', () => socket.end());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('upstream has no address');
   return {

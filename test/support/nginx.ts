@@ -26,6 +26,8 @@ export interface NginxHarness {
    * old workers accepting for about 100 ms (and draining after that), so right
    * after a switch some requests still see the previous configuration; call
    * this once the new configuration has answered to be sure it alone answers.
+   * After several reloads, wait for an answer only the last one gives: until the
+   * master acts on a reload signal it has one worker, so this returns at once.
    */
   settle(): Promise<void>;
   /** Stops nginx (TERM, then KILL after 5 s) and removes the prefix; safe to call twice. */

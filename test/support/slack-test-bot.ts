@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createSampleRepo, type SampleRepo } from './sample-repo';
-import { startFakeSlack, type FakeSlack } from './fake-slack';
+import { startFakeSlack, type FakeSlack, type FakeSlackCall } from './fake-slack';
 import { postToSlack, slashCommandForm, buttonClickForm, type SlackHttpAnswer } from './slack-requests';
 import { startTestBot, type TestBot } from './test-bot';
 import { waitFor } from './wait-for';
@@ -91,9 +92,63 @@ export async function startSlackTestBot(extraYaml: string, options: { allow?: st
   };
 }
 
+/**
+ * The Slack test bot for one test file: started in `beforeAll` (then `setup` runs on it), stopped in `afterAll`, and
+ * every test fails if the fake Slack saw a call it did not allow. The handle may be used in hooks and tests only.
+ */
+export function useSlackTestBot(
+  extraYaml: string,
+  options: { allow?: string[]; setup?: (s: SlackTestBot) => Promise<void>; timeoutMs?: number } = {},
+): SlackTestBot {
+  let current: SlackTestBot | undefined;
+  const started = (): SlackTestBot => {
+    if (!current) throw new Error('test setup: the Slack test bot is used before beforeAll started it');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startSlackTestBot(extraYaml, options);
+    await options.setup?.(current);
+  }, options.timeoutMs ?? 60_000);
+  afterAll(async () => {
+    await current?.stop();
+  });
+  afterEach(() => {
+    if (current) expect(current.fake.unexpected).toEqual([]);
+  });
+  return {
+    get t() {
+      return started().t;
+    },
+    get fake() {
+      return started().fake;
+    },
+    get repo() {
+      return started().repo;
+    },
+    command: (command, text, extra) => started().command(command, text, extra),
+    click: (actionId, value, extra) => started().click(actionId, value, extra),
+    responses: (responseUrl, count) => started().responses(responseUrl, count),
+    stop: () => started().stop(),
+  };
+}
+
 /** The mrkdwn text of a message's blocks and its fallback text, for assertions. */
 export function messageText(params: Record<string, unknown>): string {
   return `${String(params.text ?? '')}\n${JSON.stringify(params.blocks ?? [])}`;
+}
+
+/** The calls that made and edited the newest message in `channel` whose text includes `what`: its chat.postMessage, then every chat.update of its ts. */
+export function messageHistory(fake: FakeSlack, channel: string, what: string): FakeSlackCall[] {
+  const post = fake
+    .callsTo('chat.postMessage')
+    .filter((call) => call.params.channel === channel && call.result?.ok && messageText(call.params).includes(what))
+    .at(-1);
+  if (!post) return [];
+  const ts = post.result!.ts;
+  return [
+    post,
+    ...fake.callsTo('chat.update').filter((call) => call.params.channel === channel && call.params.ts === ts),
+  ];
 }
 
 /** The buttons in a message's blocks. */

@@ -13,9 +13,17 @@ export interface SbxProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
 }
 
-/** Runs `node bin/sbx.js …` as a real process, the way an operator would. */
-export function spawnSbx(args: string[], env: Record<string, string | undefined>, cwd = root): SbxProcess {
-  const child = spawn(process.execPath, [join(root, 'bin', 'sbx.js'), ...args], {
+/**
+ * Runs `node bin/sbx.js …` as a real process, the way an operator would;
+ * `release` is the checkout whose `bin/sbx.js` runs (another version of the bot, e.g. in a rolling update).
+ */
+export function spawnSbx(
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd = root,
+  release = root,
+): SbxProcess {
+  const child = spawn(process.execPath, [join(release, 'bin', 'sbx.js'), ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
   });
@@ -43,9 +51,9 @@ export function spawnSbx(args: string[], env: Record<string, string | undefined>
 export async function runSbx(
   args: string[],
   env: Record<string, string | undefined>,
-  { timeoutMs = 60_000, cwd }: { timeoutMs?: number; cwd?: string } = {},
+  { timeoutMs = 60_000, cwd, release = root }: { timeoutMs?: number; cwd?: string; release?: string } = {},
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'sbx.js'), ...args], {
+  const child = spawn(process.execPath, [join(release, 'bin', 'sbx.js'), ...args], {
     cwd: cwd ?? root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
   });
@@ -53,9 +61,15 @@ export async function runSbx(
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => {
+    child.kill('SIGKILL');
+    // A process it left behind could hold the pipes open; 'close' must come anyway.
+    child.stdout.destroy();
+    child.stderr.destroy();
+  }, timeoutMs);
+  // 'close', not 'exit': 'exit' may come before the last output has been read from the pipes.
   const code = await new Promise<number | string>((resolve) =>
-    child.on('exit', (c, s) => resolve(c ?? s ?? 'unknown')),
+    child.on('close', (c, s) => resolve(c ?? s ?? 'unknown')),
   );
   clearTimeout(timer);
   return { code, stdout, stderr };

@@ -2,12 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Provisioning } from '../../src/app/provisioning';
 import { startBot, type Bot } from '../../src/app/start-bot';
 import { loadConfig } from '../../src/config/load-config';
 import type { Config } from '../../src/config/schema';
 import type { Database } from '../../src/infra/db/database';
 import { createLogger } from '../../src/infra/logger';
 import { createTestDatabase } from './database';
+import { unterminatedStates } from '../../src/core/appserver-state';
 
 export interface TestBot {
   bot: Bot;
@@ -46,7 +48,7 @@ export async function startTestBot(yaml: string, env: Record<string, string> = {
     cliEnv,
     async stop() {
       await bot.worker?.stop(2_000);
-      await killAppservers(bot);
+      await killAppservers(bot.provisioning);
       await bot.stop(2_000);
       await database.close();
     },
@@ -54,17 +56,8 @@ export async function startTestBot(yaml: string, env: Record<string, string> = {
 }
 
 /** Deploys run detached and outlive the bot by design: kill every appserver's process groups after a test. */
-async function killAppservers(bot: Bot): Promise<void> {
-  const { store, hosts } = bot.provisioning;
-  const all = await store.listAppserversInStates([
-    'new',
-    'waiting',
-    'configuring',
-    'running',
-    'failed',
-    'error',
-    'cancelled',
-  ]);
+export async function killAppservers({ store, hosts }: Pick<Provisioning, 'store' | 'hosts'>): Promise<void> {
+  const all = await store.listAppserversInStates(unterminatedStates);
   for (const appserver of all) {
     if (!appserver.workDir || appserver.hostId === null) continue;
     const host = await store.getHost(appserver.hostId);

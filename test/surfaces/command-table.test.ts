@@ -5,7 +5,6 @@ import { describeSandboxError } from '../../src/cli/error-words';
 import type { CliContext } from '../../src/cli/context';
 import { isSandboxError } from '../../src/core/errors';
 import type { Instance } from '../../src/core/model';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { createWebAuth } from '../../src/web/auth/web-auth';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack';
@@ -22,6 +21,7 @@ import { postToSlack, slashCommandForm } from '../support/slack-requests';
 import { freePort } from '../support/status-bot';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
 
 /*
  * Issue 11 §1: one runner per command, whichever surface asks. The same table
@@ -215,21 +215,7 @@ github:
   await waitFor(async () => (await store().findInstanceByPr(repoName, 1)) !== null, { what: 'the sandbox of PR 1' });
   const repository = t.config.repositories[0]!;
   for (const slug of ['slack-box', 'cli-box', 'web-box']) {
-    await createManualInstance(store(), {
-      slug,
-      repository: {
-        name: repository.name,
-        url: repository.url,
-        defaultSettings: {},
-        defaultFields: {},
-        extraDomainPrefixes: [],
-      },
-      ref: 'main',
-      globalFields: {},
-      ephemeralDatabases: true,
-      baseDomain: t.config.base_domain,
-      actor: { surface: 'cli', id: 'setup' },
-    });
+    await createBareSandbox(store(), { slug, repository, baseDomain: t.config.base_domain });
   }
   // The PR's first deploy must not race the table's commands.
   await waitFor(

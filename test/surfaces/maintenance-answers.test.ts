@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { setMaintenance } from '../../src/infra/db/maintenance-flag';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack';
@@ -16,6 +15,7 @@ import { postToSlack, slashCommandForm } from '../support/slack-requests';
 import { freePort } from '../support/status-bot';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
 
 /*
  * Issue 17, maintenance mode: deliveries and commands keep arriving while
@@ -79,21 +79,7 @@ github:
   });
   await waitFor(async () => (await store().findInstanceByPr(repoName, 1)) !== null, { what: 'the sandbox of PR 1' });
   const repository = t.config.repositories[0]!;
-  await createManualInstance(store(), {
-    slug: 'slack-box',
-    repository: {
-      name: repository.name,
-      url: repository.url,
-      defaultSettings: {},
-      defaultFields: {},
-      extraDomainPrefixes: [],
-    },
-    ref: 'main',
-    globalFields: {},
-    ephemeralDatabases: true,
-    baseDomain: t.config.base_domain,
-    actor: { surface: 'cli', id: 'setup' },
-  });
+  await createBareSandbox(store(), { slug: 'slack-box', repository, baseDomain: t.config.base_domain });
   const idle = async () =>
     (await t.database.pool.query(`select 1 from deployments where state in ('pending', 'running') limit 1`))
       .rowCount === 0;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { SandboxCommand } from '../../core/commands';
 import { SandboxError, isSandboxError } from '../../core/errors';
 import type { Instance } from '../../core/model';
@@ -56,6 +57,53 @@ const confirmDelete: ActionHandler = async (deps, request, value) => {
 
 const cancelDelete: ActionHandler = async () => ({ text: 'Not deleted.', replaceOriginal: true });
 
+/** The campaign as it was shown in the question (parsed here, at the edge: the value came back from Slack). */
+const plannedCampaign = z.object({
+  tag: z.string().min(1),
+  options: z.object({
+    filter: z.record(z.string(), z.unknown()),
+    exclude: z.record(z.string(), z.unknown()),
+    update: z.record(z.string(), z.string()),
+    preUpgrade: z.array(z.string()),
+    batchSize: z.number().int(),
+    batchFrequencyMs: z.number(),
+    numAttempts: z.number().int(),
+    activate: z.boolean(),
+  }),
+});
+
+/** Start on a campaign's question: the same runner as `sbx redeploy --tag`, with Slack's `campaign` permission. */
+const startCampaign: ActionHandler = async (deps, request, value) => {
+  let planned: z.infer<typeof plannedCampaign>;
+  try {
+    planned = plannedCampaign.parse(JSON.parse(value));
+  } catch {
+    throw new SandboxError('usage', 'this button is from an older version of the bot; run the command again');
+  }
+  const result = await runSlackCommand(deps, request, { name: 'campaign', ...planned, start: true });
+  return result.ok
+    ? { ...withMaintenanceNote(renderAnswer(result.answer), result.queuedInMaintenance), replaceOriginal: true }
+    : errorReply(result.error, deps.logger);
+};
+
+const cancelCampaign: ActionHandler = async (_deps, _request, value) => ({
+  text: `Campaign ${value} not started.`,
+  replaceOriginal: true,
+});
+
+/**
+ * Pause, Resume or Cancel on a campaign's progress message: the runner behind
+ * `sbx campaigns pause|resume|cancel`, with Slack's `campaign` permission. The
+ * clicker gets a short ephemeral answer; the progress message itself is
+ * updated in place by the report the control queues.
+ */
+function controlCampaign(control: 'pause' | 'resume' | 'cancel'): ActionHandler {
+  return async (deps, request, value) => {
+    const result = await runSlackCommand(deps, request, { name: 'campaign_control', campaign: idFrom(value), control });
+    return result.ok ? renderAnswer(result.answer) : errorReply(result.error, deps.logger);
+  };
+}
+
 /** A link button: Slack opens the page and still wants the click acknowledged; nothing to say. */
 const logsButton: ActionHandler = async () => ({ text: '' });
 
@@ -66,6 +114,11 @@ export const actionHandlers = {
   [slackActionIds.confirmDelete]: confirmDelete,
   [slackActionIds.cancelDelete]: cancelDelete,
   [slackActionIds.logs]: logsButton,
+  [slackActionIds.startCampaign]: startCampaign,
+  [slackActionIds.cancelCampaign]: cancelCampaign,
+  [slackActionIds.pauseCampaign]: controlCampaign('pause'),
+  [slackActionIds.resumeCampaign]: controlCampaign('resume'),
+  [slackActionIds.stopCampaign]: controlCampaign('cancel'),
 } satisfies Record<(typeof slackActionIds)[keyof typeof slackActionIds], ActionHandler>;
 
 /** Authorize → enqueue → the reply for the clicker. Never throws: refusals and errors land in the audit log. */

@@ -2,15 +2,17 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { controlCampaign } from '../../core/campaigns/control-campaign';
-import { campaignDefaults, planCampaign, startCampaign } from '../../core/campaigns/start-campaign';
+import { campaignDefaults } from '../../core/campaigns/campaign-defaults';
+import type { CampaignFacts } from '../../core/commands/runners';
 import { parseDuration } from '../../core/duration';
 import { SandboxError } from '../../core/errors';
 import type { Campaign, CampaignItem } from '../../core/ports/campaigns';
 import type { Store } from '../../core/ports/store';
 import type { CliContext } from '../context';
 import { table } from '../present';
-import { withRuntime, writeJson } from '../runtime';
+import { createProgress, type Progress } from '../progress';
+import { runCliCommand } from '../run-cli-command';
+import { withRuntime, writeJson, type CliRuntime } from '../runtime';
 
 interface RedeployOptions {
   tag: string;
@@ -63,13 +65,9 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
         activate: options.activate,
       };
       await withRuntime(ctx, async (runtime) => {
-        const store = runtime.provisioning.store;
-        const chosen = await planCampaign(store, {
-          tag: options.tag,
-          filter: campaignOptions.filter,
-          exclude: campaignOptions.exclude,
-        });
-        const slugs = chosen.map((i) => i.slug);
+        const request = { name: 'campaign', tag: options.tag, options: campaignOptions } as const;
+        const plan = await runCliCommand(runtime, { ...request, start: false });
+        const slugs = plan.instances;
         if (options.showInstances) {
           if (options.json) return writeJson(ctx, { instances: slugs });
           return void ctx.stdout.write(slugs.length === 0 ? 'no eligible sandboxes\n' : `${slugs.join('\n')}\n`);
@@ -81,13 +79,11 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
           if (!(await confirm(ctx)))
             throw new SandboxError('force_required', 'not confirmed; nothing started (answer y, or pass --force)');
         }
-        const campaign = await startCampaign(
-          { store, now: runtime.provisioning.now },
-          { tag: options.tag, options: campaignOptions, actor: runtime.actor },
-        );
-        if (options.json) return writeJson(ctx, await campaignJson(store, campaign));
+        const { started } = await runCliCommand(runtime, { ...request, start: true });
+        const campaign = started!.campaign;
+        if (options.json) return writeJson(ctx, factsJson(started!));
         ctx.stdout.write(
-          `started campaign ${campaign.id} (${campaign.tag}) for ${slugs.length} sandbox(es); follow it with: npx sbx campaigns show ${campaign.id}\n`,
+          `started campaign ${campaign.id} (${campaign.tag}) for ${started!.items.length} sandbox(es); follow it with: npx sbx campaigns show ${campaign.id} --follow\n`,
         );
       });
     });
@@ -98,8 +94,8 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
       await withRuntime(ctx, async (runtime) => {
-        const store = runtime.provisioning.store;
-        const all = await Promise.all((await store.listCampaigns()).map((c) => campaignJson(store, c)));
+        const answer = await runCliCommand(runtime, { name: 'campaigns', campaign: null });
+        const all = answer.campaigns.map(factsJson);
         if (options.json) return writeJson(ctx, { campaigns: all });
         if (all.length === 0) return void ctx.stdout.write('no campaigns\n');
         ctx.stdout.write(
@@ -119,12 +115,12 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
   campaigns
     .command('show <id>')
     .option('--json', 'print one JSON object')
-    .action(async (id: string, options: { json?: boolean }) => {
+    .option('--follow', 'show progress (a bar on a terminal) until the campaign ends or is paused, then the table')
+    .action(async (id: string, options: { json?: boolean; follow?: boolean }) => {
       await withRuntime(ctx, async (runtime) => {
-        const store = runtime.provisioning.store;
-        const campaign = await store.getCampaign(campaignId(id));
-        if (!campaign) throw new SandboxError('not_found', `no campaign ${id} (sbx campaigns list)`);
-        const json = await campaignJson(store, campaign);
+        if (options.follow) await followCampaign(ctx, runtime, campaignId(id));
+        const answer = await runCliCommand(runtime, { name: 'campaigns', campaign: campaignId(id) });
+        const json = factsJson(answer.campaigns[0]!);
         if (options.json) return writeJson(ctx, json);
         const done = json.items.filter((i) => isDone(i.state)).length;
         ctx.stdout.write(`campaign ${json.id} (${json.tag}): ${json.state}\n${progressBar(done, json.items.length)}\n`);
@@ -145,15 +141,34 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
   for (const control of ['pause', 'resume', 'cancel'] as const) {
     campaigns.command(`${control} <id>`).action(async (id: string) => {
       await withRuntime(ctx, async (runtime) => {
-        const campaign = await controlCampaign(
-          { store: runtime.provisioning.store, now: runtime.provisioning.now },
-          campaignId(id),
-          control,
-          runtime.actor,
-        );
+        const answer = await runCliCommand(runtime, { name: 'campaign_control', campaign: campaignId(id), control });
+        const { campaign } = answer.campaign;
         ctx.stdout.write(`campaign ${campaign.id} (${campaign.tag}) is ${campaign.state}\n`);
       });
     });
+  }
+}
+
+/** Polls a campaign until it is no longer running: a bar of finished sandboxes, the ongoing ones as the step. */
+async function followCampaign(ctx: CliContext, runtime: CliRuntime, id: number): Promise<void> {
+  let bar: Progress | null = null;
+  try {
+    for (;;) {
+      const { campaign, items } = (await runCliCommand(runtime, { name: 'campaigns', campaign: id })).campaigns[0]!;
+      bar ??= createProgress(ctx, { title: `campaign ${campaign.id} (${campaign.tag})`, total: items.length });
+      const done = items.filter((i) => isDone(i.state)).length;
+      const ongoing = items.filter((i) => i.state === 'ongoing').map((i) => i.slug);
+      const failed = items.filter((i) => i.state === 'failed').length;
+      const step =
+        campaign.state === 'running'
+          ? `${ongoing.length ? `redeploying ${ongoing.join(', ')}` : 'waiting for the next batch'}${failed ? `; ${failed} failed` : ''}`
+          : `${campaign.state}${failed ? `; ${failed} failed` : ''}`;
+      bar.update(done, step, `campaign ${campaign.id}: ${done}/${items.length} done; ${step}`);
+      if (campaign.state !== 'running') return;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  } finally {
+    bar?.stop();
   }
 }
 
@@ -161,7 +176,10 @@ const isDone = (state: CampaignItem['state']) => state === 'succeeded' || state 
 
 /** The campaign as scripts read it (`campaigns show --json`, `redeploy --json`). */
 export async function campaignJson(store: Store, campaign: Campaign) {
-  const items = await store.listCampaignItems(campaign.id);
+  return factsJson({ campaign, items: await store.listCampaignItems(campaign.id) });
+}
+
+function factsJson({ campaign, items }: CampaignFacts) {
   return {
     id: campaign.id,
     tag: campaign.tag,

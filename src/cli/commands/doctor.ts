@@ -10,6 +10,10 @@ import { checkHostsAndLoadBalancer, checkSandboxIsolation } from '../doctor-prov
 import { checkSlackTokens } from '../doctor-slack';
 import { checkGitHubApp } from '../doctor-github';
 import { checkDatabaseServers } from '../doctor-databases';
+import { checkOpenStackCompute } from '../doctor-openstack';
+import { checkTlsCertificate } from '../doctor-tls';
+import { checkDiskSpace, parseSize } from '../doctor-disk';
+import { SandboxError } from '../../core/errors';
 
 export type { CheckResult, CheckStatus, DoctorCheck } from '../doctor-check';
 
@@ -56,6 +60,9 @@ export const doctorChecks: DoctorCheck[] = [
   checkSurfaces,
   checkSandboxIsolation(),
   checkHostsAndLoadBalancer,
+  checkTlsCertificate,
+  checkOpenStackCompute,
+  checkDiskSpace,
   checkDatabaseServers,
   checkSlackTokens,
   checkGitHubApp,
@@ -64,9 +71,18 @@ export const doctorChecks: DoctorCheck[] = [
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
-    .description('check configuration, database, migrations and credentials; exits non-zero when a check fails')
+    .description(
+      'check configuration, database and migrations, GitHub and Slack credentials, hosts, load balancer, DNS, database servers and disk space; a table with hints, exits non-zero when a check fails',
+    )
     .option('--json', 'print one JSON object')
-    .action(async (options: { json?: boolean }) => {
+    .option('--min-free <size>', 'free space each host’s work root needs, e.g. 500M or 10G', '2G')
+    .action(async (options: { json?: boolean; minFree: string }) => {
+      let minFreeBytes: number;
+      try {
+        minFreeBytes = parseSize(options.minFree);
+      } catch (error) {
+        throw new SandboxError('usage', `--min-free: ${(error as Error).message}`);
+      }
       const results: CheckResult[] = [];
       let config: Config | null = null;
       try {
@@ -102,7 +118,8 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
           });
         }
         try {
-          for (const check of doctorChecks) results.push(...(await check({ config, database, env: ctx.env })));
+          for (const check of doctorChecks)
+            results.push(...(await check({ config, database, env: ctx.env, options: { minFreeBytes } })));
         } finally {
           await database?.close();
         }

@@ -7,7 +7,15 @@ import type { CliContext } from '../context';
 import { appserverJson, instanceJson, table } from '../present';
 import { runCliCommand } from '../run-cli-command';
 import { warnWithoutWorker, withRuntime, writeJson, type CliRuntime } from '../runtime';
-import { waitForDeployment } from '../wait-for-deployment';
+import { createProgress } from '../progress';
+import { deploySteps, waitForDeployment } from '../wait-for-deployment';
+import { waitForDeletion } from '../wait-for-deletion';
+
+interface SimpleOptions {
+  force?: boolean;
+  wait?: boolean;
+  timeout?: string;
+}
 
 const parseCount = (name: string) => (value: string) => {
   const number = Number(value);
@@ -54,11 +62,12 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
               );
             return;
           }
+          const bar = createProgress(ctx, { title: sandbox.slug, total: deploySteps(options.activate) });
           const outcome = await waitForDeployment(runtime, deployment.id, {
             timeoutMs: options.timeout * 1000,
             activate: options.activate,
-            progress: (line) => ctx.stderr.write(`${line}\n`),
-          });
+            progress: (line, step) => bar.update(step.done, step.name, line),
+          }).finally(() => bar.stop());
           const hosts = await runtime.provisioning.store.listHosts();
           const latest = await runtime.provisioning.store.getInstance(sandbox.id);
           if (options.json)
@@ -121,7 +130,7 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
   const simple = (
     name: string,
     summary: string,
-    run: (runtime: CliRuntime, reference: string, options: { force?: boolean }) => Promise<string>,
+    run: (runtime: CliRuntime, reference: string, options: SimpleOptions) => Promise<string>,
     { alsoUnderInstances = false } = {},
   ) => {
     const parents = alsoUnderInstances && instances ? [program, instances] : [program];
@@ -129,15 +138,19 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       parent
         .command(`${name} <instance>`)
         .description(summary)
-        .action(async (reference: string, options: { force?: boolean }) => {
+        .action(async (reference: string, options: SimpleOptions) => {
           await withRuntime(ctx, async (runtime) => {
             ctx.stdout.write(`${await run(runtime, reference, options)}\n`);
-            await warnWithoutWorker(ctx, runtime.database);
+            // With --wait the note came before the waiting.
+            if (!options.wait) await warnWithoutWorker(ctx, runtime.database);
           });
         }),
     );
     return {
-      option: (flags: string, description: string) => commands.forEach((command) => command.option(flags, description)),
+      option(flags: string, description: string) {
+        commands.forEach((command) => command.option(flags, description));
+        return this;
+      },
     };
   };
 
@@ -169,15 +182,32 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     'delete',
     'archive, then destroy the sandbox’s data (production ones need --force)',
     async (runtime, reference, options) => {
+      const seconds = options.timeout === undefined ? 600 : Number(options.timeout);
+      if (!Number.isInteger(seconds) || seconds < 1)
+        throw new SandboxError('usage', `--timeout must be a whole number of seconds ≥ 1, not "${options.timeout}"`);
       const answer = await runCliCommand(runtime, {
         name: 'delete',
         instance: reference,
         force: Boolean(options.force),
       });
-      return `deleting ${answer.sandbox.slug}`;
+      if (!options.wait) return `deleting ${answer.sandbox.slug}`;
+      await warnWithoutWorker(ctx, runtime.database);
+      const bar = createProgress(ctx, { title: `deleting ${answer.sandbox.slug}`, total: 1 });
+      const outcome = await waitForDeletion(runtime, answer.sandbox.id, {
+        timeoutMs: seconds * 1000,
+        progress: (done, total, step) => {
+          bar.setTotal(total);
+          bar.update(done, step);
+        },
+      }).finally(() => bar.stop());
+      if (!outcome.ok) ctx.setExitCode(1);
+      return `${outcome.ok ? 'ok' : 'failed'}: ${outcome.summary}`;
     },
     { alsoUnderInstances: true },
-  ).option('--force', 'delete even a production sandbox');
+  )
+    .option('--force', 'delete even a production sandbox')
+    .option('--wait', 'block until its data is gone (progress on stderr)')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (default 600)');
 
   program
     .command('status <instance>')

@@ -8,6 +8,7 @@ import type { CliContext } from '../context';
 import type { RecipeField } from '../../core/ports/other-ports';
 import { recipeDeclarations } from '../../infra/recipes';
 import { settingsToJsOptions, settingsYamlOptions } from '../../core/settings/yaml-options';
+import { allowedFlavors } from '../../config/openstack-schema';
 
 interface ExplainOptions {
   bodyFile: string;
@@ -100,6 +101,7 @@ function explainFromOptions(options: ExplainOptions, ctx: CliContext): SettingsE
     extraDenyPatterns: [...config.deny_settings, ...(configured?.deny_settings ?? [])],
     repositoryEphemeralDatabases: configured?.ephemeral_databases ?? null,
     globalEphemeralDatabases: config.defaults.ephemeral_databases,
+    allowedFlavors: config.compute.openstack ? allowedFlavors(config.compute.openstack) : null,
   });
 }
 

@@ -36,8 +36,8 @@ export function registerStart(program: Command, ctx: CliContext): void {
         );
         const signal = await shutdown.requested;
         logger.info(
-          { signal, graceMs: config.worker.shutdown_grace },
-          'shutting down: no new jobs; running jobs get the grace period',
+          { signal, graceMs: config.worker.shutdown_grace, drainMs: role.web ? config.server.drain : undefined },
+          'shutting down: no new jobs, /readyz fails; requests in flight finish, running jobs get the grace period',
         );
         await bot
           .stop(config.worker.shutdown_grace)

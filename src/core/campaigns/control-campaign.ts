@@ -2,7 +2,7 @@ import { SandboxError } from '../errors';
 import type { Actor } from '../model';
 import type { Campaign, CampaignState } from '../ports/campaigns';
 import { campaignTags } from './select-instances';
-import { enqueueTick, type CampaignDeps } from './start-campaign';
+import { enqueueCampaignReport, enqueueTick, type CampaignDeps } from './start-campaign';
 
 type Control = 'pause' | 'resume' | 'cancel';
 
@@ -13,7 +13,7 @@ const allowed: Record<Control, { from: CampaignState[]; to: CampaignState }> = {
 };
 
 /**
- * Pauses (no new redeploys; those in progress finish), resumes (a tick at
+ * Pauses (no new redeploys; those in progress finish and are settled), resumes (a tick at
  * once) or cancels a campaign: pending items are cancelled, and items in
  * progress are let go (their deploys finish on their own, `-ongoing` is removed).
  */
@@ -51,6 +51,7 @@ export async function controlCampaign(
           await store.removeTags(item.instanceId, [campaignTags(current.tag).ongoing]);
       }
     }
+    await enqueueCampaignReport(store, campaignId);
     await store.recordAudit({
       actor: actor.id,
       surface: actor.surface,

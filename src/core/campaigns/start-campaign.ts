@@ -20,7 +20,7 @@ export interface CampaignDeps {
  */
 export const campaignPriority = 10;
 
-export const campaignDefaults = { batchSize: 2, batchFrequencyMs: 600_000, numAttempts: 1, activate: true } as const;
+export { campaignDefaults } from './campaign-defaults';
 
 /** The instances a campaign would redeploy now, in slug order (`--show-instances`). */
 export async function planCampaign(
@@ -63,6 +63,7 @@ export async function startCampaign(
       chosen.map((instance) => ({ instanceId: instance.id, slug: instance.slug })),
     );
     await enqueueTick(store, campaign.id, deps.now());
+    await enqueueCampaignReport(store, campaign.id);
     await store.recordAudit({
       actor: request.actor.id,
       surface: request.actor.surface,
@@ -83,12 +84,22 @@ export async function enqueueTick(store: Store, campaignId: number, runAt: Date)
   );
 }
 
+/** Tells the surfaces (Slack's progress message and failure channel) about the campaign; one pending report per campaign. */
+export async function enqueueCampaignReport(store: Store, campaignId: number): Promise<void> {
+  await store.enqueue(
+    'report_campaign',
+    { campaignId },
+    { queueName: `report-campaign:${campaignId}`, jobKey: `report-campaign:${campaignId}` },
+  );
+}
+
 function validateTag(tag: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(tag))
     throw new SandboxError('usage', `invalid tag "${tag}": use letters, digits, ".", "_" and "-" (at most 63)`);
 }
 
-function validateOptions(options: CampaignOptions): void {
+/** Refuses options out of range (`usage`), before anything is planned or recorded. */
+export function validateOptions(options: CampaignOptions): void {
   const whole = (value: number, low: number, high: number, name: string) => {
     if (!Number.isInteger(value) || value < low || value > high)
       throw new SandboxError('usage', `${name} must be a whole number from ${low} to ${high}, not ${value}`);

@@ -5,7 +5,7 @@ import { requestDeployment } from '../operations/operations';
 import { runPreUpgrade } from './pre-upgrade';
 import type { Campaign, CampaignItem } from '../ports/campaigns';
 import { campaignTags } from './select-instances';
-import { campaignPriority, enqueueTick, type CampaignDeps } from './start-campaign';
+import { campaignPriority, enqueueCampaignReport, enqueueTick, type CampaignDeps } from './start-campaign';
 
 /**
  * One tick of a running campaign: settle the items whose deployment ended
@@ -17,11 +17,23 @@ import { campaignPriority, enqueueTick, type CampaignDeps } from './start-campai
  */
 export async function tickCampaign(deps: CampaignDeps, campaignId: number): Promise<void> {
   const campaign = await deps.store.getCampaign(campaignId);
-  if (!campaign || campaign.state !== 'running') return;
+  if (!campaign || (campaign.state !== 'running' && campaign.state !== 'paused')) return;
+  await advance(deps, campaign);
+  await enqueueCampaignReport(deps.store, campaignId);
+}
+
+async function advance(deps: CampaignDeps, campaign: Campaign): Promise<void> {
+  const campaignId = campaign.id;
   for (const item of await deps.store.listCampaignItems(campaignId)) {
     if (item.state === 'ongoing') await settleItem(deps, campaign, item);
   }
   let items = await deps.store.listCampaignItems(campaignId);
+  if (campaign.state === 'paused') {
+    // Paused: nothing new starts, but the redeploys in flight are still settled (resume enqueues a tick of its own).
+    if (items.some((i) => i.state === 'ongoing'))
+      await enqueueTick(deps.store, campaignId, new Date(deps.now().getTime() + campaign.options.batchFrequencyMs));
+    return;
+  }
   const room = campaign.options.batchSize - items.filter((i) => i.state === 'ongoing').length;
   const next = items.filter((i) => i.state === 'pending').slice(0, Math.max(0, room));
   const batch = Math.max(0, ...items.map((i) => i.batch ?? 0)) + 1;
@@ -41,11 +53,11 @@ async function settleItem(deps: CampaignDeps, campaign: Campaign, item: Campaign
   if (!deployment || deployment.state === 'pending' || deployment.state === 'running') return;
   const appservers = (await deps.store.listAppservers(item.instanceId)).filter((a) => a.deploymentId === deployment.id);
   const succeeded = deployment.state === 'succeeded';
-  const reason = succeeded
-    ? null
-    : deployment.state === 'cancelled'
+  const failure =
+    deployment.state === 'cancelled'
       ? 'deployment cancelled (superseded or cancelled by a person)'
       : (appservers.at(-1)?.failureReason ?? 'deployment failed');
+  const reason = succeeded ? null : `${failure}${restoreHint(item)}`;
   const tags = campaignTags(campaign.tag);
   await deps.store.transaction(async (store) => {
     const settled = await store.updateCampaignItem(item.id, 'ongoing', {
@@ -96,7 +108,12 @@ async function startItem(deps: CampaignDeps, campaign: Campaign, item: CampaignI
   }
   if (campaign.options.preUpgrade.length > 0) {
     try {
-      const ran = await runPreUpgrade(deps.databases, instance, campaign.options.preUpgrade);
+      const runs = await runPreUpgrade(
+        deps.databases,
+        instance,
+        campaign.options.preUpgrade,
+        `campaign-${campaign.id}-item-${item.id}`,
+      );
       await deps.store.recordAudit({
         actor: actor.id,
         surface: actor.surface,
@@ -104,7 +121,13 @@ async function startItem(deps: CampaignDeps, campaign: Campaign, item: CampaignI
         instanceId: instance.id,
         instanceSlug: instance.slug,
         result: 'ok',
-        detail: { campaignId: campaign.id, databases: ran, statements: campaign.options.preUpgrade },
+        detail: {
+          campaignId: campaign.id,
+          databases: runs.map((run) => run.database),
+          // A tick repeated after a crash finds the run marked done on the server and does not run it again.
+          alreadyDone: runs.filter((run) => run.result === 'already_done').map((run) => run.database),
+          statements: campaign.options.preUpgrade,
+        },
       });
     } catch (error) {
       const reason = `--pre-upgrade failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -117,7 +140,14 @@ async function startItem(deps: CampaignDeps, campaign: Campaign, item: CampaignI
         result: 'error',
         detail: { campaignId: campaign.id, reason, statements: campaign.options.preUpgrade },
       });
-      await failBeforeStart(deps, campaign, item, batch, reason);
+      await failBeforeStart(
+        deps,
+        campaign,
+        item,
+        batch,
+        `${reason}${restoreHint({ ...item, snapshotId })}`,
+        snapshotId,
+      );
       return;
     }
   }
@@ -152,15 +182,24 @@ async function failBeforeStart(
   item: CampaignItem,
   batch: number,
   reason: string,
+  snapshotId: number | null = null,
 ): Promise<void> {
   await deps.store.transaction(async (store) => {
     const failed = await store.updateCampaignItem(item.id, 'pending', {
       state: 'failed',
       batch,
+      snapshotId,
       startedAt: deps.now(),
       finishedAt: deps.now(),
       failureReason: reason,
     });
     if (failed) await store.addTags(item.instanceId, [campaignTags(campaign.tag).failure]);
   });
+}
+
+/** How to get the data back after a failed redeploy of an instance whose databases were snapshotted first. */
+export function restoreHint(item: Pick<CampaignItem, 'slug' | 'snapshotId'>): string {
+  return item.snapshotId === null
+    ? ''
+    : `; snapshot ${item.snapshotId} holds its databases from before: npx sbx db restore ${item.slug} ${item.snapshotId}`;
 }

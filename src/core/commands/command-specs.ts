@@ -1,3 +1,4 @@
+import type { CampaignOptions } from '../ports/campaigns';
 import type { SettingsMap } from '../settings/types';
 
 /** Where a command was typed: a PR comment names its sandbox implicitly; Slack names it in the text. */
@@ -19,6 +20,9 @@ export type CommandName =
   | 'list'
   | 'create'
   | 'task'
+  | 'campaign'
+  | 'campaign_control'
+  | 'campaigns'
   | 'help';
 
 /**
@@ -34,7 +38,14 @@ export type SandboxCommand =
   | { name: 'delete'; instance: string | null; force: boolean }
   | { name: 'cancel'; instance: string | null }
   | { name: 'status'; instance: string | null }
-  | { name: 'logs'; instance: string | null; appserver: number | null; lines?: number }
+  | {
+      name: 'logs';
+      instance: string | null;
+      appserver: number | null;
+      lines?: number;
+      /** The running service's own output instead of the deploy log. */
+      runtime?: boolean;
+    }
   | { name: 'extend'; instance: string | null; duration: string; durationMs: number }
   | { name: 'pin'; instance: string | null }
   | { name: 'unpin'; instance: string | null }
@@ -53,7 +64,12 @@ export type SandboxCommand =
       production?: boolean;
       /** Deploy it at once (default); the CLI creates without deploying. */
       deploy?: boolean;
-    };
+    }
+  /** A bulk redeploy (`/redeploy --tag T …`, `sbx redeploy --tag T`): `start: false` only plans (the confirmation). */
+  | { name: 'campaign'; tag: string; options: CampaignOptions; start: boolean }
+  | { name: 'campaign_control'; campaign: number; control: 'pause' | 'resume' | 'cancel' }
+  /** One campaign with its items, or all of them (null). */
+  | { name: 'campaigns'; campaign: number | null };
 
 export interface CommandSpec {
   surfaces: readonly CommandSurface[];
@@ -70,7 +86,11 @@ export interface CommandSpec {
 export const commandSpecs = {
   redeploy: {
     surfaces: ['github', 'slack'],
-    usage: { github: '', slack: '<instance> [--no-activate] [--attempts N]' },
+    usage: {
+      github: '',
+      slack:
+        '<instance> [--no-activate] [--attempts N] | --tag T [--filter NAME=VALUE]… [--exclude NAME=VALUE]… [--update NAME=VALUE]… [--batch-size N] [--batch-frequency 10m] [--num-attempts N] [--no-activate]',
+    },
     summary: 'deploy the current settings at the newest commit in a new appserver',
     flags: ['no-activate'],
     slashCommand: '/redeploy',
@@ -114,9 +134,10 @@ export const commandSpecs = {
   },
   logs: {
     surfaces: ['slack'],
-    usage: { github: '', slack: '<instance> [N] [--lines L]' },
-    summary: 'show the last lines (default 20) of the deploy log of appserver N (default: the newest)',
-    flags: [],
+    usage: { github: '', slack: '<instance> [N] [--lines L] [--runtime]' },
+    summary:
+      'show the last lines (default 20) of the deploy log of appserver N (default: the newest); --runtime: its own output since it became healthy',
+    flags: ['runtime'],
   },
   extend: {
     surfaces: ['github', 'slack'],
@@ -161,6 +182,27 @@ export const commandSpecs = {
     summary: 'run one of the recipe’s named tasks on the active appserver’s host',
     flags: [],
   },
+  campaign: {
+    // Reached through `/redeploy --tag T …` on Slack and `sbx redeploy --tag T` on the CLI.
+    surfaces: [],
+    usage: { github: '', slack: '--tag T [--filter NAME=VALUE]…' },
+    summary: 'redeploy many sandboxes in batches (a campaign), after a confirmation',
+    flags: ['no-activate'],
+  },
+  campaign_control: {
+    // `sbx campaigns pause|resume|cancel <id>`.
+    surfaces: [],
+    usage: { github: '', slack: '<id>' },
+    summary: 'pause, resume or cancel a campaign',
+    flags: [],
+  },
+  campaigns: {
+    // `sbx campaigns list|show <id>`.
+    surfaces: [],
+    usage: { github: '', slack: '[id]' },
+    summary: 'the campaigns, or one with its items',
+    flags: [],
+  },
   help: {
     surfaces: ['github', 'slack'],
     usage: { github: '[command]', slack: '[command]' },
@@ -174,7 +216,18 @@ export const commandSpecs = {
  * Slack only (a PR comment has no use for them). Value names are for usage texts.
  */
 export const slackCommandOptions: Partial<Record<CommandName, Readonly<Record<string, string>>>> = {
-  redeploy: { attempts: 'N' },
+  redeploy: {
+    attempts: 'N',
+    // With --tag, a campaign (SPEC §7); NAME=VALUE options may be repeated.
+    tag: 'T',
+    filter: 'NAME=VALUE',
+    exclude: 'NAME=VALUE',
+    update: 'NAME=VALUE',
+    'batch-size': 'N',
+    'batch-frequency': 'DURATION',
+    'num-attempts': 'N',
+    'pre-upgrade': 'SQL',
+  },
   logs: { lines: 'L' },
   create: { 'repo-url': 'URL', ref: 'REF' },
 };

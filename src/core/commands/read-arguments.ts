@@ -1,3 +1,4 @@
+import { campaignDefaults } from '../campaigns/campaign-defaults';
 import { parseDuration } from '../duration';
 import type { CommandName, CommandSurface, SandboxCommand } from './command-specs';
 
@@ -6,6 +7,8 @@ export interface Arguments {
   flags: Set<string>;
   /** Options given with a value (`--attempts 3`, `--attempts=3`); an option left without one maps to ''. */
   options: Map<string, string>;
+  /** Every value of each option, in order, for options that may be repeated (`--filter a=1 --filter b=2`). */
+  repeated: Map<string, string[]>;
   surface: CommandSurface;
 }
 
@@ -26,6 +29,7 @@ export function tokenize(text: string, surface: CommandSurface, valued: readonly
   const positionals: string[] = [];
   const flags = new Set<string>();
   const options = new Map<string, string>();
+  const repeated = new Map<string, string[]>();
   const words = text
     .trim()
     .split(/\s+/)
@@ -39,12 +43,20 @@ export function tokenize(text: string, surface: CommandSurface, valued: readonly
     }
     const [name = '', inline] = word.replace(/^--?/, '').split(/=(.*)/s, 2);
     const key = name.toLowerCase();
-    if (!valued.includes(key)) flags.add(word.replace(/^--?/, '').toLowerCase());
-    else if (inline !== undefined) options.set(key, inline);
-    else if (words[i + 1] !== undefined && !words[i + 1]!.startsWith('--')) options.set(key, words[(i += 1)]!);
-    else options.set(key, '');
+    if (!valued.includes(key)) {
+      flags.add(word.replace(/^--?/, '').toLowerCase());
+      continue;
+    }
+    const value =
+      inline !== undefined
+        ? inline
+        : words[i + 1] !== undefined && !words[i + 1]!.startsWith('--')
+          ? words[(i += 1)]!
+          : '';
+    options.set(key, value);
+    repeated.set(key, [...(repeated.get(key) ?? []), value]);
   }
-  return { positionals, flags, options, surface };
+  return { positionals, flags, options, repeated, surface };
 }
 
 /**
@@ -88,6 +100,9 @@ function instanceOnly<N extends 'archive' | 'status' | 'restore' | 'cancel' | 'p
 /** One reader per command: a missing entry is a compile error. */
 export const argumentReaders = {
   redeploy: (args) => {
+    if (args.options.has('tag')) return readCampaign(args);
+    const campaignOnly = campaignOptionNames.find((name) => name !== 'tag' && args.options.has(name));
+    if (campaignOnly) return problem(`--${campaignOnly} is for a campaign: add --tag T`);
     const taken = takeInstance(args, 0);
     if (typeof taken === 'string') return problem(taken);
     const attempts = countOption(args, 'attempts', 1, 10);
@@ -114,7 +129,13 @@ export const argumentReaders = {
     if (typeof appserver === 'string') return problem(appserver);
     const lines = countOption(args, 'lines', 1, 500);
     if (typeof lines === 'string') return problem(lines);
-    return ok({ name: 'logs', instance: taken.instance, appserver, ...(lines === undefined ? {} : { lines }) });
+    return ok({
+      name: 'logs',
+      instance: taken.instance,
+      appserver,
+      ...(lines === undefined ? {} : { lines }),
+      ...(args.flags.has('runtime') ? { runtime: true } : {}),
+    });
   },
   archive: instanceOnly('archive'),
   status: instanceOnly('status'),
@@ -154,6 +175,10 @@ export const argumentReaders = {
     if (rest.length) return problem(`unexpected "${rest.join(' ')}"`);
     return ok({ name: 'create', slug, repository, ref });
   },
+  campaign: (args) => readCampaign(args),
+  // Reached from the CLI only, which builds the command itself.
+  campaign_control: () => problem('use sbx campaigns pause|resume|cancel <id>'),
+  campaigns: () => problem('use sbx campaigns list|show <id>'),
   task: (args) => {
     const taken = takeInstance(args, 1);
     if (typeof taken === 'string') return problem(taken);
@@ -164,3 +189,75 @@ export const argumentReaders = {
       : ok({ name: 'task', instance: taken.instance, task: name });
   },
 } satisfies Record<Exclude<CommandName, 'help'>, ArgumentReader>;
+
+const campaignOptionNames = [
+  'tag',
+  'filter',
+  'exclude',
+  'update',
+  'batch-size',
+  'batch-frequency',
+  'num-attempts',
+  'pre-upgrade',
+] as const;
+
+/**
+ * `/redeploy --tag T [--filter NAME=VALUE]… [--exclude NAME=VALUE]…
+ * [--update NAME=VALUE]… [--batch-size N] [--batch-frequency D]
+ * [--num-attempts N] [--no-activate]`: the plan of a campaign, which the
+ * surface confirms before it starts. A filter or exclude named twice means
+ * any of its values.
+ */
+function readCampaign(args: Arguments): ArgumentResult {
+  const tag = args.options.get('tag') ?? '';
+  if (tag === '') return problem('--tag needs a value, e.g. --tag upgrade-z1');
+  if (args.positionals.length)
+    return problem(`a campaign picks its sandboxes by --filter, not by name ("${args.positionals.join(' ')}")`);
+  if (args.options.has('pre-upgrade'))
+    return problem('--pre-upgrade SQL is given from the CLI only (sbx redeploy --tag T --pre-upgrade @file.yml)');
+  const pairs = (name: string): Record<string, string | string[]> | string => {
+    const result: Record<string, string | string[]> = {};
+    for (const pair of args.repeated.get(name) ?? []) {
+      const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(pair);
+      if (!match) return `--${name} takes NAME=VALUE, not "${pair}"`;
+      const [, key, value] = match as unknown as [string, string, string];
+      const before = result[key];
+      result[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+    }
+    return result;
+  };
+  const filter = pairs('filter');
+  const exclude = pairs('exclude');
+  const update = pairs('update');
+  for (const read of [filter, exclude, update]) if (typeof read === 'string') return problem(read);
+  const updates = update as Record<string, string | string[]>;
+  const twice = Object.keys(updates).find((key) => Array.isArray(updates[key]));
+  if (twice) return problem(`--update sets ${twice} twice`);
+  const batchSize = countOption(args, 'batch-size', 1, 100);
+  const numAttempts = countOption(args, 'num-attempts', 1, 10);
+  for (const count of [batchSize, numAttempts]) if (typeof count === 'string') return problem(count);
+  const frequency = args.options.get('batch-frequency');
+  let batchFrequencyMs: number = campaignDefaults.batchFrequencyMs;
+  if (frequency !== undefined) {
+    try {
+      batchFrequencyMs = parseDuration(frequency);
+    } catch {
+      return problem(`--batch-frequency: "${frequency}" is not a duration; use e.g. 10m or 600s`);
+    }
+  }
+  return ok({
+    name: 'campaign',
+    tag,
+    start: false,
+    options: {
+      filter: filter as Record<string, unknown>,
+      exclude: exclude as Record<string, unknown>,
+      update: updates as Record<string, string>,
+      preUpgrade: [],
+      batchSize: (batchSize as number | undefined) ?? campaignDefaults.batchSize,
+      batchFrequencyMs,
+      numAttempts: (numAttempts as number | undefined) ?? campaignDefaults.numAttempts,
+      activate: !args.flags.has('no-activate'),
+    },
+  });
+}

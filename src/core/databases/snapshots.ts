@@ -7,10 +7,10 @@ import type { DatabaseSnapshot } from './types';
 type Deps = { databases: DatabaseDeps; now: () => Date };
 
 /**
- * Writes every persistent MySQL database of the instance to an archive under
- * `<snapshot dir>/<slug>/<timestamp>/` and records the snapshot. Refused,
- * before anything is written, for an instance whose MongoDB databases cannot
- * be snapshotted yet (a partial snapshot would not restore the sandbox).
+ * Writes every persistent MySQL and MongoDB database of the instance to an
+ * archive under `<snapshot dir>/<slug>/<timestamp>/` (mysqldump SQL, or a
+ * mongodump archive) and records the snapshot. RabbitMQ holds no data worth
+ * keeping across an upgrade and is left out.
  */
 export async function snapshotDatabases(
   deps: Deps,
@@ -22,11 +22,6 @@ export async function snapshotDatabases(
   );
   if (rows.length === 0)
     throw new SandboxError('not_found', `${instance.slug} has no persistent databases to snapshot`);
-  if (rows.some((row) => row.kind === 'mongodb'))
-    throw new SandboxError(
-      'usage',
-      `${instance.slug} has MongoDB databases, which this version cannot snapshot yet (no mongodump here); nothing was written`,
-    );
   const dir = join(deps.databases.snapshotDir, instance.slug, deps.now().toISOString().replace(/[:.]/g, '-'));
   const files: DatabaseSnapshot['files'] = [];
   for (const row of rows) {
@@ -34,10 +29,17 @@ export async function snapshotDatabases(
     if (!server)
       throw new SandboxError('database_unavailable', `${instance.slug}: its ${row.kind} server is no longer recorded`);
     const admin = deps.databases.admins.adminFor(server);
+    if (!admin.dump)
+      throw new SandboxError(
+        'database_unavailable',
+        `${instance.slug}: the ${server.name} server cannot be snapshotted`,
+      );
+    const kind = row.kind as 'mysql' | 'mongodb';
     for (const { actual } of row.names) {
-      const file = `${row.kind}-${actual}.sql.gz`;
-      const bytes = await admin.dump!(actual, join(dir, file));
-      files.push({ kind: row.kind as 'mysql', database: actual, file, bytes });
+      // mysqldump SQL for MySQL; a mongodump archive for MongoDB (`mongorestore --gzip --archive=FILE` reads it).
+      const file = kind === 'mysql' ? `mysql-${actual}.sql.gz` : `mongodb-${actual}.archive.gz`;
+      const bytes = await admin.dump(actual, join(dir, file));
+      files.push({ kind, database: actual, file, bytes });
     }
   }
   return deps.databases.records.insertSnapshot({

@@ -95,12 +95,19 @@ export interface DatabaseAdmin {
   endpoint(): DatabaseEndpoint;
   /** Connect, privileges to create databases and users, and traps such as anonymous users. */
   check(): Promise<ServerCheck[]>;
-  /** Writes one database to a gzip archive (MySQL: mysqldump-compatible SQL); absent where the kind has no snapshots yet. */
+  /** Writes one database to a gzip archive (MySQL: mysqldump-compatible SQL; MongoDB: a mongodump archive); absent for RabbitMQ. */
   dump?(name: string, file: string): Promise<number>;
   /** Replaces one database's content with an archive written by `dump`. */
   load?(name: string, file: string): Promise<void>;
-  /** Runs SQL statements in order on one database as the admin (a campaign's `--pre-upgrade`); the first failure throws, naming the statement. */
-  execute?(name: string, statements: readonly string[]): Promise<void>;
+  /**
+   * Runs SQL statements in order on one database as the admin (a campaign's
+   * `--pre-upgrade`); the first failure throws, naming the statement. With a
+   * `marker`, the run is recorded on the server in the same transaction as
+   * the statements: a marker already done returns `already_done` and runs
+   * nothing; a marker started but never done (a crash or a killed
+   * connection mid-way) throws `interrupted` and runs nothing either.
+   */
+  execute?(name: string, statements: readonly string[], marker?: string): Promise<'ran' | 'already_done'>;
 }
 
 /** Admin connections per registered server (the URL comes from the environment variable the server names). */

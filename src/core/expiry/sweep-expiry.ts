@@ -42,7 +42,8 @@ async function settleInstance(
   deps: ExpiryDeps,
   instance: Instance,
 ): Promise<'none' | 'expired' | 'warned'> {
-  if (instance.archivedAt || instance.deletedAt) return 'none';
+  // Sleeping is not idling: the TTL clock stands still until it wakes (which moves its last activity and expiry on).
+  if (instance.archivedAt || instance.deletedAt || instance.sleepingSince) return 'none';
   const now = deps.now();
   const expiresAt = expiryOf(instance, deps.policy.ttlOf(instance));
   const decision = decideExpiry(instance, deps.policy, now);
@@ -61,6 +62,7 @@ async function settleInstance(
       action: 'expire',
       detail: { expiresAt: decision.expiresAt.toISOString(), lastActivityAt: instance.lastActivityAt.toISOString() },
     });
+    await store.countCleanup('expired');
     await reportChange(store, instance.id, now);
     return 'expired';
   }
@@ -71,6 +73,7 @@ async function settleInstance(
       action: 'expiry_warning',
       detail: { expiresAt: decision.expiresAt.toISOString() },
     });
+    await store.countCleanup('warned');
     await reportChange(store, instance.id, now);
     return 'warned';
   }

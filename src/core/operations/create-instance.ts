@@ -9,6 +9,7 @@ import {
   type RecipeFieldDeclaration,
   type SettingsMap,
 } from '../settings';
+import { creatorOf } from '../quotas/find-quota-breach';
 import { slugConflict } from './slug-conflict';
 
 export { reservedSlugs } from './slug-conflict';
@@ -99,6 +100,7 @@ export async function createManualInstance(store: Store, request: ManualInstance
         globalDefault: request.ephemeralDatabases,
       }),
       production: request.production ?? false,
+      createdBy: creatorOf(request.actor),
     });
     await tx.recordAudit({
       actor: request.actor.id,

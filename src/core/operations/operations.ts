@@ -35,7 +35,8 @@ export async function requestDeployment(
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
     throw new SandboxError('usage', `attempts must be a whole number from 1 to 10, not ${request.attempts}`);
   return deps.store.transaction(async (store) => {
-    await store.lockInstance(instance.id);
+    // The update takes the instance's row lock (what lockInstance takes) and records the activity in one statement.
+    await store.updateInstance(instance.id, { lastActivityAt: new Date() });
     const deployment = await store.insertDeployment({
       instanceId: instance.id,
       requestedBy: request.actor.id,
@@ -45,7 +46,6 @@ export async function requestDeployment(
       attempts,
       activateOnSuccess: request.activateOnSuccess ?? true,
     });
-    await store.updateInstance(instance.id, { lastActivityAt: new Date() });
     const { jobId } = await store.enqueue(
       'deploy_instance',
       { deploymentId: deployment.id },

@@ -22,6 +22,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Written to the command's standard input, then closed. */
   stdin?: string | Buffer;
+  /** Called with output as it arrives (`sbx exec` streams it); the result still holds all of it. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 export interface HostTransport {

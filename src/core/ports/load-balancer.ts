@@ -29,7 +29,22 @@ export interface Route {
    * appserver's frozen recipe settings. Absent: `defaultProxySettings`.
    */
   proxy?: ProxySettings;
+  /**
+   * The sandbox is switching to `target` (for `switchingWindowMs` after an
+   * activation): when the target does not answer, the load balancer answers
+   * 503 with Retry-After and a link to the status page (not the 502 page).
+   */
+  switching?: boolean;
+  /**
+   * The sandbox sleeps (its appserver is stopped): nginx and HAProxy send its
+   * domains to the bot's own web server, Host kept, which answers the waking
+   * page and queues the wake. The builtin proxy reads this from the database.
+   */
+  sleeping?: boolean;
 }
+
+/** How long after an activation a sandbox counts as switching (see `Route.switching`). */
+export const switchingWindowMs = 60_000;
 
 /** What a route gets when its appserver froze no proxy settings (created before recipes declared them). */
 export const defaultProxySettings: ProxySettings = {

@@ -23,7 +23,7 @@ export interface DnsProvider {
 export type HealthProbe = (
   url: string,
   timeoutMs: number,
-  options?: { method?: string; host?: string },
+  options?: { method?: string; host?: string; headers?: Record<string, string> },
 ) => Promise<{ status: number | null; error?: string }>;
 
 /** A field a recipe declares (SPEC §2.5): a PR key (or an alias) overrides it, then repository, global and recipe defaults. */

@@ -1,3 +1,5 @@
+import type { QuotaBreach } from '../quotas/quota-breach';
+
 /** What the bot remembers about one pull request (mapped from its row in src/infra/db; see drizzle/schema.ts). */
 export interface PullRequestRecord {
   id: number;
@@ -14,7 +16,9 @@ export interface PullRequestRecord {
   fromFork: boolean;
   /** Why nothing deploys: a draft, a missing approval, a fork the host cannot isolate. */
   /** `slug`: its slug is reserved or another sandbox has it or serves one of its domains (no sandbox is created). */
-  waiting: 'draft' | 'approval' | 'isolation' | 'slug' | null;
+  /** `quota`: a live-sandbox quota is full (`waitingQuota` says which, and who holds it). */
+  waiting: 'draft' | 'approval' | 'isolation' | 'slug' | 'quota' | null;
+  waitingQuota: QuotaBreach | null;
   closedAt: Date | null;
   /** The answer to the last command, shown in the sticky comment. */
   notice: { actor: string; command: string; text: string; at: string } | null;
@@ -26,6 +30,8 @@ export interface PullRequestRecord {
   deploymentSha: string | null;
   deploymentDigest: string | null;
   syncedAt: Date | null;
+  /** When a sync first recorded `headSha` (later syncs of the same head keep it); null on records older than the field. */
+  headSeenAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -90,4 +96,6 @@ export interface PullRequestRecords {
     values: PullRequestRecordPatch & Pick<PullRequestRecord, 'state' | 'headSha' | 'author'>,
   ): Promise<PullRequestRecord>;
   update(id: number, patch: PullRequestRecordPatch): Promise<PullRequestRecord>;
+  /** Open pull requests waiting for a slot of a full quota (synced again when a sandbox is archived or deleted). */
+  listWaitingForQuota(): Promise<PullRequestRecord[]>;
 }

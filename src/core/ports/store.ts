@@ -18,6 +18,8 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** Serializes host placement across processes for the rest of the transaction. */
   lockPlacement(): Promise<void>;
+  /** Serializes quota decisions across processes for the rest of the transaction (two waiting PRs never take one free slot). */
+  lockQuotas(): Promise<void>;
   /** Takes a transaction-scoped lock on the instance row (serializes operations across replicas). */
   lockInstance(id: number): Promise<void>;
 
@@ -27,6 +29,10 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
   /** Instances whose main or extra domain is `domain`. */
   findInstanceByDomain(domain: string): Promise<Instance | null>;
   listInstances(options?: { includeArchived?: boolean; includeDeleted?: boolean }): Promise<Instance[]>;
+  /** Sandboxes holding a quota slot: neither archived nor deleted, and deployed at least once. */
+  listLiveSandboxes(): Promise<Instance[]>;
+  /** Records when each sandbox last got a request (one statement for the whole batch; never moves a time back). */
+  recordRequests(requests: readonly { instanceId: number; at: Date }[]): Promise<void>;
   insertInstance(values: NewInstance): Promise<Instance>;
   updateInstance(id: number, patch: Partial<NewInstance>): Promise<Instance>;
 
@@ -70,6 +76,15 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
     nextOffset: number,
     options?: { maxBytes?: number },
   ): Promise<boolean>;
+  /**
+   * Drops the whole stored log and moves the appserver's log offset from
+   * `offset` to `nextOffset`, only if it still is `offset`: everything before
+   * `nextOffset` counts as dropped (`logDroppedBytes`). For a follower far
+   * behind a log larger than its cap, which then copies only the newest part.
+   */
+  skipLog(appserverId: number, offset: number, nextOffset: number): Promise<boolean>;
+  /** Deletes the oldest whole chunks as `appendLog` does with `maxBytes`, for pieces stored without it. */
+  trimLog(appserverId: number, maxBytes: number): Promise<void>;
   /** Chunks after `afterOffset` up to `limitBytes`, or the chunks covering the last `tailBytes`. */
   readLog(
     appserverId: number,
@@ -77,7 +92,13 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
   ): Promise<{ offset: number; content: string }[]>;
 
   recordAudit(event: AuditEvent): Promise<void>;
+  /** Adds one to a cleanup counter (`/metrics`: sbx_cleanup_events_total), in the caller's transaction. */
+  countCleanup(event: CleanupEvent): Promise<void>;
 }
+
+/** Cleanup events counted in `/metrics` (sbx_cleanup_events_total{event}). */
+export const cleanupEvents = ['expired', 'warned', 'extended', 'slept', 'woken'] as const;
+export type CleanupEvent = (typeof cleanupEvents)[number];
 
 /** Options for a job enqueued through the store (so it joins the store's transaction). */
 export interface EnqueueOptions {
@@ -87,6 +108,8 @@ export interface EnqueueOptions {
   queueName?: string;
   /** Coalesces bursts: a pending job with this key is replaced. */
   jobKey?: string;
+  /** `preserve_run_at`: a pending job with the key keeps its run time (adding it again is a no-op). Default `replace`. */
+  jobKeyMode?: 'replace' | 'preserve_run_at';
   runAt?: Date;
   maxAttempts?: number;
   /** Graphile priority: lower runs first. Campaign deploys use `campaignPriority` so interactive work goes ahead. */

@@ -1,4 +1,5 @@
 import { SandboxError, isSandboxError } from '../errors';
+import { switchingWindowMs } from '../ports/load-balancer';
 import { appserverConfig } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
 import { reportChange } from './report-change';
@@ -32,6 +33,7 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
       target: { address: host.address, port: appserver.port! },
       access,
       ...(proxy ? { proxy } : {}),
+      switching: true,
     });
   } catch (error) {
     await deps.store.recordAudit({
@@ -52,8 +54,24 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
   }
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
-    await store.updateInstance(instance.id, { activeAppserverId: appserver.id });
+    // A new appserver serves: whatever slept, or failed its uptime probes, was the previous one.
+    await store.updateInstance(instance.id, {
+      activeAppserverId: appserver.id,
+      sleepingSince: null,
+      downSince: null,
+      probeFailures: 0,
+    });
     await store.updateAppserver(appserver.id, { activatedAt: deps.now() });
+    // The newest activation's settle replaces a pending one: only the active appserver's route settles.
+    await store.enqueue(
+      'settle_route',
+      { appserverId: appserver.id },
+      {
+        instanceId: instance.id,
+        jobKey: `settle:${instance.id}`,
+        runAt: new Date(deps.now().getTime() + switchingWindowMs),
+      },
+    );
     await store.enqueue(
       'retain_appservers',
       { instanceId: instance.id },

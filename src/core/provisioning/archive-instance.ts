@@ -22,6 +22,9 @@ export async function archiveInstance(
   await deps.store.updateInstance(instance.id, {
     activeAppserverId: null,
     archivedAt: instance.archivedAt ?? deps.now(),
+    sleepingSince: null,
+    downSince: null,
+    probeFailures: 0,
   });
   await cancelInstance(deps, instance.id);
   const appservers = await deps.store.listAppservers(instance.id);

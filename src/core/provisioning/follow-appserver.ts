@@ -1,4 +1,6 @@
 import type { Appserver, AppserverConfig, Host } from '../model';
+import { pause } from '../pause';
+import type { Redactor } from '../redact';
 import type { HostTransport } from '../ports/host-transport';
 import { appserverConfig } from './create-appserver';
 import { cutLog } from './cut-log';
@@ -9,9 +11,22 @@ import { followOptions } from './provision-appserver';
 import { runnerName } from './work-files';
 import { stopService } from './stop-appserver';
 import { reportChange } from './report-change';
+import { runtimeLogJobOptions } from './follow-runtime-log';
 
-const readChunkBytes = 128 * 1024;
+// Reads of 512 KiB, the next one overlapping the database write of the last (see copyLog): behind a backlog
+// each piece costs a read and a transaction, so larger pieces copy faster; each piece is copied a few
+// times on its way to the database, which is what bounds them (the 100 MB bench case watches the RSS).
+const readChunkBytes = 512 * 1024;
+/** The size of one read of deploy.log: at most half the log cap (if any), so the stored log stays within 1.5× its cap. */
+export const logPieceBytes = (logMaxBytes: number | undefined): number =>
+  logMaxBytes === undefined ? readChunkBytes : Math.min(readChunkBytes, Math.max(4096, Math.floor(logMaxBytes / 2)));
+/** At most this much is copied per poll, so a follow job keeps to its budget behind a huge backlog. */
+const bytesPerPoll = 64 * 1024 * 1024;
 const tailLines = 20;
+/** The first wait between polls; it grows by half while nothing happens, up to `followIntervalMs`, and halves on progress. */
+export const firstPollMs = 5;
+// By half, not double: a deploy is seen at most half its time late instead of as late again.
+const backoff = 1.5;
 
 /**
  * Follows a configuring appserver for up to `followBudgetMs`: copies new
@@ -19,7 +34,9 @@ const tailLines = 20;
  * starts the service when the deploy phase exited 0, health-checks it, and
  * moves the appserver to running or failed. Hands over to a fresh follow job
  * while the deploy is still going, so no job runs long and a restart of the
- * bot loses nothing: the deploy runs detached on the host.
+ * bot loses nothing: the deploy runs detached on the host. Polls at once and
+ * backs off (see `nextWait`): a quick deploy is seen the moment it ends, a
+ * long quiet one costs a poll per `followIntervalMs`.
  */
 export async function followAppserver(
   deps: ProvisioningDeps,
@@ -31,12 +48,19 @@ export async function followAppserver(
   if (!appserver || appserver.state !== 'configuring') return 'done';
   const host = (await deps.store.getHost(appserver.hostId!))!;
   const transport = deps.hosts.transportFor(host);
+  // The instance's secrets exist before the deploy starts (prepareDatabases): one read per job, not per poll.
+  const redactor = await redactorFor(deps, appserver.instanceId);
+  let wait = firstPollMs;
   while (Date.now() < deadline && !signal?.aborted) {
+    const before = appserver;
+    const outcome = await step(deps, appserver, host, transport, redactor);
+    if (outcome === 'done') return 'done';
     appserver = await deps.store.getAppserver(appserverId);
     if (!appserver || appserver.state !== 'configuring') return 'done';
-    const outcome = await step(deps, appserver, host, transport);
-    if (outcome === 'done') return 'done';
-    await sleep(deps.followIntervalMs, signal);
+    // A new phase (the service was just launched) is watched from the first, shortest wait again.
+    const launched = !before.serviceStartedAt && appserver.serviceStartedAt;
+    wait = launched ? firstPollMs : nextWait(wait, madeProgress(before, appserver), deps.followIntervalMs);
+    await pause(wait, signal);
   }
   await deps.store.enqueue(
     'follow_appserver',
@@ -46,22 +70,29 @@ export async function followAppserver(
   return 'continue';
 }
 
+/** The wait before the next poll: halved after progress (down to `firstPollMs`), 1.5× after none (up to `longest`). */
+export function nextWait(previous: number, progress: boolean, longest: number): number {
+  return progress ? Math.max(firstPollMs, previous / 2) : Math.min(longest, previous * backoff);
+}
+
+const madeProgress = (before: Appserver, after: Appserver) => after.logOffset !== before.logOffset;
+
 async function step(
   deps: ProvisioningDeps,
   appserver: Appserver,
   host: Host,
   transport: HostTransport,
+  redactor: Redactor,
 ): Promise<'done' | 'pending'> {
   const workDir = appserver.workDir!;
   const exitText = appserver.serviceStartedAt ? null : await transport.readFile(`${workDir}/deploy.exit`);
-  const drained = await copyLog(deps, appserver, transport, exitText !== null);
+  const drained = await copyLog(deps, appserver, transport, exitText !== null, redactor);
   if (!appserver.serviceStartedAt) {
     if (exitText === null || !drained) return 'pending';
     const status = Number(exitText.toString().trim());
     if (status !== 0) {
       // A recipe may name the cause (e.g. the failed Ansible task); it comes first.
       const cause = (await transport.readFile(`${workDir}/failure.txt`, { maxBytes: 2_000 }))?.toString().trim();
-      const redactor = await redactorFor(deps, appserver.instanceId);
       const reason = `${cause ? `${redactor.redact(cause)}; ` : ''}deploy phase exited with status ${status}`;
       await failAppserver(deps, appserver, 'failed', `${reason}; last lines:\n${await logTail(deps, appserver.id)}`);
       return 'done';
@@ -88,13 +119,16 @@ async function step(
   const { url } = check;
   const health = await check.result;
   if (health.ok) {
+    // What the service printed before its health check answered belongs to the deploy log;
+    // the runtime log starts where this copy ends.
+    await copyLog(deps, appserver, transport, false, redactor);
     await markRunning(deps, appserver, transport);
     return 'done';
   }
   const serviceExit = await transport.readFile(`${workDir}/service.exit`);
   if (serviceExit !== null) {
     // The service ended before answering: waiting out health_timeout would only delay the same verdict.
-    await copyLog(deps, appserver, transport, true);
+    await copyLog(deps, appserver, transport, true, redactor);
     await failAppserver(
       deps,
       appserver,
@@ -105,7 +139,7 @@ async function step(
   }
   if (deps.now().getTime() - appserver.serviceStartedAt.getTime() > config.healthTimeoutMs) {
     const last = health.detail;
-    await copyLog(deps, appserver, transport, true);
+    await copyLog(deps, appserver, transport, true, redactor);
     await stopService(deps, appserver, transport).catch(() => undefined);
     await failAppserver(
       deps,
@@ -126,7 +160,7 @@ const expected = (config: AppserverConfig) => ((config.health?.maxStatus ?? 299)
  * the appserver's port: a sandbox with a dead Studio never becomes running,
  * so it is never activated.
  */
-function checkHealth(deps: ProvisioningDeps, config: AppserverConfig, address: string, port: number) {
+export function checkHealth(deps: ProvisioningDeps, config: AppserverConfig, address: string, port: number) {
   const base = `http://${address}:${port}`;
   const url = `${base}${config.healthPath.startsWith('/') ? '' : '/'}${config.healthPath}`;
   const maxStatus = config.health?.maxStatus ?? 299;
@@ -162,6 +196,13 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver, transpo
   await deps.store.transaction(async (store) => {
     if (initialized) await store.updateInstance(appserver.instanceId, { initializedAt: deps.now() });
     const running = await store.transitionAppserver(appserver.id, 'configuring', 'running', { readyAt: deps.now() });
+    // From here on the service's output is its runtime log, copied by jobs of its own.
+    if (running && deps.runtimeLogs && deps.runtimeLogIntervalMs !== undefined)
+      await store.enqueue(
+        'follow_runtime_log',
+        { appserverId: running.id },
+        runtimeLogJobOptions({ now: deps.now, runtimeLogIntervalMs: deps.runtimeLogIntervalMs }, running.id),
+      );
     if (!running || running.deploymentId === null) return;
     const deployment = await store.getDeployment(running.deploymentId);
     if (!deployment || deployment.state !== 'running') return;
@@ -183,31 +224,99 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver, transpo
  * Copies deploy.log from the stored offset, redacted. Stores whole lines and
  * holds back a partial line (see `cutLog`: a secret is never split between
  * two chunks) unless `final`. Returns true when everything on the host has
- * been stored.
+ * been stored. Behind a backlog, the next piece is read from the host while
+ * the current one is written to the database (the two round trips overlap),
+ * and when the unread part is larger than the log cap, the older part is
+ * skipped (see `skipAhead`). The cap is applied once per poll, not per piece.
  */
 async function copyLog(
   deps: ProvisioningDeps,
   appserver: Appserver,
   transport: HostTransport,
   final: boolean,
+  redactor: Redactor,
 ): Promise<boolean> {
+  const path = `${appserver.workDir}/deploy.log`;
+  const { logMaxBytes } = deps;
+  const pieceBytes = logPieceBytes(logMaxBytes);
+  const read = (offset: number) => {
+    const reading = transport.readFile(path, { offset, maxBytes: pieceBytes });
+    // Handled now (it may fail while the database write is awaited); awaiting it later still throws.
+    reading.catch(() => undefined);
+    return reading;
+  };
   let offset = appserver.logOffset;
-  const redactor = await redactorFor(deps, appserver.instanceId);
-  for (let round = 0; round < 64; round += 1) {
-    const bytes = await transport.readFile(`${appserver.workDir}/deploy.log`, { offset, maxBytes: readChunkBytes });
-    if (!bytes || bytes.length === 0) return true;
-    const complete = bytes.length < readChunkBytes;
-    const cut = cutLog(bytes, redactor, { final: final && complete, full: !complete });
-    if (cut.bytes === 0) return false;
-    const stored = await deps.store.appendLog(appserver.id, offset, cut.text, offset + cut.bytes, {
-      maxBytes: deps.logMaxBytes,
-    });
-    if (!stored) return false;
-    offset += cut.bytes;
-    if (complete && cut.bytes === bytes.length) return true;
-    if (complete) return false;
+  let untrimmed = false;
+  let next = read(offset);
+  let size = null as Promise<number | null> | null;
+  const copy = async (): Promise<boolean> => {
+    for (let round = 0; round < bytesPerPoll / pieceBytes; round += 1) {
+      const bytes = await next;
+      if (!bytes || bytes.length === 0) return true;
+      const complete = bytes.length < pieceBytes;
+      // A full piece: how far behind is the follower? Asked while this piece is stored.
+      size = !complete && logMaxBytes !== undefined ? transport.fileSize(path) : null;
+      size?.catch(() => undefined);
+      const cut = cutLog(bytes, redactor, { final: final && complete, full: !complete });
+      if (cut.bytes === 0) return false;
+      // A full window means more is waiting: fetch it now; its bytes are used only if this piece is stored.
+      next = complete ? Promise.resolve(null) : read(offset + cut.bytes);
+      // The last piece of a poll applies the cap in its own transaction; earlier ones leave it to the end.
+      const stored = await deps.store.appendLog(appserver.id, offset, cut.text, offset + cut.bytes, {
+        maxBytes: complete ? logMaxBytes : undefined,
+      });
+      if (!stored) return false;
+      untrimmed = !complete;
+      offset += cut.bytes;
+      if (complete) return cut.bytes === bytes.length;
+      if (size && logMaxBytes !== undefined) {
+        const end = (await size) ?? 0;
+        const skipped = await skipAhead(deps, appserver.id, transport, path, { offset, end, logMaxBytes });
+        if (skipped === false) return false;
+        if (skipped !== null) {
+          await next.catch(() => null);
+          offset = skipped;
+          untrimmed = false;
+          next = read(offset);
+        }
+      }
+    }
+    return false;
+  };
+  try {
+    return await copy();
+  } finally {
+    // A read ahead (or size asked) that is not used still ends before this does.
+    await Promise.all([next.catch(() => null), size?.catch(() => null)]);
+    if (untrimmed && logMaxBytes !== undefined) await deps.store.trimLog(appserver.id, logMaxBytes);
   }
-  return false;
+}
+
+/**
+ * When the unread part of the log (`offset` to `end`) is larger than the cap,
+ * storing it all only to drop the older part is the waste: moves the stored
+ * offset to the first line start within the newest `logMaxBytes` and drops
+ * the stored log (its dropped-bytes count becomes the new offset). Starting at
+ * a line start keeps redaction whole (no rule crosses a line). Returns the new
+ * offset, null when there is nothing to skip (or no line starts near the cut:
+ * then the log is copied as usual), false when another follower moved first.
+ */
+async function skipAhead(
+  deps: ProvisioningDeps,
+  appserverId: number,
+  transport: HostTransport,
+  path: string,
+  window: { offset: number; end: number; logMaxBytes: number },
+): Promise<number | false | null> {
+  const { offset, end, logMaxBytes } = window;
+  if (end - offset <= logMaxBytes) return null;
+  const from = end - logMaxBytes;
+  const head = await transport.readFile(path, { offset: from - 1, maxBytes: logPieceBytes(logMaxBytes) });
+  // Read from the byte before the cut: a line that starts right at it is kept whole.
+  const newline = head?.indexOf(0x0a) ?? -1;
+  if (newline < 0) return null;
+  const to = from + newline;
+  return (await deps.store.skipLog(appserverId, offset, to)) ? to : false;
 }
 
 async function logTail(deps: ProvisioningDeps, appserverId: number): Promise<string> {
@@ -219,18 +328,4 @@ async function logTail(deps: ProvisioningDeps, appserverId: number): Promise<str
     .split('\n')
     .slice(-tailLines)
     .join('\n');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

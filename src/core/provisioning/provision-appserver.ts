@@ -5,6 +5,7 @@ import { appserverConfig } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
 import { failAppserver } from './fail-appserver';
 import { placeAppserver, type HostLoad } from './place-appserver';
+import { placeOnMachine } from './place-on-machine';
 import { prepareDatabases } from './prepare-databases';
 import { reportChange } from './report-change';
 import { renderWorkFiles, runnerName, sandboxEnv } from './work-files';
@@ -25,6 +26,8 @@ export async function provisionAppserver(deps: ProvisioningDeps, appserverId: nu
     // Placed already, but the job stopped before the launch was recorded (a crash): launch again.
     if (appserver.state === 'waiting' && appserver.hostId !== null && appserver.workDir) return { appserver };
     if (appserver.state !== 'new') return null;
+    // A VM of its own: booted below, outside the transaction (it takes minutes).
+    if (deps.machines) return { appserver, boot: true as const };
     await store.lockPlacement();
     const hosts = await store.listHosts();
     const live = await store.listAppserversInStates(liveStates);
@@ -59,7 +62,16 @@ export async function provisionAppserver(deps: ProvisioningDeps, appserverId: nu
     await failAppserver(deps, placed.appserver, 'error', `could not get a host: ${placed.reason}`);
     return;
   }
-  const appserver = placed.appserver;
+  let appserver = placed.appserver;
+  if ('boot' in placed && deps.machines) {
+    const onMachine = await placeOnMachine({ ...deps, machines: deps.machines }, appserver);
+    if (!onMachine) return;
+    if (!onMachine.ok) {
+      await failAppserver(deps, onMachine.appserver, 'error', onMachine.reason);
+      return;
+    }
+    appserver = onMachine.appserver;
+  }
   try {
     await launchDeploy(deps, appserver);
   } catch (error) {

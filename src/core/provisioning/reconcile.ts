@@ -1,8 +1,11 @@
+import { unterminatedStates } from '../appserver-state';
 import { dropRow } from '../databases/drop-instance-databases';
-import type { Host } from '../model';
+import type { Host, Instance } from '../model';
+import type { PooledMachine } from '../ports/machines';
 import type { HostTransport } from '../ports/host-transport';
 import type { ProvisioningDeps } from './deps';
 import { listMarkedProcesses, orphanReason, stopProcesses } from './orphan-processes';
+import { applyActiveRoute } from './settle-route';
 import { runnerName } from './work-files';
 
 export type Drift =
@@ -12,7 +15,9 @@ export type Drift =
   | { kind: 'dangling_route'; slug: string }
   | { kind: 'missing_route'; slug: string; appserverId: number; instanceId: number }
   | { kind: 'unreachable_host'; host: string; error: string }
-  | { kind: 'undropped_databases'; slug: string; rowId: number; what: string; error: string | null };
+  | { kind: 'undropped_databases'; slug: string; rowId: number; what: string; error: string | null }
+  | { kind: 'zombie_machine'; name: string; id: string; why: string }
+  | { kind: 'firewall_rules'; changes: string[] };
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const appserverDirPattern = /^appserver-(\d+)$/;
@@ -26,7 +31,10 @@ export async function findDrift(deps: ProvisioningDeps): Promise<Drift[]> {
   const drift: Drift[] = [];
   const instances = await deps.store.listInstances({ includeArchived: true, includeDeleted: true });
   const bySlug = new Map(instances.map((instance) => [instance.slug, instance]));
-  for (const host of await deps.store.listHosts()) {
+  const hosts = await deps.store.listHosts();
+  for (const host of hosts) {
+    // A VM host lives as long as its appserver: once that is terminated, the VM is deleted and nothing is left to look at.
+    if (host.provider === 'openstack' && !(await hasUnterminatedAppserver(deps, host))) continue;
     try {
       drift.push(...(await hostDrift(deps, host, bySlug)));
     } catch (error) {
@@ -46,6 +54,17 @@ export async function findDrift(deps: ProvisioningDeps): Promise<Drift[]> {
         rowId: row.id,
         what: `${row.kind} ${row.names.map((n) => n.actual).join(', ')}, user ${row.username}`,
         error: row.dropError,
+      });
+    }
+  }
+  if (deps.machines) {
+    try {
+      drift.push(...(await machineDrift(deps)));
+    } catch (error) {
+      drift.push({
+        kind: 'unreachable_host',
+        host: 'openstack',
+        error: error instanceof Error ? error.message : String(error),
       });
     }
   }
@@ -73,7 +92,7 @@ export async function findDrift(deps: ProvisioningDeps): Promise<Drift[]> {
 async function hostDrift(
   deps: ProvisioningDeps,
   host: Host,
-  bySlug: Map<string, { id: number; deletedAt: Date | null }>,
+  bySlug: Map<string, Pick<Instance, 'id' | 'deletedAt' | 'sleepingSince' | 'activeAppserverId'>>,
 ): Promise<Drift[]> {
   const drift: Drift[] = [];
   const transport = deps.hosts.transportFor(host);
@@ -103,7 +122,11 @@ async function hostDrift(
         });
       }
     }
-    for (const appserver of appservers.filter((a) => a.state === 'running' && a.hostId === host.id && a.workDir)) {
+    // A sleeping sandbox's active appserver is stopped on purpose (sleep_after), not vanished.
+    const asleep = (id: number) => instance.sleepingSince !== null && instance.activeAppserverId === id;
+    for (const appserver of appservers.filter(
+      (a) => a.state === 'running' && a.hostId === host.id && a.workDir && !asleep(a.id),
+    )) {
       const status = await transport.exec(['bash', `${appserver.workDir}/${runnerName}`, 'status'], {
         timeoutMs: 15_000,
       });
@@ -149,6 +172,8 @@ export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[])
       await transport.remove(item.path);
     } else if (item.kind === 'vanished_process') {
       const appserver = await deps.store.getAppserver(item.appserverId);
+      const instance = appserver ? await deps.store.getInstance(appserver.instanceId) : null;
+      if (instance?.sleepingSince && instance.activeAppserverId === appserver?.id) continue;
       if (appserver)
         await deps.store.transitionAppserver(appserver.id, 'running', 'failed', {
           failureReason: 'its service process vanished from the host',
@@ -160,9 +185,23 @@ export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[])
       // Looked at again: a row may have claimed the id since (never stop what an appserver owns).
       if (!orphanReason(await deps.store.getAppserver(item.appserverId), host)) continue;
       await stopProcesses(deps.hosts.transportFor(host), item.pids);
+    } else if (item.kind === 'zombie_machine' && deps.machines) {
+      // Looked at again: an appserver may have claimed the name since (never delete a VM an appserver owns).
+      const machine = (await deps.machines.list()).find((m) => m.id === item.id);
+      if (!machine || !(await zombieReason(deps, machine))) continue;
+      await deps.machines.remove(machine);
+    } else if (item.kind === 'firewall_rules' && deps.machines) {
+      await deps.machines.firewall(true);
     } else if (item.kind === 'dangling_route') {
       await deps.lb.remove(item.slug);
     } else if (item.kind === 'missing_route') {
+      // A sleeping sandbox's route goes back to the waking page: activating would mark it awake with its service stopped.
+      const instance = await deps.store.getInstance(item.instanceId);
+      if (instance?.sleepingSince && instance.activeAppserverId === item.appserverId) {
+        await applyActiveRoute(deps, item.appserverId);
+        deps.logger.info({ drift: item }, 'reconcile healed drift (route of a sleeping sandbox)');
+        continue;
+      }
       await deps.store.enqueue(
         'activate_appserver',
         { appserverId: item.appserverId },
@@ -198,10 +237,41 @@ export function describeDrift(item: Drift): string {
     case 'dangling_route':
       return `route for ${item.slug} points nowhere → remove`;
     case 'missing_route':
-      return `${item.slug} has an active appserver but no route → activate again`;
+      return `${item.slug} has an active appserver but no route → activate again (route to the waking page if it sleeps)`;
     case 'unreachable_host':
       return `host ${item.host} unreachable: ${item.error}`;
+    case 'zombie_machine':
+      return `VM ${item.name} (${item.id}) has the bot's name prefix but ${item.why} → delete`;
+    case 'firewall_rules':
+      return `the bot's security group differs from sandbox.yml: ${item.changes.join('; ')} → restore`;
     case 'undropped_databases':
       return `${item.slug} was deleted but its ${item.what} are still there${item.error ? ` (${item.error})` : ''} → drop again`;
   }
+}
+
+async function hasUnterminatedAppserver(deps: ProvisioningDeps, host: Host): Promise<boolean> {
+  const live = await deps.store.listAppserversInStates(unterminatedStates);
+  return live.some((appserver) => appserver.hostId === host.id);
+}
+
+/** Why a VM with the bot's prefix belongs to nobody (the predecessor's kill_zombies); null: an appserver owns it. */
+async function zombieReason(deps: ProvisioningDeps, machine: PooledMachine): Promise<string | null> {
+  if (machine.appserverId === null) return 'its name is not one the bot gives';
+  const appserver = await deps.store.getAppserver(machine.appserverId);
+  if (!appserver) return `no appserver has id ${machine.appserverId}`;
+  if (appserver.state === 'terminated') return `appserver ${machine.appserverId} was terminated`;
+  return null;
+}
+
+/** VMs no appserver owns, and the bot's security group rules that differ from the configuration. */
+async function machineDrift(deps: ProvisioningDeps): Promise<Drift[]> {
+  const machines = deps.machines!;
+  const drift: Drift[] = [];
+  for (const machine of await machines.list()) {
+    const why = await zombieReason(deps, machine);
+    if (why) drift.push({ kind: 'zombie_machine', name: machine.name, id: machine.id, why });
+  }
+  const changes = await machines.firewall(false);
+  if (changes.length > 0) drift.push({ kind: 'firewall_rules', changes });
+  return drift;
 }

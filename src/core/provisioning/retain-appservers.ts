@@ -8,8 +8,10 @@ const retainableStates = ['running', 'failed', 'error', 'cancelled'] as const;
  * Which appservers to keep: the active one, the newest running candidate and
  * one fallback (the next newest running one). Everything else that is not
  * still deploying goes once older than `minAgeMs`; failed and errored ones
- * once `failedMinAgeMs` passed since they failed. Pure. Example: active 5,
- * running 4, 3 and 2, all two hours old, min age 1h → 2 goes.
+ * once `failedMinAgeMs` passed since they failed. With `maxRunning`, the
+ * running ones past that many (the active one first, then newest first) go
+ * at once. Pure. Example: active 5, running 4, 3 and 2, all two hours old,
+ * min age 1h → 2 goes; with maxRunning 2 and all ten minutes old → 3 and 2 go.
  */
 export function chooseAppserversToTerminate(
   appservers: readonly Appserver[],
@@ -17,6 +19,7 @@ export function chooseAppserversToTerminate(
   now: Date,
   minAgeMs: number,
   failedMinAgeMs = minAgeMs,
+  maxRunning: number | null = null,
 ): Appserver[] {
   const keep = new Set<number>();
   if (activeId !== null) keep.add(activeId);
@@ -24,7 +27,17 @@ export function chooseAppserversToTerminate(
     .filter((a) => a.state === 'running' && a.id !== activeId)
     .sort((a, b) => b.number - a.number);
   for (const candidate of running.slice(0, 2)) keep.add(candidate.id);
+  // Over `maxRunning` (the active one counted first), the oldest running ones go at once, whatever their age.
+  const overLimit = new Set<number>();
+  if (maxRunning !== null) {
+    const slots = Math.max(
+      0,
+      maxRunning - (activeId !== null && appservers.some((a) => a.id === activeId && a.state === 'running') ? 1 : 0),
+    );
+    for (const extra of running.slice(slots)) overLimit.add(extra.id);
+  }
   return appservers.filter((a) => {
+    if (overLimit.has(a.id)) return true;
     if (keep.has(a.id) || !(retainableStates as readonly string[]).includes(a.state)) return false;
     const failed = a.state === 'failed' || a.state === 'error';
     const since = failed ? (a.finishedAt ?? a.createdAt) : a.createdAt;
@@ -42,6 +55,7 @@ export async function retainAppservers(deps: ProvisioningDeps, instanceId: numbe
     deps.now(),
     deps.retentionMinAgeMs,
     deps.retentionFailedMinAgeMs,
+    deps.appserverLimitOf?.(instance) ?? null,
   );
   // Keyed per appserver: a sweep that comes round again while one is still queued adds nothing.
   for (const appserver of doomed)

@@ -19,18 +19,32 @@ export async function stopService(
   await t.exec(['bash', `${appserver.workDir}/${runnerName}`, 'stop'], { cwd: appserver.workDir, timeoutMs: 60_000 });
 }
 
-/** Cancels an unfinished appserver: `cancelled`, and its remote deploy's process group is killed. */
+/**
+ * Cancels an unfinished appserver: `cancelled` and its termination queued in
+ * one transaction, then its remote deploy's process group is killed. A host
+ * (or VM) that does not answer cannot keep the appserver from being
+ * terminated: the termination kills the deploy again, removes what is left
+ * and deletes its VM, retrying while a host it needs is away.
+ */
 export async function cancelAppserver(deps: ProvisioningDeps, appserverId: number, reason: string): Promise<boolean> {
   const appserver = await deps.store.getAppserver(appserverId);
   if (!appserver || !unfinishedStates.includes(appserver.state)) return false;
-  const cancelled = await deps.store.transitionAppserver(appserver.id, appserver.state, 'cancelled', {
-    failureReason: reason,
-    finishedAt: deps.now(),
+  const cancelled = await deps.store.transaction(async (store) => {
+    const moved = await store.transitionAppserver(appserver.id, appserver.state, 'cancelled', {
+      failureReason: reason,
+      finishedAt: deps.now(),
+    });
+    if (moved) await store.enqueue('terminate_appserver', { appserverId }, { instanceId: appserver.instanceId });
+    return moved;
   });
   if (!cancelled) return false;
-  await killRemote(deps, appserver, 'cancel');
-  await deps.store.enqueue('terminate_appserver', { appserverId }, { instanceId: appserver.instanceId });
   await reportChange(deps.store, appserver.instanceId, deps.now());
+  await killRemote(deps, appserver, 'cancel').catch((error: unknown) =>
+    deps.logger.warn(
+      { appserver: appserver.id, err: error },
+      'killing the cancelled deploy failed; its termination (queued) tries again',
+    ),
+  );
   return true;
 }
 
@@ -65,12 +79,21 @@ export async function terminateAppserver(deps: ProvisioningDeps, appserverId: nu
   if (appserver.hostId !== null && appserver.workDir) {
     const host = await deps.store.getHost(appserver.hostId);
     if (host) {
-      const transport = deps.hosts.transportFor(host);
-      await stopService(deps, appserver, transport);
-      await killRemote(deps, appserver, 'cancel');
-      await transport.remove(appserver.workDir);
+      const cleanUp = async () => {
+        const transport = deps.hosts.transportFor(host);
+        await stopService(deps, appserver, transport);
+        await killRemote(deps, appserver, 'cancel');
+        await transport.remove(appserver.workDir!);
+      };
+      if (host.provider !== 'openstack' || !deps.machines) await cleanUp();
+      else
+        // The VM is deleted next with everything on it: a VM that no longer answers must not keep it alive.
+        await cleanUp().catch((error: unknown) =>
+          deps.logger.warn({ appserver: appserver.id, host: host.name, error: String(error) }, 'stop phase skipped'),
+        );
     }
   }
+  await releaseMachine(deps, appserver);
   await deps.store.transitionAppserver(appserver.id, appserver.state, 'terminated', { terminatedAt: deps.now() });
   await reportChange(deps.store, appserver.instanceId, deps.now());
 }
@@ -85,4 +108,16 @@ async function killRemote(deps: ProvisioningDeps, appserver: Appserver, phase: '
     cwd: appserver.workDir,
     timeoutMs: 30_000,
   });
+}
+
+/**
+ * Deletes the VM an appserver had to itself (compute.provider openstack),
+ * waiting until it is gone; a failure throws, so the job is retried and the
+ * appserver stays until its VM is really deleted.
+ */
+async function releaseMachine(deps: ProvisioningDeps, appserver: Appserver): Promise<void> {
+  if (!deps.machines || appserver.hostId === null) return;
+  const host = await deps.store.getHost(appserver.hostId);
+  if (host?.provider !== 'openstack') return;
+  await deps.machines.release(host.name);
 }

@@ -145,6 +145,7 @@ function explainFor({ pr, repository, policy }: SyncPlanInput): SettingsExplanat
     extraDenyPatterns: [...policy.denySettings, ...repository.denySettings],
     repositoryEphemeralDatabases: repository.ephemeralDatabases,
     globalEphemeralDatabases: policy.globalEphemeralDatabases,
+    allowedFlavors: policy.allowedFlavors ?? null,
   });
 }
 

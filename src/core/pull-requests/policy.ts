@@ -1,5 +1,6 @@
 import type { Instance } from '../model';
 import type { PermissionLevel } from '../ports/pull-requests';
+import type { QuotaLimits } from '../quotas/quota-breach';
 import type { RecipeFieldDeclaration, SettingsMap } from '../settings';
 
 /** How one watched repository treats its pull requests (from `repositories[]` in sandbox.yml). */
@@ -25,6 +26,8 @@ export interface RepositoryPolicy {
   /** Extra domain prefixes and fields the repository's recipe declares. */
   domainPrefixes: readonly string[];
   recipeFields: readonly RecipeFieldDeclaration[];
+  /** Live-sandbox quotas of the repository; absent: none. */
+  quotas?: QuotaLimits;
 }
 
 /** Everything the pull request logic reads from the configuration, as plain values. */
@@ -38,6 +41,8 @@ export interface PullRequestPolicy {
   denySettings: readonly string[];
   /** Slugs no sandbox may take (`www`, the bot's host name, `naming.reserved_slugs`); absent: none. */
   reservedSlugs?: readonly string[];
+  /** Flavors a PR may pick with `sandbox_flavor` (compute.provider openstack); null: none (the setting is refused). */
+  allowedFlavors?: readonly string[] | null;
   /** False when PR code would run as the bot's own user (see `decideIsolation`): fork PRs then wait unless their repository allows it. */
   sandboxesIsolated: boolean;
 }

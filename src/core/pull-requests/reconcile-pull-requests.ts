@@ -55,11 +55,24 @@ export async function reconcilePullRequests(deps: PullRequestDeps): Promise<Reco
 export function needsResync(pr: PullRequestSnapshot, record: PullRequestRecord | null, now: Date): boolean {
   if (!record || record.instanceId === null) return true;
   if (record.state !== pr.state || record.headSha !== pr.headSha || record.draft !== pr.draft) return true;
+  // A slot may have freed up without an archive this process saw (a quota raised in sandbox.yml).
+  if (record.waiting === 'quota') return true;
   return !record.syncedAt || now.getTime() - record.syncedAt.getTime() > resyncAfterMs;
 }
 
+/**
+ * Syncs again every open pull request waiting for a quota slot, so the
+ * first to fit deploys once a sandbox is archived or deleted (the quota lock
+ * makes the others wait again). Returns how many syncs it asked for.
+ */
+export async function syncQuotaWaiters(deps: Pick<PullRequestDeps, 'store' | 'records'>): Promise<number> {
+  const waiting = await deps.records.listWaitingForQuota();
+  for (const record of waiting) await requestSync(deps, record.repository, record.number, record.installationId);
+  return waiting.length;
+}
+
 async function requestSync(
-  deps: PullRequestDeps,
+  deps: Pick<PullRequestDeps, 'store'>,
   repository: string,
   number: number,
   installationId: number | null,

@@ -14,7 +14,9 @@ import { appserverConfig } from '../provisioning/create-appserver';
 import { mergeSettings } from '../settings';
 import { withoutSecretSettings } from './fork-settings';
 import { needsAuthorCheck, planSync, type SandboxConfig, type SyncPlan, type WaitingReason } from './plan-sync';
-import { findRepositoryPolicy, type PullRequestPolicy, type RepositoryPolicy } from './policy';
+import { describeQuota, type QuotaBreach } from '../quotas/quota-breach';
+import { goLiveWithinQuota, holdsQuotaSlot } from '../quotas/within-quota';
+import { approvalCovers, findRepositoryPolicy, type PullRequestPolicy, type RepositoryPolicy } from './policy';
 
 /** What the pull request logic works with, handed in by the job. */
 export interface PullRequestDeps {
@@ -43,7 +45,7 @@ export type SyncOutcome =
       kind: 'open';
       record: PullRequestRecord;
       instance: Instance;
-      waiting: WaitingReason | null;
+      waiting: WaitingReason | 'quota' | null;
       action: 'none' | 'deploy' | 'restore';
       reason: string;
     }
@@ -109,17 +111,66 @@ export async function syncPullRequest(deps: PullRequestDeps, request: SyncReques
   const instance = found
     ? await updateInstance(deps.store, found, pr, repository, plan)
     : await createInstance(deps.store, pr, repository, plan);
-  const saved = await saveRecord(deps, pr, plan.waiting, instance.id);
   if (!found) deps.logger.info({ slug: instance.slug, pr: pr.htmlUrl }, 'pull request sandbox created');
-  if (plan.action === 'deploy')
-    await requestDeployment({ store: deps.store }, instance, { actor, commitSha: pr.headSha, activateOnSuccess: true });
-  if (plan.action === 'restore') await restore({ store: deps.store }, instance, { actor });
-  if (plan.action !== 'none')
+  const gate = await actWithinQuota(deps, { pr, repository, plan, instance, actor });
+  const saved = await saveRecord(deps, pr, gate.waiting, instance.id, gate.breach);
+  if (gate.action !== 'none')
     deps.logger.info(
-      { slug: instance.slug, action: plan.action, reason: plan.reason, sha: pr.headSha },
+      { slug: instance.slug, action: gate.action, reason: gate.reason, sha: pr.headSha },
       'pull request sandbox deploying',
     );
-  return { kind: 'open', record: saved, instance, waiting: plan.waiting, action: plan.action, reason: plan.reason };
+  if (gate.breach)
+    deps.logger.info(
+      { slug: instance.slug, pr: pr.htmlUrl, holders: gate.breach.holders.map((h) => h.slug) },
+      `pull request sandbox waits: ${gate.reason}`,
+    );
+  return { kind: 'open', record: saved, instance, waiting: gate.waiting, action: gate.action, reason: gate.reason };
+}
+
+/**
+ * Carries out the plan's deploy or restore, unless that would make one more
+ * live sandbox than a quota allows: then the pull request waits (`quota`)
+ * until a slot frees up (an archive or delete syncs the waiting PRs again) or
+ * a maintainer's approval of the head commit lets it exceed the quota. A
+ * sandbox already live (deployed, not archived) takes no new slot.
+ */
+async function actWithinQuota(
+  deps: PullRequestDeps,
+  {
+    pr,
+    repository,
+    plan,
+    instance,
+    actor,
+  }: {
+    pr: PullRequestSnapshot;
+    repository: RepositoryPolicy;
+    plan: OpenPlan;
+    instance: Instance;
+    actor: Actor;
+  },
+): Promise<{
+  action: OpenPlan['action'];
+  waiting: WaitingReason | 'quota' | null;
+  reason: string;
+  breach: QuotaBreach | null;
+}> {
+  const planned = { action: plan.action, waiting: plan.waiting, reason: plan.reason, breach: null };
+  if (plan.action === 'none') return planned;
+  const act = async (store: Store) => {
+    if (plan.action === 'deploy')
+      await requestDeployment({ store }, instance, { actor, commitSha: pr.headSha, activateOnSuccess: true });
+    else await restore({ store }, instance, { actor });
+  };
+  const exempt = approvalCovers(instance, pr.headSha) || (await holdsQuotaSlot(deps.store, instance));
+  const outcome = await goLiveWithinQuota(
+    deps.store,
+    { instanceId: instance.id, kind: 'pr', author: pr.author, repository: repository.name },
+    exempt ? null : repository.quotas,
+    act,
+  );
+  if (outcome.ok) return planned;
+  return { action: 'none', waiting: 'quota', reason: `over ${describeQuota(outcome.breach)}`, breach: outcome.breach };
 }
 
 async function saveRecord(
@@ -127,7 +178,12 @@ async function saveRecord(
   pr: PullRequestSnapshot,
   waiting: PullRequestRecord['waiting'],
   instanceId?: number,
+  waitingQuota: QuotaBreach | null = null,
 ): Promise<PullRequestRecord> {
+  const now = deps.now();
+  // Syncs of one PR run one at a time (its queue), so the record read here is the one this save replaces.
+  const previous = await deps.records.find(pr.repository, pr.number);
+  const sameHead = previous?.headSha === pr.headSha;
   return deps.records.save(pr.repository, pr.number, {
     installationId: pr.installationId,
     state: pr.state,
@@ -138,7 +194,10 @@ async function saveRecord(
     fromFork: pr.fromFork,
     closedAt: pr.closedAt,
     waiting: pr.state === 'open' ? waiting : null,
-    syncedAt: deps.now(),
+    waitingQuota: pr.state === 'open' && waiting === 'quota' ? waitingQuota : null,
+    syncedAt: now,
+    // An approval is dated against when the head appeared, not against the last sync (which any edit, label or reconcile causes).
+    headSeenAt: sameHead ? (previous.headSeenAt ?? previous.syncedAt ?? now) : now,
     ...(instanceId === undefined ? {} : { instanceId }),
   });
 }

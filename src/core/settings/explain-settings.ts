@@ -3,6 +3,7 @@ import { makeSlug } from '../naming/make-slug';
 import { maxLabelLength } from '../naming/sanitize-label';
 import { checkDatabaseSetting, chooseDatabaseMode, type DatabaseMode } from './database-mode';
 import { mergeSettings } from './merge-settings';
+import { checkFlavorSetting } from './sandbox-flavor';
 import { readPrSettings } from './read-pr-settings';
 import { resolveFields, type RecipeFieldDeclaration } from './resolve-fields';
 import type { SettingsError, SettingsMap } from './types';
@@ -28,6 +29,8 @@ export interface ExplainSettingsInput {
   extraDenyPatterns?: readonly string[];
   repositoryEphemeralDatabases?: boolean | null;
   globalEphemeralDatabases?: boolean;
+  /** Flavors a PR may pick with `sandbox_flavor` (compute.provider openstack); null or absent: the setting is refused. */
+  allowedFlavors?: readonly string[] | null;
 }
 
 /** The result of `sbx settings explain --json`; its shape is documented in docs/settings.md and kept stable. */
@@ -59,7 +62,13 @@ export function explainSettings(input: ExplainSettingsInput): SettingsExplanatio
   const prSettings = pr.settings ?? {};
   const resolved = resolveFields({ ...fieldInput, prSettings, topLevelKeys: pr.topLevelKeys });
   const databaseError = checkDatabaseSetting(prSettings, pr.topLevelKeys);
-  const errors = [...pr.errors, ...resolved.errors, ...(databaseError ? [databaseError] : [])];
+  const flavorError = checkFlavorSetting(prSettings, input.allowedFlavors ?? null, pr.topLevelKeys);
+  const errors = [
+    ...pr.errors,
+    ...resolved.errors,
+    ...(databaseError ? [databaseError] : []),
+    ...(flavorError ? [flavorError] : []),
+  ];
   errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 
   const ok = errors.length === 0;

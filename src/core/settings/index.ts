@@ -36,4 +36,5 @@ export {
   isSecretValue,
   collectSecretValues,
 } from './deny-list';
+export { chooseFlavor, checkFlavorSetting, flavorSettingKey, type ChooseFlavorInput } from './sandbox-flavor';
 export { explainSettings, type ExplainSettingsInput, type SettingsExplanation } from './explain-settings';

@@ -1,7 +1,11 @@
-import { MongoClient, MongoServerError } from 'mongodb';
+import { readFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { BSON, MongoClient, MongoServerError, type Document } from 'mongodb';
 import { assertSafeName } from '../../core/databases/database-names';
 import type { DatabaseAdmin, DatabaseGrant, ServerCheck } from '../../core/databases/types';
 import { describeError, parseAdminUrl } from './admin-url';
+import { readArchive, writeArchive, type ArchiveCollection } from './mongodump-archive';
 
 const userExists = 51003;
 const userNotFound = 11;
@@ -10,7 +14,9 @@ const userNotFound = 11;
  * MongoDB through the official driver, one short client per call. The user is
  * created in each of its databases with `dbOwner` there (as the predecessor
  * did), so `mongodb://user:pw@host/<db>` authenticates against that database.
- * Users survive `dropDatabase`, so delete drops them first.
+ * Users survive `dropDatabase`, so delete drops them first. Snapshots are
+ * mongodump archives (`mongorestore --gzip --archive=FILE`), written and
+ * read by the bot itself (no mongodump on these machines), held in memory.
  */
 export function createMongodbAdmin(url: string): DatabaseAdmin {
   const admin = parseAdminUrl(url, 27017);
@@ -80,6 +86,62 @@ export function createMongodbAdmin(url: string): DatabaseAdmin {
       tls: admin.params.get('tls') === 'true' || admin.params.get('ssl') === 'true',
       options: Object.fromEntries([...admin.params].filter(([key]) => key === 'replicaSet')),
     }),
+
+    dump: (name, file) =>
+      withClient(async (client) => {
+        const db = client.db(assertSafeName(name));
+        const collections: ArchiveCollection[] = [];
+        const listed = (await db.listCollections({}, { nameOnly: false }).toArray()) as {
+          name: string;
+          type?: string;
+          options?: Document;
+        }[];
+        for (const info of listed.filter(
+          (c) => (c.type ?? 'collection') === 'collection' && !c.name.startsWith('system.'),
+        )) {
+          const collection = db.collection(info.name);
+          const indexes = await collection.listIndexes().toArray();
+          // Raw BSON as the server sent it: numbers keep their BSON types (int32, int64, double) byte for byte.
+          const documents = (await collection.find({}, { raw: true }).toArray()) as unknown as Buffer[];
+          collections.push({
+            name: info.name,
+            metadata: { indexes, collectionName: info.name, type: 'collection', options: info.options ?? {} },
+            documents: documents.map((doc) => Buffer.from(doc)),
+          });
+        }
+        const build = (await client
+          .db('admin')
+          .command({ buildInfo: 1 })
+          .catch(() => ({ version: 'unknown' }))) as {
+          version?: string;
+        };
+        await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+        await writeFile(file, gzipSync(writeArchive(name, collections, String(build.version ?? 'unknown'))), {
+          mode: 0o600,
+        });
+        return (await stat(file)).size;
+      }),
+
+    load: (name, file) =>
+      withClient(async (client) => {
+        const { collections } = readArchive(gunzipSync(await readFile(file)));
+        const db = client.db(assertSafeName(name));
+        // Replaces the content: the users stay (they outlive dropDatabase), the collections come from the archive.
+        await db.command({ dropDatabase: 1 });
+        for (const collection of collections) {
+          await db.command({ create: collection.name, ...(collection.metadata.options as Document | undefined) });
+          const indexes = ((collection.metadata.indexes ?? []) as Document[])
+            .filter((index) => index.name !== '_id_')
+            .map(({ v: _v, ns: _ns, ...index }) => index);
+          if (indexes.length > 0) await db.command({ createIndexes: collection.name, indexes });
+          for (let i = 0; i < collection.documents.length; i += 1_000) {
+            const batch = collection.documents
+              .slice(i, i + 1_000)
+              .map((doc) => BSON.deserialize(doc, { promoteValues: false, promoteLongs: false }));
+            await db.collection(collection.name).insertMany(batch, { ordered: true });
+          }
+        }
+      }),
 
     async check(): Promise<ServerCheck[]> {
       try {

@@ -1,8 +1,40 @@
 import mysql from 'mysql2/promise';
 import { assertSafeName } from '../../core/databases/database-names';
+import { SandboxError } from '../../core/errors';
 import type { DatabaseAdmin, DatabaseGrant, ServerCheck } from '../../core/databases/types';
 import { describeError, parseAdminUrl } from './admin-url';
 import { dumpDatabase, loadDatabase } from './mysql-dump';
+
+/** Where runs of `--pre-upgrade` SQL are marked, on the server itself (a database of the bot's, never a sandbox's). */
+const markerTable = 'sbx_meta.pre_upgrade_runs';
+
+/**
+ * Marks a run as started (committed at once) unless it is marked already:
+ * `done` means it ran; `started` means a run began and never finished, and
+ * its statements may have partly run: it is refused, never run twice.
+ */
+async function claimMarker(connection: mysql.Connection, marker: string, name: string): Promise<'claimed' | 'done'> {
+  await connection.query('CREATE DATABASE IF NOT EXISTS sbx_meta');
+  await connection.query(
+    `CREATE TABLE IF NOT EXISTS ${markerTable} (marker VARCHAR(191) PRIMARY KEY, database_name VARCHAR(64) NOT NULL, state VARCHAR(16) NOT NULL, started_at DATETIME NOT NULL, done_at DATETIME NULL)`,
+  );
+  const [rows] = await connection.query<mysql.RowDataPacket[]>(
+    `SELECT state, started_at FROM ${markerTable} WHERE marker = ?`,
+    [marker],
+  );
+  const found = rows[0];
+  if (found?.state === 'done') return 'done';
+  if (found)
+    throw new SandboxError(
+      'conflict',
+      `the --pre-upgrade SQL on ${name} started at ${String(found.started_at)} and never finished (a crash or a lost connection); its statements may have partly run, so they are not run again: check ${name}, then start a new campaign`,
+    );
+  await connection.query(
+    `INSERT INTO ${markerTable} (marker, database_name, state, started_at) VALUES (?, ?, 'started', NOW())`,
+    [marker, name],
+  );
+  return 'claimed';
+}
 
 /**
  * MySQL/MariaDB through mysql2, one short connection per call. Users are
@@ -102,18 +134,32 @@ export function createMysqlAdmin(url: string): DatabaseAdmin {
         assertSafeName(name),
         file,
       ),
-    execute: (name, statements) =>
+    execute: (name, statements, marker) =>
       withConnection(async (connection) => {
         await connection.query('USE ??', [assertSafeName(name)]);
+        if (marker !== undefined) {
+          const state = await claimMarker(connection, marker, name);
+          if (state === 'done') return 'already_done';
+        }
+        // The statements and the marker's `done` commit together; a statement that commits implicitly (DDL) is
+        // not undone by a crash before the marker, which is why a started marker is never run again.
+        await connection.query('START TRANSACTION');
         for (const [index, statement] of statements.entries()) {
           try {
             await connection.query(statement);
           } catch (error) {
+            await connection.query('ROLLBACK').catch(() => undefined);
             throw new Error(
               `statement ${index + 1} (${statement.slice(0, 120)}) failed on ${name}: ${describeError(error)}`,
             );
           }
         }
+        if (marker !== undefined)
+          await connection.query(`UPDATE ${markerTable} SET state = 'done', done_at = NOW() WHERE marker = ?`, [
+            marker,
+          ]);
+        await connection.query('COMMIT');
+        return 'ran' as const;
       }),
 
     async check(): Promise<ServerCheck[]> {

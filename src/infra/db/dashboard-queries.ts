@@ -51,6 +51,8 @@ export async function listInstanceRows(
     activeState: 'act.state',
     latestState: 's.latest_state',
     deploying: 's.deploying',
+    sleeping: 'i.sleeping_since is not null',
+    down: 'i.down_since is not null',
   });
   // The status filter applies before the row limit: an old failed sandbox is found among thousands of newer ones.
   const statusFilter = filters.state ? `where status = ${param(filters.state)}` : '';

@@ -7,6 +7,8 @@ export interface InstanceStatusColumns {
   activeState: string;
   latestState: string;
   deploying: string;
+  sleeping: string;
+  down: string;
 }
 
 const quoted = (values: readonly string[]) => values.map((value) => `'${value.replace(/'/g, "''")}'`).join(', ');
@@ -31,6 +33,8 @@ export function instanceStatusSql(c: InstanceStatusColumns): string {
     when ${c.deleted} then 'deleted'
     when ${c.archived} then 'archived'
     when coalesce(${c.deploying}, false) or coalesce(${unfinishedStateSql(c.latestState)}, false) then 'deploying'
+    when ${c.activeState} is not distinct from 'running' and ${c.sleeping} then 'sleeping'
+    when ${c.activeState} is not distinct from 'running' and ${c.down} then 'down'
     when ${c.activeState} is not distinct from 'running' then 'running'
     when ${c.latestState} is null then 'new'
     when ${c.latestState} in ('failed', 'error') or ${c.activeState} is not distinct from 'failed' then 'failed'

@@ -43,6 +43,12 @@ export function createPullRequestRecords(db: Db): PullRequestRecords {
       }
       throw new Error(`could not save the record of ${repository}#${number}`);
     },
+    async listWaitingForQuota() {
+      return db
+        .select()
+        .from(githubPullRequests)
+        .where(and(eq(githubPullRequests.state, 'open'), eq(githubPullRequests.waiting, 'quota')));
+    },
     async update(id, patch) {
       const rows = await db
         .update(githubPullRequests)

@@ -1,7 +1,15 @@
-import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type * as schema from '../../../drizzle/schema';
-import { appservers, auditEvents, deployments, hosts, instances, logChunks } from '../../../drizzle/schema';
+import {
+  appservers,
+  auditEvents,
+  cleanupCounters,
+  deployments,
+  hosts,
+  instances,
+  logChunks,
+} from '../../../drizzle/schema';
 import { transition, type AppserverState } from '../../core/appserver-state';
 import { SandboxError } from '../../core/errors';
 import type { Appserver } from '../../core/model';
@@ -12,6 +20,7 @@ import { addJobArguments } from './enqueue';
 type Executor = NodePgDatabase<typeof schema>;
 
 const placementLockKey = 7_340_001;
+const quotaLockKey = 7_340_002;
 
 /** The Store port on PostgreSQL (drizzle). Every method joins the transaction it was created in. */
 export function createSandboxStore(db: Executor): Store {
@@ -32,6 +41,9 @@ export function createSandboxStore(db: Executor): Store {
     },
     async lockPlacement() {
       await db.execute(sql`select pg_advisory_xact_lock(${placementLockKey})`);
+    },
+    async lockQuotas() {
+      await db.execute(sql`select pg_advisory_xact_lock(${quotaLockKey})`);
     },
     async enqueue(task, payload, options: EnqueueOptions = {}) {
       const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode, priority] = addJobArguments(
@@ -90,6 +102,27 @@ export function createSandboxStore(db: Executor): Store {
         .from(instances)
         .where(and(...conditions))
         .orderBy(asc(instances.slug));
+    },
+    async listLiveSandboxes() {
+      return db
+        .select()
+        .from(instances)
+        .where(
+          and(
+            isNull(instances.archivedAt),
+            isNull(instances.deletedAt),
+            sql`exists (select 1 from ${deployments} where ${deployments.instanceId} = ${instances.id})`,
+          ),
+        )
+        .orderBy(asc(instances.slug));
+    },
+    async recordRequests(requests) {
+      if (requests.length === 0) return;
+      const ids = requests.map((r) => r.instanceId);
+      const times = requests.map((r) => r.at.toISOString());
+      await db.execute(sql`update ${instances} set last_request_at = greatest(${instances.lastRequestAt}, v.at)
+        from (select unnest(${sql.param(ids)}::int[]) as id, unnest(${sql.param(times)}::timestamptz[]) as at) v
+        where ${instances.id} = v.id`);
     },
     async insertInstance(values) {
       return one(await db.insert(instances).values(values).returning(), 'instance');
@@ -208,30 +241,41 @@ export function createSandboxStore(db: Executor): Store {
     },
 
     async appendLog(appserverId, offset, content, nextOffset, options = {}) {
-      return db.transaction(async (tx) => {
-        const advanced = await tx
-          .update(appservers)
-          .set({ logOffset: nextOffset })
-          .where(and(eq(appservers.id, appserverId), eq(appservers.logOffset, offset)))
-          .returning({ id: appservers.id, dropped: appservers.logDroppedBytes });
-        if (advanced.length === 0) return false;
-        await tx.insert(logChunks).values({ appserverId, offset, content });
-        const { maxBytes } = options;
-        if (maxBytes !== undefined && nextOffset - advanced[0]!.dropped > maxBytes) {
-          // Keep at least the last maxBytes: drop whole chunks that end before them (the chunk straddling the line stays).
-          const keepFrom = await tx.execute<{ offset: string | null }>(sql`
-            select max("offset")::text as "offset" from log_chunks where appserver_id = ${appserverId} and "offset" <= ${nextOffset - maxBytes}`);
-          const firstKept = keepFrom.rows[0]?.offset;
-          if (firstKept !== null && firstKept !== undefined)
-            await tx
-              .delete(logChunks)
-              .where(and(eq(logChunks.appserverId, appserverId), lt(logChunks.offset, Number(firstKept))));
-          await tx.execute(sql`
-            update appservers set log_dropped_bytes = coalesce((select min("offset") from log_chunks where appserver_id = ${appserverId}), ${offset})
-            where id = ${appserverId}`);
-        }
-        return true;
-      });
+      // One statement (one round trip behind a backlog): the offset moves and the chunk goes in, or neither.
+      const appended = await db.execute<{ dropped: string }>(sql`
+        with advanced as (
+          update appservers set log_offset = ${nextOffset}
+          where id = ${appserverId} and log_offset = ${offset} returning id, log_dropped_bytes),
+        chunk as (insert into log_chunks (appserver_id, "offset", content) select id, ${offset}, ${content} from advanced)
+        select log_dropped_bytes::text as dropped from advanced`);
+      const row = appended.rows[0];
+      if (!row) return false;
+      if (options.maxBytes !== undefined && nextOffset - Number(row.dropped) > options.maxBytes)
+        await store.trimLog(appserverId, options.maxBytes);
+      return true;
+    },
+    async skipLog(appserverId, offset, nextOffset) {
+      const result = await db.execute<{ moved: number }>(sql`
+        with moved as (
+          update appservers set log_offset = ${nextOffset}, log_dropped_bytes = ${nextOffset}
+          where id = ${appserverId} and log_offset = ${offset} returning id),
+        gone as (delete from log_chunks where appserver_id in (select id from moved))
+        select count(*)::int as moved from moved`);
+      return result.rows[0]!.moved > 0;
+    },
+    async trimLog(appserverId, maxBytes) {
+      // One statement: the first chunk kept is the last one starting at or before the line; older ones go.
+      await db.execute(sql`
+        with line as (
+          select log_offset - ${maxBytes} as at from appservers
+          where id = ${appserverId} and log_offset - log_dropped_bytes > ${maxBytes}),
+        keep as (
+          select max("offset") as first from log_chunks
+          where appserver_id = ${appserverId} and "offset" <= (select at from line)),
+        gone as (
+          delete from log_chunks where appserver_id = ${appserverId} and "offset" < (select first from keep))
+        update appservers set log_dropped_bytes = (select first from keep)
+        where id = ${appserverId} and (select first from keep) is not null`);
     },
     async readLog(appserverId, options = {}) {
       if (options.tailBytes !== undefined) {
@@ -263,6 +307,15 @@ export function createSandboxStore(db: Executor): Store {
 
     async recordAudit(event) {
       await db.insert(auditEvents).values(event);
+    },
+    async countCleanup(event) {
+      await db
+        .insert(cleanupCounters)
+        .values({ event, count: 1 })
+        .onConflictDoUpdate({
+          target: cleanupCounters.event,
+          set: { count: sql`${cleanupCounters.count} + 1`, updatedAt: new Date() },
+        });
     },
   };
   return store;

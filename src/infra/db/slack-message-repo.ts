@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type * as schema from '../../../drizzle/schema';
 import { auditEvents, deployments, slackMessages } from '../../../drizzle/schema';
@@ -15,7 +15,15 @@ export interface SlackMessageRepo {
   listOpen(instanceId: number): Promise<SlackMessageRow[]>;
   /** The instance's message in the notification channel, created (unposted) when `create`. */
   notification(instanceId: number, channel: string, create: boolean): Promise<SlackMessageRow | null>;
+  /** A campaign's messages that are not final yet (its progress messages and its message in the failure channel). */
+  listOpenForCampaign(campaignId: number): Promise<SlackMessageRow[]>;
+  /** The campaign's message in the failure channel, created (unposted) when `create`. */
+  campaignFailures(campaignId: number, channel: string, create: boolean): Promise<SlackMessageRow | null>;
   update(id: number, patch: Partial<Pick<SlackMessageRow, 'ts' | 'rendered' | 'done'>>): Promise<void>;
+  /** The first posted operation message of the instance asked for by a person (a manual sandbox's `create`), or null. */
+  creationMessage(instanceId: number): Promise<SlackMessageRow | null>;
+  /** The instance's expiry-warning record (never listed as open), created when missing. */
+  expiryWarning(instanceId: number, channel: string): Promise<SlackMessageRow>;
   /** Why activating appserver `number` failed, if it did since `since`. */
   activationError(instanceId: number, number: number, since: Date): Promise<string | null>;
   /** Instances a Slack user deployed or created (`/sandbox list mine`). */
@@ -57,6 +65,63 @@ export function createSlackMessageRepo(db: Executor): SlackMessageRepo {
           where: sql`${slackMessages.purpose} = 'notification'`,
         });
       return (await db.select().from(slackMessages).where(where))[0] ?? null;
+    },
+    async listOpenForCampaign(campaignId) {
+      return db
+        .select()
+        .from(slackMessages)
+        .where(
+          and(
+            eq(slackMessages.subjectId, campaignId),
+            eq(slackMessages.done, false),
+            inArray(slackMessages.purpose, ['campaign', 'campaign_failures']),
+          ),
+        )
+        .orderBy(slackMessages.id);
+    },
+    async campaignFailures(campaignId, channel, create) {
+      const where = and(
+        eq(slackMessages.subjectId, campaignId),
+        eq(slackMessages.channel, channel),
+        eq(slackMessages.purpose, 'campaign_failures'),
+      );
+      const found = (await db.select().from(slackMessages).where(where))[0];
+      if (found || !create) return found ?? null;
+      await db
+        .insert(slackMessages)
+        .values({ instanceId: null, subjectId: campaignId, channel, purpose: 'campaign_failures' })
+        .onConflictDoNothing({
+          target: [slackMessages.subjectId, slackMessages.channel],
+          where: sql`${slackMessages.purpose} = 'campaign_failures'`,
+        });
+      return (await db.select().from(slackMessages).where(where))[0] ?? null;
+    },
+    async creationMessage(instanceId) {
+      const rows = await db
+        .select()
+        .from(slackMessages)
+        .where(
+          and(
+            eq(slackMessages.instanceId, instanceId),
+            eq(slackMessages.purpose, 'deploy'),
+            isNotNull(slackMessages.requestedBy),
+            isNotNull(slackMessages.ts),
+          ),
+        )
+        .orderBy(slackMessages.id)
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async expiryWarning(instanceId, channel) {
+      const where = and(eq(slackMessages.instanceId, instanceId), eq(slackMessages.purpose, 'expiry_warning'));
+      const found = (await db.select().from(slackMessages).where(where).orderBy(slackMessages.id).limit(1))[0];
+      if (found) return found;
+      // Done from the start: it is never an operation message to keep current.
+      const rows = await db
+        .insert(slackMessages)
+        .values({ instanceId, channel, purpose: 'expiry_warning', done: true })
+        .returning();
+      return rows[0]!;
     },
     async update(id, patch) {
       await db

@@ -2,6 +2,12 @@ import { SandboxError } from '../../core/errors';
 import type { DnsProvider } from '../../core/ports/other-ports';
 import type { Logger } from '../logger';
 
+/** TXT values for ACME DNS-01 challenges (`_acme-challenge.<name>`); other values of the name are kept. */
+export interface AcmeTxtRecords {
+  addTxt(domain: string, value: string): Promise<void>;
+  removeTxt(domain: string, value: string): Promise<void>;
+}
+
 export interface GandiDnsOptions {
   /** LiveDNS base URL, `https://api.gandi.net/v5/livedns`. */
   apiUrl: string;
@@ -39,7 +45,7 @@ const managedTypes = ['A', 'CNAME'] as const;
  */
 export function createGandiDns(
   options: GandiDnsOptions,
-): DnsProvider & { check(): Promise<{ ok: boolean; detail: string }> } {
+): DnsProvider & AcmeTxtRecords & { check(): Promise<{ ok: boolean; detail: string }> } {
   const zone = options.zone.toLowerCase().replace(/\.$/, '');
   const base = options.apiUrl.replace(/\/+$/, '');
   const backoff = options.backoffMs ?? [1_000, 2_000, 4_000];
@@ -167,8 +173,35 @@ export function createGandiDns(
     }
   }
 
+  /** The TXT values of `name` other than `value`, unquoted. */
+  async function otherTxt(name: string, value: string): Promise<string[]> {
+    const rrset = (await current(name)).find((entry) => entry.rrset_type === 'TXT');
+    return (rrset?.rrset_values ?? []).map((text) => text.replace(/^"|"$/g, '')).filter((text) => text !== value);
+  }
+
+  async function writeTxt(name: string, values: string[]): Promise<void> {
+    const path = `/domains/${zone}/records/${name}/TXT`;
+    const answer =
+      values.length === 0
+        ? await call('DELETE', path)
+        : await call('PUT', path, { rrset_values: values.map((text) => `"${text}"`), rrset_ttl: 300 });
+    if (![200, 201, 204, 404].includes(answer.status)) fail(`writing the TXT record of ${name}`, answer);
+  }
+
   return {
     kind: 'gandi',
+    addTxt: (domain, value) =>
+      serialize(async () => {
+        const name = nameOf(domain);
+        await writeTxt(name, [...(await otherTxt(name, value)), value]);
+        options.logger?.info({ domain }, 'gandi: TXT value added');
+      }),
+    removeTxt: (domain, value) =>
+      serialize(async () => {
+        const name = nameOf(domain);
+        await writeTxt(name, await otherTxt(name, value));
+        options.logger?.info({ domain }, 'gandi: TXT value removed');
+      }),
     ensure: (domains) =>
       serialize(async () => {
         for (const domain of new Set(domains)) await ensureOne(domain);

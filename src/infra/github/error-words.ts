@@ -9,6 +9,7 @@ const words: Record<SandboxErrorCode, { reaction: Reaction; lead?: string; fix?:
   config_invalid: { reaction: 'confused', fix: 'an operator must fix sandbox.yml (`sbx config check`)' },
   settings_invalid: { reaction: 'confused', fix: 'the errors are listed below' },
   not_permitted: { reaction: '-1', lead: 'sorry, ' },
+  over_quota: { reaction: 'confused' },
   awaiting_approval: { reaction: 'confused', fix: 'a maintainer can comment `/sandbox approve`' },
   force_required: { reaction: '-1' },
   not_found: { reaction: 'confused' },

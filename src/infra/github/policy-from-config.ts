@@ -1,14 +1,16 @@
+import { quotaLimitsOf } from '../quota-limits';
 import type { Config, RepositoryConfig } from '../../config/schema';
 import type { PullRequestPolicy, RepositoryPolicy } from '../../core/pull-requests/policy';
 import type { SettingsMap } from '../../core/settings';
 import { reservedSlugs } from '../../core/operations/slug-conflict';
 import { isolationOf } from '../hosts/local-isolation';
 import { recipeDeclarations } from '../recipes';
+import { allowedFlavors } from '../../config/openstack-schema';
 
 /** The configuration as the pull request logic reads it (plain values, no config types in core). */
 export function policyFromConfig(config: Config, sandboxesIsolated = isolationOf(config).isolated): PullRequestPolicy {
   return {
-    repositories: config.repositories.map(repositoryPolicy),
+    repositories: config.repositories.map((repository) => repositoryPolicy(config, repository)),
     baseDomain: config.base_domain,
     slugTemplate: config.naming.slug_template,
     reservedSlugs: reservedSlugs({
@@ -19,11 +21,12 @@ export function policyFromConfig(config: Config, sandboxesIsolated = isolationOf
     globalFields: config.defaults.fields,
     globalEphemeralDatabases: config.defaults.ephemeral_databases,
     denySettings: config.deny_settings,
+    allowedFlavors: config.compute.openstack ? allowedFlavors(config.compute.openstack) : null,
     sandboxesIsolated,
   };
 }
 
-function repositoryPolicy(repository: RepositoryConfig): RepositoryPolicy {
+function repositoryPolicy(config: Config, repository: RepositoryConfig): RepositoryPolicy {
   const recipe = recipeDeclarations(repository);
   return {
     name: repository.name,
@@ -42,5 +45,6 @@ function repositoryPolicy(repository: RepositoryConfig): RepositoryPolicy {
     archiveGraceMs: repository.archive_grace,
     domainPrefixes: recipe.extraDomainPrefixes,
     recipeFields: recipe.fields,
+    quotas: quotaLimitsOf(config, repository.name),
   };
 }

@@ -60,7 +60,7 @@ function renderDone(who: string, answer: CommandAnswer): RenderedAnswer {
     case 'logs':
       return {
         reaction: 'eyes',
-        notice: `${who}: the log of appserver ${answer.appserver} is on the [status page](${answer.sandbox.statusUrl}).`,
+        notice: `${who}: the ${answer.log === 'runtime' ? 'runtime log' : 'log'} of appserver ${answer.appserver} is on the [status page](${answer.sandbox.statusUrl}).`,
       };
     case 'extend':
       return { reaction: '+1', notice: `${who} extended the sandbox until ${utc(answer.expiresAt)} UTC.` };
@@ -88,6 +88,11 @@ function renderDone(who: string, answer: CommandAnswer): RenderedAnswer {
       return { reaction: 'eyes', notice: `${who}: ${answer.sandboxes.length} sandbox(es).` };
     case 'create':
       return { reaction: 'rocket', notice: `${who} created ${answer.sandbox.slug}.` };
+    // Campaigns are started and followed from Slack and the CLI; no PR comment names one.
+    case 'campaign':
+    case 'campaign_control':
+    case 'campaigns':
+      return { reaction: 'eyes', notice: `${who}: campaigns are run from Slack (\`/redeploy --tag\`) or \`sbx\`.` };
     case 'task':
       return {
         reaction: answer.exitCode === 0 ? '+1' : 'confused',

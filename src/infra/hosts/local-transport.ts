@@ -78,13 +78,21 @@ export function createLocalTransport({
             ...identity,
             ...options.env,
           },
-          stdio: ['pipe', 'pipe', 'pipe'],
+          // Without input, /dev/null: bash takes a socket on its standard input for a remote shell and
+          // sources ~/.bashrc first (about 200 ms for root on these machines, on every launch).
+          stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
           ...(sandbox ? { uid: sandbox.user.uid, gid: sandbox.user.gid } : {}),
         });
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
-        child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-        child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        child.stdout!.on('data', (chunk: Buffer) => {
+          stdout.push(chunk);
+          options.onOutput?.('stdout', chunk);
+        });
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr.push(chunk);
+          options.onOutput?.('stderr', chunk);
+        });
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
           reject(new Error(`${name}: \`${command}\` timed out after ${options.timeoutMs ?? defaultTimeoutMs}ms`));
@@ -97,8 +105,10 @@ export function createLocalTransport({
           clearTimeout(timer);
           resolve({ code, signal, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() });
         });
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.stdin ?? '');
+        if (child.stdin) {
+          child.stdin.on('error', () => undefined);
+          child.stdin.end(options.stdin);
+        }
       });
     },
     async writeFile(path, content, mode = 0o644) {

@@ -39,7 +39,14 @@ export function collectExec(
     label,
     stdin,
     timeoutMs,
-  }: { name: string; label: string; stdin: string | Buffer | undefined; timeoutMs: number },
+    onOutput,
+  }: {
+    name: string;
+    label: string;
+    stdin: string | Buffer | undefined;
+    timeoutMs: number;
+    onOutput?: ExecOptions['onOutput'];
+  },
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const stdout: Buffer[] = [];
@@ -49,8 +56,14 @@ export function collectExec(
       reject(new Error(`${name}: ${label} timed out after ${timeoutMs}ms`));
       channel.close(); // the host kills the command (see buildRemoteCommand)
     }, timeoutMs);
-    channel.on('data', (chunk: Buffer) => stdout.push(chunk));
-    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    channel.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      onOutput?.('stdout', chunk);
+    });
+    channel.stderr.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      onOutput?.('stderr', chunk);
+    });
     channel.on('exit', (code: number | null, signal?: string) => {
       exit = { code: code ?? null, signal: signal ?? null };
     });

@@ -234,7 +234,14 @@ export function createSshTransport(options: SshTransportOptions): HostTransport 
         await openChannel<ClientChannel>(
           link,
           (callback) => link.client.exec(command, callback),
-          (channel) => (result = collectExec(channel, { name, label, stdin: execOptions.stdin, timeoutMs })),
+          (channel) =>
+            (result = collectExec(channel, {
+              name,
+              label,
+              stdin: execOptions.stdin,
+              timeoutMs,
+              onOutput: execOptions.onOutput,
+            })),
         );
         return await whileConnected(link, `running ${label}`, result as Promise<ExecResult>);
       });

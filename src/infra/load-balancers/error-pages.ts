@@ -8,21 +8,35 @@ import { SandboxError } from '../../core/errors';
  * `"`, `\` or `$`, so nginx and HAProxy can carry it in a quoted string
  * unchanged; the slug is a checked slug and the URL is made safe here.
  */
-export type ErrorPageKind = 'down' | 'holding';
+export type ErrorPageKind = 'down' | 'holding' | 'switching' | 'waking';
 
 /** Seconds a browser (or client) is told to wait before trying a holding page again. */
 export const retryAfterSeconds = 30;
+
+/** Seconds before the "waking up" page reloads: a sleeping sandbox's start phase takes seconds, not minutes. */
+export const wakingRetrySeconds = 3;
 
 export function renderErrorPage(kind: ErrorPageKind, slug: string, statusUrl: string | null): string {
   const link = statusUrl === null ? '' : ` <a href='${safeStatusUrl(slug, statusUrl)}'>See its status page.</a>`;
   const [title, text] =
     kind === 'down'
       ? ['not answering', `The sandbox's appserver is not answering right now.${link}`]
-      : [
-          'no active appserver',
-          `This sandbox has no active appserver yet: it is being deployed, switched or woken. This page reloads in ${retryAfterSeconds} seconds.${link}`,
-        ];
-  const refresh = kind === 'holding' ? `<meta http-equiv='refresh' content='${retryAfterSeconds}'>` : '';
+      : kind === 'waking'
+        ? [
+            'waking up',
+            `This sandbox was asleep after a while without visitors and is waking up now. This page reloads in ${wakingRetrySeconds} seconds and shows the sandbox once it answers.${link}`,
+          ]
+        : kind === 'switching'
+          ? [
+              'switching',
+              `This sandbox is switching to a new appserver, which is not answering yet. This page reloads in ${retryAfterSeconds} seconds.${link}`,
+            ]
+          : [
+              'no active appserver',
+              `This sandbox has no active appserver yet: it is being deployed, switched or woken. This page reloads in ${retryAfterSeconds} seconds.${link}`,
+            ];
+  const seconds = kind === 'waking' ? wakingRetrySeconds : kind === 'down' ? null : retryAfterSeconds;
+  const refresh = seconds === null ? '' : `<meta http-equiv='refresh' content='${seconds}'>`;
   return (
     `<!doctype html><html><head><meta charset='utf-8'>${refresh}<title>${slug}: ${title}</title></head>` +
     `<body><h1>${slug}</h1><p>${text}</p></body></html>`
@@ -51,4 +65,25 @@ export function safeStatusUrl(slug: string, raw: string): string {
     [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
   );
   return encoded.replaceAll('&', '&amp;');
+}
+
+/**
+ * The whole 503 answer for a sandbox that is switching or waking (status,
+ * headers with Retry-After and no caching, HTML linking to the status page),
+ * for a load balancer that writes its answers itself (the builtin proxy).
+ */
+export function holdingResponse(
+  kind: Exclude<ErrorPageKind, 'down'>,
+  slug: string,
+  statusUrl: string | null,
+): { status: 503; headers: Record<string, string>; body: string } {
+  return {
+    status: 503,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'retry-after': String(kind === 'waking' ? wakingRetrySeconds : retryAfterSeconds),
+      'cache-control': 'no-store',
+    },
+    body: renderErrorPage(kind, slug, statusUrl),
+  };
 }

@@ -3,11 +3,12 @@ import { posix } from 'node:path';
 import { SandboxError, isSandboxError } from '../../core/errors';
 import { checkSlug } from '../../core/naming';
 import type { HostTransport } from '../../core/ports/host-transport';
-import type { LoadBalancer, Route } from '../../core/ports/load-balancer';
+import type { LoadBalancer, Route, RouteTarget } from '../../core/ports/load-balancer';
 import type { Logger } from '../logger';
 import { renderHaproxyErrorFile, renderHaproxyFragment, renderHaproxyFrontend } from './render-haproxy-config';
 import { checkRouteSlug, managedMarker } from './render-nginx-fragment';
-import type { TlsCertificate } from './tls-certificate';
+import type { SleepRouting } from './sleep-routing';
+import type { TlsCertificate, UsesCertificate } from './tls-certificate';
 
 export interface HaproxyLoadBalancerOptions {
   /** Where HAProxy runs: this machine or a host over SSH; the code is the same. */
@@ -22,11 +23,13 @@ export interface HaproxyLoadBalancerOptions {
   reloadCommand: readonly string[];
   /** Plain HTTP bind of the sandbox frontend: a port or `address:port`. */
   listen: number | string;
-  /** HTTPS bind and the wildcard certificate; null: HTTP only. */
-  tls?: { listen: number | string; certificate: TlsCertificate } | null;
+  /** HTTPS bind and the wildcard certificate (`useCertificate` swaps it); `redirectHttp`: plain HTTP answers 308 to HTTPS. null: HTTP only. */
+  tls?: { listen: number | string; certificate: TlsCertificate; redirectHttp?: boolean } | null;
   /** The instance's status page, linked from the 502 and holding pages. */
   statusUrl?: (slug: string) => string;
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Sleep and wake (some repository has `sleep_after`): where the bot answers and hears requests; null: off. */
+  sleep?: SleepRouting | null;
   /** Bound on each test/reload command (default 30 s). */
   commandTimeoutMs?: number;
 }
@@ -43,7 +46,7 @@ type FileSet = Map<string, { content: Buffer | null; mode?: number }>;
  * frontend; `_` cannot start a slug) and, with TLS, `.<prefix>tls.pem`.
  * Operations run one at a time; create one balancer per HAProxy.
  */
-export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): LoadBalancer {
+export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): LoadBalancer & UsesCertificate {
   const { transport, testCommand, reloadCommand, logger } = options;
   if (!/^[a-z0-9_-]*$/.test(options.namePrefix)) {
     throw new SandboxError(
@@ -67,17 +70,22 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
   const frontendPath = posix.join(dir, `${prefix}_frontend.cfg`);
   const pemPath = posix.join(dir, `.${prefix}tls.pem`);
   const tls = options.tls ?? null;
-  const frontend = renderHaproxyFrontend({
-    namePrefix: prefix,
-    listen: options.listen,
-    tls: tls ? { listen: tls.listen, pemPath } : null,
-  });
-  const shared: FileSet = new Map([[frontendPath, { content: Buffer.from(frontend) }]]);
+  // With sleep and wake the request log's port may be known only once the bot listens: rendered again at each apply.
+  const renderFrontend = (requestLog: RouteTarget | null) =>
+    renderHaproxyFrontend({
+      namePrefix: prefix,
+      listen: options.listen,
+      tls: tls ? { listen: tls.listen, pemPath, redirectHttp: tls.redirectHttp ?? false } : null,
+      requestLog,
+    });
+  const shared: FileSet = new Map([[frontendPath, { content: Buffer.from(renderFrontend(null)) }]]);
   // The key is secret: only root (HAProxy reads it before dropping privileges) may read the file.
-  shared.set(pemPath, {
-    content: tls ? Buffer.from(tls.certificate.certificate + tls.certificate.key) : null,
-    mode: 0o600,
-  });
+  const setCertificate = (certificate: TlsCertificate | null) =>
+    shared.set(pemPath, {
+      content: certificate ? Buffer.from(certificate.certificate + certificate.key) : null,
+      mode: 0o600,
+    });
+  setCertificate(tls?.certificate ?? null);
 
   const serialize = createSerializer();
 
@@ -148,13 +156,41 @@ export function createHaproxyLoadBalancer(options: HaproxyLoadBalancerOptions): 
 
   return {
     kind: 'haproxy',
+    async useCertificate(next: TlsCertificate) {
+      if (!tls) return;
+      const what = 'rotating the certificate';
+      return serialize(() =>
+        guarded(what, async () => {
+          const before = shared.get(pemPath)!;
+          setCertificate(next);
+          try {
+            if (await commit(what, new Map([[pemPath, shared.get(pemPath)!]])))
+              logger?.info({ names: next.names, validTo: next.validTo.toISOString() }, 'haproxy: certificate rotated');
+          } catch (error) {
+            shared.set(pemPath, before);
+            throw error;
+          }
+        }),
+      );
+    },
     async apply(route: Route) {
       const slug = checkRouteSlug(route.slug);
       const statusUrl = options.statusUrl?.(slug) ?? null;
-      const fragment = renderHaproxyFragment({ route, namePrefix: prefix, errorFile: errorFilePath(slug), statusUrl });
+      const sleep = options.sleep?.() ?? null;
+      const fragment = renderHaproxyFragment({
+        route,
+        namePrefix: prefix,
+        errorFile: errorFilePath(slug),
+        statusUrl,
+        sleep: sleep ? { upstream: sleep.upstream } : null,
+      });
+      if (sleep) shared.set(frontendPath, { content: Buffer.from(renderFrontend(sleep.requestLog)) });
       const files: FileSet = new Map(shared);
       files.set(errorFilePath(slug), {
-        content: route.target ? Buffer.from(renderHaproxyErrorFile(slug, statusUrl)) : null,
+        content:
+          route.target && !route.sleeping
+            ? Buffer.from(renderHaproxyErrorFile(slug, statusUrl, route.switching ?? false))
+            : null,
       });
       files.set(fragmentPath(slug), { content: Buffer.from(fragment) });
       const what = `routing ${slug}`;

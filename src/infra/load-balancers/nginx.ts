@@ -8,7 +8,8 @@ import type { Logger } from '../logger';
 import type { BasicCredentials } from '../../core/ports/load-balancer';
 import { htpasswdAccepts, renderHtpasswd } from './render-htpasswd';
 import { checkRouteSlug, managedMarker, renderNginxFragment } from './render-nginx-fragment';
-import type { TlsCertificate } from './tls-certificate';
+import type { SleepRouting } from './sleep-routing';
+import type { TlsCertificate, UsesCertificate } from './tls-certificate';
 
 export interface NginxLoadBalancerOptions {
   /** Where nginx runs: this machine or a host over SSH; the code is the same. */
@@ -25,9 +26,15 @@ export interface NginxLoadBalancerOptions {
   listen: number | string;
   /** The link the preliminary page offers (the instance's status page). */
   preliminaryUrl?: (slug: string) => string;
-  /** HTTPS on every fragment with the wildcard certificate, installed next to the fragments; null: HTTP only. */
-  tls?: { listen: number | string; certificate: TlsCertificate } | null;
+  /**
+   * HTTPS on every fragment with the wildcard certificate, installed next to
+   * the fragments (`useCertificate` swaps it); `redirectHttp`: plain HTTP
+   * answers 308 to HTTPS. null: HTTP only.
+   */
+  tls?: { listen: number | string; certificate: TlsCertificate; redirectHttp?: boolean } | null;
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Sleep and wake (some repository has `sleep_after`): where the bot answers and hears requests; null: off. */
+  sleep?: SleepRouting | null;
   /** Bound on each test/reload command (default 30 s). */
   commandTimeoutMs?: number;
 }
@@ -42,7 +49,7 @@ export interface NginxLoadBalancerOptions {
  * previous route for ~100 ms and finish their requests, so the old appserver
  * must stay up a little after the switch (retention keeps it as the fallback).
  */
-export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): LoadBalancer {
+export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): LoadBalancer & UsesCertificate {
   const { transport, testCommand, reloadCommand, logger } = options;
   if (!/^[a-z0-9_-]*$/.test(options.namePrefix)) {
     throw new SandboxError(
@@ -65,20 +72,50 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
       }
     : null;
 
-  /** Writes the certificate and key when they differ from what is installed; true when nginx must reload to use them. */
-  async function installCertificate(): Promise<boolean> {
-    if (!options.tls || !tlsFiles) return false;
-    let changed = false;
+  let certificate = options.tls?.certificate ?? null;
+
+  /**
+   * Writes the certificate and key when they differ from what is installed;
+   * returns what was there before (for restore), empty when nothing changed.
+   */
+  async function installCertificate(): Promise<Map<string, Buffer | null>> {
+    const previous = new Map<string, Buffer | null>();
+    if (!certificate || !tlsFiles) return previous;
     // The key only for root (nginx's master reads it before the workers start).
     for (const [path, content, mode] of [
-      [tlsFiles.certificateFile, options.tls.certificate.certificate, 0o644],
-      [tlsFiles.keyFile, options.tls.certificate.key, 0o600],
+      [tlsFiles.certificateFile, certificate.certificate, 0o644],
+      [tlsFiles.keyFile, certificate.key, 0o600],
     ] as const) {
-      if ((await transport.readFile(path))?.toString() === content) continue;
+      const installed = await transport.readFile(path);
+      if (installed?.toString() === content) continue;
+      previous.set(path, installed);
       await transport.writeFile(path, content, mode);
-      changed = true;
     }
-    return changed;
+    return previous;
+  }
+
+  /** Installs a new certificate, validates and reloads; on failure the previous files come back and this throws. */
+  async function rotateCertificate(next: TlsCertificate): Promise<void> {
+    const before = certificate;
+    certificate = next;
+    const previous = await installCertificate();
+    if (previous.size === 0) return;
+    const tested = await run(testCommand);
+    const reloaded = tested.ok ? await run(reloadCommand) : tested;
+    if (tested.ok && reloaded.ok) {
+      logger?.info({ names: next.names, validTo: next.validTo.toISOString() }, 'nginx: certificate rotated');
+      return;
+    }
+    certificate = before;
+    for (const [path, content] of previous) {
+      if (content === null) await transport.remove(path);
+      else await transport.writeFile(path, content, path === tlsFiles?.keyFile ? 0o600 : 0o644);
+    }
+    if (tested.ok) await run(reloadCommand);
+    throw new SandboxError(
+      'load_balancer_failed',
+      `rotating the certificate on ${where}: ${tested.ok ? `reload failed: ${reloaded.detail}` : `nginx rejected it: ${tested.detail}`}; the previous certificate keeps serving`,
+    );
   }
 
   const serialize = createSerializer();
@@ -193,21 +230,26 @@ export function createNginxLoadBalancer(options: NginxLoadBalancerOptions): Load
 
   return {
     kind: 'nginx',
+    useCertificate: (next) => serialize(() => guarded('rotating the certificate', () => rotateCertificate(next))),
     async apply(route: Route) {
       // Render (and so validate) before touching anything.
       const slug = checkRouteSlug(route.slug);
-      const tls = options.tls && tlsFiles ? { listen: options.tls.listen, ...tlsFiles } : null;
+      const tls =
+        options.tls && tlsFiles
+          ? { listen: options.tls.listen, redirectHttp: options.tls.redirectHttp ?? false, ...tlsFiles }
+          : null;
       const fragment = renderNginxFragment({
         route,
         listen: options.listen,
         preliminaryUrl: options.preliminaryUrl?.(slug) ?? null,
         authFile: authPath(slug),
         tls,
+        sleep: options.sleep?.() ?? null,
       });
       const path = fragmentPath(slug);
       return serialize(() =>
         guarded(`routing ${slug}`, async () =>
-          applyRoute(slug, path, fragment, route.access ?? null, await installCertificate()),
+          applyRoute(slug, path, fragment, route.access ?? null, (await installCertificate()).size > 0),
         ),
       );
     },

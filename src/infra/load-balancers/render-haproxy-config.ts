@@ -9,6 +9,8 @@ import {
 import { renderErrorPage, retryAfterSeconds } from './error-pages';
 import { checkProxy, checkRouteSlug, managedMarker, nginxTime } from './render-nginx-fragment';
 import { sha512Crypt } from './sha512-crypt';
+import { botEndpoint, requestLogMarker } from './sleep-routing';
+import { uptimeProbeAgent } from '../../core/sleep/sleep-policy';
 
 /**
  * HAProxy configuration for sandboxes. HAProxy cannot include a frontend from
@@ -29,7 +31,9 @@ export interface HaproxyFrontendInput {
   /** Plain HTTP: a port (80) or address:port (127.0.0.1:8080, [::1]:8080). */
   listen: number | string;
   /** HTTPS with the wildcard certificate: where to bind and the PEM (certificate + key) path on the HAProxy host. */
-  tls: { listen: number | string; pemPath: string } | null;
+  tls: { listen: number | string; pemPath: string; redirectHttp?: boolean } | null;
+  /** Sleep and wake: one UDP syslog line per request to the bot (`sbx-request <slug> <client address>`, uptime probes left out); null: no log. */
+  requestLog?: RouteTarget | null;
 }
 
 export interface HaproxyFragmentInput {
@@ -39,6 +43,8 @@ export interface HaproxyFragmentInput {
   errorFile: string;
   /** Link the holding page offers (the instance's status page); omitted when null. */
   statusUrl: string | null;
+  /** Sleep and wake: a sleeping route's backends proxy to the bot's web server at `upstream`; proxied ones name their slug for the request log. */
+  sleep?: { upstream: RouteTarget } | null;
 }
 
 /** The frontend all sandbox domains arrive at, with the forwarded headers apps rely on. */
@@ -55,6 +61,8 @@ export function renderHaproxyFrontend(input: HaproxyFrontendInput): string {
     // A half-closed tunnel would keep an old worker alive after a reload for the whole tunnel timeout.
     '    timeout client-fin 30s',
     '    timeout http-request 10s',
+    ...redirectLines(input.tls),
+    ...frontendLogLines(input.requestLog ?? null),
     `    use_backend ${p}host-%[req.hdr(host),field(1,:),lower]`,
     `    default_backend ${p}no-sandbox`,
     '',
@@ -79,6 +87,16 @@ export function renderHaproxyFragment(input: HaproxyFragmentInput): string {
   const proxy = checkProxy(slug, input.route.proxy ?? defaultProxySettings);
   const lines = [`${managedMarker} for instance ${slug}; rewritten on every activation, do not edit.`];
   const users = `${p}users-${slug}`;
+  const sleep = input.sleep ?? null;
+  if (input.route.sleeping) {
+    if (!sleep)
+      throw new SandboxError(
+        'config_invalid',
+        `load balancer route for ${slug}: the sandbox sleeps but the haproxy load balancer has no load_balancer.sleep endpoints`,
+      );
+    for (const domain of domains) lines.push(`backend ${p}host-${domain}`, ...sleepingBackend(sleep.upstream));
+    return lines.join('\n');
+  }
   if (target && access)
     lines.push(`userlist ${users}`, `    user ${checkUser(slug, access.user)} password '${hashFor(slug, access)}'`, '');
   for (const domain of domains) {
@@ -91,6 +109,8 @@ export function renderHaproxyFragment(input: HaproxyFragmentInput): string {
       );
       continue;
     }
+    // Read by the frontend's log line (sleep and wake): this request reached the sandbox's appserver.
+    if (sleep) lines.push(`    http-request set-var(txn.sbx_slug) str(${slug})`);
     if (access)
       lines.push(
         `    http-request auth realm ${slug} unless { http_auth(${users}) }`,
@@ -116,6 +136,38 @@ export function renderHaproxyFragment(input: HaproxyFragmentInput): string {
   return lines.join('\n');
 }
 
+/** Plain HTTP answers 308 to the same URL over HTTPS (the TLS port named unless it is 443). */
+function redirectLines(tls: HaproxyFrontendInput['tls']): string[] {
+  if (!tls?.redirectHttp) return [];
+  const port = Number(/(\d+)$/.exec(String(tls.listen))?.[1]);
+  const suffix = port === 443 ? '' : `:${port}`;
+  return [
+    `    http-request redirect location https://%[req.hdr(host),field(1,:),lower]${suffix}%[url] code 308 unless { ssl_fc }`,
+  ];
+}
+
+/** One syslog line per request that reached an appserver, never for the bot's uptime probes. */
+function frontendLogLines(requestLog: RouteTarget | null): string[] {
+  if (!requestLog) return [];
+  return [
+    `    log ${botEndpoint('request log address', requestLog)} local0`,
+    `    log-format "${requestLogMarker} %[var(txn.sbx_slug)] %ci"`,
+    `    http-request set-log-level silent if { req.hdr(user-agent) -m str ${uptimeProbeAgent} }`,
+  ];
+}
+
+/** The sandbox sleeps: the bot's web server answers (the waking page; it checks credentials itself), Host kept. */
+function sleepingBackend(upstream: RouteTarget): string[] {
+  return [
+    '    mode http',
+    ...forwardedLines,
+    '    timeout connect 5s',
+    '    timeout server 30s',
+    `    server bot ${botEndpoint('bot address', upstream)}`,
+    '',
+  ];
+}
+
 const forwardedLines = [
   '    option forwardfor',
   '    http-request set-header X-Forwarded-Proto https if { ssl_fc }',
@@ -126,14 +178,16 @@ const forwardedLines = [
 
 /**
  * The raw response HAProxy sends when the appserver refuses, resets or times
- * out (its own 502/503/504): a 502 page linking to the status page.
+ * out (its own 502/503/504): a 502 page linking to the status page, or, while
+ * the sandbox is switching, the 503 switching page with Retry-After.
  */
-export function renderHaproxyErrorFile(slug: string, statusUrl: string | null): string {
-  const body = `${renderErrorPage('down', checkRouteSlug(slug), statusUrl)}\n`;
+export function renderHaproxyErrorFile(slug: string, statusUrl: string | null, switching = false): string {
+  const body = `${renderErrorPage(switching ? 'switching' : 'down', checkRouteSlug(slug), statusUrl)}\n`;
   const head = [
-    'HTTP/1.1 502 Bad Gateway',
+    switching ? 'HTTP/1.1 503 Service Unavailable' : 'HTTP/1.1 502 Bad Gateway',
     'content-type: text/html; charset=utf-8',
     'cache-control: no-store',
+    ...(switching ? [`retry-after: ${retryAfterSeconds}`] : []),
     'connection: close',
     `content-length: ${Buffer.byteLength(body)}`,
   ];

@@ -2,7 +2,9 @@ import { SandboxError } from '../../core/errors';
 import { checkSlug } from '../../core/naming';
 import { defaultProxySettings, type Route, type RouteTarget } from '../../core/ports/load-balancer';
 import type { ProxySettings } from '../../core/ports/other-ports';
-import { renderErrorPage } from './error-pages';
+import { renderErrorPage, retryAfterSeconds } from './error-pages';
+import { botEndpoint, requestLogMarker } from './sleep-routing';
+import { uptimeProbeAgent } from '../../core/sleep/sleep-policy';
 
 export interface NginxFragmentInput {
   route: Route;
@@ -13,9 +15,21 @@ export interface NginxFragmentInput {
   /** The htpasswd file holding `route.access` (required when the route has credentials). */
   authFile?: string | null;
   /** HTTPS too: where to listen and the wildcard certificate and key files on the nginx host. */
-  tls?: { listen: number | string; certificateFile: string; keyFile: string } | null;
+  tls?: {
+    listen: number | string;
+    certificateFile: string;
+    keyFile: string;
+    /** Answer plain HTTP with a 308 to the same URL over HTTPS. */
+    redirectHttp?: boolean;
+  } | null;
   /** Link the 502 page offers when the appserver does not answer (the status page); omitted when null. */
   statusUrl?: string | null;
+  /**
+   * Sleep and wake (a repository with `sleep_after`): a proxied route sends
+   * one syslog line per request to `requestLog` (uptime probes left out); a
+   * sleeping route proxies to the bot's web server at `upstream`. null: neither.
+   */
+  sleep?: { upstream: RouteTarget; requestLog: RouteTarget } | null;
 }
 
 /** First bytes of every fragment the bot writes. */
@@ -36,21 +50,35 @@ export function renderNginxFragment(input: NginxFragmentInput): string {
   const slug = checkRouteSlug(input.route.slug);
   const domains = checkDomains(slug, input.route.domains);
   const listen = checkListen(input.listen);
+  const sleep = input.sleep ?? null;
+  if (input.route.sleeping && !sleep)
+    throw new SandboxError(
+      'config_invalid',
+      `load balancer route for ${slug}: the sandbox sleeps but the nginx load balancer has no load_balancer.sleep endpoints`,
+    );
+  const logged = sleep !== null && input.route.target !== null && !input.route.sleeping;
   const head = [
     `${managedMarker} for instance ${slug}; rewritten on every activation, do not edit.`,
+    ...(logged ? requestLogDeclarations(slug) : []),
     'server {',
     `    listen ${listen};`,
     ...tlsLines(input.tls ?? null),
     `    server_name ${domains.join(' ')};`,
+    ...redirectLines(input.tls ?? null),
+    ...(logged ? [requestLogLine(slug, sleep.requestLog)] : []),
     '',
   ];
   const auth = input.route.access ? authLines(slug, input.authFile ?? null) : [];
-  const body = input.route.target
-    ? [
-        ...proxyBody(slug, input.route.target, auth, checkProxy(slug, input.route.proxy ?? defaultProxySettings)),
-        ...downBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null),
-      ]
-    : preliminaryBody(slug, input.preliminaryUrl ?? null);
+  const body = input.route.sleeping
+    ? sleepingBody(sleep!.upstream)
+    : input.route.target
+      ? [
+          ...proxyBody(slug, input.route.target, auth, checkProxy(slug, input.route.proxy ?? defaultProxySettings)),
+          ...(input.route.switching
+            ? holdingBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null)
+            : downBody(slug, input.statusUrl ?? input.preliminaryUrl ?? null)),
+        ]
+      : preliminaryBody(slug, input.preliminaryUrl ?? null);
   return [...head, ...body, '}', ''].join('\n');
 }
 
@@ -163,6 +191,75 @@ function downBody(slug: string, statusUrl: string | null): string[] {
     `        return 502 "${renderErrorPage('down', slug, statusUrl)}\\n";`,
     '    }',
   ];
+}
+
+/**
+ * While the sandbox is being switched, nginx's own 502/504 become the 503
+ * holding page with Retry-After: the new appserver is expected to answer soon.
+ */
+function holdingBody(slug: string, statusUrl: string | null): string[] {
+  return [
+    '',
+    '    error_page 502 504 =503 @sbx_holding;',
+    '    location @sbx_holding {',
+    '        default_type "text/html; charset=utf-8";',
+    '        add_header Cache-Control "no-store" always;',
+    `        add_header Retry-After "${retryAfterSeconds}" always;`,
+    `        return 503 "${renderErrorPage('switching', slug, statusUrl)}\\n";`,
+    '    }',
+  ];
+}
+
+/**
+ * Per fragment (names carry the slug, so fragments never clash): a log
+ * format that is the slug and the client address, and a flag that leaves the bot's uptime
+ * probes out of the log.
+ */
+function requestLogDeclarations(slug: string): string[] {
+  const name = slug.replaceAll('-', '_');
+  return [
+    `log_format sbx_requests_${name} '${requestLogMarker} ${slug} $remote_addr';`,
+    `map $http_user_agent $sbx_counted_${name} {`,
+    `    "${uptimeProbeAgent}" 0;`,
+    '    default 1;',
+    '}',
+  ];
+}
+
+/** Each proxied request, one UDP syslog line to the bot (`sleep_after`, the activity report); nginx never waits on it. */
+function requestLogLine(slug: string, requestLog: RouteTarget): string {
+  const name = slug.replaceAll('-', '_');
+  const server = botEndpoint('request log address', requestLog);
+  return `    access_log syslog:server=${server},tag=sbx,nohostname sbx_requests_${name} if=$sbx_counted_${name};`;
+}
+
+/**
+ * The sandbox sleeps: the bot's web server answers with the Host kept (the
+ * waking page, and the wake queued). Credentials pass through to the bot,
+ * which checks them itself before waking anything.
+ */
+function sleepingBody(upstream: RouteTarget): string[] {
+  return [
+    '    # The sandbox sleeps: the bot answers (a "waking up" page) and wakes it.',
+    '    location / {',
+    `        proxy_pass http://${botEndpoint('bot address', upstream)};`,
+    '        proxy_http_version 1.1;',
+    '        proxy_set_header Host $host;',
+    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '        proxy_set_header Connection "";',
+    '        proxy_connect_timeout 5s;',
+    '        proxy_read_timeout 30s;',
+    '    }',
+  ];
+}
+
+/** Plain HTTP on a TLS server block answers 308 to the HTTPS URL (the TLS port named unless it is 443). */
+function redirectLines(tls: NginxFragmentInput['tls']): string[] {
+  if (!tls?.redirectHttp) return [];
+  const port = Number(/(\d+)$/.exec(String(tls.listen))?.[1]);
+  const suffix = port === 443 ? '' : `:${port}`;
+  return ['    if ($scheme = "http") {', `        return 308 https://$host${suffix}$request_uri;`, '    }'];
 }
 
 function proxyBody(slug: string, target: RouteTarget, auth: string[], proxy: ProxySettings): string[] {

@@ -93,3 +93,9 @@ function readPem(what: string, file: string | null, envName: string | null, env:
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A load balancer (or listener) that can switch to a new certificate without dropping connections. */
+export interface UsesCertificate {
+  /** Installs `certificate` and reloads; on failure the previous one keeps serving and this throws. */
+  useCertificate(certificate: TlsCertificate): Promise<void>;
+}

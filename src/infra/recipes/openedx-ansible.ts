@@ -106,7 +106,7 @@ ${quoteArg(options.python)} -m venv "$work/venv"
 ansible_playbook="$work/venv/bin/ansible-playbook"`
     : 'ansible_playbook="$(command -v ansible-playbook)"'
 }
-echo "[openedx-ansible] using $("$ansible_playbook" --version | head -n 1)"
+echo "[openedx-ansible] using $("$ansible_playbook" --version | sed -n 1p)"
 printf '[openedx_app]\\nlocalhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\\n[app:children]\\nopenedx_app\\n' > "$work/inventory.ini"
 
 # One playbook; fails it after line_timeout seconds of silence or past the deadline.

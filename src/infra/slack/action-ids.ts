@@ -12,6 +12,14 @@ export const slackActionIds = {
   /** value: `<instance id>:<force 0|1>`. */
   confirmDelete: 'sbx_delete_confirm',
   cancelDelete: 'sbx_delete_cancel',
+  /** value: the planned campaign as JSON (`{tag, options}`), started as confirmed. */
+  startCampaign: 'sbx_campaign_start',
+  cancelCampaign: 'sbx_campaign_cancel',
+  /** On a campaign's progress message; value: the campaign id. */
+  pauseCampaign: 'sbx_campaign_pause',
+  resumeCampaign: 'sbx_campaign_resume',
+  /** Cancel a running or paused campaign (after Slack's confirmation dialog); value: the campaign id. */
+  stopCampaign: 'sbx_campaign_stop',
 } as const;
 
 export type SlackActionId = (typeof slackActionIds)[keyof typeof slackActionIds];

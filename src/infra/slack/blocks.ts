@@ -62,7 +62,7 @@ export function button(options: {
   value?: string;
   url?: string;
   style?: 'primary' | 'danger';
-  confirm?: { title: string; text: string; confirm: string };
+  confirm?: { title: string; text: string; confirm: string; deny?: string };
 }): Button {
   return {
     type: 'button',
@@ -78,7 +78,7 @@ export function button(options: {
             title: { type: 'plain_text', text: options.confirm.title },
             text: { type: 'mrkdwn', text: options.confirm.text },
             confirm: { type: 'plain_text', text: options.confirm.confirm },
-            deny: { type: 'plain_text', text: 'Cancel' },
+            deny: { type: 'plain_text', text: options.confirm.deny ?? 'Cancel' },
             style: 'danger',
           },
         }),

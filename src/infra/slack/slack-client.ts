@@ -4,8 +4,8 @@ import type { SlackView } from './blocks';
 
 /** What the reporter needs from Slack's Web API. */
 export interface SlackPoster {
-  /** chat.postMessage; returns the message's ts. */
-  post(channel: string, view: SlackView): Promise<string>;
+  /** chat.postMessage (a reply in the thread of `threadTs` when given); returns the message's ts. */
+  post(channel: string, view: SlackView, options?: { threadTs?: string }): Promise<string>;
   /** chat.update of a message posted before. */
   update(channel: string, ts: string, view: SlackView): Promise<void>;
 }
@@ -36,9 +36,10 @@ export function createWebClient(options: SlackClientOptions): webApi.WebClient {
 
 export function createSlackPoster(client: webApi.WebClient): SlackPoster {
   return {
-    async post(channel, view) {
+    async post(channel, view, options = {}) {
       const result = await client.chat.postMessage({
         channel,
+        ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
         text: view.text,
         ...(view.blocks ? { blocks: view.blocks } : {}),
         unfurl_links: false,

@@ -7,7 +7,7 @@ export type Payload = z.input<typeof payload>;
 
 const heartbeatMemoryMs = 86_400_000;
 
-/** Prunes the bot's own tables past their `retention.*` ages: deploy logs, webhook deliveries, failed jobs, audit events, dead worker heartbeats. */
+/** Prunes the bot's own tables past their `retention.*` ages: deploy and runtime logs, webhook deliveries, failed jobs, audit events, dead worker heartbeats. */
 export const task = defineTask(payload, async (deps, _payload, helpers) => {
   const { retention } = deps.config;
   const pruned = await pruneTables(

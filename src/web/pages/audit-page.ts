@@ -5,7 +5,8 @@ import type { Router } from '../../infra/http/router';
 import { sendPage } from '../../infra/http/router';
 import { sendProblem } from '../error-words';
 import type { StatusDeps } from '../status-deps';
-import { maintenanceBanner, signInWords } from './dashboard';
+import { signInWords } from './dashboard';
+import { pageChrome } from './page-chrome';
 import { badge, when } from './format';
 
 const surfaces = ['github', 'slack', 'web', 'cli', 'system'] as const;
@@ -15,13 +16,7 @@ export function registerAuditPage(router: Router, deps: StatusDeps): void {
   router.get('/audit', async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const viewer = deps.auth.viewer(req);
-    const chrome = {
-      login: viewer.login,
-      csrf: viewer.csrf,
-      path: url.pathname + url.search,
-      signIn: deps.auth.gitHubSignIn ? ('github' as const) : ('local' as const),
-      maintenance: await maintenanceBanner(deps),
-    };
+    const chrome = await pageChrome(deps, viewer, url.pathname + url.search);
     if (!viewer.canRead)
       return sendProblem(res, 401, 'Sign in first', `${signInWords(deps)} to see the audit log.`, {
         back: '/',

@@ -4,7 +4,8 @@ import type { Router } from '../../infra/http/router';
 import { sendPage } from '../../infra/http/router';
 import { sendProblem } from '../error-words';
 import type { StatusDeps } from '../status-deps';
-import { maintenanceBanner, signInWords } from './dashboard';
+import { signInWords } from './dashboard';
+import { pageChrome } from './page-chrome';
 import { badge, when } from './format';
 
 const shownCampaigns = 50;
@@ -14,13 +15,7 @@ export function registerCampaignsPage(router: Router, deps: StatusDeps): void {
   router.get('/campaigns', async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const viewer = deps.auth.viewer(req);
-    const chrome = {
-      login: viewer.login,
-      csrf: viewer.csrf,
-      path: url.pathname,
-      signIn: deps.auth.gitHubSignIn ? ('github' as const) : ('local' as const),
-      maintenance: await maintenanceBanner(deps),
-    };
+    const chrome = await pageChrome(deps, viewer, url.pathname);
     if (!viewer.canRead)
       return sendProblem(res, 401, 'Sign in first', `${signInWords(deps)} to see the campaigns.`, {
         back: '/',
@@ -31,7 +26,7 @@ export function registerCampaignsPage(router: Router, deps: StatusDeps): void {
     for (const campaign of campaigns)
       sections.push(renderCampaign(campaign, await deps.store.listCampaignItems(campaign.id)));
     const body = html`<h2>Campaigns</h2>
-<p class="muted">Bulk redeploys started with <code>sbx redeploy --tag T</code>; pause, resume or cancel them with <code>sbx campaigns</code>.</p>
+<p class="muted">Bulk redeploys started with <code>sbx redeploy --tag T</code> or <code>/redeploy --tag T</code> in Slack; pause, resume or cancel them with <code>sbx campaigns</code>.</p>
 ${sections.length ? sections : html`<p class="muted">No campaigns.</p>`}`;
     await sendPage(req, res, 200, page('Campaigns', body, chrome), {
       headers: { 'cache-control': 'private, no-store' },

@@ -34,7 +34,7 @@ export function registerDashboard(router: Router, deps: StatusDeps): void {
         readAuditEvents(deps.pool, deps.redactor.redact),
         readDatabaseServerLoads(deps.pool),
       ]);
-      operations = html`<h2 id="jobs">Jobs</h2>${renderQueue(queue)}<h2 id="hosts">Hosts</h2>${renderHosts(hosts)}<h2 id="database-servers">Database servers</h2>${renderDatabaseServers(databaseServers)}<h2 id="activity">Recent activity</h2>${renderAudit(audit)}<p><a href="/audit">The whole audit log, with filters</a></p>`;
+      operations = html`<h2 id="jobs">Jobs</h2>${renderQueue(queue)}<h2 id="hosts">Hosts</h2>${renderHosts(hosts)}<h2 id="database-servers">Database servers</h2>${renderDatabaseServers(databaseServers)}<h2 id="activity">Recent activity</h2>${renderAudit(audit)}<p><a href="/audit">The whole audit log, with filters</a> · <a href="/usage">Usage (appserver-hours)</a></p>`;
     }
     const surfaces = describeSurfaces(deps.config);
     const body = html`<h2 id="instances">Sandboxes</h2>

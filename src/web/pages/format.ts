@@ -3,7 +3,7 @@ import { formatDuration } from '../../core/duration';
 import { html, type SafeHtml } from '../../infra/http/html';
 
 const good = new Set(['running', 'succeeded', 'ok']);
-const bad = new Set(['failed', 'error', 'refused']);
+const bad = new Set(['failed', 'error', 'refused', 'down']);
 const busy = new Set<string>([...unfinishedStates, 'deploying', 'pending']);
 
 /** A state as a small badge whose colour follows its meaning (the word itself carries it too). */

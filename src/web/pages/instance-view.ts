@@ -8,7 +8,8 @@ import type { Appserver, Host, Instance } from '../../core/model';
 import type { Viewer, WebAction } from '../auth/access';
 import { html, type SafeHtml } from '../../infra/http/html';
 import { badge, duration, relative, shortSha, when } from './format';
-import type { InstancePageData, LogView } from './instance-data';
+import type { InstancePageData, LogView, RuntimeLogView } from './instance-data';
+import { renderDatabases } from './instance-databases';
 
 /** `http://pr42-app.localhost:3000` with the builtin load balancer, `https://pr42-app.sandbox.example.com` behind nginx. */
 export function domainUrl(config: Config, domain: string): string {
@@ -46,7 +47,13 @@ export function renderSummary(config: Config, instance: Instance, status: Instan
 
 function summaryItems(config: Config, instance: Instance, status: InstanceStatus): SafeHtml {
   const domains = [instance.domain, ...instance.extraDomains];
-  return html`<dt>State</dt><dd>${badge(status)}</dd>
+  const since =
+    status === 'sleeping' && instance.sleepingSince
+      ? html` <span class="muted">since ${when(instance.sleepingSince)}; the next request wakes it</span>`
+      : status === 'down' && instance.downSince
+        ? html` <span class="muted">not answering its health check since ${when(instance.downSince)}</span>`
+        : '';
+  return html`<dt>State</dt><dd>${badge(status)}${since}</dd>
 <dt>Domains</dt><dd>${domains.map((domain, i) => html`${i ? ', ' : ''}<a href="${domainUrl(config, domain)}">${domain}</a>`)}</dd>`;
 }
 
@@ -79,11 +86,13 @@ ${actions.length ? html`<div class="actions" aria-label="Actions">${actions}</di
 <h2 id="appservers">AppServers</h2>
 ${renderAppservers(data, viewer, base, now)}
 ${data.log ? renderLog(base, data.log) : html`<h2 id="log">Deploy log</h2><p class="muted">No appserver yet.</p>`}
+${data.runtimeLog ? renderRuntimeLog(data.runtimeLog, config.runtime_log.interval) : ''}
 <h2 id="fields">Fields</h2>
 ${data.fields.length ? html`<div class="table-wrap"><table><tbody>${data.fields.map(([key, value]) => html`<tr><th scope="row"><code>${key}</code></th><td><code>${value}</code></td></tr>`)}</tbody></table></div>` : html`<p class="muted">None.</p>`}
 <h2 id="tags">Tags</h2>
 ${data.tags?.length ? html`<p>${data.tags.map((tag, i) => html`${i ? ', ' : ''}<code>${tag}</code>`)}</p>` : html`<p class="muted">None.</p>`}
 ${data.campaigns?.length ? html`<h2 id="campaigns">Campaigns</h2><div class="table-wrap"><table><thead><tr><th scope="col">Campaign</th><th scope="col">Tag</th><th scope="col">Campaign state</th><th scope="col">This sandbox</th></tr></thead><tbody>${data.campaigns.map((c) => html`<tr><td>${String(c.id)}</td><td><code>${c.tag}</code></td><td>${c.state}</td><td>${c.item}</td></tr>`)}</tbody></table></div>` : ''}
+${renderDatabases(instance.slug, data.databases ?? [], data.snapshots ?? [])}
 <h2 id="settings">Settings</h2>
 ${data.settingsYaml ? html`<p class="muted">Repository defaults merged with the pull request’s settings; secrets are shown as ***.</p><pre class="log" tabindex="0">${data.settingsYaml}</pre>` : html`<p class="muted">None.</p>`}`;
 }
@@ -101,6 +110,8 @@ function ttl(instance: Instance, now: Date): string {
   if (instance.expiredAt)
     return `archived for inactivity ${instance.expiredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   if (!instance.expiresAt || instance.archivedAt) return 'no expiry';
+  if (instance.sleepingSince)
+    return `paused while asleep (it was ${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC; waking moves it on by the time slept)`;
   const warned = isExpiryWarned(instance) ? ' — expiring soon: extend it, or any activity keeps it' : '';
   return `expires ${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (${relative(instance.expiresAt, now)}) unless there is activity${warned}`;
 }
@@ -147,6 +158,12 @@ function appserverRow(
 <td>${a.hostId === null ? '—' : (hosts.get(a.hostId)?.name ?? a.hostId)}</td><td>${when(a.createdAt)}</td><td>${duration(a.createdAt, end, now)}</td><td>${activeCell}</td>
 <td>${reason ? (reason.includes('\n') ? html`<details><summary>${firstLine}</summary><pre>${reason}</pre></details>` : reason) : ''}</td>
 <td><a href="${base}?appserver=${a.number}#log" aria-label="Log of appserver ${a.number}">log</a></td></tr>`;
+}
+
+function renderRuntimeLog(log: RuntimeLogView, intervalMs: number): SafeHtml {
+  return html`<h2 id="runtime-log">Runtime log · appserver ${log.appserver.number}</h2>
+<p class="muted">The service’s own output since it became healthy, copied every ${String(Math.round(intervalMs / 1000))} s while it runs; secrets are redacted.${log.truncated ? ' The last 64 KB.' : ''}</p>
+<pre class="log" id="runtime-log-text" tabindex="0" aria-label="Runtime log of appserver ${log.appserver.number}">${log.text || 'Nothing written yet.'}</pre>`;
 }
 
 function renderLog(base: string, log: LogView): SafeHtml {

@@ -305,7 +305,7 @@ describe('a campaign (the predecessor’s fixture)', () => {
 });
 
 describe('pause, resume, cancel, restarts', () => {
-  it('pauses (nothing new starts), resumes, and cancels the rest', async () => {
+  it('pauses (nothing new starts, the one in flight settles), resumes, and cancels the rest', async () => {
     const started = await sbx([
       'redeploy',
       '--tag',
@@ -326,13 +326,20 @@ describe('pause, resume, cancel, restarts', () => {
     });
     expect((await sbx(['campaigns', 'pause', String(id)])).stdout).toContain('is paused');
     expect((await sbx(['campaigns', 'pause', String(id)])).code).not.toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect((await store().listCampaignItems(id)).filter((i) => i.state !== 'pending').length).toBe(1);
+    // The redeploy in flight is still settled while paused; the tick that settles it would start the next one if it could.
+    await waitFor(async () => (await store().listCampaignItems(id)).some((i) => i.state === 'succeeded'), {
+      timeoutMs: 30_000,
+      what: 'the item in flight to settle while paused',
+    });
+    expect((await store().getCampaign(id))!.state).toBe('paused');
+    const paused = await store().listCampaignItems(id);
+    expect(paused.filter((i) => i.state !== 'pending').map((i) => i.state)).toEqual(['succeeded']);
+    expect(await store().listTags(paused.find((i) => i.state === 'succeeded')!.instanceId)).toContain('P-success');
     expect((await sbx(['campaigns', 'resume', String(id)])).stdout).toContain('is running');
-    await waitFor(
-      async () => (await store().listCampaignItems(id)).filter((i) => i.state === 'succeeded').length >= 1,
-      { timeoutMs: 30_000, what: 'a first success' },
-    );
+    await waitFor(async () => (await store().listCampaignItems(id)).filter((i) => i.state !== 'pending').length >= 2, {
+      timeoutMs: 30_000,
+      what: 'a second item after resuming',
+    });
     expect((await sbx(['campaigns', 'cancel', String(id)])).stdout).toContain('is cancelled');
     const items = await store().listCampaignItems(id);
     expect(items.filter((i) => i.state === 'pending' || i.state === 'ongoing')).toEqual([]);

@@ -7,6 +7,7 @@ import { requestDeployment } from '../../../src/core/operations/operations';
 import { startMariadb, type MariadbHarness } from '../../support/mariadb';
 import { createSampleRepo, type SampleRepo } from '../../support/sample-repo';
 import { startTestBot, type TestBot } from '../../support/test-bot';
+import { loadDatabaseRows, renderDatabases } from '../../../src/web/pages/instance-databases';
 import { waitFor } from '../../support/wait-for';
 
 // A real MariaDB (throwaway server of this file) holding the sandboxes' persistent databases.
@@ -136,7 +137,35 @@ describe('--pre-upgrade on persistent MySQL databases', () => {
     expect(failed.items[0]!.failureReason).toMatch(
       /--pre-upgrade failed: statement 2 \(SELECT \* FROM no_such_table\) failed/,
     );
+    // The failure names the snapshot taken just before, and how to restore it.
+    const snapshotId = failed.items[0]!.snapshotId;
+    expect(snapshotId).not.toBeNull();
+    expect(failed.items[0]!.failureReason).toContain(
+      `snapshot ${snapshotId} holds its databases from before: npx sbx db restore pre-a ${snapshotId}`,
+    );
     expect(await store().listTags(created.id)).toEqual(['B-failure', 'S-success']);
+
+    // The status page's Databases section: server, names and user, the password masked; the snapshots, newest first.
+    const records = t.bot.provisioning.databases!.records;
+    const { databases, snapshots } = await loadDatabaseRows(records, created.id);
+    const [placement] = await records.listForInstance(created.id);
+    expect(databases).toEqual([
+      {
+        kind: 'mysql',
+        server: 'mysql-1',
+        names: placement!.names.map((n) => n.actual),
+        user: placement!.username,
+        state: 'ready',
+      },
+    ]);
+    expect(snapshots.map((s) => s.id)).toEqual([snapshotId, done.items[0]!.snapshotId]);
+    expect(snapshots[0]).toMatchObject({ reason: `campaign ${bad.id} (B)`, requestedBy: 'cli:tester' });
+    const section = String(renderDatabases('pre-a', databases, snapshots));
+    expect(section).toContain(
+      `<td>mysql</td><td>mysql-1</td><td><code>${placement!.names[0]!.actual}</code></td><td><code>${placement!.username}</code></td><td>***</td><td>ready</td>`,
+    );
+    expect(section).toContain(`<code>npx sbx db restore pre-a ${snapshotId}</code>`);
+    expect(section).not.toContain(placement!.password);
     expect((await store().listAppservers(created.id)).length).toBe(2);
   }, 150_000);
 });

@@ -20,6 +20,7 @@ describe('needsResync (what the reconcile syncs again)', () => {
     ['a state change', { ...record, state: 'closed' }, true],
     ['a draft change', { ...record, draft: true }, true],
     ['a sync older than the resync period', { ...record, syncedAt: new Date(now.getTime() - resyncAfterMs - 1) }, true],
+    ['one waiting for a quota slot (a slot may have freed up)', { ...record, waiting: 'quota' }, true],
     ['one seen as it is, recently', record, false],
   ])('%s', (_name, seen, expected) => {
     expect(needsResync(pr, seen, now)).toBe(expected);

@@ -54,6 +54,19 @@ describe('pruning the bot’s own tables', () => {
         offset,
         at,
       ]);
+    // A runtime log: two old chunks, one recent; pruning the old ones counts them as not kept.
+    await q(`insert into runtime_logs (appserver_id, start_offset, "offset", dropped_bytes) values ($1, 100, 130, 0)`, [
+      appserver.rows[0].id,
+    ]);
+    for (const [offset, at] of [
+      [100, ago(45)],
+      [110, ago(31)],
+      [120, ago(2)],
+    ] as const)
+      await q(
+        `insert into runtime_log_chunks (appserver_id, "offset", content, created_at) values ($1, $2, 'ten bytes\n', $3)`,
+        [appserver.rows[0].id, offset, at],
+      );
     for (const [id, at] of [
       ['old', ago(31)],
       ['new', ago(29)],
@@ -82,6 +95,7 @@ describe('pruning the bot’s own tables', () => {
     );
     expect(pruned).toEqual({
       log_chunks: 1,
+      runtime_log_chunks: 2,
       webhook_deliveries: 1,
       graphile_jobs: 1,
       audit_events: 1,
@@ -98,11 +112,16 @@ describe('pruning the bot’s own tables', () => {
           now,
         ),
       ),
-    ).toEqual([0, 0, 0, 0, 0]);
+    ).toEqual([0, 0, 0, 0, 0, 0]);
+    const runtime = await q(`select dropped_bytes from runtime_logs where appserver_id = $1`, [appserver.rows[0].id]);
+    expect(Number(runtime.rows[0].dropped_bytes)).toBe(20);
+    const kept = await q(`select "offset" from runtime_log_chunks where appserver_id = $1`, [appserver.rows[0].id]);
+    expect(kept.rows.map((row) => Number(row.offset))).toEqual([120]);
 
     const sizes = await readTableSizes(database.pool);
     expect(sizes.map(({ table, rows }) => [table, rows])).toEqual([
       ['log_chunks', 1],
+      ['runtime_log_chunks', 1],
       ['webhook_deliveries', 1],
       ['graphile_jobs', 1],
       ['audit_events', 1],

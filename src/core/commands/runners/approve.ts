@@ -16,8 +16,10 @@ export const approve: Runner<'approve'> = async (deps, request) => {
   const { actor } = request;
   const sandbox = sandboxFacts(instance, deps.links);
   // The approval belongs to the head the bot recorded (and showed) when the comment was written.
-  // A sync after the comment may have recorded a newer push the approver never saw: ask again.
-  if (commentedAt && record.syncedAt && record.syncedAt > commentedAt) {
+  // A head first recorded after the comment is a push the approver never saw: ask again. A later
+  // sync of the same head (an edited description, a label, the reconcile) changes nothing they saw.
+  const headSeenAt = record.headSeenAt ?? record.syncedAt;
+  if (commentedAt && headSeenAt && headSeenAt > commentedAt) {
     throw new SandboxError(
       'conflict',
       `the pull request changed after your comment (its head is now ${record.headSha.slice(0, 7)}); look at it and approve again`,

@@ -48,6 +48,7 @@ export const extend: Runner<'extend'> = async (deps, request) => {
       result: 'ok',
       detail: { duration: command.duration, expiresAt: expiresAt.toISOString() },
     });
+    await store.countCleanup('extended');
   });
   return { name: 'extend', sandbox: sandboxFacts(instance, deps.links), duration: command.duration, expiresAt };
 };

@@ -4,6 +4,7 @@ export { commandPermissions, isRead, type Permission } from './permissions';
 export type { ManualCatalog, ManualRepository } from './manual-catalog';
 export type {
   AnswerOf,
+  CampaignFacts,
   CommandAnswer,
   CommandDeps,
   CommandOf,

@@ -8,7 +8,7 @@ const defaultLines = 20;
 /** Enough bytes for the lines asked for, within what one message shows. */
 const bytesPerLine = 200;
 
-/** The last lines of appserver N's deploy log (default: the newest appserver). */
+/** The last lines of appserver N's deploy log, or of its runtime log (default: the newest appserver). */
 export const logs: Runner<'logs'> = async (deps, request) => {
   const instance = await targetOf(deps, request);
   const { command } = request;
@@ -25,15 +25,26 @@ export const logs: Runner<'logs'> = async (deps, request) => {
     );
   }
   const lines = command.lines ?? defaultLines;
-  const chunks = await deps.store.readLog(appserver.id, { tailBytes: Math.min(64 * 1024, lines * bytesPerLine) });
-  const text = chunks.map((chunk) => chunk.content).join('');
+  const tailBytes = Math.min(64 * 1024, lines * bytesPerLine);
+  const facts = { name: 'logs', sandbox: sandboxFacts(instance, deps.links), view, appserver: appserver.number, lines };
+  if (command.runtime) {
+    if (!deps.runtimeLogs) throw new SandboxError('usage', 'this bot keeps no runtime logs');
+    const state = await deps.runtimeLogs.state(appserver.id);
+    const chunks = state ? await deps.runtimeLogs.read(appserver.id, { tailBytes }) : [];
+    return {
+      ...facts,
+      name: 'logs',
+      log: 'runtime',
+      text: chunks.map((chunk) => chunk.content).join(''),
+      droppedMarker: droppedLogMarker(state?.droppedBytes ?? 0),
+    };
+  }
+  const chunks = await deps.store.readLog(appserver.id, { tailBytes });
   return {
+    ...facts,
     name: 'logs',
-    sandbox: sandboxFacts(instance, deps.links),
-    view,
-    appserver: appserver.number,
-    text,
-    lines,
+    log: 'deploy',
+    text: chunks.map((chunk) => chunk.content).join(''),
     droppedMarker: droppedLogMarker(appserver.logDroppedBytes),
   };
 };

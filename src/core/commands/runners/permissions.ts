@@ -3,12 +3,13 @@ import type { CommandName } from '../command-specs';
 type RunnableName = Exclude<CommandName, 'help'>;
 
 /** What a person may be allowed to do; each surface says who holds which (Slack and web config, GitHub's trigger policy). */
-export type Permission = 'read' | 'deploy' | 'activate' | 'archive' | 'delete' | 'create' | 'pin';
+export type Permission = 'read' | 'deploy' | 'activate' | 'archive' | 'delete' | 'create' | 'pin' | 'campaign';
 
 /**
  * The permission each command needs: the one place that decides it. Restore,
  * cancel, extend and approve are part of deploying; pinning (exempting a
- * sandbox from expiry) is for maintainers.
+ * sandbox from expiry) is for maintainers; so are campaigns (redeploying
+ * many sandboxes at once, or stopping such a run).
  */
 export const commandPermissions = {
   redeploy: 'deploy',
@@ -27,6 +28,9 @@ export const commandPermissions = {
   status: 'read',
   logs: 'read',
   list: 'read',
+  campaign: 'campaign',
+  campaign_control: 'campaign',
+  campaigns: 'read',
 } as const satisfies Record<RunnableName, Permission>;
 
 /** Commands that change nothing: the dispatcher audits them as reads. */

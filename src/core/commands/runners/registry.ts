@@ -1,6 +1,7 @@
 import { activate } from './activate';
 import { approve } from './approve';
 import { archive } from './archive';
+import { campaign, campaignControl, campaigns } from './campaign';
 import { cancel } from './cancel';
 import { create } from './create';
 import { deleteCommand } from './delete';
@@ -31,4 +32,7 @@ export const runners = {
   list,
   create,
   task,
+  campaign,
+  campaign_control: campaignControl,
+  campaigns,
 } satisfies { [N in RunnableName]: Runner<N> };

@@ -29,11 +29,14 @@ export async function runCommand(deps: CommandDeps, request: CommandRequest): Pr
       await audit(deps.store, request, 'ok', readDetail(answer), 'sandbox' in answer ? answer.sandbox : null);
       return { ok: true, answer };
     }
-    // A command on a sandbox is activity: its expiry (last activity + TTL) moves (issue 16).
-    if ('sandbox' in answer && name !== 'archive' && name !== 'delete')
+    // A command on a sandbox is activity: its expiry (last activity + TTL) moves (issue 16). A requested
+    // deployment moved it already (requestDeployment): writing it again costs a round trip before the ack.
+    const deployed = 'deployment' in answer && answer.deployment !== null;
+    if ('sandbox' in answer && name !== 'archive' && name !== 'delete' && !deployed)
       await deps.store.updateInstance(answer.sandbox.id, { lastActivityAt: deps.now() });
     // Writes only record and enqueue: during maintenance they are accepted and wait in the queue.
-    const maintenance = await deps.maintenance?.current();
+    // A recipe task is the exception: it ran on the host just now (an operator's tool, CLI only).
+    const maintenance = name === 'task' ? null : await deps.maintenance?.current();
     return maintenance?.on
       ? { ok: true, answer, queuedInMaintenance: { message: maintenance.message } }
       : { ok: true, answer };

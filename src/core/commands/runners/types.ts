@@ -1,12 +1,15 @@
+import type { QuotaLimits } from '../../quotas/quota-breach';
 import type { InstanceStatus } from '../../instance-status';
 import type { InstanceView } from '../../instance-view';
 import type { MaintenancePort } from '../../maintenance';
 import type { ExpiryPolicy } from '../../expiry/expiry-policy';
 import type { Actor, Instance } from '../../model';
 import type { SandboxLinks } from '../../naming/sandbox-urls';
+import type { Campaign, CampaignItem, CampaignOptions } from '../../ports/campaigns';
 import type { HostDirectory } from '../../ports/other-ports';
 import type { PullRequestRecord, PullRequestRecords } from '../../ports/pull-requests';
 import type { Store } from '../../ports/store';
+import type { RuntimeLogStore } from '../../ports/runtime-log';
 import type { CommandName, SandboxCommand } from '../command-specs';
 import type { ManualCatalog } from './manual-catalog';
 import type { Permission } from './permissions';
@@ -24,10 +27,14 @@ export interface CommandDeps {
   catalog: ManualCatalog;
   /** TTLs, the warning time and the longest extension (sandbox.yml). */
   expiry: ExpiryPolicy;
+  /** Live-sandbox quotas of a repository (`owner/name`); absent: none. */
+  quotas?: ((repository: string) => QuotaLimits) | null;
   /** Pull request records, so a PR sandbox is treated alike from every surface (closed, waiting for approval). */
   pullRequests?: Pick<PullRequestRecords, 'findByInstance'> | null;
   /** Maintenance mode: work asked for meanwhile is queued and the answer says so. */
   maintenance?: MaintenancePort | null;
+  /** Running appservers' own output (`/sandbox logs --runtime`); absent: the runtime log is not kept. */
+  runtimeLogs?: RuntimeLogStore | null;
   /** Reaches the appservers' hosts (recipe tasks); only the CLI hands it in. */
   hosts?: HostDirectory | null;
 }
@@ -89,6 +96,8 @@ export type CommandAnswer =
       sandbox: SandboxFacts;
       view: InstanceView;
       appserver: number;
+      /** Which log: the deploy's output, or the running service's own (`--runtime`). */
+      log: 'deploy' | 'runtime';
       text: string;
       lines: number;
       droppedMarker: string;
@@ -121,7 +130,17 @@ export type CommandAnswer =
       exitCode: number;
       stdout: string;
       stderr: string;
-    };
+    }
+  /** The plan (`started: null`: the eligible sandboxes, for a confirmation) or the campaign started. */
+  | { name: 'campaign'; tag: string; options: CampaignOptions; instances: string[]; started: CampaignFacts | null }
+  | { name: 'campaign_control'; control: 'pause' | 'resume' | 'cancel'; campaign: CampaignFacts }
+  | { name: 'campaigns'; campaigns: CampaignFacts[] };
+
+/** A campaign and its items, in slug order. */
+export interface CampaignFacts {
+  campaign: Campaign;
+  items: CampaignItem[];
+}
 
 export type AnswerOf<N extends RunnableName> = Extract<CommandAnswer, { name: N }>;
 

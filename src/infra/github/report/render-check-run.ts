@@ -1,7 +1,7 @@
 import { formatDuration } from '../../../core/duration';
 import type { Appserver } from '../../../core/model';
 import { deployDuration, viewReport, type ReportState } from './report-state';
-import { codeBlock, describeErrors } from './render-text';
+import { codeBlock, describeErrors, describeQuotaWait } from './render-text';
 
 export type CheckRunConclusion = 'success' | 'failure' | 'neutral' | 'cancelled';
 
@@ -57,6 +57,8 @@ export function renderCheckRun(state: ReportState, now: Date): CheckRunContent {
         'Not deployed: sandbox name taken',
         'Its sandbox name is reserved (`www`, the bot’s own host name, `naming.reserved_slugs`), or another sandbox has it or serves one of its domains (a manual `studio-<name>` takes the Studio domain of `<name>`). An administrator can delete that sandbox or change `naming.slug_template` in sandbox.yml; the next push creates this one.',
       );
+    case 'waiting_quota':
+      return pending('queued', 'Waiting: over quota', describeQuotaWait(state.record.waitingQuota!));
     case 'waiting_draft':
       return pending('queued', 'Waiting: draft', 'Draft pull requests get a sandbox once they are ready for review.');
     case 'settings_error':
@@ -76,6 +78,18 @@ export function renderCheckRun(state: ReportState, now: Date): CheckRunContent {
         `Deploying \`${state.record.headSha.slice(0, 7)}\`. The deploy log is on the [status page](${statusUrl ?? ''}).`,
       );
     case 'running':
+      if (view.active?.id === head!.id && state.instance?.downSince)
+        return done(
+          'failure',
+          `Down: ${urls[0] ?? 'its domain'} stopped answering`,
+          `Appserver ${head!.number} stopped answering its health check through the load balancer (since ${utc(state.instance.downSince)} UTC). This is updated when it answers again; \`/sandbox redeploy\` starts a fresh appserver.`,
+        );
+      if (view.active?.id === head!.id && state.instance?.sleepingSince)
+        return done(
+          'success',
+          `Asleep at ${urls[0] ?? 'its domain'}`,
+          `Appserver ${head!.number} was stopped after a while without requests (since ${utc(state.instance.sleepingSince)} UTC). The next request wakes it: a "waking up" page shows while it starts.`,
+        );
       return done(
         'success',
         `Running at ${urls[0] ?? 'its domain'}`,
@@ -135,7 +149,8 @@ function actions(state: ReportState): CheckRunContent['actions'] {
     view.phase === 'waiting_approval' ||
     view.phase === 'waiting_isolation' ||
     view.phase === 'waiting_draft' ||
-    view.phase === 'waiting_slug'
+    view.phase === 'waiting_slug' ||
+    view.phase === 'waiting_quota'
   )
     return [];
   const list: CheckRunContent['actions'] = [
@@ -150,4 +165,8 @@ function actions(state: ReportState): CheckRunContent['actions'] {
   if (state.instance && !state.instance.archivedAt)
     list.push({ label: 'Archive', description: 'Stop the sandbox and keep its data', identifier: 'archive' });
   return list;
+}
+
+function utc(date: Date): string {
+  return date.toISOString().slice(0, 16).replace('T', ' ');
 }

@@ -1,10 +1,11 @@
 import { listCommands } from '../../../core/commands';
 import type { Appserver } from '../../../core/model';
+import { databaseSwitchOf, describeDatabaseSwitch } from '../../../core/databases/database-switch';
 import { formatDuration } from '../../../core/duration';
 import { isExpiryWarned } from '../../../core/expiry/expiry-policy';
 import { describeAllowed } from '../../../core/pull-requests/run-pr-command';
 import { deployDuration, viewReport, type ReportPhase, type ReportState } from './report-state';
-import { describeErrors, inline, truncate } from './render-text';
+import { describeErrors, describeQuotaWait, inline, truncate } from './render-text';
 
 /** Hidden marker that identifies the bot's one comment on a pull request. */
 export const commentMarker = '<!-- sandbox-bot:pull-request -->';
@@ -17,6 +18,7 @@ const headings: Record<ReportPhase, string> = {
   waiting_isolation: '⏸️ Sandbox not deployed: fork pull request',
   waiting_draft: '⏸️ Sandbox waiting: draft pull request',
   waiting_slug: '⏸️ Sandbox not deployed: its name is taken',
+  waiting_quota: '⏸️ Sandbox waiting: over quota',
   settings_error: '⚠️ Sandbox settings error',
   deploying: '🟡 Sandbox deploying',
   running: '🟢 Sandbox running',
@@ -38,8 +40,16 @@ export function renderComment(state: ReportState, now: Date): string {
   const { record, instance, statusUrl } = state;
   const parts: string[] = [commentMarker, `### ${headings[view.phase]}`, ''];
   parts.push(describePhase(state, now));
+  const newest = state.appservers.reduce<Appserver | null>((n, a) => (!n || a.number > n.number ? a : n), null);
+  const switched = databaseSwitchOf(state.appservers, newest);
+  if (switched) parts.push('', `🗄️ **Databases:** ${describeDatabaseSwitch(switched)}.`);
 
-  if (instance && view.phase !== 'waiting_approval' && view.phase !== 'waiting_isolation') {
+  if (
+    instance &&
+    view.phase !== 'waiting_approval' &&
+    view.phase !== 'waiting_isolation' &&
+    view.phase !== 'waiting_quota'
+  ) {
     if (state.urls.length && !instance.archivedAt && record.state === 'open')
       parts.push('', `**URL:** ${state.urls.map((url) => `<${url}>`).join(' · ')}`);
     if (statusUrl) parts.push(`**Status page and deploy log:** <${statusUrl}>`);
@@ -83,6 +93,8 @@ function describePhase(state: ReportState, now: Date): string {
       return `Sandboxes of pull requests from forks are not deployed here: on this bot's host, sandbox code would run as the bot's own user and could read its secrets. An administrator can run the bot as root (each sandbox then gets an OS user of its own) or set \`trigger.allow_forks_unisolated: true\` for this repository in sandbox.yml.`;
     case 'waiting_slug':
       return 'Its sandbox name is reserved (`www`, the bot’s own host name, `naming.reserved_slugs`), or another sandbox has it or serves one of its domains (a manual `studio-<name>` takes the Studio domain of `<name>`). An administrator can delete that sandbox or change `naming.slug_template` in sandbox.yml; the next push creates this one.';
+    case 'waiting_quota':
+      return describeQuotaWait(record.waitingQuota!);
     case 'waiting_draft':
       return 'This pull request is a draft; its sandbox is deployed once it is marked ready for review.';
     case 'settings_error':
@@ -92,6 +104,10 @@ function describePhase(state: ReportState, now: Date): string {
       if (head.state === 'running') return `Appserver ${head.number} runs ${sha}; the sandbox is switching to it.`;
       return `Appserver ${head.number} is deploying ${sha} (${head.state}); the status page shows its log as it runs.`;
     case 'running':
+      if (view.active?.id === head!.id && state.instance?.downSince)
+        return `🔴 **Down:** appserver ${head!.number} (${sha}) has stopped answering its health check since ${utc(state.instance.downSince)} UTC. This comment says so when it answers again; \`/sandbox redeploy\` starts a fresh appserver.`;
+      if (view.active?.id === head!.id && state.instance?.sleepingSince)
+        return `💤 Appserver ${head!.number} runs ${sha} but is **asleep** since ${utc(state.instance.sleepingSince)} UTC (no requests for a while); the next request wakes it.`;
       return view.active?.id === head!.id
         ? `Appserver ${head!.number} runs ${sha} and serves the sandbox (deployed in ${formatDuration(deployDuration(head!, now))}).`
         : `Appserver ${head!.number} runs ${sha} but is not active; comment \`/sandbox activate ${head!.number}\` to switch to it.`;
@@ -117,6 +133,8 @@ function expiryLine(instance: NonNullable<ReportState['instance']>): string | nu
   if (instance.archivedAt || instance.deletedAt) return null;
   if (instance.pinned) return '📌 **Pinned:** this sandbox does not expire (`/sandbox unpin` undoes it).';
   if (!instance.expiresAt) return null;
+  if (instance.sleepingSince)
+    return `**Expires:** paused while the sandbox is asleep (it was ${utc(instance.expiresAt)} UTC; waking moves it on by the time slept).`;
   if (isExpiryWarned(instance)) {
     return `⏳ **This sandbox expires on ${utc(instance.expiresAt)} UTC** unless there is activity: push a commit or comment \`/sandbox extend 3d\`. It is archived then (its data is kept); a push or \`/sandbox redeploy\` brings it back.`;
   }

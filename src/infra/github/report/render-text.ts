@@ -1,3 +1,4 @@
+import { describeQuota, type QuotaBreach } from '../../../core/quotas/quota-breach';
 import type { SettingsError } from '../../../core/settings';
 
 /** A fenced code block that no backtick run inside the text can close early. */
@@ -29,4 +30,11 @@ export function tail(text: string, lines: number, maxChars: number): string {
 /** One line of text that cannot start Markdown structure or close an HTML comment. */
 export function inline(text: string): string {
   return text.replace(/\r?\n/g, ' ').replace(/-->/g, '--&gt;').replace(/</g, '&lt;');
+}
+
+/** Why a pull request waits for a quota slot, who holds the quota and how to free one (check run and comment). */
+export function describeQuotaWait(breach: QuotaBreach): string {
+  const holders = breach.holders.map((h) => (h.prUrl ? `[${h.slug}](${h.prUrl})` : `\`${h.slug}\``));
+  const shown = holders.slice(0, 20).join(', ') + (holders.length > 20 ? ` and ${holders.length - 20} more` : '');
+  return `This sandbox waits: it would exceed ${describeQuota(breach)}, held by ${shown}. It deploys by itself once a slot is free: comment \`/sandbox archive\` on one of those pull requests, or a maintainer can comment \`/sandbox approve\` here to exceed the quota.`;
 }

@@ -30,6 +30,7 @@ export type ReportPhase =
   | 'waiting_isolation'
   | 'waiting_draft'
   | 'waiting_slug'
+  | 'waiting_quota'
   | 'settings_error'
   | 'deploying'
   | 'running'
@@ -73,6 +74,7 @@ export function viewReport(state: ReportState): ReportView {
   if (!instance) return view('not_deployed');
   if (record.waiting === 'approval') return view('waiting_approval');
   if (record.waiting === 'isolation') return view('waiting_isolation');
+  if (record.waiting === 'quota' && record.waitingQuota) return view('waiting_quota');
   const open =
     deployments.find((d) => d.commitSha === record.headSha && (d.state === 'pending' || d.state === 'running')) ?? null;
   // A pull request turned back into a draft keeps showing the sandbox it already has.

@@ -1,14 +1,13 @@
 import type { JobQueue } from '../../../core/ports/store';
 
-/** Coalescing window of GitHub reports: a burst of changes becomes one round of API calls. */
-export const reportDelayMs = 250;
-
-/** Asks for a report of one pull request: coalesced (jobKey) and serialized (queue) per PR, so only one writer ever edits its comment. */
+/**
+ * Asks for a report of one pull request: coalesced (jobKey) and serialized
+ * (queue) per PR, so only one writer ever edits its comment. No delay: the
+ * changes made while a report runs collapse into the one pending report
+ * behind it, and each report writes only what changed (digests in the
+ * record); a future `run_at` would also wait for the worker's next poll.
+ */
 export async function requestReport(queue: JobQueue, pullRequestId: number, now = new Date()): Promise<void> {
   const key = `github-report:${pullRequestId}`;
-  await queue.enqueue(
-    'report_pull_request',
-    { pullRequestId },
-    { jobKey: key, queueName: key, runAt: new Date(now.getTime() + reportDelayMs) },
-  );
+  await queue.enqueue('report_pull_request', { pullRequestId }, { jobKey: key, queueName: key, runAt: now });
 }

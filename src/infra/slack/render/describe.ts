@@ -81,6 +81,16 @@ export function instanceSummary(view: InstanceView): { emoji: string; words: str
           : '';
       return { emoji: ':large_green_circle:', words: `live on appserver ${active!.number}${newerFailure}` };
     }
+    case 'sleeping':
+      return {
+        emoji: ':zzz:',
+        words: `asleep on appserver ${active!.number} (no requests for a while); the next request wakes it`,
+      };
+    case 'down':
+      return {
+        emoji: ':red_circle:',
+        words: `down: appserver ${active!.number} stopped answering its health check`,
+      };
     case 'failed':
       return { emoji: ':x:', words: latest ? `appserver ${latest.number} ${stateWords[latest.state]}` : 'failed' };
     case 'cancelled':
@@ -113,6 +123,8 @@ export function expiryWords(instance: Instance): string | null {
   if (instance.pinned) return ':pushpin: Pinned: never expires';
   if (!instance.expiresAt) return null;
   const at = `${instance.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  // Sleeping is not idling: the expiry moves on by the time slept when it wakes.
+  if (instance.sleepingSince) return `Expiry paused while asleep (was ${at})`;
   if (isExpiryWarned(instance))
     return `:hourglass_flowing_sand: *Expires ${at}* unless there is activity; \`/sandbox extend ${instance.slug} 3d\` keeps it longer`;
   return `Expires ${at} without activity`;

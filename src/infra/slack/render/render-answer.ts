@@ -1,5 +1,6 @@
 import type { CommandAnswer } from '../../../core/commands/runners';
 import { escapeText, link, type SlackView } from '../blocks';
+import { renderCampaignPlan, renderCampaignStarted } from './render-campaign';
 import { renderList } from './render-list';
 import { renderLogs, renderStatus } from './render-status';
 
@@ -51,7 +52,7 @@ export function renderAnswer(answer: CommandAnswer, options: AnswerOptions = {})
     case 'status':
       return renderStatus(answer.view, { showCredentials: options.showCredentials ?? false });
     case 'logs':
-      return renderLogs(answer.view, answer.appserver, answer.text, answer.lines, answer.droppedMarker);
+      return renderLogs(answer.view, answer.appserver, answer.text, answer.lines, answer.droppedMarker, answer.log);
     case 'extend':
       return {
         text: `:hourglass_flowing_sand: ${slug} now expires at ${answer.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (extended by ${escapeText(answer.duration)}).`,
@@ -80,6 +81,23 @@ export function renderAnswer(answer: CommandAnswer, options: AnswerOptions = {})
         text: `:sparkles: Created ${slug} (${escapeText(answer.sandbox.domain)}) from ${escapeText(answer.repository)} at \`${escapeText(answer.ref)}\`${deploying}`,
       };
     }
+    case 'campaign':
+      return answer.started ? renderCampaignStarted(answer.started) : renderCampaignPlan(answer);
+    case 'campaign_control':
+      return {
+        text: `Campaign ${answer.campaign.campaign.id} (\`${escapeText(answer.campaign.campaign.tag)}\`) is ${answer.campaign.campaign.state}.`,
+      };
+    case 'campaigns':
+      return {
+        text: answer.campaigns.length
+          ? answer.campaigns
+              .map(
+                ({ campaign, items }) =>
+                  `• ${campaign.id} \`${escapeText(campaign.tag)}\` ${campaign.state} (${items.length})`,
+              )
+              .join('\n')
+          : 'No campaigns.',
+      };
     case 'task':
       return {
         text: `${answer.exitCode === 0 ? ':white_check_mark:' : ':x:'} The task \`${escapeText(answer.task)}\` of ${slug} (appserver ${answer.appserver}) exited with status ${answer.exitCode}.`,

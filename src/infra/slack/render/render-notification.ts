@@ -6,12 +6,14 @@ import { logTail } from './render-operation';
 
 /**
  * Whether an instance belongs in the notification channel now: a PR sandbox
- * when its newest deployment failed or it is about to expire (the warning);
+ * when its newest deployment failed, it is about to expire (the warning) or
+ * uptime probes found it down;
  * a manual instance on every state change.
  * Once an instance has a message there, it is kept current either way.
  */
 export function wantsNotification(view: InstanceView): boolean {
-  if (view.instance.kind === 'manual' || isExpiryWarned(view.instance)) return true;
+  // Down (uptime probes): the message goes out once, and says "live" again in place when it recovers.
+  if (view.instance.kind === 'manual' || isExpiryWarned(view.instance) || view.instance.downSince) return true;
   const latestDeployment = view.deployments.at(-1);
   const latestAppserver = view.appservers.at(-1);
   return (
@@ -40,4 +42,18 @@ export function renderNotification(view: InstanceView): SlackView {
   if (!instance.deletedAt)
     blocks.push(...instanceButtons({ instance, statusUrl: view.links.status, activate: activatable(view) }));
   return { text: `${instance.slug}: ${summary.words}`, blocks };
+}
+
+/** The reply that warns a manual sandbox's creator, in the thread of their creation message, of its expiry. */
+export function renderExpiryWarning(view: InstanceView, creator: string): SlackView {
+  const { instance } = view;
+  const at = `${instance.expiresAt!.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const text = `<@${creator}> ${instance.slug} expires ${at} unless there is activity: it is then archived (its data is kept). \`/sandbox extend ${instance.slug} 3d\` keeps it longer.`;
+  return {
+    text,
+    blocks: [
+      section(`:hourglass_flowing_sand: ${text}`),
+      ...instanceButtons({ instance, statusUrl: view.links.status, activate: null }),
+    ],
+  };
 }

@@ -1,3 +1,4 @@
+import { databaseSwitchOf, describeDatabaseSwitch } from '../../../core/databases/database-switch';
 import type { Appserver, Deployment } from '../../../core/model';
 import { codeBlock, context, escapeText, link, section, type Block, type SlackView } from '../blocks';
 import { instanceButtons } from './buttons';
@@ -86,7 +87,11 @@ function renderDeploy(view: InstanceView, deployment: Deployment | null, title: 
       .filter(Boolean)
       .join(' · '),
   );
-  const steps = own.length > 1 ? [context(own.map((a) => appserverLine(view, a)).join('\n'))] : [];
+  const switched = databaseSwitchOf(view.appservers, latest);
+  const steps = [
+    ...(own.length > 1 ? [context(own.map((a) => appserverLine(view, a)).join('\n'))] : []),
+    ...(switched ? [context(`:card_file_box: ${escapeText(describeDatabaseSwitch(switched))}`)] : []),
+  ];
   switch (deployment.state) {
     case 'pending':
       return finish(title, ':hourglass_flowing_sand: queued', view, false, [footer]);
@@ -115,7 +120,10 @@ function renderDeploy(view: InstanceView, deployment: Deployment | null, title: 
         [...steps, ...logTail(latest), footer],
       );
     case 'succeeded':
-      return renderSucceeded(view, deployment, latest, title, footer);
+      return renderSucceeded(view, deployment, latest, title, [
+        ...(switched ? [context(`:card_file_box: ${escapeText(describeDatabaseSwitch(switched))}`)] : []),
+        footer,
+      ]);
   }
 }
 
@@ -124,31 +132,33 @@ function renderSucceeded(
   deployment: Deployment,
   latest: Appserver | null,
   title: string,
-  footer: Block,
+  more: Block[],
 ): OperationView {
-  if (!latest) return finish(title, ':white_check_mark: done', view, true, [footer]);
+  if (!latest) return finish(title, ':white_check_mark: done', view, true, more);
   if (view.instance.activeAppserverId === latest.id)
-    return finish(title, `:white_check_mark: appserver ${latest.number} is live: ${domainLinks(view)}`, view, true, [
-      footer,
-    ]);
+    return finish(
+      title,
+      `:white_check_mark: appserver ${latest.number} is live: ${domainLinks(view)}`,
+      view,
+      true,
+      more,
+    );
   if (latest.state !== 'running')
-    return finish(title, `:white_circle: appserver ${latest.number} is ${appserverWords(latest)}`, view, true, [
-      footer,
-    ]);
+    return finish(title, `:white_circle: appserver ${latest.number} is ${appserverWords(latest)}`, view, true, more);
   if (deployment.activateOnSuccess)
     return finish(
       title,
       `:large_green_circle: appserver ${latest.number} is running; switching the domains to it`,
       view,
       false,
-      [footer],
+      more,
     );
   return finish(
     title,
     `:large_yellow_circle: appserver ${latest.number} is running; not activated (--no-activate)`,
     view,
     true,
-    [footer],
+    more,
   );
 }
 

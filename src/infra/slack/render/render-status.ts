@@ -55,11 +55,17 @@ export function renderLogs(
   text: string,
   lines: number,
   marker = '',
+  log: 'deploy' | 'runtime' = 'deploy',
 ): SlackView {
   const body = marker + text.trimEnd().split('\n').slice(-lines).join('\n');
-  const header = `*${link(view.links.status, view.instance.slug)}* appserver ${appserverNumber}: last ${lines} lines (the whole log is on the status page)`;
+  const which = log === 'runtime' ? 'runtime log' : 'log';
+  const header = `*${link(view.links.status, view.instance.slug)}* appserver ${appserverNumber} ${which}: last ${lines} lines (the whole ${which} is on the status page)`;
+  const empty =
+    log === 'runtime'
+      ? '_no runtime output kept yet (it is copied while the appserver runs)_'
+      : '_the log is empty so far_';
   return {
-    text: `${view.instance.slug} appserver ${appserverNumber} log`,
-    blocks: [section(header), section(body ? codeBlock(body, 2_800) : '_the log is empty so far_')],
+    text: `${view.instance.slug} appserver ${appserverNumber} ${which}`,
+    blocks: [section(header), section(body ? codeBlock(body, 2_800) : empty)],
   };
 }

@@ -1,0 +1,2 @@
+ALTER TABLE "slack_messages" ALTER COLUMN "instance_id" DROP NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "slack_messages_campaign_failures_idx" ON "slack_messages" USING btree ("subject_id","channel") WHERE "slack_messages"."purpose" = 'campaign_failures';

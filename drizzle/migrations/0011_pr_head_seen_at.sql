@@ -1,0 +1,1 @@
+ALTER TABLE "github_pull_requests" ADD COLUMN "head_seen_at" timestamp with time zone;
