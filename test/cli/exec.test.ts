@@ -9,6 +9,7 @@ import { buildProgram } from '../../src/cli/program';
 import { loadConfig } from '../../src/config/load-config';
 import type { Database } from '../../src/infra/db/database';
 import { createSandboxStore } from '../../src/infra/db/sandbox-store';
+import { createRedactor } from '../../src/core/redact';
 import { createTestDatabase } from '../support/database';
 import { runSbx } from '../support/spawn-sbx';
 import { startSshd, type TestSshd } from '../support/sshd';
@@ -202,7 +203,7 @@ describe('sbx exec', () => {
     const hosts = createHostDirectory({ env: {} });
     try {
       const result = await execInAppserver(
-        { store, hosts },
+        { store, hosts, redactor: createRedactor([]) },
         {
           reference: 'exec-ssh',
           appserver: null,
@@ -243,6 +244,17 @@ describe('sbx exec', () => {
     const root = await runAs({ name: 'root', uid: 0 }, ['exec', 'exec-local', '--', 'true'], { SBX_ACTOR: 'alice' });
     expect(root).toMatchObject({ code: 0, error: null });
     expect((await audits('exec-local')).at(-1)).toMatchObject({ actor: 'root', result: 'ok' });
+
+    // A secret typed on the command line is stored redacted, allowed or refused.
+    const typed = ['true', 'DB_PASSWORD=hunter22-typed', 'mysql://app:s3cret-typed@db/app'];
+    expect(await runAs({ name: 'root', uid: 0 }, ['exec', 'exec-local', '--', ...typed])).toMatchObject({ code: 0 });
+    expect((await audits('exec-local')).at(-1)?.detail.command).toEqual([
+      'true',
+      'DB_PASSWORD=***',
+      'mysql://app:***@db/app',
+    ]);
+    await runAs({ name: 'mallory', uid: 4242 }, ['exec', 'exec-local', '--', ...typed]);
+    expect(JSON.stringify((await audits('exec-local')).at(-1))).not.toMatch(/hunter22|s3cret/);
   }, 30_000);
 
   it('with cli.admins set, only the listed users may', async () => {

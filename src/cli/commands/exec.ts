@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SandboxError } from '../../core/errors';
-import { execInAppserver } from '../../core/operations/exec-in-appserver';
+import { execInAppserver, redactCommand } from '../../core/operations/exec-in-appserver';
 import type { CliContext } from '../context';
 import { osUserOf, requireAdmin } from '../require-admin';
 import { withRuntime } from '../runtime';
@@ -42,7 +42,7 @@ export function registerExec(program: Command, ctx: CliContext): void {
             action: 'exec',
             instanceSlug: reference,
             result: 'refused',
-            detail: { command: argv, reason: (error as Error).message },
+            detail: { command: redactCommand(provisioning.redactor, argv), reason: (error as Error).message },
           }),
         );
         throw error;

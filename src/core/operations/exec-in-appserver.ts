@@ -2,6 +2,7 @@ import { SandboxError } from '../errors';
 import type { Actor, Appserver, Instance } from '../model';
 import type { HostDirectory } from '../ports/other-ports';
 import type { Store } from '../ports/store';
+import type { Redactor } from '../redact';
 import { resolveInstance } from './resolve-instance';
 
 /** How long `sbx exec` lets a command run unless told otherwise. */
@@ -36,7 +37,7 @@ export interface ExecRequest {
  * caller's decision (admins only), made before calling.
  */
 export async function execInAppserver(
-  deps: { store: Store; hosts: HostDirectory },
+  deps: { store: Store; hosts: HostDirectory; redactor: Redactor },
   request: ExecRequest,
 ): Promise<{ instance: Instance; appserver: number; exitCode: number; signal: string | null }> {
   if (request.command.length === 0 || request.command[0] === '')
@@ -54,7 +55,13 @@ export async function execInAppserver(
       instanceId: instance.id,
       instanceSlug: instance.slug,
       result,
-      detail: { appserver: appserver.number, host: host.name, command: [...request.command], ...detail },
+      // An operator may type a secret on the command line (PASSWORD=…, a URL with a password): stored redacted.
+      detail: {
+        appserver: appserver.number,
+        host: host.name,
+        command: redactCommand(deps.redactor, request.command),
+        ...detail,
+      },
     });
   let outcome;
   try {
@@ -74,6 +81,11 @@ export async function execInAppserver(
   const exitCode = outcome.code ?? 128 + signalNumber(outcome.signal);
   await audit(exitCode === 0 ? 'ok' : 'error', { exitCode, ...(outcome.signal ? { signal: outcome.signal } : {}) });
   return { instance, appserver: appserver.number, exitCode, signal: outcome.signal };
+}
+
+/** The command line as the audit log keeps it: each word redacted like a log line. */
+export function redactCommand(redactor: Redactor, command: readonly string[]): string[] {
+  return command.map((word) => redactor.redact(word));
 }
 
 /** A command ended by a signal exits the way a shell reports it: 128 + the signal's number. */
