@@ -267,6 +267,16 @@ describe('openstack machine pool', () => {
     expect(fake.rules.filter((r) => r.direction === 'egress')).toHaveLength(2);
   });
 
+  it('two callers creating the missing group at once end with one group (the smallest ID), each using it', async () => {
+    fake.groupLookupsTogether = 2; // both lookups answer "none" only once both have asked
+    const [a, b] = [pool(), pool()];
+    await Promise.all([a.firewall(true), b.firewall(true)]);
+    expect([...fake.groups.values()].filter((g) => g.name === 'sandbox-bot')).toHaveLength(1);
+    expect(fake.calls.filter((call) => call.startsWith('POST /network/v2.0/security-groups'))).toHaveLength(2);
+    expect(await a.firewall(false)).toEqual([]);
+    expect(await b.firewall(false)).toEqual([]);
+  });
+
   it('lists every VM with the prefix; names it did not make have no appserver', async () => {
     const machines = pool();
     await machines.acquire(request());

@@ -42,6 +42,8 @@ export interface FakeOpenStack {
   unexpected: string[];
   servers: Map<string, FakeServer>;
   groups: Map<string, { id: string; name: string }>;
+  /** When set to N, the next N security group lookups are answered together once all N have arrived (forces two callers to race). */
+  groupLookupsTogether: number;
   rules: FakeRule[];
   keypairs: Map<string, string>;
   /** Polls a server stays in BUILD before ACTIVE (default 1). */
@@ -71,11 +73,13 @@ export async function startFakeOpenStack(): Promise<FakeOpenStack> {
   let nextBootFault: string | null = null;
   let nextBootRefusal: { status: number; key: string; message: string } | null = null;
   let computeFailures = 0;
+  const heldLookups: (() => void)[] = [];
   const fake = {
     calls: [] as string[],
     unexpected: [] as string[],
     servers: new Map<string, FakeServer>(),
     groups: new Map<string, { id: string; name: string }>(),
+    groupLookupsTogether: 0,
     rules: [] as FakeRule[],
     keypairs: new Map<string, string>(),
     buildPolls: 1,
@@ -177,7 +181,16 @@ export async function startFakeOpenStack(): Promise<FakeOpenStack> {
     }
     if (route === 'GET /network/v2.0/security-groups') {
       const name = url.searchParams.get('name');
-      return json(res, 200, { security_groups: [...fake.groups.values()].filter((g) => g.name === name) });
+      const answer = () =>
+        json(res, 200, { security_groups: [...fake.groups.values()].filter((g) => g.name === name) });
+      if (fake.groupLookupsTogether > 0) {
+        heldLookups.push(answer);
+        if (heldLookups.length < fake.groupLookupsTogether) return;
+        fake.groupLookupsTogether = 0;
+        for (const held of heldLookups.splice(0)) held();
+        return;
+      }
+      return answer();
     }
     if (route === 'POST /network/v2.0/security-groups') {
       const { security_group: group } = body as { security_group: { name: string } };
@@ -217,6 +230,12 @@ export async function startFakeOpenStack(): Promise<FakeOpenStack> {
       const created = rule(wanted.security_group_id, wanted);
       fake.rules.push(created);
       return json(res, 201, { security_group_rule: created });
+    }
+    match = /^\/network\/v2\.0\/security-groups\/(.+)$/.exec(path);
+    if (match && req.method === 'DELETE') {
+      if (!fake.groups.delete(match[1]!)) return json(res, 404, { NeutronError: { type: 'SecurityGroupNotFound' } });
+      fake.rules = fake.rules.filter((r) => r.security_group_id !== match![1]);
+      return json(res, 204, undefined);
     }
     match = /^\/network\/v2\.0\/security-group-rules\/(.+)$/.exec(path);
     if (match && req.method === 'DELETE') {

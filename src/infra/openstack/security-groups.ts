@@ -77,7 +77,8 @@ const sameRule = (row: RuleRow, rule: IngressRule): boolean =>
  * ingress rules: missing ones are added, others (added by hand) removed;
  * egress rules are left alone. Safe to run twice and from two workers (a
  * duplicate rule answers 409 and counts as present). Two groups of that name
- * are refused rather than guessed between. With `apply: false` nothing is
+ * found before creating are refused rather than guessed between; two made
+ * at once by two callers are settled at once (the smallest ID stays). With `apply: false` nothing is
  * changed: the answer says what would be.
  */
 export async function ensureSecurityGroup(
@@ -109,6 +110,19 @@ export async function ensureSecurityGroup(
     );
     groupId = group.id;
     created = true;
+    // Two callers (a boot and reconcile, or two workers) may both have found none and both created
+    // one: every creator looks again, the group with the smallest ID wins, and a losing creator
+    // deletes its own and uses the winner. Each creator deletes only what it made.
+    const winner = (await groupsNamed(client, name)).map((g) => g.id).sort()[0] ?? groupId;
+    if (winner !== groupId) {
+      try {
+        await client.request('network', 'DELETE', `/v2.0/security-groups/${encodeURIComponent(groupId)}`);
+      } catch (error) {
+        if (!isOpenStackError(error, 'not_found')) throw error;
+      }
+      groupId = winner;
+      created = false;
+    }
   }
   const { security_group_rules: rows } = await client.request<{ security_group_rules: RuleRow[] }>(
     'network',
