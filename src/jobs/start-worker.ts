@@ -177,7 +177,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
             { graceMs },
             'running jobs did not finish within the grace period; handing them back to the queue',
           );
-          void runner.kill('grace period over').catch(noop);
+          // Kill releases the running jobs with queries of its own: let them land (bounded) before the pool closes.
+          await Promise.race([
+            runner.kill('grace period over').catch(noop),
+            new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+          ]);
           await unlockWorkers(pool, [...ids]).catch(noop);
         } else {
           // Graphile writes the last completions without awaiting them: let them land before the pool closes.
