@@ -26,8 +26,10 @@ export interface RabbitmqHarness {
  * A throwaway RabbitMQ node (its own node name, Mnesia directory, AMQP,
  * management and distribution ports on 127.0.0.1) with the management plugin
  * enabled offline. It boots in about 10–15 s: start it once per test file.
- * The machine's epmd (started by the package, or by the first node) is shared
- * and keeps running; it holds no state of ours.
+ * The node also gets an epmd of its own (its own port on 127.0.0.1): the VM
+ * starts one as a daemon that outlives the node, so `stop()` ends it too —
+ * a shared machine-wide epmd would be a process left behind by the first
+ * test file that happened to start it.
  */
 export async function startRabbitmq(): Promise<RabbitmqHarness> {
   if (!existsSync(rabbitmqBinary))
@@ -40,7 +42,12 @@ export async function startRabbitmq(): Promise<RabbitmqHarness> {
     const gid = Number(spawnSync('id', ['-g', 'rabbitmq'], { encoding: 'utf8' }).stdout);
     await chown(dir, uid, gid);
   }
-  const [amqpPort, managementPort, distPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
+  const [amqpPort, managementPort, distPort, epmdPort] = [
+    await findFreePort(),
+    await findFreePort(),
+    await findFreePort(),
+    await findFreePort(),
+  ];
   await writeFile(join(dir, 'enabled_plugins'), '[rabbitmq_management].\n', { mode: 0o644 });
   await writeFile(
     join(dir, 'rabbitmq.conf'),
@@ -59,12 +66,14 @@ export async function startRabbitmq(): Promise<RabbitmqHarness> {
       RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
       RABBITMQ_PID_FILE: pidFile,
       RABBITMQ_DIST_PORT: String(distPort),
+      ERL_EPMD_PORT: String(epmdPort),
+      ERL_EPMD_ADDRESS: '127.0.0.1',
     },
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const managementUrl = `http://guest:guest@127.0.0.1:${managementPort}`;
-  const stop = stopper(child, dir, pidFile);
+  const stop = stopper(child, dir, pidFile, epmdPort);
   try {
     await waitFor(
       async () => {
@@ -90,7 +99,7 @@ export async function startRabbitmq(): Promise<RabbitmqHarness> {
   };
 }
 
-function stopper(child: ChildProcess, dir: string, pidFile: string): () => Promise<void> {
+function stopper(child: ChildProcess, dir: string, pidFile: string, epmdPort: number): () => Promise<void> {
   let stopped: Promise<void> | null = null;
   return () => {
     stopped ??= (async () => {
@@ -111,6 +120,14 @@ function stopper(child: ChildProcess, dir: string, pidFile: string): () => Promi
         });
       }
       if (child.exitCode === null) child.kill('SIGKILL');
+      // The node's own epmd: no node is registered with it any more, so it accepts -kill.
+      const killed = spawnSync('epmd', ['-kill'], {
+        env: { ...process.env, ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: '127.0.0.1' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      if (killed.status !== 0 && !/not running|Cannot connect/i.test(`${killed.stdout}${killed.stderr}`))
+        throw new Error(`could not stop the test node's epmd on port ${epmdPort}: ${killed.stdout}${killed.stderr}`);
       await rm(dir, { recursive: true, force: true });
     })();
     return stopped;
