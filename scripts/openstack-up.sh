@@ -93,6 +93,10 @@ password = $pw
 region_name = RegionOne
 EOF
 }
+authtoken() { # the [keystone_authtoken] section of a service that checks tokens as its own service user
+  printf '[keystone_authtoken]\nwww_authenticate_uri = http://127.0.0.1:%s/v3\n' "$p_keystone"
+  auth "$1"
+}
 for svc in keystone placement glance neutron nova; do
   rm -rf "$dir/etc/$svc"
   cp -a "/etc/$svc" "$dir/etc/$svc"
@@ -122,9 +126,7 @@ use_stderr = true
 connection = $(dburl placement)
 [api]
 auth_strategy = keystone
-[keystone_authtoken]
-www_authenticate_uri = http://127.0.0.1:$p_keystone/v3
-$(auth placement)
+$(authtoken placement)
 EOF
 
 cat >/etc/glance/glance-api.conf <<EOF
@@ -148,9 +150,7 @@ filesystem_store_datadir = $dir/state/glance/tasks
 filesystem_store_datadir = $dir/state/glance/staging
 [oslo_concurrency]
 lock_path = $dir/state/glance/lock
-[keystone_authtoken]
-www_authenticate_uri = http://127.0.0.1:$p_keystone/v3
-$(auth glance)
+$(authtoken glance)
 EOF
 
 cat >/etc/neutron/neutron.conf <<EOF
@@ -172,9 +172,7 @@ notify_nova_on_port_data_changes = false
 connection = $(dburl neutron)
 [oslo_concurrency]
 lock_path = $dir/state/neutron/lock
-[keystone_authtoken]
-www_authenticate_uri = http://127.0.0.1:$p_keystone/v3
-$(auth neutron)
+$(authtoken neutron)
 [agent]
 report_interval = 30
 EOF
@@ -217,9 +215,7 @@ connection = $(dburl nova_api)
 connection = $(dburl nova)
 [oslo_concurrency]
 lock_path = $dir/state/nova/lock
-[keystone_authtoken]
-www_authenticate_uri = http://127.0.0.1:$p_keystone/v3
-$(auth nova)
+$(authtoken nova)
 [placement]
 $(auth placement)
 [neutron]

@@ -21,6 +21,7 @@ import { startFakeGitHub, type FakeGitHub } from '../../test/support/fake-github
 import { postWebhook, pullRequestEvent, testPrivateKey } from '../../test/support/github-webhooks';
 import type { BenchResult } from '../run';
 import { percentile, startBenchBot, type BenchBot } from '../support/bench-bot';
+import { fakeGitHubAppYml, idleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const secret = 'bench-webhook-secret';
 const repository = 'acme/app';
@@ -37,27 +38,11 @@ export default async function githubWebhooks(): Promise<BenchResult> {
   try {
     bench = await startBenchBot(`
 repositories:
-  - name: ${repository}
-    url: file:///nonexistent
-    script:
-      start: exec sleep 600
+${idleRepositoryYml(repository)}
 compute:
   local:
     capacity: 0
-github:
-  app_id: "1"
-  webhook_secret: ${secret}
-  ghe_host: ${fake.host}
-  ghe_protocol: http
-  app_slug: sandbox-bot
-  throttle: false
-  sync_debounce: 10m
-  private_key: |
-${privateKey
-  .trimEnd()
-  .split('\n')
-  .map((line) => `    ${line}`)
-  .join('\n')}
+${fakeGitHubAppYml(fake.host, secret, privateKey, { sync_debounce: '10m' })}
 `);
     const botUrl = `http://127.0.0.1:${bench.bot.port}`;
     const push = (i: number) =>

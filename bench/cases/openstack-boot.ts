@@ -30,6 +30,7 @@ import { startSshd } from '../../test/support/sshd';
 import type { BenchResult } from '../run';
 import { percentile, startBenchBot, type BenchBot } from '../support/bench-bot';
 import { createBareSandbox } from '../../test/support/manual-sandbox';
+import { sampleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const actor: Actor = { surface: 'cli', id: 'bench' };
 const runs = 5;
@@ -87,12 +88,7 @@ export default async function openstackBoot(): Promise<BenchResult> {
       `
 base_domain: bench.test
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
+${sampleRepositoryYml('acme/sample', repo.url)}
 compute:
   provider: openstack
   openstack:

@@ -18,6 +18,7 @@ import { createBareSandbox, viaBuiltinProxy } from '../../test/support/manual-sa
 import { createSampleRepo } from '../../test/support/sample-repo';
 import type { BenchResult } from '../run';
 import { percentile, startBenchBot, type BenchBot } from '../support/bench-bot';
+import { localComputeYml, sampleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const actor: Actor = { surface: 'cli', id: 'bench' };
 const rounds = 7;
@@ -32,18 +33,9 @@ export default async function sleepWake(): Promise<BenchResult> {
     bench = await startBenchBot(`
 base_domain: bench.test
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
+${sampleRepositoryYml('acme/sample', repo.url)}
     sleep_after: 1h
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
-compute:
-  local:
-    work_root: ${join(dir, 'work')}
-    run_as: null
-    port_range: [21700, 21799]
+${localComputeYml(join(dir, 'work'), { run_as: 'null', port_range: '[21700, 21799]' })}
 uptime:
   enabled: false
 `);

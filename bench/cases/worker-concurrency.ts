@@ -13,9 +13,14 @@ import { createSampleRepo } from '../../test/support/sample-repo';
 import type { BenchResult } from '../run';
 import { startBenchBot } from '../support/bench-bot';
 import { createBareSandbox } from '../../test/support/manual-sandbox';
+import { localComputeYml, sampleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const actor: Actor = { surface: 'cli', id: 'bench' };
 const deploys = 16;
+// The sample app's deploy plus two seconds standing in for a recipe's own work.
+const twoSecondDeploy = `|
+        git rev-parse HEAD > built-commit.txt
+        sleep 2`;
 
 async function deploysPerMinute(
   concurrency: number,
@@ -24,19 +29,8 @@ async function deploysPerMinute(
   const low = 20_000 + (process.pid % 20) * 100;
   const bench = await startBenchBot(`
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: |
-        git rev-parse HEAD > built-commit.txt
-        sleep 2
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 120s
-compute:
-  local:
-    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-bench-work-'))}
-    port_range: [${low}, ${low + 99}]
+${sampleRepositoryYml('acme/sample', repo.url, { deploy: twoSecondDeploy, health_timeout: '120s' })}
+${localComputeYml(mkdtempSync(join(tmpdir(), 'sbx-bench-work-')), { port_range: `[${low}, ${low + 99}]` })}
 worker:
   concurrency: ${concurrency}
 retention:

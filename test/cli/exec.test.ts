@@ -1,19 +1,17 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEnvFile } from '../../src/core/provisioning/work-files';
-import type { CliContext } from '../../src/cli/context';
-import { buildProgram } from '../../src/cli/program';
-import { loadConfig } from '../../src/config/load-config';
 import type { Database } from '../../src/infra/db/database';
 import { createSandboxStore } from '../../src/infra/db/sandbox-store';
 import { createRedactor } from '../../src/core/redact';
 import { createTestDatabase } from '../support/database';
+import { runSbxInProcess } from '../support/sbx-in-process';
 import { runSbx } from '../support/spawn-sbx';
 import { startSshd, type TestSshd } from '../support/sshd';
 import { createBareSandbox } from '../support/manual-sandbox';
+import { idleRepositoryYml, localComputeYml } from '../support/sandbox-yml';
 
 /*
  * Issue 17, `sbx exec`: an operator's command in an appserver's work
@@ -34,16 +32,8 @@ beforeAll(async () => {
     join(dir, 'sandbox.yml'),
     `
 repositories:
-  - name: acme/app
-    url: file:///nonexistent/app.git
-    script:
-      deploy: "true"
-      start: exec sleep 60
-compute:
-  local:
-    run_as: null
-    work_root: ${join(dir, 'local-work')}
-    port_range: [32300, 32309]
+${idleRepositoryYml('acme/app')}
+${localComputeYml(join(dir, 'local-work'), { run_as: 'null', port_range: '[32300, 32309]' })}
 `,
   );
   const store = createSandboxStore(database.db);
@@ -117,34 +107,8 @@ const env = () => ({
 });
 
 /** Runs sbx in this process as the given OS user (the identity admin-only commands check). */
-async function runAs(osUser: { name: string; uid: number }, args: string[], extraEnv: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  let exitCode = 0;
-  const sink = (write: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        write(chunk.toString());
-        done();
-      },
-    });
-  const processEnv = { ...env(), ...extraEnv };
-  let config: ReturnType<typeof loadConfig> | undefined;
-  const ctx: CliContext = {
-    env: processEnv,
-    osUser,
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    setExitCode: (code) => (exitCode = code),
-    config: () => (config ??= loadConfig({ env: processEnv })),
-  };
-  try {
-    await buildProgram(ctx).parseAsync(['node', 'sbx', ...args]);
-  } catch (error) {
-    return { code: 'thrown', stdout, stderr, error: error as Error & { code?: string } };
-  }
-  return { code: exitCode, stdout, stderr, error: null };
-}
+const runAs = (osUser: { name: string; uid: number }, args: string[], extraEnv: Record<string, string> = {}) =>
+  runSbxInProcess(args, { ...env(), ...extraEnv }, { osUser });
 
 const audits = async (slug: string) =>
   (
@@ -229,9 +193,8 @@ describe('sbx exec', () => {
     const refused = await runAs({ name: 'mallory', uid: 4242 }, ['exec', 'exec-local', '--', 'true'], {
       SBX_ACTOR: 'root',
     });
-    expect(refused.code).toBe('thrown');
-    expect(refused.error).toMatchObject({ code: 'not_permitted' });
-    expect(refused.error?.message).toContain('sbx exec is for admins; mallory is neither root nor the owner');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('sbx: sbx exec is for admins; mallory is neither root nor the owner');
     const after = await audits('exec-local');
     expect(after.length).toBe(before + 1);
     expect(after.at(-1)).toMatchObject({
@@ -242,7 +205,7 @@ describe('sbx exec', () => {
     });
 
     const root = await runAs({ name: 'root', uid: 0 }, ['exec', 'exec-local', '--', 'true'], { SBX_ACTOR: 'alice' });
-    expect(root).toMatchObject({ code: 0, error: null });
+    expect(root).toMatchObject({ code: 0, stderr: '' });
     expect((await audits('exec-local')).at(-1)).toMatchObject({ actor: 'root', result: 'ok' });
 
     // A secret typed on the command line is stored redacted, allowed or refused.
@@ -263,11 +226,12 @@ describe('sbx exec', () => {
     const carol = await runAs({ name: 'ops-carol', uid: 5000 }, ['exec', 'exec-local', '--', 'true'], {
       SBX_CONFIG: config,
     });
-    expect(carol).toMatchObject({ code: 0, error: null });
+    expect(carol).toMatchObject({ code: 0, stderr: '' });
     const rootUser = await runAs({ name: 'root', uid: 0 }, ['exec', 'exec-local', '--', 'true'], {
       SBX_CONFIG: config,
     });
-    expect(rootUser.error?.message).toContain('root is not in cli.admins (ops-carol)');
+    expect(rootUser).toMatchObject({ code: 1 });
+    expect(rootUser.stderr).toContain('root is not in cli.admins (ops-carol)');
   }, 30_000);
 
   it.each([
@@ -278,6 +242,7 @@ describe('sbx exec', () => {
     [['exec', 'nope', '--', 'true'], 'no sandbox matches "nope"'],
   ])('explains bad input: %j', async (args, message) => {
     const result = await runAs({ name: 'root', uid: 0 }, args);
-    expect(result.error?.message).toContain(message);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
   });
 });

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/database';
 import type { Database } from '../../src/infra/db/database';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
-import { freePort, runSbx, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
+import { freePort, runSbx, sbxWorkspace, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
 
 /** The provisioning CLI as an operator uses it, against a running bot (separate processes). */
 describe('sbx instances / deploy / appservers / logs / activate / cleanup / hosts', () => {
@@ -17,35 +18,19 @@ describe('sbx instances / deploy / appservers / logs / activate / cleanup / host
   beforeAll(async () => {
     database = await createTestDatabase();
     repo = createSampleRepo();
-    const dir = mkdtempSync(join(tmpdir(), 'sbx-cli-'));
-    writeFileSync(
-      join(dir, 'sandbox.yml'),
-      `
+    const port = await freePort();
+    ({ env } = sbxWorkspace(
+      'sbx-cli-',
+      () => `
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt && echo built
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 20s
-compute:
-  local:
-    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
-    port_range: [31100, 31199]
+${sampleRepositoryYml('acme/sample', repo.url, { deploy: 'git rev-parse HEAD > built-commit.txt && echo built', health_timeout: '20s' })}
+${localComputeYml(mkdtempSync(join(tmpdir(), 'sbx-work-')), { port_range: '[31100, 31199]' })}
 retention:
   min_age: 1h
 `,
-    );
-    const port = await freePort();
-    env = {
-      SBX_CONFIG: join(dir, 'sandbox.yml'),
-      DATABASE_URL: database.url,
-      SBX_DATA_DIR: join(dir, 'data'),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      SBX_ACTOR: 'operator',
-    };
+      database.url,
+      { PORT: String(port), SBX_ACTOR: 'operator' },
+    ));
     bot = spawnSbx(['start'], env);
     await waitForStatus(`http://127.0.0.1:${port}/readyz`);
   }, 60_000);

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/infra/db/database';
 import { createTestDatabase } from '../support/database';
 import { runSbxInProcess } from '../support/sbx-in-process';
-import { runSbx } from '../support/spawn-sbx';
+import { runSbx, sbxWorkspace } from '../support/spawn-sbx';
+import { idleRepositoryYml } from '../support/sandbox-yml';
 
 /*
  * Issue 17: the CLI answers work accepted during maintenance in the words
@@ -21,25 +20,14 @@ describe('sbx answers during maintenance', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dir = mkdtempSync(join(tmpdir(), 'sbx-maint-cli-'));
-    writeFileSync(
-      join(dir, 'sandbox.yml'),
-      `
-repositories:
-  - name: acme/sample
-    url: file:///nonexistent/sample.git
-    script:
-      deploy: "true"
-      start: exec sleep 60
-`,
-    );
-    env = {
-      SBX_CONFIG: join(dir, 'sandbox.yml'),
-      DATABASE_URL: database.url,
-      SBX_DATA_DIR: join(dir, 'data'),
-      SBX_ACTOR: 'ops-bob',
-      LOG_LEVEL: 'warn',
-    };
+    ({ dir, env } = sbxWorkspace(
+      'sbx-maint-cli-',
+      () => `repositories:\n${idleRepositoryYml('acme/sample')}\n`,
+      database.url,
+      {
+        SBX_ACTOR: 'ops-bob',
+      },
+    ));
   });
 
   const sbx = (args: string[]) => runSbxInProcess(args, env);

@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/context';
 import { createProgress } from '../../src/cli/progress';
 import type { Database } from '../../src/infra/db/database';
 import { createTestDatabase } from '../support/database';
-import { runSbx, spawnSbx, type SbxProcess } from '../support/spawn-sbx';
+import { textSink } from '../support/sbx-in-process';
+import { runSbx, sbxWorkspace, spawnSbx, type SbxProcess } from '../support/spawn-sbx';
+import { idleRepositoryYml, localComputeYml } from '../support/sandbox-yml';
 
 /*
  * Issue 17, CLI progress: a cli-progress bar with the current step on a
@@ -21,12 +21,7 @@ const root = join(import.meta.dirname, '..', '..');
 function contextWith(tty: boolean): { ctx: CliContext; output: () => string } {
   let text = '';
   const stderr = Object.assign(
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    }),
+    textSink((chunk) => (text += chunk)),
     tty ? { isTTY: true, columns: 100 } : {},
   );
   const ctx: CliContext = {
@@ -82,28 +77,15 @@ describe('long commands', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dir = mkdtempSync(join(tmpdir(), 'sbx-progress-'));
-    writeFileSync(
-      join(dir, 'sandbox.yml'),
-      `
+    ({ dir, env } = sbxWorkspace(
+      'sbx-progress-',
+      (dir) => `
 repositories:
-  - name: acme/app
-    url: file:///nonexistent/app.git
-    script:
-      deploy: "true"
-      start: exec sleep 60
-compute:
-  local:
-    run_as: null
-    work_root: ${join(dir, 'work')}
+${idleRepositoryYml('acme/app')}
+${localComputeYml(join(dir, 'work'), { run_as: 'null' })}
 `,
-    );
-    env = {
-      SBX_CONFIG: join(dir, 'sandbox.yml'),
-      DATABASE_URL: database.url,
-      SBX_DATA_DIR: join(dir, 'data'),
-      LOG_LEVEL: 'warn',
-    };
+      database.url,
+    ));
     for (const slug of ['plain-box', 'tty-box'])
       expect((await runSbx(['instances', 'create', slug, '--repository', 'acme/app', '--ref', 'main'], env)).code).toBe(
         0,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import type { Database } from '../../src/infra/db/database';
 import { createTestDatabase } from '../support/database';
 import { postBody } from '../support/body-upstream';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
-import { freePort, runSbx, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
+import { freePort, runSbx, sbxWorkspace, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
 
 /** Issue 13: `sbx task <instance> <name>` runs a recipe task on a real local deploy's host, through the runner's `task` phase. */
 describe('sbx task', () => {
@@ -18,38 +19,22 @@ describe('sbx task', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     repo = createSampleRepo();
-    const dir = mkdtempSync(join(tmpdir(), 'sbx-task-'));
-    writeFileSync(
-      join(dir, 'sandbox.yml'),
-      `
+    const port = await freePort();
+    ({ env } = sbxWorkspace(
+      'sbx-task-',
+      () => `
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt && echo built
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 20s
+${sampleRepositoryYml('acme/sample', repo.url, { deploy: 'git rev-parse HEAD > built-commit.txt && echo built', health_timeout: '20s' })}
     tasks:
       create_users: echo "creating users for $SBX_SLUG in $(basename "$PWD")" && git rev-parse HEAD
       broken: echo "half done" && echo "the site already exists" >&2 && exit 3
     proxy:
       max_body_size: 75k
-compute:
-  local:
-    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-task-work-'))}
-    port_range: [31300, 31349]
+${localComputeYml(mkdtempSync(join(tmpdir(), 'sbx-task-work-')), { port_range: '[31300, 31349]' })}
 `,
-    );
-    const port = await freePort();
-    env = {
-      SBX_CONFIG: join(dir, 'sandbox.yml'),
-      DATABASE_URL: database.url,
-      SBX_DATA_DIR: join(dir, 'data'),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      SBX_ACTOR: 'ops-alice',
-    };
+      database.url,
+      { PORT: String(port), SBX_ACTOR: 'ops-alice' },
+    ));
     bot = spawnSbx(['start'], env);
     await waitForStatus(`http://127.0.0.1:${port}/readyz`);
   }, 60_000);

@@ -2,23 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config';
+import { loadConfig } from '../../src/config/load-config';
 import { parseSettings } from '../../src/core/settings';
+import { configProblems } from '../support/config-text';
 
 function withFile(text: string): { cwd: string } {
   const cwd = mkdtempSync(join(tmpdir(), 'sbx-config-'));
   writeFileSync(join(cwd, 'sandbox.yml'), text);
   return { cwd };
-}
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('loadConfig', () => {
@@ -122,7 +113,7 @@ ${settings
 
   it('names the path and the allowed values of a bad enum', () => {
     const { cwd } = withFile('repositories:\n  - name: acme/shop\n    recipe: docker\n');
-    expect(problemsOf(() => loadConfig({ cwd, env: {} }))).toEqual([
+    expect(configProblems(() => loadConfig({ cwd, env: {} }))).toEqual([
       'repositories[0].recipe: expected one of script, compose, openedx-ansible, tutor',
     ]);
   });
@@ -131,7 +122,7 @@ ${settings
     const { cwd } = withFile(
       'base_domian: x\nserver:\n  prot: 3\nworker:\n  concurrency: 0\nretention:\n  min_age: soon\n',
     );
-    const problems = problemsOf(() => loadConfig({ cwd, env: {} }));
+    const problems = configProblems(() => loadConfig({ cwd, env: {} }));
     expect(problems).toHaveLength(4);
     expect(problems).toContain('base_domian: unknown key (check the spelling; see docs/configuration.md)');
     expect(problems).toContain('server.prot: unknown key (check the spelling; see docs/configuration.md)');
@@ -141,27 +132,29 @@ ${settings
 
   it('reports YAML syntax errors with line and column', () => {
     const { cwd } = withFile('base_domain: a\nserver:\n  port: [1\n');
-    const problems = problemsOf(() => loadConfig({ cwd, env: {} }));
+    const problems = configProblems(() => loadConfig({ cwd, env: {} }));
     expect(problems[0]).toMatch(/^line \d+ column \d+: /);
   });
 
   it('rejects duplicate keys and a non-mapping root', () => {
-    expect(problemsOf(() => loadConfig({ ...withFile('base_domain: a\nbase_domain: b\n'), env: {} }))[0]).toMatch(
+    expect(configProblems(() => loadConfig({ ...withFile('base_domain: a\nbase_domain: b\n'), env: {} }))[0]).toMatch(
       /unique|duplicate/i,
     );
-    expect(problemsOf(() => loadConfig({ ...withFile('- a\n- b\n'), env: {} }))).toEqual([
+    expect(configProblems(() => loadConfig({ ...withFile('- a\n- b\n'), env: {} }))).toEqual([
       'the file must be a YAML mapping (key: value lines) at the top level',
     ]);
   });
 
   it('fails when SBX_CONFIG names a missing file', () => {
-    expect(problemsOf(() => loadConfig({ cwd: tmpdir(), env: { SBX_CONFIG: '/no/such/sandbox.yml' } }))[0]).toContain(
-      'file not found',
-    );
+    expect(
+      configProblems(() => loadConfig({ cwd: tmpdir(), env: { SBX_CONFIG: '/no/such/sandbox.yml' } }))[0],
+    ).toContain('file not found');
   });
 
   it('fails on a bad environment value with the config path', () => {
-    const problems = problemsOf(() => loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'c-')), env: { PORT: 'eighty' } }));
+    const problems = configProblems(() =>
+      loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'c-')), env: { PORT: 'eighty' } }),
+    );
     expect(problems).toEqual(['server.port: expected number']);
   });
 

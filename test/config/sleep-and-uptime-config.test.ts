@@ -1,18 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config';
+import { ConfigError } from '../../src/config/load-config';
 import { createSleepEndpoints } from '../../src/app/sleep-endpoints';
 import { hitsMeasured } from '../../src/config/request-log';
 import { uptimeBaseUrl } from '../../src/infra/uptime-target';
+import { loadConfigText } from '../support/config-text';
 
-/** Loads a sandbox.yml text as the bot and `sbx config check` do. */
-function load(yaml: string) {
-  const cwd = mkdtempSync(join(tmpdir(), 'sbx-config-'));
-  writeFileSync(join(cwd, 'sandbox.yml'), yaml);
-  return loadConfig({ cwd, env: {} });
-}
+const load = (yaml: string) => loadConfigText(yaml);
 
 const repository = (extra: string) => `
 repositories:

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { commentEvent, postWebhook, pullRequestEvent, webhookSecret } from '../support/github-webhooks';
 import { waitFor } from '../support/wait-for';
 import { useGitHubTestBot } from '../support/github-test-bot';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
 
 // Issue 10 item 4: an approval belongs to the commit it was given for.
 const repoName = 'acme/app';
@@ -10,16 +11,8 @@ const gh = useGitHubTestBot(
   repoName,
   ({ repoUrl, workRoot }) => `
 repositories:
-  - name: ${repoName}
-    url: ${repoUrl}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 15s
-compute:
-  local:
-    work_root: ${workRoot}
+${sampleRepositoryYml(repoName, repoUrl, { health_timeout: '15s' })}
+${localComputeYml(workRoot)}
 retention:
   min_age: 0s
 github:

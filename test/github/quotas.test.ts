@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commentEvent, postWebhook, pullRequestEvent, webhookSecret } from '../support/github-webhooks';
 import { waitFor } from '../support/wait-for';
 import { useGitHubTestBot } from '../support/github-test-bot';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
 
 // Issue 16: at most one live sandbox per author; the second PR waits with the quota, its holder and the way out.
 const repoName = 'acme/app';
@@ -9,20 +10,12 @@ const gh = useGitHubTestBot(
   repoName,
   ({ repoUrl, workRoot }) => `
 repositories:
-  - name: ${repoName}
-    url: ${repoUrl}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 15s
+${sampleRepositoryYml(repoName, repoUrl, { health_timeout: '15s' })}
     quotas:
       live_per_author: 1
 quotas:
   live_per_repository: 5
-compute:
-  local:
-    work_root: ${workRoot}
+${localComputeYml(workRoot)}
 github:
   throttle: false
   sync_debounce: 1s

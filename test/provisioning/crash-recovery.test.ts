@@ -1,15 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { archive, requestDeployment } from '../../src/core/operations/operations';
 import type { Database } from '../../src/infra/db/database';
 import { createSandboxStore } from '../../src/infra/db/sandbox-store';
 import { createTestDatabase } from '../support/database';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
-import { freePort, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
+import { freePort, sbxWorkspace, spawnSbx, waitForStatus, type SbxProcess } from '../support/spawn-sbx';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
+
+// The sample app's deploy, slowed to about five seconds of log lines so the worker can be killed in the middle.
+const slowDeploy = `|
+        git rev-parse HEAD > built-commit.txt
+        for i in $(seq 1 60); do echo "line $i of the deploy"; sleep 0.08; done`;
 
 /** Kill the worker (SIGKILL) in the middle of a deploy, start it again: the deploy finishes, the log is complete, the state is right. */
 describe('a worker killed mid-deploy', () => {
@@ -22,34 +28,17 @@ describe('a worker killed mid-deploy', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     repo = createSampleRepo();
-    const dir = mkdtempSync(join(tmpdir(), 'sbx-crash-'));
-    writeFileSync(
-      join(dir, 'sandbox.yml'),
-      `
-repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: |
-        git rev-parse HEAD > built-commit.txt
-        for i in $(seq 1 60); do echo "line $i of the deploy"; sleep 0.08; done
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 30s
-compute:
-  local:
-    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
-    port_range: [31300, 31399]
-`,
-    );
     port = await freePort();
-    env = {
-      SBX_CONFIG: join(dir, 'sandbox.yml'),
-      DATABASE_URL: database.url,
-      SBX_DATA_DIR: join(dir, 'data'),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-    };
+    ({ env } = sbxWorkspace(
+      'sbx-crash-',
+      () => `
+repositories:
+${sampleRepositoryYml('acme/sample', repo.url, { deploy: slowDeploy, health_timeout: '30s' })}
+${localComputeYml(mkdtempSync(join(tmpdir(), 'sbx-work-')), { port_range: '[31300, 31399]' })}
+`,
+      database.url,
+      { PORT: String(port) },
+    ));
   });
 
   afterAll(async () => {
@@ -71,20 +60,11 @@ compute:
     bot = spawnSbx(['start'], env);
     await waitForStatus(`http://127.0.0.1:${port}/readyz`);
     const store = createSandboxStore(database.db);
-    const instance = await createManualInstance(store, {
+    const instance = await createBareSandbox(store, {
       slug: 'crashy',
-      ref: 'main',
-      globalFields: {},
-      ephemeralDatabases: true,
+      repository: { name: 'acme/sample', url: repo.url },
       baseDomain: 'localhost',
       actor: { surface: 'cli', id: 't' },
-      repository: {
-        name: 'acme/sample',
-        url: repo.url,
-        defaultSettings: {},
-        defaultFields: {},
-        extraDomainPrefixes: [],
-      },
     });
     await requestDeployment({ store }, instance, { actor: { surface: 'cli', id: 't' } });
     const logText = async () => {

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/core/model';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
 import { createSampleRepo } from '../support/sample-repo';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
+import { sampleRepositoryYml } from '../support/sandbox-yml';
 
 const actor: Actor = { surface: 'cli', id: 'tester' };
 // A block of its own below the ephemeral range (other files use 22000–29999 through test-bot).
@@ -23,13 +24,7 @@ beforeAll(async () => {
   const repo = createSampleRepo();
   t = await startTestBot(`
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 20s
+${sampleRepositoryYml('acme/sample', repo.url, { health_timeout: '20s' })}
 compute:
   local:
     capacity: 2
@@ -45,19 +40,9 @@ afterAll(async () => {
 describe('ports held by other programs', () => {
   it('are skipped without counting against the host’s capacity', async () => {
     const store = t.bot.provisioning.store;
-    const instance = await createManualInstance(store, {
+    const instance = await createBareSandbox(store, {
       slug: 'squatted',
-      repository: {
-        name: 'acme/sample',
-        url: t.config.repositories[0]!.url,
-        defaultSettings: {},
-        defaultFields: {},
-        extraDomainPrefixes: [],
-      },
-      ref: 'main',
-      settings: {},
-      globalFields: {},
-      ephemeralDatabases: true,
+      repository: { name: 'acme/sample', url: t.config.repositories[0]!.url },
       baseDomain: t.config.base_domain,
       actor,
     });

@@ -4,7 +4,6 @@ import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDatabaseServers } from '../../src/cli/doctor-databases';
 import type { Actor, Instance } from '../../src/core/model';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { deleteInstance, requestDeployment } from '../../src/core/operations/operations';
 import { dropInstanceDatabases } from '../../src/core/databases/drop-instance-databases';
 import { ensureInstanceDatabases } from '../../src/core/databases/ensure-instance-databases';
@@ -16,6 +15,7 @@ import { startRabbitmq, type RabbitmqHarness } from '../support/rabbitmq';
 import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
 
 // Real MariaDB and RabbitMQ (throwaway servers of this file); MongoDB is a FAKE (test/support/fake-mongodb.ts):
 // it checks the commands the bot sends, not what a real mongod would let a sandbox user do.
@@ -84,19 +84,10 @@ const instance = async (slug: string) => (await store().findInstanceBySlug(slug)
 
 async function create(slug: string, settings: Record<string, unknown>): Promise<Instance> {
   const repository = t.config.repositories[0]!;
-  return createManualInstance(store(), {
+  return createBareSandbox(store(), {
     slug,
-    repository: {
-      name: repository.name,
-      url: repository.url,
-      defaultSettings: {},
-      defaultFields: {},
-      extraDomainPrefixes: [],
-    },
-    ref: 'main',
-    settings: settings as never,
-    globalFields: {},
-    ephemeralDatabases: true,
+    repository: { name: repository.name, url: repository.url },
+    settings,
     baseDomain: t.config.base_domain,
     actor,
   });

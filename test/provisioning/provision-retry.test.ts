@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvisioning, type Provisioning } from '../../src/app/provisioning';
 import { loadConfig } from '../../src/config/load-config';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { createAppserver } from '../../src/core/provisioning/create-appserver';
 import { provisionAppserver } from '../../src/core/provisioning/provision-appserver';
 import type { Database } from '../../src/infra/db/database';
@@ -13,6 +12,8 @@ import { createTestDatabase } from '../support/database';
 import { createSampleRepo } from '../support/sample-repo';
 import { signalRecordedGroup } from '../support/recorded-group';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
 
 /** The provisioning step is safe to run again after a crash between the launch and recording it. */
 describe('provision_appserver after a crash', () => {
@@ -35,16 +36,8 @@ describe('provision_appserver after a crash', () => {
       join(dir, 'sandbox.yml'),
       `
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: echo started; sleep 30
-      start: exec node server.mjs
-      health_path: /healthz
-compute:
-  local:
-    work_root: ${mkdtempSync(join(tmpdir(), 'sbx-work-'))}
-    port_range: [31700, 31799]
+${sampleRepositoryYml('acme/sample', repo.url, { deploy: 'echo started; sleep 30' })}
+${localComputeYml(mkdtempSync(join(tmpdir(), 'sbx-work-')), { port_range: '[31700, 31799]' })}
 `,
     );
     const config = loadConfig({ cwd: dir, env: { SBX_DATA_DIR: join(dir, 'data') } });
@@ -66,14 +59,11 @@ compute:
 
   it('launches again from waiting, stopping the deploy the interrupted run had started', async () => {
     const { store } = provisioning;
-    const instance = await createManualInstance(store, {
+    const instance = await createBareSandbox(store, {
       slug: 'retry',
-      ref: 'main',
-      globalFields: {},
-      ephemeralDatabases: true,
       baseDomain: 'localhost',
       actor: { surface: 'cli', id: 't' },
-      repository: { name: 'acme/sample', url: null, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+      repository: { name: 'acme/sample', url: null },
     });
     const deployment = await store.insertDeployment({
       instanceId: instance.id,

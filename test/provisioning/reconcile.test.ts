@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
 import { findDrift, healDrift } from '../../src/core/provisioning/reconcile';
 import { setMaintenance } from '../../src/infra/db/maintenance-flag';
@@ -12,6 +11,8 @@ import { runSbx } from '../support/spawn-sbx';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { signalRecordedGroup } from '../support/recorded-group';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
 
 /** Reconcile: drift between the database and the host is found, shown by `sbx cleanup --dry-run`, and healed by `sbx cleanup`. */
 describe('reconcile and sbx cleanup', () => {
@@ -23,32 +24,15 @@ describe('reconcile and sbx cleanup', () => {
     workRoot = mkdtempSync(join(tmpdir(), 'sbx-reconcile-'));
     t = await startTestBot(`
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
-compute:
-  local:
-    work_root: ${workRoot}
-    port_range: [31500, 31599]
+${sampleRepositoryYml('acme/sample', repo.url)}
+${localComputeYml(workRoot, { port_range: '[31500, 31599]' })}
 `);
     const store = t.bot.provisioning.store;
-    const instance = await createManualInstance(store, {
+    const instance = await createBareSandbox(store, {
       slug: 'steady',
-      ref: 'main',
-      globalFields: {},
-      ephemeralDatabases: true,
+      repository: { name: 'acme/sample', url: repo.url },
       baseDomain: 'localhost',
       actor: { surface: 'cli', id: 't' },
-      repository: {
-        name: 'acme/sample',
-        url: repo.url,
-        defaultSettings: {},
-        defaultFields: {},
-        extraDomainPrefixes: [],
-      },
     });
     await requestDeployment({ store }, instance, { actor: { surface: 'cli', id: 't' } });
     await waitFor(async () => (await store.findAppserver(instance.id, 1))?.state === 'running', {

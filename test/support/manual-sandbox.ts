@@ -1,9 +1,9 @@
-import { request } from 'node:http';
 import type { Actor, Instance } from '../../src/core/model';
 import { createManualInstance } from '../../src/core/operations/create-instance';
 import type { Store } from '../../src/core/ports/store';
 import { recipeOf } from '../../src/infra/recipes';
 import type { TestBot } from './test-bot';
+import { requestText, type TextAnswer } from './http-request';
 
 const tester: Actor = { surface: 'cli', id: 'tester' };
 
@@ -37,10 +37,19 @@ export function createConfiguredSandbox(
   });
 }
 
-/** A manual sandbox at `main` with no repository defaults or recipe fields: the rows only, for tests that never build it. */
+/**
+ * A manual sandbox at `main` with no repository defaults or recipe fields (the rows only, for tests that build it
+ * with the no-op recipe or never), with the person's own `settings` if any.
+ */
 export function createBareSandbox(
   store: Store,
-  request: { slug: string; repository: { name: string; url: string | null }; baseDomain: string; actor?: Actor },
+  request: {
+    slug: string;
+    repository: { name: string; url: string | null };
+    baseDomain: string;
+    actor?: Actor;
+    settings?: Record<string, unknown>;
+  },
 ): Promise<Instance> {
   return createManualInstance(store, {
     slug: request.slug,
@@ -52,6 +61,7 @@ export function createBareSandbox(
       extraDomainPrefixes: [],
     },
     ref: 'main',
+    ...(request.settings ? { settings: request.settings as never } : {}),
     globalFields: {},
     ephemeralDatabases: true,
     baseDomain: request.baseDomain,
@@ -64,18 +74,13 @@ export function viaBuiltinProxy(
   botUrl: string,
   host: string,
   { path = '/', headers = {} }: { path?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+): Promise<TextAnswer> {
   const url = new URL(botUrl);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path, headers: { host: `${host}:${url.port}`, ...headers }, agent: false },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
+  return requestText({
+    host: url.hostname,
+    port: url.port,
+    path,
+    headers: { host: `${host}:${url.port}`, ...headers },
+    agent: false,
   });
 }

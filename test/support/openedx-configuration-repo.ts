@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createFixtureRepo } from './sample-repo';
 
 const fixture = join(import.meta.dirname, '..', 'fixtures', 'openedx-configuration');
 
@@ -10,23 +9,11 @@ export function createConfigurationRepo(branches: Record<string, Record<string, 
   url: string;
   dir: string;
 } {
-  const dir = mkdtempSync(join(tmpdir(), 'sbx-configuration-'));
-  chmodSync(dir, 0o755);
-  cpSync(fixture, dir, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', dir, ...args], {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@example.com',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@example.com',
-      },
-    });
-  git('init', '--quiet', '--initial-branch=master');
-  git('add', '.');
-  git('commit', '--quiet', '-m', 'fixture');
+  const { dir, git } = createFixtureRepo(fixture, {
+    prefix: 'sbx-configuration-',
+    branch: 'master',
+    message: 'fixture',
+  });
   for (const [branch, files] of Object.entries(branches)) {
     git('checkout', '--quiet', '-b', branch, 'master');
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);

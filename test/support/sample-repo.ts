@@ -13,10 +13,16 @@ export interface SampleRepo {
   commit(files: Record<string, string>, message?: string): string;
 }
 
-/** A throwaway git repository holding test/fixtures/sample-app, cloned by deploys over file:// (world-readable, as sandbox users clone it). */
-export function createSampleRepo(): SampleRepo {
-  const dir = mkdtempSync(join(tmpdir(), 'sbx-repo-'));
-  // Deploys clone as a sandbox user, not as the test's own user: like any repository URL, it must be readable by them.
+/**
+ * A throwaway git repository with a copy of `fixture` committed on `branch`, world-readable (deploys clone it as a
+ * sandbox user, not as the test's own user: like any repository URL, it must be readable by them), and a git
+ * runner in it that returns the trimmed output.
+ */
+export function createFixtureRepo(
+  fixture: string,
+  { prefix, branch, message }: { prefix: string; branch: string; message: string },
+): { dir: string; git: (...args: string[]) => string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
   cpSync(fixture, dir, { recursive: true });
   const git = (...args: string[]) =>
@@ -30,9 +36,15 @@ export function createSampleRepo(): SampleRepo {
         GIT_COMMITTER_EMAIL: 't@example.com',
       },
     }).trim();
-  git('init', '--quiet', '--initial-branch=main');
+  git('init', '--quiet', `--initial-branch=${branch}`);
   git('add', '.');
-  git('commit', '--quiet', '-m', 'initial');
+  git('commit', '--quiet', '-m', message);
+  return { dir, git };
+}
+
+/** A throwaway git repository holding test/fixtures/sample-app, cloned by deploys over file:// (world-readable, as sandbox users clone it). */
+export function createSampleRepo(): SampleRepo {
+  const { dir, git } = createFixtureRepo(fixture, { prefix: 'sbx-repo-', branch: 'main', message: 'initial' });
   return {
     dir,
     url: `file://${dir}`,

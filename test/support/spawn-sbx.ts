@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -100,4 +102,27 @@ export async function waitForStatus(url: string, status = 200, timeoutMs = 60_00
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out after ${timeoutMs}ms waiting for ${url} to answer ${status}`);
+}
+
+/**
+ * A fresh directory named after `prefix` holding sandbox.yml (`yaml`, given the directory), and the environment an
+ * `sbx` process needs to run on it against `databaseUrl`: the data directory inside it, only warnings and errors
+ * logged, `extra` added.
+ */
+export function sbxWorkspace(
+  prefix: string,
+  yaml: (dir: string) => string,
+  databaseUrl: string,
+  extra: Record<string, string> = {},
+): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'sandbox.yml'), yaml(dir));
+  const env = {
+    SBX_CONFIG: join(dir, 'sandbox.yml'),
+    DATABASE_URL: databaseUrl,
+    SBX_DATA_DIR: join(dir, 'data'),
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+  return { dir, env };
 }

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
 import { uptimeProbeAgent } from '../../src/core/sleep/sleep-policy';
 import { createActivityRecords } from '../../src/infra/db/activity-records';
@@ -12,6 +10,9 @@ import { createSampleRepo, type SampleRepo } from '../support/sample-repo';
 import { runSbx } from '../support/spawn-sbx';
 import { startTestBot, type TestBot } from '../support/test-bot';
 import { waitFor } from '../support/wait-for';
+import { createBareSandbox } from '../support/manual-sandbox';
+import { sampleRepositoryYml } from '../support/sandbox-yml';
+import { requestText, type TextAnswer } from '../support/http-request';
 
 // The whole bot with the builtin load balancer; real requests reach real appservers through it.
 let repo: SampleRepo;
@@ -21,13 +22,7 @@ beforeAll(async () => {
   repo = createSampleRepo();
   t = await startTestBot(`
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 10s
+${sampleRepositoryYml('acme/sample', repo.url, { health_timeout: '10s' })}
 retention:
   min_age: 1h
 `);
@@ -36,19 +31,10 @@ retention:
     ['act-a', { contact_email: 'ops@example.com' }],
     ['act-b', {}],
   ] as const) {
-    const instance = await createManualInstance(t.bot.provisioning.store, {
+    const instance = await createBareSandbox(t.bot.provisioning.store, {
       slug,
-      repository: {
-        name: config.name,
-        url: config.url,
-        defaultSettings: {},
-        defaultFields: {},
-        extraDomainPrefixes: [],
-      },
-      ref: 'main',
-      settings: { fields } as never,
-      globalFields: {},
-      ephemeralDatabases: true,
+      repository: { name: config.name, url: config.url },
+      settings: { fields },
       baseDomain: t.config.base_domain,
       actor: { surface: 'cli', id: 'tester' },
     });
@@ -69,19 +55,15 @@ afterAll(async () => {
 function get(
   host: string,
   { from = '127.0.0.1', headers = {} }: { from?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+): Promise<TextAnswer> {
   const url = new URL(t.url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: url.port, path: '/', localAddress: from, agent: false, headers: { host, ...headers } },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
+  return requestText({
+    host: '127.0.0.1',
+    port: url.port,
+    path: '/',
+    localAddress: from,
+    agent: false,
+    headers: { host, ...headers },
   });
 }
 

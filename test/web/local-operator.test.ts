@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTokenFile } from '../../src/infra/local-token';
 import { runSbx } from '../support/spawn-sbx';
 import { startWebOnlyBot, type WebOnlyBot } from '../support/web-only-bot';
+import { requestText, type TextAnswer } from '../support/http-request';
 
 /*
  * Issue 17: right after `npm start`, with no sign-in configured, the person
@@ -24,22 +24,8 @@ const token = () => readFileSync(join(t.config.data_dir, localTokenFile), 'utf8'
 const port = () => t.bot.port!;
 
 /** A GET with a Host header of our choosing (fetch does not let a test set it). */
-function get(
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: port(), path, headers: { host: `localhost:${port()}`, ...headers } },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+function get(path: string, headers: Record<string, string> = {}): Promise<TextAnswer> {
+  return requestText({ host: '127.0.0.1', port: port(), path, headers: { host: `localhost:${port()}`, ...headers } });
 }
 
 const cookieOf = (answer: { headers: Record<string, string | string[] | undefined> }) =>

@@ -3,8 +3,7 @@ import { createActivityRecords } from '../../infra/db/activity-records';
 import type { Router } from '../../infra/http/router';
 import { sendProblem } from '../error-words';
 import type { StatusDeps } from '../status-deps';
-import { signInWords } from './dashboard';
-import { pageChrome } from './page-chrome';
+import { pageChrome, signInWords } from './page-chrome';
 import { hitsMeasured } from '../../config/request-log';
 
 /** `/activity.csv`: the activity report (as `sbx activity-csv`), for people signed in; never for public_read visitors. */

@@ -5,8 +5,7 @@ import type { Router } from '../../infra/http/router';
 import { sendPage } from '../../infra/http/router';
 import { sendProblem } from '../error-words';
 import type { StatusDeps } from '../status-deps';
-import { signInWords } from './dashboard';
-import { pageChrome } from './page-chrome';
+import { pageChrome, signInWords } from './page-chrome';
 import { badge, when } from './format';
 
 const surfaces = ['github', 'slack', 'web', 'cli', 'system'] as const;

@@ -9,6 +9,7 @@ import { renderAudit, renderFilters, renderHosts, renderInstances, renderQueue }
 import { readAuditEvents, readHostLoads, readQueue } from '../../infra/db/operations-queries';
 import { readDatabaseServerLoads } from '../../infra/db/database-server-loads';
 import { renderDatabaseServers } from './database-servers-view';
+import { pageChrome, signInWords } from './page-chrome';
 
 /** `/`: instances with filters and search; for readers also the queue, jobs, hosts and recent audit events. */
 export function registerDashboard(router: Router, deps: StatusDeps): void {
@@ -48,33 +49,9 @@ ${operations}
 ${surfaces.map((s) => html`<tr><td>${s.name}</td><td class="${s.on ? 'ok' : 'warn'}">${s.on ? 'on' : 'off'}</td>${viewer.canRead ? html`<td>${s.detail}</td>` : ''}</tr>`)}
 </tbody></table></div>
 ${surfaces.find((s) => s.name === 'GitHub App')?.on ? '' : html`<p><a href="/probot">Register the GitHub App</a> so pull requests get sandboxes (or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET).</p>`}`;
-    await sendPage(
-      req,
-      res,
-      200,
-      page('Dashboard', body, {
-        login: viewer.login,
-        csrf: viewer.csrf,
-        path: url.pathname + url.search,
-        signIn: deps.auth.gitHubSignIn ? 'github' : 'local',
-        maintenance: await maintenanceBanner(deps),
-      }),
-      { headers: { 'cache-control': 'private, no-store' }, startedAt },
-    );
+    await sendPage(req, res, 200, page('Dashboard', body, await pageChrome(deps, viewer, url.pathname + url.search)), {
+      headers: { 'cache-control': 'private, no-store' },
+      startedAt,
+    });
   });
-}
-
-/** The banner's state; maintenance mode is read at most every half second. */
-export async function maintenanceBanner(
-  deps: Pick<StatusDeps, 'commands'>,
-): Promise<{ message: string | null } | null> {
-  const state = await deps.commands.maintenance?.current();
-  return state?.on ? { message: state.message } : null;
-}
-
-/** How a signed-out person gets to see more: GitHub sign-in, or the local operator link when sign-in is not configured. */
-export function signInWords(deps: Pick<StatusDeps, 'auth'>): string {
-  return deps.auth.gitHubSignIn
-    ? 'Sign in with GitHub'
-    : 'Sign in with the local operator link the bot printed at start (`sbx auth local` shows it; GitHub sign-in is not configured on this bot)';
 }

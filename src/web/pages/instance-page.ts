@@ -1,5 +1,5 @@
 import { html, page } from '../../infra/http/html';
-import { maintenanceBanner, signInWords } from './dashboard';
+import { pageChrome, signInWords } from './page-chrome';
 import { queryAuditLog } from '../../infra/db/audit-log';
 import { renderAuditEntries } from './audit-page';
 import { sendProblem } from '../error-words';
@@ -16,7 +16,7 @@ export function registerInstancePage(router: Router, deps: StatusDeps): void {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://local');
     const viewer = deps.auth.viewer(req);
-    const chrome = { login: viewer.login, csrf: viewer.csrf, path: url.pathname + url.search };
+    const chrome = await pageChrome(deps, viewer, url.pathname + url.search);
     const instance = await deps.store.findInstanceBySlug(slug!.toLowerCase());
     if (!instance || instance.deletedAt) {
       sendProblem(res, 404, 'No such sandbox', `There is no sandbox named ${slug}.`, { back: '/', chrome });
@@ -40,11 +40,7 @@ export function registerInstancePage(router: Router, deps: StatusDeps): void {
 ${renderDetails(deps.config, { instance, status, appservers, ...details }, viewer, now)}
 <h2 id="history">History</h2>${renderAuditEntries(history, deps.redactor.redact)}<p><a href="/audit?instance=${instance.slug}">The whole audit log of ${instance.slug}</a></p>`;
     }
-    const markup = page(instance.slug, body, {
-      ...chrome,
-      signIn: deps.auth.gitHubSignIn ? 'github' : 'local',
-      maintenance: await maintenanceBanner(deps),
-    });
+    const markup = page(instance.slug, body, chrome);
     await sendPage(req, res, 200, markup, { headers: { 'cache-control': 'private, no-store' }, startedAt: started });
   });
 }

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCampaign } from '../../../src/core/campaigns/start-campaign';
 import type { CampaignOptions } from '../../../src/core/ports/campaigns';
 import type { Actor } from '../../../src/core/model';
-import { createManualInstance } from '../../../src/core/operations/create-instance';
 import { requestDeployment } from '../../../src/core/operations/operations';
 import { startMariadb, type MariadbHarness } from '../../support/mariadb';
 import { createSampleRepo, type SampleRepo } from '../../support/sample-repo';
 import { startTestBot, type TestBot } from '../../support/test-bot';
 import { loadDatabaseRows, renderDatabases } from '../../../src/web/pages/instance-databases';
 import { waitFor } from '../../support/wait-for';
+import { createBareSandbox } from '../../support/manual-sandbox';
 
 // A real MariaDB (throwaway server of this file) holding the sandboxes' persistent databases.
 const actor: Actor = { surface: 'cli', id: 'tester' };
@@ -81,19 +81,10 @@ async function logOf(slug: string, number: number): Promise<string> {
 describe('--pre-upgrade on persistent MySQL databases', () => {
   it('snapshots, runs the SQL just before each redeploy, and fails an item whose statement fails', async () => {
     const repository = t.config.repositories[0]!;
-    const created = await createManualInstance(store(), {
+    const created = await createBareSandbox(store(), {
       slug: 'pre-a',
-      repository: {
-        name: repository.name,
-        url: repository.url,
-        defaultSettings: {},
-        defaultFields: {},
-        extraDomainPrefixes: [],
-      },
-      ref: 'main',
-      settings: { ephemeral_databases: false } as never,
-      globalFields: {},
-      ephemeralDatabases: true,
+      repository: { name: repository.name, url: repository.url },
+      settings: { ephemeral_databases: false },
       baseDomain: t.config.base_domain,
       actor,
     });

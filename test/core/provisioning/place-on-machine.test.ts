@@ -6,7 +6,6 @@ import { createProvisioning, type Provisioning } from '../../../src/app/provisio
 import { loadConfig } from '../../../src/config/load-config';
 import { SandboxError } from '../../../src/core/errors';
 import type { Actor } from '../../../src/core/model';
-import { createManualInstance } from '../../../src/core/operations/create-instance';
 import type { MachineHost, MachinePool, MachineRequest } from '../../../src/core/ports/machines';
 import { createAppserver } from '../../../src/core/provisioning/create-appserver';
 import { findDrift, healDrift } from '../../../src/core/provisioning/reconcile';
@@ -16,6 +15,7 @@ import type { ProvisioningDeps } from '../../../src/core/provisioning/deps';
 import type { Database } from '../../../src/infra/db/database';
 import { createLogger } from '../../../src/infra/logger';
 import { createTestDatabase } from '../../support/database';
+import { createBareSandbox } from '../../support/manual-sandbox';
 
 /**
  * The provisioning steps with a machine pool (compute.provider openstack),
@@ -92,14 +92,11 @@ afterAll(async () => {
 let count = 0;
 async function newAppserver() {
   count += 1;
-  const instance = await createManualInstance(provisioning.store, {
+  const instance = await createBareSandbox(provisioning.store, {
     slug: `vm${count}`,
-    ref: 'main',
-    globalFields: {},
-    ephemeralDatabases: true,
     baseDomain: 'sandbox.test',
     actor,
-    repository: { name: 'acme/app', url: null, defaultSettings: {}, defaultFields: {}, extraDomainPrefixes: [] },
+    repository: { name: 'acme/app', url: null },
   });
   const deployment = await provisioning.store.insertDeployment({
     instanceId: instance.id,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema';
 import type { Instance } from '../../../src/core/model';
-import type { PullRequestSnapshot } from '../../../src/core/ports/pull-requests';
 import { decideIsolation, defaultLocalWorkRoot } from '../../../src/core/provisioning/sandbox-isolation';
 import { planSync, type SyncPlanInput } from '../../../src/core/pull-requests/plan-sync';
 import { policyFromConfig } from '../../../src/infra/github/policy-from-config';
+import { openPullRequest } from '../../support/pull-request-snapshot';
 
 describe('decideIsolation', () => {
   it.each([
@@ -31,23 +31,7 @@ describe('fork pull requests on a host without sandbox isolation', () => {
         { name: 'acme/app', trigger: { allow_forks: true, allow_forks_unisolated: allowForksUnisolated } },
       ],
     });
-  const pr: PullRequestSnapshot = {
-    repository: 'acme/app',
-    number: 7,
-    state: 'open',
-    merged: false,
-    draft: false,
-    headSha: 'b'.repeat(40),
-    headRef: 'feature',
-    headCloneUrl: null,
-    baseCloneUrl: 'https://github.example/acme/app.git',
-    fromFork: true,
-    author: 'dev',
-    body: null,
-    htmlUrl: 'https://github.example/acme/app/pull/7',
-    closedAt: null,
-    installationId: 1,
-  };
+  const pr = openPullRequest({ fromFork: true });
   const approved = {
     id: 1,
     slug: 'pr7-app',

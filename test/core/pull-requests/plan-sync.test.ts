@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, Instance } from '../../../src/core/model';
-import type { PullRequestSnapshot } from '../../../src/core/ports/pull-requests';
 import { withoutSecretSettings } from '../../../src/core/pull-requests/fork-settings';
 import { needsAuthorCheck, planSync, sameConfig, type SyncPlanInput } from '../../../src/core/pull-requests/plan-sync';
 import {
@@ -10,6 +9,7 @@ import {
   type PullRequestPolicy,
   type RepositoryPolicy,
 } from '../../../src/core/pull-requests/policy';
+import { openPullRequest } from '../../support/pull-request-snapshot';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const repository: RepositoryPolicy = {
@@ -38,23 +38,7 @@ const policy: PullRequestPolicy = {
   denySettings: [],
   sandboxesIsolated: true,
 };
-const pr: PullRequestSnapshot = {
-  repository: 'acme/app',
-  number: 7,
-  state: 'open',
-  merged: false,
-  draft: false,
-  headSha: 'b'.repeat(40),
-  headRef: 'feature',
-  headCloneUrl: null,
-  baseCloneUrl: 'https://github.example/acme/app.git',
-  fromFork: false,
-  author: 'dev',
-  body: null,
-  htmlUrl: 'https://github.example/acme/app/pull/7',
-  closedAt: null,
-  installationId: 1,
-};
+const pr = openPullRequest();
 const deployedConfig = {
   settings: { SITE: 'demo', DB_PASSWORD: 'hunter22' },
   fields: {},
