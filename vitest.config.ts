@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    // Fails a test file that leaves a process running (its own TMPDIR marks what it started).
-    setupFiles: ['test/support/process-leak-check.ts'],
+    // Fails a test file that leaves a process running (its own TMPDIR marks what it started), and a test during
+    // which pg queues a query behind another on one connection (deprecated in pg 8, refused by pg 9).
+    setupFiles: ['test/support/process-leak-check.ts', 'test/support/pg-deprecation-check.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

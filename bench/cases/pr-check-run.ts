@@ -19,6 +19,7 @@ import type { BenchResult } from '../run';
 import { percentile, startBenchBot, type BenchBot } from '../support/bench-bot';
 import { deploySteps, stepMetrics, type DeploySteps } from '../support/deploy-steps';
 import { builtinProxyFloor } from '../support/honest-floor';
+import { fakeGitHubAppYml, localComputeYml, sampleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const secret = 'bench-webhook-secret';
 const repository = 'acme/app';
@@ -38,32 +39,11 @@ export default async function prCheckRun(): Promise<BenchResult> {
     bench = await startBenchBot(`
 base_domain: bench.test
 repositories:
-  - name: ${repository}
-    url: ${repo.url}
-    script:
-      deploy: ${deployScript}
-      start: ${startScript}
-      health_path: /healthz
-compute:
-  local:
-    work_root: ${join(dir, 'work')}
-    run_as: null
-    port_range: [21700, 21799]
+${sampleRepositoryYml(repository, repo.url, { deploy: deployScript, start: startScript })}
+${localComputeYml(join(dir, 'work'), { run_as: 'null', port_range: '[21700, 21799]' })}
 retention:
   min_age: 1h
-github:
-  app_id: "1"
-  webhook_secret: ${secret}
-  ghe_host: ${fake.host}
-  ghe_protocol: http
-  app_slug: sandbox-bot
-  throttle: false
-  private_key: |
-${privateKey
-  .trimEnd()
-  .split('\n')
-  .map((line) => `    ${line}`)
-  .join('\n')}
+${fakeGitHubAppYml(fake.host, secret, privateKey)}
 `);
     const pool = bench.bot.database.pool;
     const botUrl = `http://127.0.0.1:${bench.bot.port}`;
@@ -138,7 +118,7 @@ ${privateKey
       },
       notes:
         `${rounds} PRs opened one at a time, alternated with the floor; goal: under 1000 ms. ` +
-        'Job hops on the path: sync_pull_request (reads the PR and the sender’s permission) → deploy_instance → provision_appserver → follow_appserver → activate_appserver → report_instance; ' +
+        'Job hops on the path: sync_pull_request (reads the PR and the sender’s permission) → deploy_instance (creates and provisions the appserver) → follow_appserver → activate_appserver → report_instance; ' +
         'pull_request.opened is not debounced (only synchronize/edited wait sync_debounce for more pushes).',
     };
   } finally {

@@ -2,8 +2,9 @@
  * Issue 4 benchmarks, on real parts (OpenSSH sshd on loopback as hosts, real nginx over SSH):
  * 1. no-op recipe, request → running and routed, against the honest floor (issue 18): the same unavoidable
  *    work by hand over the same SSH transport (work files over SFTP, one exec that clones at the commit and
- *    runs the deploy phase, the service started detached, health requests, one nginx apply), alternated
- *    with the bot's deploys in the same run; each step of the bot's deploy from its own records;
+ *    runs the deploy phase, the service started detached, health requests, one nginx apply over SSH to the
+ *    host nginx runs on, as the bot's), alternated with the bot's deploys in the same run, both with warm SSH
+ *    connections; each step of the bot's deploy from its own records;
  * 2. 20 deploys across 2 SSH hosts: total against the slowest single deploy (goal ≤ 1.5×);
  * 3. a deploy printing 100 MB: RSS growth of the bot (goal < 64 MB) and line latency host → database (goal < 1 s).
  */
@@ -14,7 +15,6 @@ import type { Actor } from '../../src/core/model';
 import { createManualInstance } from '../../src/core/operations/create-instance';
 import { requestDeployment } from '../../src/core/operations/operations';
 import { createSshTransport } from '../../src/infra/hosts/ssh-transport';
-import { createLocalTransport } from '../../src/infra/hosts/local-transport';
 import { createNginxLoadBalancer } from '../../src/infra/load-balancers/nginx';
 import { getWithHost, startNginx } from '../../test/support/nginx';
 import { createSampleRepo } from '../../test/support/sample-repo';
@@ -123,8 +123,9 @@ retention:
       privateKey: sshdA.privateKey,
       hostKeyFingerprint: sshdA.hostKeyFingerprint,
     });
+    // nginx runs on host-a (load_balancer.nginx.host): the bot reaches it over SSH, and so does the floor.
     const floorLb = createNginxLoadBalancer({
-      transport: createLocalTransport(),
+      transport: raw,
       configDir: nginx.configDir,
       namePrefix: 'floor-',
       testCommand: nginx.testCommand,
@@ -152,6 +153,10 @@ retention:
       }
     };
     await floorRun(99);
+    // The floor's connection is warm: so are the bot's, one to each host (placement spreads the two).
+    await deployAndTime('warm-0');
+    await deployAndTime('warm-1');
+    stepsOf.clear();
     const floors: number[] = [];
     const singles: number[] = [];
     // Alternated, so both see the same machine load.

@@ -4,6 +4,7 @@ import type { ProvisioningDeps } from '../core/provisioning/deps';
 import { createRedactor } from '../core/redact';
 import type { Db } from '../infra/db/database';
 import { createSandboxStore } from '../infra/db/sandbox-store';
+import { exclusive, exclusiveKeys } from '../infra/db/exclusive';
 import { createRuntimeLogStore } from '../infra/db/runtime-log-store';
 import { httpHealthProbe, tcpPortTaken } from '../infra/health-probe';
 import { createHostDirectory } from '../infra/hosts/host-directory';
@@ -87,6 +88,7 @@ export async function createProvisioning({
             repositories: config.repositories,
             env,
             logger,
+            exclusively: exclusive(db, exclusiveKeys.openstackSecurityGroup),
           }),
         }
       : {}),

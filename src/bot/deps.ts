@@ -9,7 +9,7 @@ import type { Permissions } from './permissions';
 /** What the Slack listeners get, handed in by the surface factory. */
 export interface SlackDeps {
   config: Config;
-  /** For transactions that run a command and record its progress message together. */
+  /** Where a command and the record of its progress message are written together (one statement or one transaction). */
   db: Db;
   store: Store;
   /** What the command runners work with (the same for every surface). */

@@ -2,9 +2,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultBodyLimit } from '@slack/bolt';
 import type { Db } from '../infra/db/database';
-import { firstSighting } from '../infra/db/slack-requests-seen';
 import { BodyTooLargeError, readBody, refuseTooLarge } from '../infra/http/read-body';
 import { sendText } from '../infra/http/router';
+import { createSightingRecorder } from './seen-requests';
 
 /** Slack's window: a request signed more than five minutes from our clock, either way, is refused. */
 export const slackWindowSeconds = 5 * 60;
@@ -22,9 +22,10 @@ export interface SlackGuardOptions {
  * refuses a timestamp more than five minutes off in either direction (Bolt
  * checks only the past) and a (timestamp, signature) seen before: a replay.
  * Seen signatures live in `slack_requests_seen`, shared by every web
- * replica, and are pruned past the window on each insert. Requests that are
- * not correctly signed go on to Bolt, which refuses them (401) or answers
- * Slack's unsigned `ssl_check`. Returns true when it answered.
+ * replica, and are pruned past the window on each insert; requests that
+ * arrive together are recorded together (one statement: seen-requests.ts).
+ * Requests that are not correctly signed go on to Bolt, which refuses them
+ * (401) or answers Slack's unsigned `ssl_check`. Returns true when it answered.
  * Socket Mode needs none of this: its events arrive over a WebSocket the
  * bot opened with the app token, not as signed requests anyone can resend.
  */
@@ -33,6 +34,7 @@ export function createSlackGuard({
   db,
   now = Date.now,
 }: SlackGuardOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const firstSighting = createSightingRecorder(db, slackWindowSeconds);
   return async (req, res) => {
     let body: Buffer;
     try {
@@ -60,7 +62,7 @@ export function createSlackGuard({
       );
       return true;
     }
-    if (!(await firstSighting(db, signature, timestamp, slackWindowSeconds))) {
+    if (!(await firstSighting({ signature, timestamp }))) {
       sendText(res, 401, 'this signed request was already received (a replay)\n');
       return true;
     }

@@ -791,7 +791,7 @@ const retention = z
       .min(64 * 1024)
       .default(50 * 1024 * 1024)
       .describe(
-        'Deploy log bytes stored per appserver; beyond it the oldest output is dropped (a marker line says how much) and the newest is kept.',
+        'Deploy log bytes stored per appserver; beyond it the oldest output is dropped (a marker line says how much) and the newest is kept. When more than this is waiting to be copied (a burst written faster than the bot copies it), its newest 8 MiB (or this, when smaller) and what follows are kept and the rest is skipped, so that what follows the burst is stored within a second.',
       ),
   })
   .prefault({});

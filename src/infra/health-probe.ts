@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthProbe } from '../core/ports/other-ports';
 
-/** One HTTP request (GET unless told) without keep-alive or redirects, optionally with a Host header and more headers; any answer's status counts, no answer is null. */
+/** One HTTP request (GET unless told) without keep-alive or redirects, optionally with a Host header and more headers; any answer's status counts, no answer is null. An abort ends it at once (no answer). */
 export const httpHealthProbe: HealthProbe = (url, timeoutMs, options = {}) =>
   new Promise((resolve) => {
     const headers = {
@@ -10,10 +10,20 @@ export const httpHealthProbe: HealthProbe = (url, timeoutMs, options = {}) =>
       ...options.headers,
       ...(options.host ? { host: options.host } : {}),
     };
-    const req = request(url, { method: options.method ?? 'GET', agent: false, timeout: timeoutMs, headers }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? null });
-    });
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        agent: false,
+        timeout: timeoutMs,
+        headers,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? null });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));
     req.on('error', (error) =>
       resolve({ status: null, error: (error as NodeJS.ErrnoException).code ?? error.message }),

@@ -18,6 +18,7 @@ import {
   recordHeartbeats,
   unlockWorkers,
 } from '../infra/db/worker-heartbeats';
+import { wakeQueueAfter } from '../infra/db/queue-wake';
 import type { JobDeps } from './deps';
 import type { MaintenancePort } from '../core/maintenance';
 import { createTaskList, crontab, maintenanceTaskNames } from './index';
@@ -77,6 +78,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const ids = new Set<string>();
   const processName = `${hostname()}:${process.pid}`;
   const events: WorkerEvents = new EventEmitter();
+  // A job waiting behind a finished one in the same queue runs at once instead of at the next poll.
+  const wakes = new Set<Promise<unknown>>();
+  events.on('job:complete', ({ job, worker }) => {
+    if (job.job_queue_id === null) return;
+    const wake = wakeQueueAfter(pool, { jobId: job.id, queueId: job.job_queue_id, workerId: worker.workerPool.id })
+      .catch((error: unknown) => logger.debug({ err: error }, 'could not wake the workers for a queue'))
+      .finally(() => wakes.delete(wake));
+    wakes.add(wake);
+  });
   events.on('pool:create', ({ workerPool }) => {
     ids.add(workerPool.id);
     void beat(pool, [workerPool.id], processName).catch((error: unknown) =>
@@ -189,6 +199,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         }
         running = false;
       }
+      await Promise.all(wakes);
       // Removes this process's heartbeats so a clean stop is not mistaken for a live worker.
       await forgetHeartbeats(pool, [...ids]).catch(noop);
     },

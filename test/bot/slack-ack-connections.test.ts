@@ -26,7 +26,20 @@ beforeAll(async () => {
   database = await createTestDatabase();
   // A pool with a single connection: what every connection of a busy pool looks like to one more command.
   onePool = new pg.Pool({ connectionString: database.url, max: 1, connectionTimeoutMillis: 2_000 });
+  onePool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    Object.assign(client, {
+      query: (...args: unknown[]) => {
+        const first = args[0] as string | { text: string };
+        statements.push(typeof first === 'string' ? first : first.text);
+        return query(...args);
+      },
+    });
+  });
 });
+
+/** Every statement the single connection ran, in order. */
+const statements: string[] = [];
 
 afterAll(async () => {
   await onePool?.end();
@@ -34,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('a Slack command that starts work', () => {
-  it('reads only through its own transaction’s connection, so a full pool cannot make it wait for itself', async () => {
+  it('holds no connection while it reads (no transaction), and records its work and message in one statement', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sbx-slack-ack-'));
     writeFileSync(
       join(dir, 'sandbox.yml'),
@@ -52,6 +65,7 @@ describe('a Slack command that starts work', () => {
       actor: { surface: 'cli', id: 'tester' },
     });
     const parsed = parseSlashCommand('/redeploy', 'busy');
+    statements.length = 0;
     if (parsed.kind !== 'run') throw new Error('test setup: /redeploy busy did not parse');
     const result = await runSlackCommand(
       {
@@ -67,8 +81,19 @@ describe('a Slack command that starts work', () => {
       { userId: 'U1', channelId: 'C1' },
       parsed.command,
     );
+    // No transaction: the lookup, then one statement with the deployment, its job, audit event and message.
+    expect(statements.filter((text) => !/system_flags/.test(text)).map((text) => text.trim().split(/\s+/)[0])).toEqual([
+      'select',
+      'with',
+    ]);
     expect(result.ok).toBe(true);
-    const messages = await database.pool.query('select purpose, channel from slack_messages');
-    expect(messages.rows).toEqual([{ purpose: 'deploy', channel: 'C1' }]);
+    const messages = await database.pool.query('select purpose, channel, subject_id from slack_messages');
+    expect(messages.rows).toEqual([
+      {
+        purpose: 'deploy',
+        channel: 'C1',
+        subject_id: result.ok && 'deployment' in result.answer ? result.answer.deployment?.id : -1,
+      },
+    ]);
   });
 });

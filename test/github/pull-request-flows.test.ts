@@ -6,27 +6,20 @@ import { commentEvent, postWebhook, pullRequestEvent, webhookSecret } from '../s
 import { viaBuiltinProxy } from '../support/manual-sandbox';
 import { waitFor } from '../support/wait-for';
 import { useGitHubTestBot } from '../support/github-test-bot';
+import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
 
 const repoName = 'acme/app';
 const gh = useGitHubTestBot(
   repoName,
   ({ repoUrl, workRoot }) => `
 repositories:
-  - name: ${repoName}
-    url: ${repoUrl}
+${sampleRepositoryYml(repoName, repoUrl, { health_timeout: '15s' })}
     settings:
       DB_PASSWORD: s3cret-db-password
       SITE_NAME: demo
     trigger:
       teams: [acme/reviewers]
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
-      health_timeout: 15s
-compute:
-  local:
-    work_root: ${workRoot}
+${localComputeYml(workRoot)}
 retention:
   min_age: 0s
 github:

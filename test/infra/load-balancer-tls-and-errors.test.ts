@@ -171,8 +171,8 @@ describe('nginx', () => {
       domains: [`pr2-app.${baseDomain}`],
       target: { address: '127.0.0.1', port: deadPort },
     });
-    // Each apply reloads nginx; pr1 answers from either generation, so only pr2's answer shows the last one serves.
-    // settle() counts workers: called while the master has yet to act on the second reload, it would return at once.
+    // Each apply reloads nginx; pr1 answers from either generation, so only pr2's answer shows the last one serves
+    // (settle() then waits until nginx has acted on both reloads and the older workers are gone).
     await waitFor(async () => (await getTls(tlsPort, `pr1-app.${baseDomain}`).catch(() => null))?.status === 200, {
       what: 'nginx over TLS',
     });

@@ -160,3 +160,28 @@ describe('worker lifecycle', () => {
     release();
   });
 });
+
+describe('a job waiting behind a finished one in the same queue', () => {
+  it('runs when the finished job is saved, not at the next poll', { timeout: 60_000 }, async () => {
+    // Each turn queues the next one in its own queue, as a log follower does, then returns.
+    const turns: number[] = [];
+    const tasks: TaskList = {
+      take_turn: async (payload, helpers) => {
+        const { turn } = payload as { turn: number };
+        turns.push(turn);
+        if (turn < 5) await helpers.addJob('take_turn', { turn: turn + 1 }, { queueName: 'turns' });
+      },
+    };
+    // Without the wake-up every turn after the first waits for this poll: the five would take four minutes.
+    const worker = await startWorker({ deps: deps(), concurrency: 2, pollInterval: 60_000, tasks });
+    try {
+      await database.pool.query(
+        `select graphile_worker.add_job('take_turn', '{"turn":1}'::json, queue_name => 'turns')`,
+      );
+      await waitFor(() => turns.length === 5, { timeoutMs: 30_000, intervalMs: 20, what: 'five turns in one queue' });
+      expect(turns).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await worker.stop(1_000);
+    }
+  });
+});

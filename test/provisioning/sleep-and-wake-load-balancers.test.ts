@@ -132,6 +132,20 @@ describe.each(['nginx', 'haproxy'] as const)('sleep and wake behind %s', (provid
       expect(logged()).toBe(false);
       await refreshRoutes(store);
       await waitFor(logged, { timeoutMs: 15_000, what: 'the route rewritten with its request log' });
+      // The file is written before the check and the reload: once the job is done, nginx or HAProxy has been told
+      // to reload, and settle() waits until the rewritten route alone answers (a request to an older generation
+      // is never logged).
+      await waitFor(
+        async () =>
+          (
+            await t.database.pool.query(
+              `select 1 from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+                where t.identifier = 'settle_route'`,
+            )
+          ).rowCount === 0,
+        { timeoutMs: 15_000, what: 'the refresh of the route to finish' },
+      );
+      await harness().settle();
 
       // Each request through the load balancer reaches the bot as one UDP line, written in batches.
       await waitFor(async () => (await fresh(slug)).lastRequestAt !== null, {

@@ -143,11 +143,17 @@ describe('ssh host and nginx load balancer', () => {
     await waitFor(async () => (await answer('e2e.sandbox.test')).body?.commit === head, {
       what: 'nginx to route to appserver 2',
     });
-    await activate({ store: store() }, await instance('e2e'), { actor, number: 1 });
+    const first = await activate({ store: store() }, await instance('e2e'), { actor, number: 1 });
+    await waitFor(async () => (await instance('e2e')).activeAppserverId === first.id, {
+      what: 'activation of appserver 1',
+    });
     await waitFor(async () => (await answer('e2e.sandbox.test')).body?.version === '1', {
       what: 'nginx to route back to appserver 1',
     });
+    // That answer may come from the generation before the switch to 2 (it routed to 1 too) while the last reload
+    // is still pending: only once nginx has acted on it does appserver 1 alone answer.
     await nginx.settle();
+    expect((await answer('e2e.sandbox.test')).body?.version).toBe('1');
     polling = false;
     await poller;
     expect(failures).toEqual([]);

@@ -22,12 +22,18 @@ export interface NginxHarness {
   testCommand: string[];
   reloadCommand: string[];
   /**
-   * Waits until the master has one worker left. After a reload nginx keeps the
-   * old workers accepting for about 100 ms (and draining after that), so right
-   * after a switch some requests still see the previous configuration; call
-   * this once the new configuration has answered to be sure it alone answers.
-   * After several reloads, wait for an answer only the last one gives: until the
-   * master acts on a reload signal it has one worker, so this returns at once.
+   * Waits until nginx has acted on every reload signal sent so far and only
+   * the newest worker generation is left, then throws if that last reload
+   * failed (the previous configuration then still serves). A reload is
+   * asynchronous: `nginx -s reload` returns once the master has been
+   * signalled, the master reads the files only when it acts on the signal,
+   * and the previous generation keeps accepting for about 100 ms after the new
+   * one starts. So an answer of the newest configuration does not prove that
+   * nginx is done: after two quick reloads the older generation may still be
+   * the one answering, with the second reload still pending. Call this before
+   * anything that changes the configuration files (a later test writing a
+   * broken file would make a pending reload fail) and before asserting that
+   * only the current route answers.
    */
   settle(): Promise<void>;
   /** Stops nginx (TERM, then KILL after 5 s) and removes the prefix; safe to call twice. */
@@ -159,8 +165,7 @@ function harness(parts: {
     listen: `127.0.0.1:${port}`,
     testCommand: [nginxBinary, '-t', '-c', confPath, '-p', prefix],
     reloadCommand: [nginxBinary, '-s', 'reload', '-c', confPath, '-p', prefix],
-    settle: () =>
-      waitFor(() => countChildren(child.pid ?? -1) === 1, { timeoutMs: 10_000, what: 'the old nginx workers to exit' }),
+    settle: () => settle(child.pid ?? -1, errorLogPath),
     stop() {
       stopping ??= (async () => {
         process.removeListener('exit', killOnExit);
@@ -176,6 +181,54 @@ function harness(parts: {
       return stopping;
     },
   };
+}
+
+/**
+ * Counting reloads cannot tell whether nginx is done (two signals sent close
+ * together are handled as one), so this asks the kernel: the master waits
+ * for signals in sigsuspend and does a reload's whole work (reading the
+ * files, starting the new workers, telling the old ones to quit) before it
+ * waits again. Blocked there with no SIGHUP pending, it has acted on every
+ * reload signalled before this call; one worker left is then the newest.
+ */
+async function settle(master: number, errorLogPath: string): Promise<void> {
+  await waitFor(() => isIdle(master) && countChildren(master) === 1, {
+    timeoutMs: 10_000,
+    what: `nginx (master ${master}) to act on every reload signal and its old workers to exit (idle: /proc/${master}/wchan shows sigsuspend)`,
+  });
+  const failure = lastReloadFailure(existsSync(errorLogPath) ? readFileSync(errorLogPath, 'utf8') : '');
+  if (failure) throw new Error(`nginx's last reload failed and the previous configuration still serves: ${failure}`);
+}
+
+/** The master sleeps in sigsuspend (it sleeps only there between signals) and no SIGHUP waits for it. */
+function isIdle(pid: number): boolean {
+  let wchan: string;
+  let status: string;
+  try {
+    wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return false; // not running (yet, or any more): not settled
+  }
+  const sighup = 1n << 0n; // bit n-1 for signal n
+  const pending = [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].some(
+    (match) => (BigInt(`0x${match[1]}`) & sighup) !== 0n,
+  );
+  return wchan.includes('sigsuspend') && !pending;
+}
+
+/**
+ * What went wrong in the master's last reconfiguration, or null when it
+ * started its workers (or there was none). The master logs `reconfiguring`
+ * when it acts on a reload, then `start worker processes` or the error.
+ */
+export function lastReloadFailure(errorLog: string): string | null {
+  const lines = errorLog.split('\n');
+  const last = lines.findLastIndex((line) => /#\d+: reconfiguring$/.test(line));
+  if (last === -1) return null;
+  const after = lines.slice(last + 1);
+  if (after.some((line) => line.endsWith(': start worker processes'))) return null;
+  return after.find((line) => /\[(emerg|alert|crit)\]/.test(line)) ?? 'it started no new workers';
 }
 
 /** Live child processes of `pid`, from /proc (Linux). */

@@ -6,13 +6,13 @@ import { campaignDefaults } from '../../core/campaigns/campaign-defaults';
 import type { CampaignFacts } from '../../core/commands/runners';
 import { parseDuration } from '../../core/duration';
 import { SandboxError } from '../../core/errors';
-import type { Campaign, CampaignItem } from '../../core/ports/campaigns';
+import type { CampaignItem } from '../../core/ports/campaigns';
 import type { Store } from '../../core/ports/store';
 import type { CliContext } from '../context';
 import { table } from '../present';
 import { createProgress, type Progress } from '../progress';
 import { runCliCommand } from '../run-cli-command';
-import { withRuntime, writeJson, type CliRuntime } from '../runtime';
+import { withRuntime, writeJson } from '../runtime';
 
 interface RedeployOptions {
   tag: string;
@@ -118,9 +118,12 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
     .option('--follow', 'show progress (a bar on a terminal) until the campaign ends or is paused, then the table')
     .action(async (id: string, options: { json?: boolean; follow?: boolean }) => {
       await withRuntime(ctx, async (runtime) => {
-        if (options.follow) await followCampaign(ctx, runtime, campaignId(id));
+        // One command, one audit event: --follow's polls read the campaign the command was allowed to see.
         const answer = await runCliCommand(runtime, { name: 'campaigns', campaign: campaignId(id) });
-        const json = factsJson(answer.campaigns[0]!);
+        const facts = options.follow
+          ? await followCampaign(ctx, runtime.provisioning.store, answer.campaigns[0]!)
+          : answer.campaigns[0]!;
+        const json = factsJson(facts);
         if (options.json) return writeJson(ctx, json);
         const done = json.items.filter((i) => isDone(i.state)).length;
         ctx.stdout.write(`campaign ${json.id} (${json.tag}): ${json.state}\n${progressBar(done, json.items.length)}\n`);
@@ -149,12 +152,16 @@ export function registerCampaigns(program: Command, ctx: CliContext): void {
   }
 }
 
-/** Polls a campaign until it is no longer running: a bar of finished sandboxes, the ongoing ones as the step. */
-async function followCampaign(ctx: CliContext, runtime: CliRuntime, id: number): Promise<void> {
+/**
+ * Polls a campaign until it is no longer running: a bar of finished sandboxes, the ongoing ones as the step.
+ * Starts from what the command answered; returns the campaign as it ended (or paused).
+ */
+async function followCampaign(ctx: CliContext, store: Store, first: CampaignFacts): Promise<CampaignFacts> {
   let bar: Progress | null = null;
+  let facts = first;
   try {
     for (;;) {
-      const { campaign, items } = (await runCliCommand(runtime, { name: 'campaigns', campaign: id })).campaigns[0]!;
+      const { campaign, items } = facts;
       bar ??= createProgress(ctx, { title: `campaign ${campaign.id} (${campaign.tag})`, total: items.length });
       const done = items.filter((i) => isDone(i.state)).length;
       const ongoing = items.filter((i) => i.state === 'ongoing').map((i) => i.slug);
@@ -164,8 +171,9 @@ async function followCampaign(ctx: CliContext, runtime: CliRuntime, id: number):
           ? `${ongoing.length ? `redeploying ${ongoing.join(', ')}` : 'waiting for the next batch'}${failed ? `; ${failed} failed` : ''}`
           : `${campaign.state}${failed ? `; ${failed} failed` : ''}`;
       bar.update(done, step, `campaign ${campaign.id}: ${done}/${items.length} done; ${step}`);
-      if (campaign.state !== 'running') return;
+      if (campaign.state !== 'running') return facts;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
+      facts = await readCampaign(store, campaign.id);
     }
   } finally {
     bar?.stop();
@@ -174,11 +182,13 @@ async function followCampaign(ctx: CliContext, runtime: CliRuntime, id: number):
 
 const isDone = (state: CampaignItem['state']) => state === 'succeeded' || state === 'failed' || state === 'cancelled';
 
-/** The campaign as scripts read it (`campaigns show --json`, `redeploy --json`). */
-export async function campaignJson(store: Store, campaign: Campaign) {
-  return factsJson({ campaign, items: await store.listCampaignItems(campaign.id) });
+async function readCampaign(store: Store, id: number): Promise<CampaignFacts> {
+  const campaign = await store.getCampaign(id);
+  if (!campaign) throw new SandboxError('not_found', `campaign ${id} is gone`);
+  return { campaign, items: await store.listCampaignItems(id) };
 }
 
+/** The campaign as scripts read it (`campaigns show --json`, `campaigns list --json`, `redeploy --json`). */
 function factsJson({ campaign, items }: CampaignFacts) {
   return {
     id: campaign.id,

@@ -1,5 +1,6 @@
 import type { ActivityRecords } from '../ports/activity';
 import type { Store } from '../ports/store';
+import { readTogether } from '../read-together';
 
 /** How far back the report counts (the predecessor's window). */
 export const activityWindowDays = 30;
@@ -45,10 +46,10 @@ export async function loadActivityReport(deps: {
 }): Promise<ActivityRow[]> {
   const now = deps.now();
   const since = new Date(now.getTime() - (activityWindowDays - 1) * 86_400_000).toISOString().slice(0, 10);
-  const [instances, hosts, totals] = await Promise.all([
-    deps.store.listInstances(),
-    deps.store.listHosts(),
-    deps.hitsMeasured ? deps.activity.totalsSince(since) : Promise.resolve(new Map()),
+  const [instances, hosts, totals] = await readTogether(deps.store, [
+    () => deps.store.listInstances(),
+    () => deps.store.listHosts(),
+    () => (deps.hitsMeasured ? deps.activity.totalsSince(since) : Promise.resolve(new Map())),
   ]);
   const hostNames = new Map(hosts.map((host) => [host.id, host.name]));
   const rows: ActivityRow[] = [];

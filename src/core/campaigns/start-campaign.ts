@@ -3,6 +3,7 @@ import { SandboxError } from '../errors';
 import type { Actor, Instance } from '../model';
 import type { Campaign, CampaignOptions } from '../ports/campaigns';
 import type { Store } from '../ports/store';
+import { readTogether } from '../read-together';
 import { selectInstances } from './select-instances';
 
 /** What campaign work needs, handed in by the composition root. */
@@ -28,10 +29,10 @@ export async function planCampaign(
   options: { tag: string; filter: Record<string, unknown>; exclude: Record<string, unknown> },
 ): Promise<Instance[]> {
   validateTag(options.tag);
-  const [instances, tags, everRunning] = await Promise.all([
-    store.listInstances(),
-    store.tagsByInstance(),
-    store.instancesEverRunning(),
+  const [instances, tags, everRunning] = await readTogether(store, [
+    () => store.listInstances(),
+    () => store.tagsByInstance(),
+    () => store.instancesEverRunning(),
   ]);
   const candidates = instances.map((instance) => ({
     instance,

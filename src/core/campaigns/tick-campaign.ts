@@ -165,7 +165,7 @@ async function startItem(deps: CampaignDeps, campaign: Campaign, item: CampaignI
         ? instance
         : await store.updateInstance(instance.id, { fields: { ...instance.fields, ...campaign.options.update } });
     await store.addTags(instance.id, [campaignTags(campaign.tag).ongoing]);
-    const deployment = await requestDeployment({ store }, updated, {
+    const deployment = await requestDeployment({ store, now: deps.now }, updated, {
       actor,
       attempts: campaign.options.numAttempts,
       activateOnSuccess: campaign.options.activate,

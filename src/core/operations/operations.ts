@@ -11,7 +11,11 @@ import type { Store } from '../ports/store';
  */
 export interface OperationDeps {
   store: Store;
+  /** The clock that stamps last activity and archiving (every surface hands in the one its jobs use); default: the wall clock. */
+  now?: () => Date;
 }
+
+const clockOf = (deps: OperationDeps): Date => deps.now?.() ?? new Date();
 
 export interface DeploymentRequest {
   actor: Actor;
@@ -34,36 +38,37 @@ export async function requestDeployment(
   const attempts = request.attempts ?? 1;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
     throw new SandboxError('usage', `attempts must be a whole number from 1 to 10, not ${request.attempts}`);
-  return deps.store.transaction(async (store) => {
-    // The update takes the instance's row lock (what lockInstance takes) and records the activity in one statement.
-    await store.updateInstance(instance.id, { lastActivityAt: new Date() });
-    const deployment = await store.insertDeployment({
+  const activateOnSuccess = request.activateOnSuccess ?? true;
+  const commitSha = request.commitSha ?? instance.prHeadSha ?? null;
+  // One statement, atomic by itself: the activity update takes the instance's row lock (what lockInstance
+  // takes), then the deployment, its job and the audit event (which gets the job's and deployment's ids).
+  const { deployment } = await deps.store.recordDeploymentRequest({
+    lastActivityAt: clockOf(deps),
+    deployment: {
       instanceId: instance.id,
       requestedBy: request.actor.id,
       surface: request.actor.surface,
-      commitSha: request.commitSha ?? instance.prHeadSha ?? null,
+      commitSha,
       ref: instance.ref,
       attempts,
-      activateOnSuccess: request.activateOnSuccess ?? true,
-    });
-    const { jobId } = await store.enqueue(
-      'deploy_instance',
-      { deploymentId: deployment.id },
-      {
-        instanceId: instance.id,
-        jobKey: `deploy:${instance.id}`,
-        ...(request.priority === undefined ? {} : { priority: request.priority }),
-      },
-    );
-    await audit(store, request.actor, 'deploy', instance, {
-      jobId,
-      deploymentId: deployment.id,
-      attempts,
-      activateOnSuccess: deployment.activateOnSuccess,
-      commitSha: deployment.commitSha,
-    });
-    return deployment;
+      activateOnSuccess,
+    },
+    job: {
+      instanceId: instance.id,
+      jobKey: `deploy:${instance.id}`,
+      ...(request.priority === undefined ? {} : { priority: request.priority }),
+    },
+    audit: {
+      actor: request.actor.id,
+      surface: request.actor.surface,
+      action: 'deploy',
+      instanceId: instance.id,
+      instanceSlug: instance.slug,
+      result: 'ok',
+      detail: { attempts, activateOnSuccess, commitSha },
+    },
   });
+  return deployment;
 }
 
 /** Picks the appserver to activate: the given number, else the newest running one. */
@@ -145,7 +150,7 @@ export async function archive(deps: OperationDeps, instance: Instance, options: 
   if (instance.deletedAt) throw new SandboxError('conflict', `${instance.slug} is deleted`);
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
-    await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? new Date() });
+    await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? clockOf(deps) });
     const { jobId } = await store.enqueue('archive_instance', { instanceId: instance.id }, { instanceId: instance.id });
     await audit(store, options.actor, 'archive', instance, { jobId });
   });
@@ -159,7 +164,7 @@ export async function restore(deps: OperationDeps, instance: Instance, options: 
     const updated = await store.updateInstance(instance.id, {
       archivedAt: null,
       expiredAt: null,
-      lastActivityAt: new Date(),
+      lastActivityAt: clockOf(deps),
     });
     await audit(store, options.actor, 'restore', instance, {});
     return updated;
@@ -182,7 +187,7 @@ export async function deleteInstance(
   }
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
-    await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? new Date() });
+    await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? clockOf(deps) });
     const { jobId } = await store.enqueue(
       'archive_instance',
       { instanceId: instance.id, destroy: true },

@@ -36,7 +36,7 @@ export interface HostTransport {
   writeFile(path: string, content: string | Buffer, mode?: number): Promise<void>;
   /** Reads from `offset` up to `maxBytes` (default 1 MiB); null when the file does not exist. */
   readFile(path: string, options?: { offset?: number; maxBytes?: number }): Promise<Buffer | null>;
-  /** Size in bytes, or null when the file does not exist. */
+  /** Size in bytes (a directory has one too: it says the directory exists), or null when nothing is there. */
   fileSize(path: string): Promise<number | null>;
   /** Lists the entries of a directory (names only); empty when it does not exist. */
   listDir(path: string): Promise<string[]>;

@@ -19,11 +19,11 @@ export interface DnsProvider {
   check?(): Promise<{ ok: boolean; detail: string }>;
 }
 
-/** One HTTP GET for health checks: the status code, or null when nothing answered. */
+/** One HTTP GET for health checks: the status code, or null when nothing answered (or `signal` aborted it). */
 export type HealthProbe = (
   url: string,
   timeoutMs: number,
-  options?: { method?: string; host?: string; headers?: Record<string, string> },
+  options?: { method?: string; host?: string; headers?: Record<string, string>; signal?: AbortSignal },
 ) => Promise<{ status: number | null; error?: string }>;
 
 /** A field a recipe declares (SPEC §2.5): a PR key (or an alias) overrides it, then repository, global and recipe defaults. */

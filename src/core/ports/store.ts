@@ -16,6 +16,14 @@ import type {
 export interface Store extends JobQueue, TagRecords, CampaignRecords {
   /** Runs `work` in one transaction; the store handed in joins it. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /**
+   * Runs reads that must agree with each other (a sandbox, its appservers and deployments) in one
+   * snapshot: a read-only transaction that sees one committed state, so no write lands between two of
+   * them. Inside a transaction it joins that one.
+   */
+  snapshot<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /** True when every call runs on one transaction's connection, one query at a time (see `readTogether`). */
+  readonly inTransaction: boolean;
   /** Serializes host placement across processes for the rest of the transaction. */
   lockPlacement(): Promise<void>;
   /** Serializes quota decisions across processes for the rest of the transaction (two waiting PRs never take one free slot). */
@@ -37,6 +45,12 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
   updateInstance(id: number, patch: Partial<NewInstance>): Promise<Instance>;
 
   insertDeployment(values: NewDeployment): Promise<Deployment>;
+  /**
+   * A requested deployment in one statement: takes the instance's row lock while recording its last
+   * activity, inserts the deployment, enqueues its `deploy_instance` job and records the audit event
+   * (its detail gets `jobId` and `deploymentId`). Atomic on its own; joins the store's transaction.
+   */
+  recordDeploymentRequest(request: DeploymentRecords): Promise<{ deployment: Deployment; jobId: string }>;
   getDeployment(id: number): Promise<Deployment | null>;
   updateDeployment(id: number, patch: Partial<NewDeployment>): Promise<Deployment>;
   listDeployments(instanceId: number): Promise<Deployment[]>;
@@ -99,6 +113,18 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
 /** Cleanup events counted in `/metrics` (sbx_cleanup_events_total{event}). */
 export const cleanupEvents = ['expired', 'warned', 'extended', 'slept', 'woken'] as const;
 export type CleanupEvent = (typeof cleanupEvents)[number];
+
+/** What `recordDeploymentRequest` writes. */
+export interface DeploymentRecords {
+  lastActivityAt: Date;
+  deployment: Pick<
+    Deployment,
+    'instanceId' | 'requestedBy' | 'surface' | 'commitSha' | 'ref' | 'attempts' | 'activateOnSuccess'
+  >;
+  /** The deploy job's options (its payload is the new deployment's id). */
+  job: EnqueueOptions;
+  audit: AuditEvent;
+}
 
 /** Options for a job enqueued through the store (so it joins the store's transaction). */
 export interface EnqueueOptions {

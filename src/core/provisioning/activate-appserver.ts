@@ -14,7 +14,11 @@ import { ensureSandboxAccess } from './sandbox-access';
 export async function activateAppserver(deps: ProvisioningDeps, appserverId: number): Promise<void> {
   const appserver = await deps.store.getAppserver(appserverId);
   if (!appserver) return;
-  const instance = await deps.store.getInstance(appserver.instanceId);
+  // Independent reads, made at once: one round trip's wait, not two.
+  const [instance, host] = await Promise.all([
+    deps.store.getInstance(appserver.instanceId),
+    appserver.hostId === null ? Promise.resolve(null) : deps.store.getHost(appserver.hostId),
+  ]);
   if (!instance || instance.archivedAt || instance.deletedAt) return;
   if (appserver.state !== 'running') {
     throw new SandboxError(
@@ -22,7 +26,11 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
       `cannot activate appserver ${appserver.number} of ${instance.slug}: it is ${appserver.state}`,
     );
   }
-  const host = (await deps.store.getHost(appserver.hostId!))!;
+  if (!host)
+    throw new SandboxError(
+      'conflict',
+      `cannot activate appserver ${appserver.number} of ${instance.slug}: it has no host`,
+    );
   const { domains, proxy } = appserverConfig(appserver);
   try {
     await deps.dns.ensure(domains);
@@ -53,7 +61,7 @@ export async function activateAppserver(deps: ProvisioningDeps, appserverId: num
     throw error;
   }
   await deps.store.transaction(async (store) => {
-    await store.lockInstance(instance.id);
+    // This update takes the instance's row lock itself (no `select … for update` first: one round trip less).
     // A new appserver serves: whatever slept, or failed its uptime probes, was the previous one.
     await store.updateInstance(instance.id, {
       activeAppserverId: appserver.id,

@@ -1,6 +1,6 @@
 import type { Appserver } from '../model';
 import type { ProvisioningDeps } from './deps';
-import { nextAttempt } from './deploy-instance';
+import { nextAttempt } from './next-attempt';
 import { reportChange } from './report-change';
 
 /** Moves an appserver to `failed` or `error` with a reason, then tries the deployment's next attempt. */

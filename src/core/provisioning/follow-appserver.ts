@@ -22,6 +22,18 @@ export const logPieceBytes = (logMaxBytes: number | undefined): number =>
   logMaxBytes === undefined ? readChunkBytes : Math.min(readChunkBytes, Math.max(4096, Math.floor(logMaxBytes / 2)));
 /** At most this much is copied per poll, so a follow job keeps to its budget behind a huge backlog. */
 const bytesPerPoll = 64 * 1024 * 1024;
+// Storing a 512 KiB piece took 10–70 ms on the busy 2-core machine (bench provisioning, load average 3 to 20):
+// a whole 50 MiB cap behind a burst kept what followed it 1.3–3 s away; 8 to 10 MiB take 0.3–0.6 s there
+// (larger pieces were slower, and grew the RSS).
+const catchUpLimit = 8 * 1024 * 1024;
+/**
+ * How much of a burst larger than the log cap is kept when the follower skips it (see `skipAhead`): the
+ * newest 8 MiB, or the cap when smaller, so output written after the burst reaches the database quickly.
+ */
+export const logCatchUpBytes = (logMaxBytes: number): number => Math.min(logMaxBytes, catchUpLimit);
+/** How far a follower may fall behind before it skips: the cap, and while a burst lasts (it skipped before in this poll), 1.25× the catch-up part. */
+const skipBeyond = (logMaxBytes: number, bursting: boolean): number =>
+  bursting ? Math.min(logMaxBytes, Math.floor(1.25 * logCatchUpBytes(logMaxBytes))) : logMaxBytes;
 const tailLines = 20;
 /** The first wait between polls; it grows by half while nothing happens, up to `followIntervalMs`, and halves on progress. */
 export const firstPollMs = 5;
@@ -35,8 +47,9 @@ const backoff = 1.5;
  * moves the appserver to running or failed. Hands over to a fresh follow job
  * while the deploy is still going, so no job runs long and a restart of the
  * bot loses nothing: the deploy runs detached on the host. Polls at once and
- * backs off (see `nextWait`): a quick deploy is seen the moment it ends, a
- * long quiet one costs a poll per `followIntervalMs`.
+ * backs off (see `nextWait`), never pausing longer than a tenth of the phase's
+ * age (see `pauseFor`): a quick deploy is seen the moment it ends, a long
+ * quiet one costs a poll per `followIntervalMs`.
  */
 export async function followAppserver(
   deps: ProvisioningDeps,
@@ -46,10 +59,13 @@ export async function followAppserver(
   const deadline = Date.now() + deps.followBudgetMs;
   let appserver = await deps.store.getAppserver(appserverId);
   if (!appserver || appserver.state !== 'configuring') return 'done';
-  const host = (await deps.store.getHost(appserver.hostId!))!;
+  // The instance's secrets exist before the deploy starts (prepareDatabases): one read per job, not per poll,
+  // made alongside the host's (two independent reads: one round trip's wait, not two).
+  const [host, redactor] = await Promise.all([
+    deps.store.getHost(appserver.hostId!).then((found) => found!),
+    redactorFor(deps, appserver.instanceId),
+  ]);
   const transport = deps.hosts.transportFor(host);
-  // The instance's secrets exist before the deploy starts (prepareDatabases): one read per job, not per poll.
-  const redactor = await redactorFor(deps, appserver.instanceId);
   let wait = firstPollMs;
   while (Date.now() < deadline && !signal?.aborted) {
     const before = appserver;
@@ -60,7 +76,7 @@ export async function followAppserver(
     // A new phase (the service was just launched) is watched from the first, shortest wait again.
     const launched = !before.serviceStartedAt && appserver.serviceStartedAt;
     wait = launched ? firstPollMs : nextWait(wait, madeProgress(before, appserver), deps.followIntervalMs);
-    await pause(wait, signal);
+    await pause(pauseFor(wait, phaseAgeMs(deps, appserver)), signal);
   }
   await deps.store.enqueue(
     'follow_appserver',
@@ -74,6 +90,25 @@ export async function followAppserver(
 export function nextWait(previous: number, progress: boolean, longest: number): number {
   return progress ? Math.max(firstPollMs, previous / 2) : Math.min(longest, previous * backoff);
 }
+
+/**
+ * The pause before the next poll: the backed-off `wait`, but at most a tenth
+ * of the watched phase's age (never under `firstPollMs`). A quiet phase still
+ * ends at some moment the follower cannot know: a service that takes 80 ms to
+ * answer its health check would otherwise be seen up to 40 ms late (the
+ * backoff had reached 38 ms, then 57), so the follower is never later than
+ * about a tenth of the phase's own duration, and a long phase still settles
+ * at one poll per `followIntervalMs`.
+ */
+export function pauseFor(wait: number, phaseAgeMs: number): number {
+  return Math.min(wait, Math.max(firstPollMs, phaseAgeMs / 10));
+}
+
+/** How long the phase being watched has run: the service since its launch, else the deploy since its launch. */
+const phaseAgeMs = (deps: ProvisioningDeps, appserver: Appserver) => {
+  const since = appserver.serviceStartedAt ?? appserver.configuringAt;
+  return since ? deps.now().getTime() - since.getTime() : 0;
+};
 
 const madeProgress = (before: Appserver, after: Appserver) => after.logOffset !== before.logOffset;
 
@@ -192,7 +227,10 @@ export function checkHealth(deps: ProvisioningDeps, config: AppserverConfig, add
 }
 
 async function markRunning(deps: ProvisioningDeps, appserver: Appserver, transport: HostTransport): Promise<void> {
-  const initialized = (await transport.fileSize(`${appserver.workDir}/init.done`)) !== null;
+  // Only the init phase leaves init.done behind: without one configured, no round trip to the host to look for it.
+  const initialized =
+    Boolean(appserverConfig(appserver).phases.init) &&
+    (await transport.fileSize(`${appserver.workDir}/init.done`)) !== null;
   await deps.store.transaction(async (store) => {
     if (initialized) await store.updateInstance(appserver.instanceId, { initializedAt: deps.now() });
     const running = await store.transitionAppserver(appserver.id, 'configuring', 'running', { readyAt: deps.now() });
@@ -226,8 +264,8 @@ async function markRunning(deps: ProvisioningDeps, appserver: Appserver, transpo
  * two chunks) unless `final`. Returns true when everything on the host has
  * been stored. Behind a backlog, the next piece is read from the host while
  * the current one is written to the database (the two round trips overlap),
- * and when the unread part is larger than the log cap, the older part is
- * skipped (see `skipAhead`). The cap is applied once per poll, not per piece.
+ * and when the unread part is larger than the log cap, all but its newest
+ * part is skipped (see `skipAhead`). The cap is applied once per poll, not per piece.
  */
 async function copyLog(
   deps: ProvisioningDeps,
@@ -249,6 +287,8 @@ async function copyLog(
   let untrimmed = false;
   let next = read(offset);
   let size = null as Promise<number | null> | null;
+  // Skipped before in this poll: the burst that outran the cap may still be being written.
+  let bursting = false;
   const copy = async (): Promise<boolean> => {
     for (let round = 0; round < bytesPerPoll / pieceBytes; round += 1) {
       const bytes = await next;
@@ -271,12 +311,14 @@ async function copyLog(
       if (complete) return cut.bytes === bytes.length;
       if (size && logMaxBytes !== undefined) {
         const end = (await size) ?? 0;
-        const skipped = await skipAhead(deps, appserver.id, transport, path, { offset, end, logMaxBytes });
+        const window = { offset, end, logMaxBytes, bursting };
+        const skipped = await skipAhead(deps, appserver.id, transport, path, window);
         if (skipped === false) return false;
         if (skipped !== null) {
           await next.catch(() => null);
           offset = skipped;
           untrimmed = false;
+          bursting = true;
           next = read(offset);
         }
       }
@@ -293,24 +335,27 @@ async function copyLog(
 }
 
 /**
- * When the unread part of the log (`offset` to `end`) is larger than the cap,
- * storing it all only to drop the older part is the waste: moves the stored
- * offset to the first line start within the newest `logMaxBytes` and drops
- * the stored log (its dropped-bytes count becomes the new offset). Starting at
- * a line start keeps redaction whole (no rule crosses a line). Returns the new
- * offset, null when there is nothing to skip (or no line starts near the cut:
- * then the log is copied as usual), false when another follower moved first.
+ * When the unread part of the log (`offset` to `end`) is larger than the cap
+ * (or, while a burst lasts, than 1.25× the part kept: a burst still being
+ * written outruns the follower again), storing it all only to drop the older
+ * part is the waste: moves the stored offset to the first line start within
+ * the newest `logCatchUpBytes` (a burst's tail, copied in well under a
+ * second, so what follows the burst is not held up behind it) and drops the
+ * stored log (its dropped-bytes count becomes the new offset). Starting at a
+ * line start keeps redaction whole (no rule crosses a line). Returns the new
+ * offset, null when there is nothing to skip (or no line starts near the
+ * cut: then the log is copied as usual), false when another follower moved first.
  */
 async function skipAhead(
   deps: ProvisioningDeps,
   appserverId: number,
   transport: HostTransport,
   path: string,
-  window: { offset: number; end: number; logMaxBytes: number },
+  window: { offset: number; end: number; logMaxBytes: number; bursting: boolean },
 ): Promise<number | false | null> {
-  const { offset, end, logMaxBytes } = window;
-  if (end - offset <= logMaxBytes) return null;
-  const from = end - logMaxBytes;
+  const { offset, end, logMaxBytes, bursting } = window;
+  if (end - offset <= skipBeyond(logMaxBytes, bursting)) return null;
+  const from = end - logCatchUpBytes(logMaxBytes);
   const head = await transport.readFile(path, { offset: from - 1, maxBytes: logPieceBytes(logMaxBytes) });
   // Read from the byte before the cut: a line that starts right at it is kept whole.
   const newline = head?.indexOf(0x0a) ?? -1;

@@ -102,23 +102,28 @@ export const followOptions = (deps: ProvisioningDeps, appserverId: number) => ({
 });
 
 async function launchDeploy(deps: ProvisioningDeps, appserver: Appserver): Promise<void> {
-  const host = (await deps.store.getHost(appserver.hostId!))!;
-  const transport = deps.hosts.transportFor(host);
   const config = appserverConfig(appserver);
   const workDir = appserver.workDir!;
   // Persistent databases exist before the deploy starts; their facts reach the recipe through sandbox.env and vars.yml.
+  // The host is read meanwhile (a plain read: one round trip's wait, not two; handled now, in case the databases fail first).
+  const hostRead = deps.store.getHost(appserver.hostId!);
+  hostRead.catch(() => undefined);
   const databases = await prepareDatabases(deps, appserver, config);
+  const host = (await hostRead)!;
+  const transport = deps.hosts.transportFor(host);
   const env = {
     ...sandboxEnv(config, { id: appserver.id, number: appserver.number, port: appserver.port!, workDir }),
     ...databases.env,
   };
-  // A launch that happened before a crash is stopped first, so a retry never runs two deploys.
-  if ((await transport.fileSize(`${workDir}/${runnerName}`)) !== null)
-    await transport.exec(['bash', `${workDir}/${runnerName}`, 'cancel'], { cwd: workDir, timeoutMs: 30_000 });
-  await transport.remove(workDir);
+  // A work directory already there is a launch before a crash (or a leftover): whatever it started is stopped
+  // first, so a retry never runs two deploys, and it is emptied. Usually there is none: one look, no removal.
+  if ((await transport.fileSize(workDir)) !== null) {
+    if ((await transport.fileSize(`${workDir}/${runnerName}`)) !== null)
+      await transport.exec(['bash', `${workDir}/${runnerName}`, 'cancel'], { cwd: workDir, timeoutMs: 30_000 });
+    await transport.remove(workDir);
+  }
   // The init phase runs once per data set: until a deploy completed it (persistent databases created anew reset it).
-  const instance = await deps.store.getInstance(appserver.instanceId);
-  const init = Boolean(config.phases.init) && !instance?.initializedAt;
+  const init = Boolean(config.phases.init) && !(await deps.store.getInstance(appserver.instanceId))?.initializedAt;
   const files = renderWorkFiles({ ...config, settings: { ...config.settings, ...databases.vars } }, env, { init });
   // The runner appends to deploy.log: the database lines open it.
   if (databases.log.length > 0)

@@ -5,7 +5,6 @@ import type { PooledMachine } from '../ports/machines';
 import type { HostTransport } from '../ports/host-transport';
 import type { ProvisioningDeps } from './deps';
 import { listMarkedProcesses, orphanReason, stopProcesses } from './orphan-processes';
-import { applyActiveRoute } from './settle-route';
 import { runnerName } from './work-files';
 
 export type Drift =
@@ -195,18 +194,11 @@ export async function healDrift(deps: ProvisioningDeps, drift: readonly Drift[])
     } else if (item.kind === 'dangling_route') {
       await deps.lb.remove(item.slug);
     } else if (item.kind === 'missing_route') {
-      // A sleeping sandbox's route goes back to the waking page: activating would mark it awake with its service stopped.
-      const instance = await deps.store.getInstance(item.instanceId);
-      if (instance?.sleepingSince && instance.activeAppserverId === item.appserverId) {
-        await applyActiveRoute(deps, item.appserverId);
-        deps.logger.info({ drift: item }, 'reconcile healed drift (route of a sleeping sandbox)');
-        continue;
-      }
-      await deps.store.enqueue(
-        'activate_appserver',
-        { appserverId: item.appserverId },
-        { instanceId: item.instanceId },
-      );
+      // Not applied from here, nor by activating the appserver found active: an activation may run on the
+      // sandbox's queue meanwhile, and a route written from what was read before it would undo it. Queued
+      // behind it, the route is applied only if that appserver is still the active one (the waking page if
+      // the sandbox sleeps). No jobKey: it must not replace the pending settle of a newer activation.
+      await deps.store.enqueue('settle_route', { appserverId: item.appserverId }, { instanceId: item.instanceId });
     } else if (item.kind === 'undropped_databases' && deps.databases) {
       const row = (await deps.databases.records.listUndropped()).find((r) => r.id === item.rowId);
       if (!row) continue;
@@ -237,7 +229,7 @@ export function describeDrift(item: Drift): string {
     case 'dangling_route':
       return `route for ${item.slug} points nowhere → remove`;
     case 'missing_route':
-      return `${item.slug} has an active appserver but no route → activate again (route to the waking page if it sleeps)`;
+      return `${item.slug} has an active appserver but no route → route it again (to the waking page if it sleeps)`;
     case 'unreachable_host':
       return `host ${item.host} unreachable: ${item.error}`;
     case 'zombie_machine':

@@ -93,7 +93,7 @@ export async function syncPullRequest(deps: PullRequestDeps, request: SyncReques
 
   if (plan.kind === 'closed') {
     const closed = await saveRecord(deps, pr, null);
-    if (plan.archive === 'now' && found) await archive({ store: deps.store }, found, { actor });
+    if (plan.archive === 'now' && found) await archive({ store: deps.store, now: deps.now }, found, { actor });
     return { kind: 'closed', record: closed, archive: plan.archive, archiveAt: plan.archiveAt };
   }
 
@@ -159,8 +159,12 @@ async function actWithinQuota(
   if (plan.action === 'none') return planned;
   const act = async (store: Store) => {
     if (plan.action === 'deploy')
-      await requestDeployment({ store }, instance, { actor, commitSha: pr.headSha, activateOnSuccess: true });
-    else await restore({ store }, instance, { actor });
+      await requestDeployment({ store, now: deps.now }, instance, {
+        actor,
+        commitSha: pr.headSha,
+        activateOnSuccess: true,
+      });
+    else await restore({ store, now: deps.now }, instance, { actor });
   };
   const exempt = approvalCovers(instance, pr.headSha) || (await holdsQuotaSlot(deps.store, instance));
   const outcome = await goLiveWithinQuota(

@@ -15,6 +15,8 @@ export interface UptimeDeps {
   /** Failed probes in a row before the sandbox is down. */
   failuresToDown: number;
   timeoutMs: number;
+  /** The worker is stopping: probes in flight end at once and count for nothing; no new one starts. */
+  signal?: AbortSignal;
 }
 
 export interface UptimeSweep {
@@ -34,7 +36,8 @@ const concurrency = 8;
  * is marked down; the first passing probe marks it up. Only those two changes
  * are reported (check run, comment, Slack notification channel, status
  * page), never each probe. Archived, sleeping and undeployed sandboxes are
- * not probed.
+ * not probed. An abort (the worker stopping) ends the sweep at once: a probe
+ * cut short says nothing about the sandbox, so nothing is recorded for it.
  */
 export async function probeUptime(deps: UptimeDeps): Promise<UptimeSweep> {
   const sweep: UptimeSweep = { probed: [], down: [], up: [] };
@@ -42,7 +45,7 @@ export async function probeUptime(deps: UptimeDeps): Promise<UptimeSweep> {
     (i) => !i.archivedAt && !i.deletedAt && !i.sleepingSince && i.activeAppserverId !== null,
   );
   const next = async (): Promise<void> => {
-    for (let instance = queue.shift(); instance; instance = queue.shift()) {
+    for (let instance = queue.shift(); instance && !deps.signal?.aborted; instance = queue.shift()) {
       const outcome = await probeOne(deps, instance);
       if (outcome === 'skipped') continue;
       sweep.probed.push(instance.slug);
@@ -66,7 +69,9 @@ async function probeOne(deps: UptimeDeps, listed: Instance): Promise<'skipped' |
     method: config.health?.method ?? 'GET',
     host: listed.domain,
     headers,
+    ...(deps.signal ? { signal: deps.signal } : {}),
   });
+  if (deps.signal?.aborted) return 'skipped';
   const ok = answer.status !== null && answer.status >= 200 && answer.status <= maxStatus;
   const detail = answer.status === null ? (answer.error ?? 'no answer') : `HTTP ${answer.status}`;
   const now = deps.now();

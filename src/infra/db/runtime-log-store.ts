@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { runtimeLogChunks, runtimeLogs } from '../../../drizzle/schema';
 import type { RuntimeLogState, RuntimeLogStore } from '../../core/ports/runtime-log';
 import type { Db } from './database';
+import { readLogChunks } from './read-log-chunks';
 
 const stateOf = (row: { startOffset: number; offset: number; droppedBytes: number }): RuntimeLogState => ({
   startOffset: row.startOffset,
@@ -73,32 +74,7 @@ export function createRuntimeLogStore(db: Db): RuntimeLogStore {
       });
     },
     async read(appserverId, options = {}) {
-      if (options.tailBytes !== undefined) {
-        const result = await db.execute<{ offset: string; content: string }>(sql`
-          select "offset", content from (
-            select "offset", content, sum(octet_length(content)) over (order by "offset" desc) as covered
-            from runtime_log_chunks where appserver_id = ${appserverId}) tail
-          where covered - octet_length(content) < ${options.tailBytes}
-          order by "offset"`);
-        return result.rows.map((row) => ({ offset: Number(row.offset), content: row.content }));
-      }
-      const rows = await db
-        .select({ offset: runtimeLogChunks.offset, content: runtimeLogChunks.content })
-        .from(runtimeLogChunks)
-        .where(
-          and(eq(runtimeLogChunks.appserverId, appserverId), gt(runtimeLogChunks.offset, options.afterOffset ?? -1)),
-        )
-        .orderBy(asc(runtimeLogChunks.offset))
-        .limit(1000);
-      if (options.limitBytes === undefined) return rows;
-      const picked: typeof rows = [];
-      let size = 0;
-      for (const row of rows) {
-        if (size > 0 && size + row.content.length > options.limitBytes) break;
-        picked.push(row);
-        size += row.content.length;
-      }
-      return picked;
+      return readLogChunks(db, runtimeLogChunks, appserverId, options);
     },
   };
 }

@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, or, sql, type Table } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type * as schema from '../../../drizzle/schema';
 import {
   appservers,
@@ -12,18 +13,116 @@ import {
 } from '../../../drizzle/schema';
 import { transition, type AppserverState } from '../../core/appserver-state';
 import { SandboxError } from '../../core/errors';
-import type { Appserver } from '../../core/model';
-import type { EnqueueOptions, Store } from '../../core/ports/store';
+import type { Appserver, Deployment } from '../../core/model';
+import type { DeploymentRecords, EnqueueOptions, Store } from '../../core/ports/store';
 import { createCampaignRecords } from './campaign-records';
 import { addJobArguments } from './enqueue';
+import { groupCalls } from './group-calls';
+import {
+  recordDeploymentRequestGroup,
+  recordDeploymentRequests,
+  type DeploymentRequestRow,
+  type RequestOutcome,
+} from './record-deployment-requests';
+import { readLogChunks } from './read-log-chunks';
 
 type Executor = NodePgDatabase<typeof schema>;
+
+/** A raw row (column names, driver values) as drizzle's select would return it (property names, mapped values). */
+function fromRow(table: Table, row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(getTableColumns(table)).map(([key, column]) => {
+      const value = row[column.name];
+      return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
+    }),
+  );
+}
 
 const placementLockKey = 7_340_001;
 const quotaLockKey = 7_340_002;
 
+/**
+ * Who follows a deployment's progress (a Slack channel's message): recorded by the same statement as
+ * the deployment it follows, so a surface needs no transaction of its own around a request to deploy.
+ */
+export interface DeploymentFollower {
+  channel: string;
+  requestedBy: string;
+  /** Called with the deployment's id once its follower is recorded (committed with it). */
+  recorded(deploymentId: number): void;
+}
+
+export interface SandboxStoreOptions {
+  /** Every deployment this store requests (also in its transactions) gets this follower. */
+  deploymentFollower?: DeploymentFollower;
+}
+
+/** Statements shared by the calls that arrive together on one pool (group-calls.ts), one set per pool. */
+const grouped = new WeakMap<
+  Executor,
+  {
+    bySlug: (slug: string) => Promise<typeof instances.$inferSelect | null>;
+    deploymentRequests: (row: DeploymentRequestRow) => Promise<RequestOutcome>;
+  }
+>();
+function groupedOn(db: Executor) {
+  let found = grouped.get(db);
+  if (!found) {
+    const bySlug = db
+      .select()
+      .from(instances)
+      .where(sql`${instances.slug} = any(${sql.placeholder('slugs')})`)
+      .prepare('sandbox_store_instances_by_slug');
+    found = {
+      bySlug: groupCalls(async (slugs: string[]) => {
+        const rows = new Map((await bySlug.execute({ slugs })).map((row) => [row.slug, row]));
+        return slugs.map((slug) => rows.get(slug) ?? null);
+      }),
+      deploymentRequests: groupCalls((rows: DeploymentRequestRow[]) => recordDeploymentRequestGroup(db, rows)),
+    };
+    grouped.set(db, found);
+  }
+  return found;
+}
+
+/** `Store.recordDeploymentRequest` on an executor, with the deployment's follower (if any). */
+async function recordDeploymentRequestOn(
+  db: Executor,
+  request: DeploymentRecords,
+  follower: DeploymentFollower | null,
+): Promise<{ deployment: Deployment; jobId: string }> {
+  const row = { request, follower, at: new Date() };
+  // On a transaction's connection: this one statement. On the pool: one statement with the requests
+  // that arrived meanwhile (record-deployment-requests.ts).
+  const outcome =
+    db instanceof PgTransaction
+      ? { row: (await recordDeploymentRequests(db, [row]))[0] ?? null }
+      : await groupedOn(db).deploymentRequests(row);
+  if ('error' in outcome) throw outcome.error;
+  if (!outcome.row) throw new SandboxError('not_found', `instance ${request.deployment.instanceId} not found`);
+  const deployment = fromRow(deployments, outcome.row) as unknown as Deployment;
+  follower?.recorded(deployment.id);
+  return { deployment, jobId: String(outcome.row.job_id) };
+}
+
+/**
+ * The pool's store with a follower for every deployment it requests (also in its transactions): cheaper
+ * than a new store per request, which a Slack command on the acknowledgement path would otherwise build.
+ */
+export function withDeploymentFollower(db: Executor, store: Store, follower: DeploymentFollower): Store {
+  return {
+    ...store,
+    recordDeploymentRequest: (request) => recordDeploymentRequestOn(db, request, follower),
+    transaction: (work) =>
+      db.transaction(async (tx) =>
+        work(createSandboxStore(tx as unknown as Executor, { deploymentFollower: follower })),
+      ),
+  };
+}
+
 /** The Store port on PostgreSQL (drizzle). Every method joins the transaction it was created in. */
-export function createSandboxStore(db: Executor): Store {
+export function createSandboxStore(db: Executor, options: SandboxStoreOptions = {}): Store {
+  const follower = options.deploymentFollower;
   const one = <T>(rows: T[], what: string): T => {
     const row = rows[0];
     if (!row) throw new SandboxError('not_found', `${what} not found`);
@@ -33,8 +132,17 @@ export function createSandboxStore(db: Executor): Store {
 
   const store: Store = {
     ...createCampaignRecords(db),
+    // A transaction (ours, or a surface's that builds a store on its executor) runs on one connection.
+    inTransaction: db instanceof PgTransaction,
     async transaction(work) {
-      return db.transaction(async (tx) => work(createSandboxStore(tx as unknown as Executor)));
+      return db.transaction(async (tx) => work(createSandboxStore(tx as unknown as Executor, options)));
+    },
+    async snapshot(work) {
+      if (db instanceof PgTransaction) return work(store);
+      return db.transaction(async (tx) => work(createSandboxStore(tx as unknown as Executor, options)), {
+        isolationLevel: 'repeatable read',
+        accessMode: 'read only',
+      });
     },
     async lockInstance(id) {
       await db.execute(sql`select id from instances where id = ${id} for update`);
@@ -62,6 +170,8 @@ export function createSandboxStore(db: Executor): Store {
       return (await db.select().from(instances).where(eq(instances.id, id)))[0] ?? null;
     },
     async findInstanceBySlug(slug) {
+      // On the pool, lookups that arrive together share one statement (a Slack command's first read).
+      if (!(db instanceof PgTransaction)) return groupedOn(db).bySlug(slug);
       return (await db.select().from(instances).where(eq(instances.slug, slug)))[0] ?? null;
     },
     async findInstanceByPr(repo, number) {
@@ -140,6 +250,9 @@ export function createSandboxStore(db: Executor): Store {
 
     async insertDeployment(values) {
       return one(await db.insert(deployments).values(values).returning(), 'deployment');
+    },
+    async recordDeploymentRequest(request) {
+      return recordDeploymentRequestOn(db, request, follower ?? null);
     },
     async getDeployment(id) {
       return (await db.select().from(deployments).where(eq(deployments.id, id)))[0] ?? null;
@@ -278,31 +391,7 @@ export function createSandboxStore(db: Executor): Store {
         where id = ${appserverId} and (select first from keep) is not null`);
     },
     async readLog(appserverId, options = {}) {
-      if (options.tailBytes !== undefined) {
-        // Only the chunks that cover the last tailBytes, chosen in SQL: chunks can be large.
-        const result = await db.execute<{ offset: string; content: string }>(sql`
-          select "offset", content from (
-            select "offset", content, sum(octet_length(content)) over (order by "offset" desc) as covered
-            from log_chunks where appserver_id = ${appserverId}) tail
-          where covered - octet_length(content) < ${options.tailBytes}
-          order by "offset"`);
-        return result.rows.map((row) => ({ offset: Number(row.offset), content: row.content }));
-      }
-      const rows = await db
-        .select({ offset: logChunks.offset, content: logChunks.content })
-        .from(logChunks)
-        .where(and(eq(logChunks.appserverId, appserverId), gt(logChunks.offset, options.afterOffset ?? -1)))
-        .orderBy(asc(logChunks.offset))
-        .limit(1000);
-      if (options.limitBytes === undefined) return rows;
-      const picked: typeof rows = [];
-      let size = 0;
-      for (const row of rows) {
-        if (size > 0 && size + row.content.length > options.limitBytes) break;
-        picked.push(row);
-        size += row.content.length;
-      }
-      return picked;
+      return readLogChunks(db, logChunks, appserverId, options);
     },
 
     async recordAudit(event) {

@@ -1,20 +1,28 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './database';
 
+/** A signed Slack request, named by its signature and the timestamp it was signed with. */
+export interface SignedRequest {
+  signature: string;
+  timestamp: number;
+}
+
 /**
- * Remembers the signature; false when it was already there. Rows received
+ * Remembers the signatures in one statement; returns those that were not
+ * there before (a signature twice in the list is new once). Rows received
  * more than three windows ago go in the same statement: their timestamps
  * are refused by the clock check before they could be looked up.
  */
-export async function firstSighting(
+export async function firstSightings(
   db: Db,
-  signature: string,
-  timestamp: number,
+  requests: readonly SignedRequest[],
   windowSeconds: number,
-): Promise<boolean> {
-  const result = await db.execute(sql`
+): Promise<Set<string>> {
+  const rows = JSON.stringify(requests.map(({ signature, timestamp }) => ({ signature, timestamp })));
+  const result = await db.execute<{ signature: string }>(sql`
     with pruned as (delete from slack_requests_seen where received_at < now() - make_interval(secs => ${3 * windowSeconds}))
-    insert into slack_requests_seen (signature, request_timestamp) values (${signature}, ${timestamp})
+    insert into slack_requests_seen (signature, request_timestamp)
+    select signature, timestamp from json_to_recordset(${rows}::json) as seen(signature text, timestamp bigint)
     on conflict (signature) do nothing returning signature`);
-  return result.rows.length === 1;
+  return new Set(result.rows.map((row) => row.signature));
 }

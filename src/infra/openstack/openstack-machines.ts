@@ -25,7 +25,13 @@ import {
   fixedAddressOf,
   listServersByPrefix,
 } from './resources';
-import { describeRuleChanges, ensureSecurityGroup, findSecurityGroup, type IngressRule } from './security-groups';
+import {
+  describeRuleChanges,
+  ensureSecurityGroup,
+  findSecurityGroup,
+  type IngressRule,
+  type RuleChanges,
+} from './security-groups';
 import { ServerFailedError, waitForActive, waitForGone } from './wait-for-server';
 
 export interface RepositoryMachineConfig {
@@ -51,6 +57,13 @@ export interface OpenStackMachinesOptions {
   /** Default: a client for the configured Keystone. */
   client?: OpenStackClient;
   logger?: Logger;
+  /**
+   * Runs the creation of the bot's security group exclusively across every
+   * process sharing the database (default: only within this process). A
+   * boot in one worker and reconcile's firewall check in another would
+   * otherwise both find no group and both create one.
+   */
+  exclusively?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** `<prefix><appserver id>-<slug>`, at most 63 characters (a DNS label: some clouds derive the hostname from it). */
@@ -69,6 +82,17 @@ export function createOpenStackMachines(options: OpenStackMachinesOptions): Mach
   const { config, env, logger } = options;
   let client: OpenStackClient | undefined = options.client;
   const api = (): OpenStackClient => (client ??= openstackClientFor(config, env));
+  // One process never races itself creating the bot's group: a boot and reconcile's firewall check that
+  // overlap (the bot's first deploy right after its start) share one ensure instead of both creating one;
+  // other processes are kept out by `exclusively` (a database lock).
+  const exclusively = options.exclusively ?? (<T>(work: () => Promise<T>) => work());
+  let ensuring: Promise<RuleChanges> | null = null;
+  const ensureOwnGroup = (): Promise<RuleChanges> =>
+    (ensuring ??= exclusively(() =>
+      ensureSecurityGroup(api(), config.security_group.name, ingressRules(config)),
+    ).finally(() => {
+      ensuring = null;
+    }));
   const prefix = config.name_prefix;
   const namePattern = new RegExp(`^${prefix.replace(/[-]/g, '\\-')}(\\d+)-`);
   const waitOptions = (timeoutMs: number) => ({ timeoutMs, intervalMs: config.poll_interval });
@@ -131,7 +155,7 @@ export function createOpenStackMachines(options: OpenStackMachinesOptions): Mach
       const flavors = new Map<string, string>();
       for (const name of allowedFlavors(config)) flavors.set(name, (await findFlavor(os, name)).id);
       await ensureKeypair(os, config.key_name, publicKeyOf(openstackPrivateKey(config, env)));
-      const own = await ensureSecurityGroup(os, config.security_group.name, ingressRules(config));
+      const own = await ensureOwnGroup();
       return { imageId: image.id, networkId: network.id, flavors, groupId: own.groupId };
     })();
     const entry = { at: Date.now(), value };
@@ -234,7 +258,9 @@ export function createOpenStackMachines(options: OpenStackMachinesOptions): Mach
     },
 
     async firewall(apply: boolean): Promise<string[]> {
-      const changes = await ensureSecurityGroup(api(), config.security_group.name, ingressRules(config), { apply });
+      const changes = apply
+        ? await ensureOwnGroup()
+        : await ensureSecurityGroup(api(), config.security_group.name, ingressRules(config), { apply });
       return describeRuleChanges(config.security_group.name, changes);
     },
   };

@@ -23,6 +23,7 @@ export const task = defineTask(payload, async (deps, _payload, helpers) => {
     baseUrl: deps.uptimeUrl,
     failuresToDown: uptime.failures,
     timeoutMs: uptime.timeout,
+    signal: helpers.abortSignal,
   });
   if (swept.down.length || swept.up.length)
     helpers.logger.info(`uptime: down ${swept.down.join(', ') || 'none'}; up again ${swept.up.join(', ') || 'none'}`);

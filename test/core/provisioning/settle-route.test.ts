@@ -123,8 +123,20 @@ describe('reconcile of a missing route', () => {
         [task],
       )
     ).rows.map((row) => row.payload.appserverId);
+  /** The task's jobs for these appservers, with their queue, in the order queued. */
+  const queued = async (task: string, appserverIds: number[]) =>
+    (
+      await database.pool.query<{ appserverId: number; queue: string | null }>(
+        `select (j.payload->>'appserverId')::int as "appserverId", q.queue_name as queue
+           from graphile_worker._private_jobs j
+           join graphile_worker._private_tasks t on t.id = j.task_id
+           left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+          where t.identifier = $1 and (j.payload->>'appserverId')::int = any($2::int[]) order by j.id`,
+        [task, appserverIds],
+      )
+    ).rows;
 
-  it('routes a sleeping sandbox to the waking page again, and activates only an awake one', async () => {
+  it("queues the route again behind the sandbox's other jobs; the waking page for a sleeping sandbox, never an activation", async () => {
     const host = await store().upsertHost({
       name: 'local-reconcile',
       provider: 'local',
@@ -150,19 +162,54 @@ describe('reconcile of a missing route', () => {
       { kind: 'missing_route', slug: 'lively', appserverId: awakeServer.id, instanceId: awake.id },
     ]);
 
-    // The sleeping one: its route to the waking page, still asleep, no activation queued.
-    expect(applied).toEqual([
-      expect.objectContaining({
-        slug: 'dozing',
-        domains: ['dozing.example.test'],
-        target: { address: '127.0.0.1', port: 32410 },
-        sleeping: true,
-      }),
+    expect(applied).toEqual([]);
+    expect(await jobsOf('activate_appserver')).toEqual([]);
+    expect(await queued('settle_route', [asleepServer.id, awakeServer.id])).toEqual([
+      { appserverId: asleepServer.id, queue: `instance:${asleep.id}` },
+      { appserverId: awakeServer.id, queue: `instance:${awake.id}` },
     ]);
+    await settleRoute(deps(), asleepServer.id);
+    await settleRoute(deps(), awakeServer.id);
+    // The sleeping one: its route to the waking page, still asleep; the awake one to its appserver.
+    expect(applied).toEqual([
+      expect.objectContaining({ slug: 'dozing', target: { address: '127.0.0.1', port: 32410 }, sleeping: true }),
+      expect.objectContaining({ slug: 'lively', target: { address: '127.0.0.1', port: 32411 } }),
+    ]);
+    expect(applied[1]).not.toHaveProperty('sleeping');
     expect((await store().getInstance(asleep.id))?.sleepingSince).toEqual(sleptAt);
-    const activations = await jobsOf('activate_appserver');
-    expect(activations).not.toContain(asleepServer.id);
-    // The awake one is activated again, as before.
-    expect(activations).toContain(awakeServer.id);
+  });
+
+  it('a route found missing before another appserver was activated is not healed back to the old one', async () => {
+    const host = await store().upsertHost({
+      name: 'local-stale',
+      provider: 'local',
+      address: '127.0.0.1',
+      port: 0,
+      capacity: 5,
+      portRangeLow: 32420,
+      portRangeHigh: 32429,
+      workRoot: '/tmp/unused',
+      fromConfig: true,
+    });
+    const instance = await store().insertInstance({ slug: 'stale', domain: 'stale.example.test', kind: 'manual' });
+    const older = await runningAppserver(instance, host.id, 32420);
+    const newer = await runningAppserver(instance, host.id, 32421);
+    await store().updateInstance(instance.id, { activeAppserverId: older.id });
+    // Reconcile measures the drift while the older appserver is active ...
+    const drift = [{ kind: 'missing_route', slug: 'stale', appserverId: older.id, instanceId: instance.id } as const];
+    // ... the newer one is activated before the heal runs ...
+    await activateAppserver(deps(), newer.id);
+    await healDrift(deps(), drift);
+    // ... and what the heal queued, run after the activation on the sandbox's queue, leaves the newer route alone.
+    expect(await jobsOf('activate_appserver')).toEqual([]);
+    const [job] = await queued('settle_route', [older.id]);
+    expect(job).toEqual({ appserverId: older.id, queue: `instance:${instance.id}` });
+    applied.length = 0;
+    await settleRoute(deps(), older.id);
+    expect(applied).toEqual([]);
+    // The newer activation's own settle is still there (the heal did not replace it).
+    expect(await queued('settle_route', [newer.id])).toEqual([
+      { appserverId: newer.id, queue: `instance:${instance.id}` },
+    ]);
   });
 });

@@ -264,6 +264,16 @@ describe('the deployment', () => {
       'in_progress',
     ],
     ['running', { instance: active, appservers: [running], deployments: [deployment(2, 'succeeded')] }, 'success'],
+    [
+      'running but down (its uptime probes fail)',
+      { instance: { ...active, downSince: now }, appservers: [running], deployments: [deployment(2, 'succeeded')] },
+      'failure',
+    ],
+    [
+      'running but asleep',
+      { instance: { ...active, sleepingSince: now }, appservers: [running], deployments: [deployment(2, 'succeeded')] },
+      'inactive',
+    ],
     ['failed', { appservers: [appserver(1, 'failed')], deployments: [deployment(1, 'failed')] }, 'failure'],
     [
       'closed with a deployment',

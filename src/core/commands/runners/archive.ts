@@ -7,6 +7,6 @@ export const archive: Runner<'archive'> = async (deps, request) => {
   const instance = await targetOf(deps, request);
   if (instance.archivedAt)
     return { name: 'archive', sandbox: sandboxFacts(instance, deps.links), alreadyArchived: true };
-  await archiveOperation({ store: deps.store }, instance, { actor: request.actor });
+  await archiveOperation({ store: deps.store, now: deps.now }, instance, { actor: request.actor });
   return { name: 'archive', sandbox: sandboxFacts(instance, deps.links), alreadyArchived: false };
 };

@@ -3,6 +3,7 @@ import { planCampaign, startCampaign, validateOptions } from '../../campaigns/st
 import { SandboxError } from '../../errors';
 import type { Campaign } from '../../ports/campaigns';
 import type { Store } from '../../ports/store';
+import { readTogether } from '../../read-together';
 import type { CampaignFacts, Runner } from './types';
 
 /**
@@ -37,7 +38,10 @@ export const campaigns: Runner<'campaigns'> = async (deps, request) => {
   if (id === null)
     return {
       name: 'campaigns',
-      campaigns: await Promise.all((await deps.store.listCampaigns()).map((c) => factsOf(deps.store, c))),
+      campaigns: await readTogether(
+        deps.store,
+        (await deps.store.listCampaigns()).map((c) => () => factsOf(deps.store, c)),
+      ),
     };
   const found = await deps.store.getCampaign(id);
   if (!found) throw new SandboxError('not_found', `no campaign ${id} (sbx campaigns list)`);

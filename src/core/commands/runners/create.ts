@@ -50,7 +50,7 @@ export const create: Runner<'create'> = async (deps, request) => {
     deps.quotas?.(repository.name),
     async (store) => {
       const instance = await make(store);
-      return { instance, deployment: await requestDeployment({ store }, instance, { actor }) };
+      return { instance, deployment: await requestDeployment({ store, now: deps.now }, instance, { actor }) };
     },
   );
   if (!outcome.ok) throw overQuotaError(outcome.breach, 'manual');

@@ -5,6 +5,9 @@ import type { Runner } from './types';
 /** Archives, then destroys the data; a production sandbox needs `force`. */
 export const deleteCommand: Runner<'delete'> = async (deps, request) => {
   const instance = await targetOf(deps, request);
-  await deleteInstance({ store: deps.store }, instance, { actor: request.actor, force: request.command.force });
+  await deleteInstance({ store: deps.store, now: deps.now }, instance, {
+    actor: request.actor,
+    force: request.command.force,
+  });
   return { name: 'delete', sandbox: sandboxFacts(instance, deps.links) };
 };

@@ -2,6 +2,7 @@ import { SandboxError } from '../../errors';
 import { statusOfInstance } from '../../instance-status';
 import { loadInstanceView } from '../../instance-view';
 import type { Instance } from '../../model';
+import { readTogether } from '../../read-together';
 import type { CommandRequest, Runner } from './types';
 
 const readBatch = 8;
@@ -20,8 +21,9 @@ export const list: Runner<'list'> = async (deps, request) => {
   );
   const sandboxes = [];
   for (let i = 0; i < instances.length; i += readBatch) {
-    const views = await Promise.all(
-      instances.slice(i, i + readBatch).map((instance) => loadInstanceView(deps.store, instance, deps.links)),
+    const views = await readTogether(
+      deps.store,
+      instances.slice(i, i + readBatch).map((instance) => () => loadInstanceView(deps.store, instance, deps.links)),
     );
     sandboxes.push(...views.map((view) => ({ view, status: statusOfInstance(view.instance, view.appservers) })));
   }

@@ -11,7 +11,7 @@ export const redeploy: Runner<'redeploy'> = async (deps, request) => {
   const { actor, command } = request;
   if (instance.archivedAt) {
     const deployment = await deployWithinQuota(deps, instance, record, (store) =>
-      restore({ store }, instance, { actor }),
+      restore({ store, now: deps.now }, instance, { actor }),
     );
     return {
       name: 'redeploy',
@@ -21,7 +21,7 @@ export const redeploy: Runner<'redeploy'> = async (deps, request) => {
     };
   }
   const deployment = await deployWithinQuota(deps, instance, record, (store) =>
-    requestDeployment({ store }, instance, {
+    requestDeployment({ store, now: deps.now }, instance, {
       actor,
       activateOnSuccess: command.activate,
       ...(command.attempts ? { attempts: command.attempts } : {}),

@@ -9,7 +9,7 @@ export const restore: Runner<'restore'> = async (deps, request) => {
   const record = await pullRequestOf(deps, request, instance);
   refuseToDeploy(instance, record);
   const deployment = await deployWithinQuota(deps, instance, record, (store) =>
-    restoreOperation({ store }, instance, { actor: request.actor }),
+    restoreOperation({ store, now: deps.now }, instance, { actor: request.actor }),
   );
   return { name: 'restore', sandbox: sandboxFacts(instance, deps.links), deployment: deploymentFacts(deployment) };
 };

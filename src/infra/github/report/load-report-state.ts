@@ -19,15 +19,20 @@ export async function loadReportState(
   record: PullRequestRecord,
   now: Date,
 ): Promise<ReportState> {
-  const instance = record.instanceId === null ? null : await deps.store.getInstance(record.instanceId);
-  const appservers = instance ? (await deps.store.listAppservers(instance.id)).sort((a, b) => b.number - a.number) : [];
-  const deployments = instance ? (await deps.store.listDeployments(instance.id)).sort((a, b) => b.id - a.id) : [];
-  const head = appservers.find((a) => a.commitSha === record.headSha);
-  let logTail: string | null = null;
-  if (head && (head.state === 'failed' || head.state === 'error')) {
-    const chunks = await deps.store.readLog(head.id, { tailBytes: 6_000 });
-    logTail = chunks.length ? tail(chunks.map((chunk) => chunk.content).join(''), 30, 4_000) : null;
-  }
+  // One snapshot: read apart, an activation landing between the sandbox and its appservers showed the
+  // new appserver running but not active (a `success` check run offering Activate for a moment).
+  const { instance, appservers, deployments, logTail } = await deps.store.snapshot(async (store) => {
+    const instance = record.instanceId === null ? null : await store.getInstance(record.instanceId);
+    const appservers = instance ? (await store.listAppservers(instance.id)).sort((a, b) => b.number - a.number) : [];
+    const deployments = instance ? (await store.listDeployments(instance.id)).sort((a, b) => b.id - a.id) : [];
+    const head = appservers.find((a) => a.commitSha === record.headSha);
+    let logTail: string | null = null;
+    if (head && (head.state === 'failed' || head.state === 'error')) {
+      const chunks = await store.readLog(head.id, { tailBytes: 6_000 });
+      logTail = chunks.length ? tail(chunks.map((chunk) => chunk.content).join(''), 30, 4_000) : null;
+    }
+    return { instance, appservers, deployments, logTail };
+  });
   return {
     record,
     repository: findRepositoryPolicy(deps.policy, record.repository),

@@ -21,6 +21,10 @@ export function environmentName(number: number): string {
 /**
  * Maps the report to a deployment status (pure). Only a deploy of the head
  * commit creates a deployment; archiving marks the existing one inactive.
+ * A running head appserver that serves the sandbox is `success` only while
+ * it answers: down (its uptime probes fail) is `failure`, asleep (stopped
+ * after a while without requests; a visit wakes it) is `inactive`. Each goes
+ * back to `success` when it answers again or wakes.
  */
 export function renderDeployment(state: ReportState): DeploymentContent | null {
   const view = viewReport(state);
@@ -39,6 +43,20 @@ export function renderDeployment(state: ReportState): DeploymentContent | null {
         description: view.headAppserver ? `appserver ${view.headAppserver.number} deploying` : 'deploy queued',
       };
     case 'running':
+      if (view.active?.id === view.headAppserver?.id && state.instance?.downSince)
+        return {
+          ...base,
+          state: 'failure',
+          environmentUrl: state.urls[0] ?? null,
+          description: `appserver ${view.headAppserver!.number} down: it stopped answering its health check`,
+        };
+      if (view.active?.id === view.headAppserver?.id && state.instance?.sleepingSince)
+        return {
+          ...base,
+          state: 'inactive',
+          environmentUrl: state.urls[0] ?? null,
+          description: `appserver ${view.headAppserver!.number} asleep; a visit wakes it`,
+        };
       return view.active?.id === view.headAppserver?.id
         ? {
             ...base,
