@@ -112,6 +112,16 @@ retention:
         'honest floor: no-op deploy by hand, local + builtin route, p50 (ms)': floor,
         'bot: no-op deploy, request → running and routed (builtin proxy), p50 (ms)': bot,
         'bot / honest floor (goal ≤ 2)': bot / floor,
+        // The floor's switch is timed when its update returns; the bot's line above when the bench's poll sees it.
+        'bot: request → activation recorded (its route switched), p50 (ms)': percentile(
+          steps.map((s) => s.activated),
+          50,
+        ),
+        'bot activation recorded / honest floor':
+          percentile(
+            steps.map((s) => s.activated),
+            50,
+          ) / floor,
         ...floorSteps,
         ...stepMetrics('bot', steps),
       },

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { groupCalls } from '../infra/db/group-calls';
 import { writeDeliveries } from '../infra/db/webhook-deliveries';
 import { recordWithLookup, type RecordOutcome } from './record-delivery';
 import type { DeliveryRoute } from './route-delivery';
@@ -15,57 +16,31 @@ interface Pending {
   deliveryId: string;
   bodyDigest: string | null;
   route: Exclude<DeliveryRoute, { checkRun: object }>;
-  resolve(outcome: RecordOutcome): void;
-  reject(error: unknown): void;
 }
 
 /** Statements writing deliveries at once; the rest of the pool stays free for everything else. */
 const maxFlushesInFlight = 3;
 
 /**
- * Group commit for webhook intake: deliveries that arrive while earlier
- * ones are being written go to PostgreSQL together, in one statement (one
- * transaction, one round trip): the delivery rows, then the jobs of the
- * deliveries that were new. Every request still waits for its own commit
- * before its 2xx. A lone delivery is written at once.
+ * Group commit for webhook intake (`groupCalls`): deliveries that arrive
+ * while earlier ones are being written go to PostgreSQL together, in one
+ * statement (one transaction, one round trip): the delivery rows, then the
+ * jobs of the deliveries that were new. Every request still waits for its
+ * own commit before its 2xx. A lone delivery is written at once.
  */
 export function createDeliveryRecorder(pool: pg.Pool): DeliveryRecorder {
-  let queue: Pending[] = [];
-  let inFlight = 0;
-
-  const pump = () => {
-    while (queue.length && inFlight < maxFlushesInFlight) {
-      const batch = queue;
-      queue = [];
-      inFlight += 1;
-      void writeBatch(pool, batch)
-        .then(
-          (inserted) => {
-            for (const item of batch) {
-              item.resolve(
-                inserted.has(item)
-                  ? { kind: 'recorded', job: item.route.job, noop: item.route.job ? null : item.route.noop }
-                  : { kind: 'duplicate' },
-              );
-            }
-          },
-          (error: unknown) => batch.forEach((item) => item.reject(error)),
-        )
-        .finally(() => {
-          inFlight -= 1;
-          pump();
-        });
-    }
-  };
-
+  const recordTogether = groupCalls(async (batch: Pending[]): Promise<RecordOutcome[]> => {
+    const inserted = await writeBatch(pool, batch);
+    return batch.map((item) =>
+      inserted.has(item)
+        ? { kind: 'recorded', job: item.route.job, noop: item.route.job ? null : item.route.noop }
+        : { kind: 'duplicate' },
+    );
+  }, maxFlushesInFlight);
   return {
     record(deliveryId, route, bodyDigest) {
       if ('checkRun' in route) return recordWithLookup(pool, deliveryId, route, bodyDigest);
-      return new Promise((resolve, reject) => {
-        queue.push({ deliveryId, bodyDigest, route, resolve, reject });
-        // Let the requests parsed in this turn of the event loop join the batch.
-        if (queue.length === 1) setImmediate(pump);
-      });
+      return recordTogether({ deliveryId, bodyDigest, route });
     },
   };
 }
