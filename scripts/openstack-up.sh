@@ -266,7 +266,8 @@ def call(method, url, body=None, token=None):
     req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
     req.add_header("Content-Type", "application/json")
     if token: req.add_header("X-Auth-Token", token)
-    with urllib.request.urlopen(req) as res:
+    # A Keystone that stops answering fails this step (and the log tails say why) instead of hanging it.
+    with urllib.request.urlopen(req, timeout=60) as res:
         return res.headers.get("X-Subject-Token"), (json.loads(res.read() or b"null"))
 tok, _ = call("POST", ks + "/auth/tokens", {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": pw}}}, "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
 def post(path, key, body): return call("POST", ks + path, {key: body}, tok)[1][key]

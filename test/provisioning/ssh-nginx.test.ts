@@ -98,6 +98,7 @@ const answer = async (host: string) => {
   };
 };
 
+// Tests that deploy get 90 s: their waits allow up to 40 s (a deploy on a loaded machine) and `sbx deploy --timeout 60`.
 describe('ssh host and nginx load balancer', () => {
   it('deploys on the SSH host and nginx routes the sandbox domain to the deployed commit', async () => {
     await requestDeployment({ store: store() }, await create('e2e'), { actor });
@@ -113,7 +114,7 @@ describe('ssh host and nginx load balancer', () => {
     expect((await getWithHost(nginx.port, 'unknown.sandbox.test')).status).toBe(404);
     const log = (await store().readLog(first.id)).map((c) => c.content).join('');
     expect(log).toContain('built on the host');
-  });
+  }, 90_000);
 
   it('redeploys and activates while a client polls: zero failed requests', async () => {
     const failures: string[] = [];
@@ -158,7 +159,7 @@ describe('ssh host and nginx load balancer', () => {
     await poller;
     expect(failures).toEqual([]);
     expect([...versions].sort()).toEqual(['1', '2']);
-  });
+  }, 90_000);
 
   it('when nginx -t fails, activation is refused and the previous appserver keeps serving', async () => {
     const broken = join(nginx.configDir, 'zz-broken.conf');
@@ -183,7 +184,7 @@ describe('ssh host and nginx load balancer', () => {
     } finally {
       rmSync(broken, { force: true });
     }
-  });
+  }, 90_000);
 
   it('sbx doctor checks the SSH host and the nginx configuration', async () => {
     const result = await runSbx(['doctor', '--json'], t.cliEnv);
@@ -219,7 +220,7 @@ describe('ssh host and nginx load balancer', () => {
     } finally {
       await sshd.restart();
     }
-  });
+  }, 90_000);
 
   it('a connection lost mid-deploy does not fail the deploy: it reconnects and follows on', async () => {
     await requestDeployment({ store: store() }, await create('slow'), { actor });

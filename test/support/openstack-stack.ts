@@ -8,7 +8,7 @@
  * by hand), that one is used and left running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,7 +69,9 @@ export async function startOpenStack(): Promise<OpenStackStack> {
           `scripts/openstack-up.sh exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-4_000)}`,
         );
       if (Date.now() - started > upTimeoutMs)
-        throw new Error(`OpenStack was not up within ${upTimeoutMs / 60_000} minutes:\n${output.slice(-4_000)}`);
+        throw new Error(
+          `OpenStack was not up within ${upTimeoutMs / 60_000} minutes:\n${output.slice(-4_000)}${logTails(dir)}`,
+        );
       await sleep(500);
     }
   } catch (error) {
@@ -116,4 +118,17 @@ async function stopStack(child: ChildProcess, dir: string): Promise<void> {
   }
   const down = spawn('bash', [join(root, 'scripts', 'openstack-down.sh'), dir], { stdio: 'ignore' });
   await new Promise((resolve) => down.once('exit', resolve));
+}
+
+/** The last lines of each service's log in the stack's directory (read before `stop` removes it). */
+function logTails(dir: string): string {
+  const logs = join(dir, 'log');
+  if (!existsSync(logs)) return '';
+  return readdirSync(logs)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => {
+      const lines = readFileSync(join(logs, name), 'utf8').trimEnd().split('\n').slice(-15);
+      return `\n--- ${name} (last ${lines.length} lines)\n${lines.join('\n')}`;
+    })
+    .join('');
 }
