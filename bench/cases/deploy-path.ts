@@ -20,6 +20,7 @@ import type { BenchResult } from '../run';
 import { percentile, startBenchBot, type BenchBot } from '../support/bench-bot';
 import { deploySteps, stepMetrics, type DeploySteps } from '../support/deploy-steps';
 import { builtinProxyFloor, type FloorSteps } from '../support/honest-floor';
+import { localComputeYml, sampleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const actor: Actor = { surface: 'cli', id: 'bench' };
 const rounds = 7;
@@ -35,17 +36,8 @@ export default async function deployPath(): Promise<BenchResult> {
     bench = await startBenchBot(`
 base_domain: bench.test
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: ${deployScript}
-      start: ${startScript}
-      health_path: /healthz
-compute:
-  local:
-    work_root: ${join(dir, 'work')}
-    run_as: null
-    port_range: [21500, 21599]
+${sampleRepositoryYml('acme/sample', repo.url, { deploy: deployScript, start: startScript })}
+${localComputeYml(join(dir, 'work'), { run_as: 'null', port_range: '[21500, 21599]' })}
 retention:
   min_age: 1h
 `);

@@ -23,6 +23,7 @@ import type { BenchResult } from '../run';
 import { percentile, startBenchBot, type BenchBot } from '../support/bench-bot';
 import { deploySteps, stepMetrics, type DeploySteps } from '../support/deploy-steps';
 import { cleanFloor, honestFloor } from '../support/honest-floor';
+import { sampleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const actor: Actor = { surface: 'cli', id: 'bench' };
 
@@ -49,12 +50,7 @@ export default async function provisioning(): Promise<BenchResult> {
     bench = await startBenchBot(`
 base_domain: bench.test
 repositories:
-  - name: acme/sample
-    url: ${repo.url}
-    script:
-      deploy: git rev-parse HEAD > built-commit.txt
-      start: exec node server.mjs
-      health_path: /healthz
+${sampleRepositoryYml('acme/sample', repo.url)}
   - name: acme/loud
     url: ${repo.url}
     script:
