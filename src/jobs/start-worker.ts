@@ -80,7 +80,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const events: WorkerEvents = new EventEmitter();
   // A job waiting behind a finished one in the same queue runs at once instead of at the next poll.
   const wakes = new Set<Promise<unknown>>();
+  // Jobs whose task has not returned yet: Graphile saves a task's outcome without awaiting it, so the pool must not
+  // close while one is still running (its late outcome would meet a closed pool).
+  const inFlight = new Set<string>();
+  let allReturned: (() => void) | null = null;
+  events.on('job:start', ({ job }) => inFlight.add(job.id));
   events.on('job:complete', ({ job, worker }) => {
+    inFlight.delete(job.id);
+    if (inFlight.size === 0) allReturned?.();
     if (job.job_queue_id === null) return;
     const wake = wakeQueueAfter(pool, { jobId: job.id, queueId: job.job_queue_id, workerId: worker.workerPool.id })
       .catch((error: unknown) => logger.debug({ err: error }, 'could not wake the workers for a queue'))
@@ -165,6 +172,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   }, heartbeatMs);
   timer.unref();
 
+  const tasksReturn = (timeoutMs: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const timeout = setTimeout(() => resolve(false), timeoutMs);
+      timeout.unref();
+      allReturned = () => {
+        clearTimeout(timeout);
+        resolve(true);
+      };
+      if (inFlight.size === 0) allReturned();
+    });
+
   return {
     workerIds: () => [...ids],
     isRunning: () => running,
@@ -193,6 +211,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
             new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
           ]);
           await unlockWorkers(pool, [...ids]).catch(noop);
+          // Their tasks have had the abort signal: the outcome query each starts as it returns must begin before the
+          // pool closes (a pool closing waits for queries already begun, and refuses new ones).
+          if (inFlight.size > 0 && !(await tasksReturn(graceMs))) {
+            logger.warn(
+              { jobs: [...inFlight] },
+              'tasks still running after their abort signal; their outcome will not be saved by this process',
+            );
+          }
         } else {
           // Graphile writes the last completions without awaiting them: let them land before the pool closes.
           await waitForLocksReleased(pool, [...ids], 3_000);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskList } from 'graphile-worker';
+import pg from 'pg';
 import { loadConfig } from '../../src/config/load-config';
 import type { Database } from '../../src/infra/db/database';
 import { createLogger } from '../../src/infra/logger';
@@ -158,6 +159,47 @@ describe('worker lifecycle', () => {
     expect(state?.locked_by).toBeNull();
     expect(state?.attempts).toBe(1);
     release();
+  });
+
+  it('after the grace period, waits for an aborted task to return, so its late outcome never meets a closed pool', async () => {
+    // A CI run failed here: a task returned after the grace period and Graphile tried to save its failure on a closed
+    // pool (an unhandled rejection). The job is handed back at the grace period; the late outcome finds it unlocked.
+    const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const tasks: TaskList = {
+        late: (_payload, helpers) =>
+          new Promise<void>((_resolve, reject) =>
+            helpers.abortSignal?.addEventListener(
+              'abort',
+              () => setTimeout(() => reject(new Error('gave up after the abort')), 400),
+              { once: true },
+            ),
+          ),
+      };
+      const worker = await startWorker({
+        deps: { ...deps(), pool },
+        concurrency: 1,
+        pollInterval: 100,
+        abortAfterMs: 50,
+        tasks,
+      });
+      const id = await addRaw('late');
+      await waitFor(async () => (await jobState(id))?.locked_by != null, { what: 'the late task to start' });
+      await worker.stop(300);
+      await pool.end();
+      // Whatever Graphile does with the late outcome has happened by now (it is saved in the same tick it returns).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+      const state = await jobState(id);
+      expect(state?.locked_by).toBeNull();
+      expect(state?.attempts).toBe(1);
+      await database.pool.query('delete from graphile_worker._private_jobs where id = $1', [id]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
 
