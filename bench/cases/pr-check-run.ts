@@ -48,7 +48,10 @@ ${fakeGitHubAppYml(fake.host, secret, privateKey)}
     const pool = bench.bot.database.pool;
     const botUrl = `http://127.0.0.1:${bench.bot.port}`;
     const floorRun = await builtinProxyFloor({
-      pool,
+      store: bench.bot.provisioning.store,
+      botUrl,
+      baseDomain: 'bench.test',
+      pollMs: 10,
       transport: createLocalTransport(),
       dir,
       repo,

@@ -2,6 +2,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { renderWorkFiles } from '../../src/core/provisioning/work-files';
 import type { HostTransport } from '../../src/core/ports/host-transport';
+import type { Store } from '../../src/core/ports/store';
+import { createBareSandbox, viaBuiltinProxy } from '../../test/support/manual-sandbox';
 
 export interface FloorOptions {
   transport: HostTransport;
@@ -124,40 +126,82 @@ function status(address: string, port: number, path: string): Promise<number | n
   });
 }
 
+/** The floor's steps behind the builtin proxy: plus when the proxy, polled as the bot is, answered with the commit. */
+export type ProxiedFloorSteps = FloorSteps & { 'observed through the proxy': number };
+
 /**
- * The floor behind the builtin proxy, ready to run: run `i` deploys the sample app's `head()` by hand into `floor-<i>`
- * under `dir` on port `basePort + i`, switches the route as the builtin proxy does (one row update, in a table made
- * here), and cleans up after itself.
+ * The floor behind the bot's own builtin proxy, ready to run: run `i` deploys the sample app's `head()` by hand into
+ * `floor-<i>` under `dir` on port `basePort + i`; its route switch is what the builtin proxy routes by (the
+ * sandbox's active appserver: one row update, on a sandbox and appserver row made beforehand); and it is observed
+ * as the bot's deploys are, by polling the proxy every `pollMs` from the start until it answers with the commit.
+ * Both sides pay the same observer: the ratio of the observed times is the bot's overhead alone.
  */
 export async function builtinProxyFloor(options: {
-  pool: { query(sql: string, values?: unknown[]): Promise<unknown> };
+  store: Store;
+  botUrl: string;
+  baseDomain: string;
   transport: HostTransport;
   dir: string;
   repo: { url: string; head(): string };
   deployScript: string;
   startScript: string;
   basePort: number;
-}): Promise<(i: number) => Promise<FloorSteps>> {
-  const { pool, transport } = options;
-  await pool.query('create table bench_route (slug text primary key, port int)');
-  await pool.query(`insert into bench_route values ('floor', 0)`);
+  pollMs: number;
+}): Promise<(i: number) => Promise<ProxiedFloorSteps>> {
+  const { store, transport, pollMs } = options;
+  const [host] = await store.listHosts();
+  if (!host) throw new Error("the floor needs the bot's local host row");
   return async (i) => {
     const workDir = join(options.dir, `floor-${i}`);
+    const port = options.basePort + i;
+    const slug = `floor-${i}`;
+    const instance = await createBareSandbox(store, {
+      slug,
+      repository: { name: 'floor', url: options.repo.url },
+      baseDomain: options.baseDomain,
+    });
+    const appserver = await store.insertAppserver({
+      instanceId: instance.id,
+      deploymentId: null,
+      config: {},
+      commitSha: options.repo.head(),
+      ref: 'main',
+    });
+    await store.updateAppserver(appserver.id, { state: 'running', hostId: host.id, port, workDir });
+    const started = performance.now();
+    let observed = NaN;
+    let floorDone = false;
+    const observing = (async () => {
+      for (let poll = 0; poll < 10_000 && !floorDone; poll += 1) {
+        const answer = await viaBuiltinProxy(options.botUrl, `${slug}.${options.baseDomain}`).catch(() => null);
+        if (answer?.status === 200 && answer.body.includes(options.repo.head())) {
+          observed = performance.now() - started;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    })();
     try {
-      return await honestFloor({
+      const steps = await honestFloor({
         transport,
         workDir,
         repoUrl: options.repo.url,
         commit: options.repo.head(),
         deployScript: options.deployScript,
         startScript: options.startScript,
-        port: options.basePort + i,
+        port,
         healthPath: '/healthz',
-        // The builtin proxy routes by one row of the database: the switch is one update.
-        switchRoute: async (port) =>
-          void (await pool.query(`update bench_route set port = $1 where slug = 'floor'`, [port])),
+        // The builtin proxy routes by the sandbox's active appserver: the switch is one row update.
+        switchRoute: async () => void (await store.updateInstance(instance.id, { activeAppserverId: appserver.id })),
       });
+      await observing;
+      if (Number.isNaN(observed)) throw new Error(`${slug} never answered through the builtin proxy`);
+      return { ...steps, 'observed through the proxy': observed };
     } finally {
+      floorDone = true;
+      await observing;
+      await store.updateInstance(instance.id, { activeAppserverId: null });
+      await store.updateAppserver(appserver.id, { state: 'terminated' });
       await cleanFloor(transport, workDir);
     }
   };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProvisioning, type Provisioning } from '../../src/app/provisioning';
 import { loadConfig } from '../../src/config/load-config';
 import { createAppserver } from '../../src/core/provisioning/create-appserver';
+import { startDeployment } from '../../src/core/provisioning/deploy-instance';
 import { provisionAppserver } from '../../src/core/provisioning/provision-appserver';
 import type { Database } from '../../src/infra/db/database';
 import { createLogger } from '../../src/infra/logger';
@@ -109,5 +110,74 @@ ${localComputeYml(mkdtempSync(join(tmpdir(), 'sbx-work-')), { port_range: '[3170
       },
       { what: 'a second deploy to run' },
     );
+  });
+
+  it('a deploy job launches its appserver itself, and run again after a crash before the launch, launches it then', async () => {
+    const { store } = provisioning;
+    const queuedProvisioning = async () =>
+      (
+        await database.pool.query(
+          `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'provision_appserver'`,
+        )
+      ).rows[0].n;
+    const before = await queuedProvisioning();
+    const instance = await createBareSandbox(store, {
+      slug: 'rerun',
+      baseDomain: 'localhost',
+      actor: { surface: 'cli', id: 't' },
+      repository: { name: 'acme/sample', url: null },
+    });
+    const request = () =>
+      store.insertDeployment({ instanceId: instance.id, requestedBy: 't', surface: 'cli', ref: 'main' });
+
+    const normal = await request();
+    await startDeployment(provisioning, normal.id);
+    const launched = (await store.listAppservers(instance.id)).filter((a) => a.deploymentId === normal.id);
+    expect(launched.map((a) => a.state)).toEqual(['configuring']);
+    expect(await queuedProvisioning()).toBe(before);
+
+    // What a first run committed before its process died: the deployment running, its appserver created, not launched.
+    const interrupted = await request();
+    await store.updateDeployment(interrupted.id, { state: 'running' });
+    const created = await createAppserver(provisioning, (await store.getInstance(instance.id))!, interrupted, {
+      queueProvisioning: false,
+    });
+    await startDeployment(provisioning, interrupted.id);
+    expect((await store.getAppserver(created.id))!.state).toBe('configuring');
+    // Run once more, it finds nothing left to launch and launches nothing twice.
+    const workDir = (await store.getAppserver(created.id))!.workDir!;
+    const recordedGroup = () => {
+      try {
+        return Number(readFileSync(join(workDir, 'deploy.pid'), 'utf8'));
+      } catch {
+        return 0;
+      }
+    };
+    await waitFor(() => recordedGroup() > 0, { what: 'the deploy to start' });
+    const group = recordedGroup();
+    await startDeployment(provisioning, interrupted.id);
+    expect((await store.getAppserver(created.id))!.state).toBe('configuring');
+    expect(Number(readFileSync(join(workDir, 'deploy.pid'), 'utf8'))).toBe(group);
+    expect(alive(group)).toBe(true);
+  });
+
+  it('a deploy job of an archived sandbox also ends the older requests its job replaced', async () => {
+    const { store } = provisioning;
+    const instance = await createBareSandbox(store, {
+      slug: 'archived-meanwhile',
+      baseDomain: 'localhost',
+      actor: { surface: 'cli', id: 't' },
+      repository: { name: 'acme/sample', url: null },
+    });
+    const request = () =>
+      store.insertDeployment({ instanceId: instance.id, requestedBy: 't', surface: 'cli', ref: 'main' });
+    // Two requests in a row: one job (keyed by the instance), the newest's; then the sandbox is archived.
+    const older = await request();
+    const newer = await request();
+    await database.pool.query('update instances set archived_at = now() where id = $1', [instance.id]);
+    await startDeployment(provisioning, newer.id);
+    expect((await store.getDeployment(older.id))!.state).toBe('cancelled');
+    expect((await store.getDeployment(newer.id))!.state).toBe('cancelled');
+    expect(await store.listAppservers(instance.id)).toEqual([]);
   });
 });

@@ -6,12 +6,14 @@ import { ensureSandboxAccess } from './sandbox-access';
 
 /**
  * Creates the next appserver of a deployment with an immutable snapshot of
- * everything it deploys, and enqueues its provisioning.
+ * everything it deploys, and enqueues its provisioning (unless the caller
+ * provisions it in the same job, and runs again after a crash: `startDeployment`).
  */
 export async function createAppserver(
   deps: ProvisioningDeps,
   instance: Instance,
   deployment: Deployment,
+  { queueProvisioning = true }: { queueProvisioning?: boolean } = {},
 ): Promise<Appserver> {
   const recipe = deps.recipes.recipeFor(instance);
   // Credentials exist from the first deploy on, so the status page can show them before the sandbox answers.
@@ -69,7 +71,8 @@ export async function createAppserver(
     commitSha: deployment.commitSha,
     ref: config.ref,
   });
-  await deps.store.enqueue('provision_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
+  if (queueProvisioning)
+    await deps.store.enqueue('provision_appserver', { appserverId: appserver.id }, { instanceId: instance.id });
   return appserver;
 }
 
