@@ -1,14 +1,15 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import type { z } from 'zod';
 import { recordJobOutcome, type JobOutcome } from '../infra/db/audit-log';
+import { auditedFlag } from '../infra/db/enqueue';
 import type { JobDeps } from './deps';
 
 /**
  * A task whose payload is parsed with zod on its first line. A payload that
  * does not parse is a bug in whoever enqueued it: the job fails with the
  * zod message (and Graphile keeps it for inspection) instead of acting on
- * garbage. The audit event that queued the job (`detail.jobId`) gets the
- * job's final outcome.
+ * garbage. The audit event that queued the job (`detail.jobId`, the job
+ * flagged `audited`) gets the job's final outcome.
  */
 export function defineTask<Schema extends z.ZodType>(
   schema: Schema,
@@ -29,8 +30,13 @@ export function defineTask<Schema extends z.ZodType>(
   };
 }
 
-/** The work is done (or finally failed) whether or not its audit record can be completed: a failure here is logged, never retried. */
+/**
+ * The work is done (or finally failed) whether or not its audit record can be completed: a failure here is logged,
+ * never retried. Only a job an audit event names (flagged when it was queued) has a record to complete: for the
+ * others (follow, report, retention… most jobs) this is no statement at all.
+ */
 async function outcome(deps: JobDeps, helpers: JobHelpers, result: JobOutcome, error?: string): Promise<void> {
+  if (!helpers.job.flags?.[auditedFlag]) return;
   await recordJobOutcome(deps.pool, helpers.job, result, error).catch((cause: unknown) =>
     deps.logger.warn({ err: cause, jobId: helpers.job.id }, 'could not record the outcome of a job in the audit log'),
   );

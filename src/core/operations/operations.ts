@@ -106,7 +106,7 @@ export async function activate(
     const { jobId } = await store.enqueue(
       'activate_appserver',
       { appserverId: appserver.id },
-      { instanceId: instance.id },
+      { instanceId: instance.id, audited: true },
     );
     await audit(store, options.actor, 'activate', instance, { jobId, appserver: appserver.number });
   });
@@ -117,7 +117,11 @@ export async function activate(
 export async function cancel(deps: OperationDeps, instance: Instance, options: { actor: Actor }): Promise<number> {
   const unfinished = (await deps.store.listAppservers(instance.id)).filter((a) => unfinishedStates.includes(a.state));
   await deps.store.transaction(async (store) => {
-    const { jobId } = await store.enqueue('cancel_instance', { instanceId: instance.id }, { instanceId: instance.id });
+    const { jobId } = await store.enqueue(
+      'cancel_instance',
+      { instanceId: instance.id },
+      { instanceId: instance.id, audited: true },
+    );
     await audit(store, options.actor, 'cancel', instance, { jobId, appservers: unfinished.map((a) => a.number) });
   });
   return unfinished.length;
@@ -139,7 +143,7 @@ export async function terminate(
     const { jobId } = await store.enqueue(
       'terminate_appserver',
       { appserverId: appserver.id },
-      { instanceId: instance.id },
+      { instanceId: instance.id, audited: true },
     );
     await audit(store, options.actor, 'terminate', instance, { jobId, appserver: appserver.number });
   });
@@ -151,7 +155,11 @@ export async function archive(deps: OperationDeps, instance: Instance, options: 
   await deps.store.transaction(async (store) => {
     await store.lockInstance(instance.id);
     await store.updateInstance(instance.id, { archivedAt: instance.archivedAt ?? clockOf(deps) });
-    const { jobId } = await store.enqueue('archive_instance', { instanceId: instance.id }, { instanceId: instance.id });
+    const { jobId } = await store.enqueue(
+      'archive_instance',
+      { instanceId: instance.id },
+      { instanceId: instance.id, audited: true },
+    );
     await audit(store, options.actor, 'archive', instance, { jobId });
   });
 }
@@ -191,7 +199,7 @@ export async function deleteInstance(
     const { jobId } = await store.enqueue(
       'archive_instance',
       { instanceId: instance.id, destroy: true },
-      { instanceId: instance.id },
+      { instanceId: instance.id, audited: true },
     );
     await audit(store, options.actor, 'delete', instance, { jobId, force: Boolean(options.force) });
   });

@@ -140,6 +140,11 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   /** Graphile priority: lower runs first. Campaign deploys use `campaignPriority` so interactive work goes ahead. */
   priority?: number;
+  /**
+   * An audit event names this job (`detail.jobId`): its final outcome completes that event. Only such jobs are
+   * flagged `audited`, so the others' completion writes nothing to the audit log.
+   */
+  audited?: boolean;
 }
 
 /** Enqueuing jobs, part of the store so a row change and its job commit together. */

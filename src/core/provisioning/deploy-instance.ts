@@ -3,7 +3,7 @@ import { createAppserver } from './create-appserver';
 import type { ProvisioningDeps } from './deps';
 import { provisionAppserver } from './provision-appserver';
 import { cancelAppserver } from './stop-appserver';
-import { reportChange } from './report-change';
+import { reportChangeBeforeNext } from './report-change';
 
 /**
  * Starts a requested deployment: supersedes every older unfinished one (so
@@ -40,7 +40,8 @@ export async function startDeployment(deps: ProvisioningDeps, deploymentId: numb
     const stale = (await store.listAppservers(instance.id)).filter((a) => unfinishedStates.includes(a.state));
     await store.updateDeployment(deployment.id, { state: 'running' });
     const appserver = await createAppserver({ ...deps, store }, instance, deployment, { queueProvisioning: false });
-    await reportChange(store, instance.id, deps.now());
+    // The launch (or its failure) follows at once in this job and is reported then: this report is its fallback.
+    await reportChangeBeforeNext(store, instance.id, deps.now());
     return { stale, appserverIds: [appserver.id] };
   });
   if (!started) return;

@@ -3,7 +3,11 @@ import type { ProvisioningDeps } from './deps';
 import { nextAttempt } from './next-attempt';
 import { reportChange } from './report-change';
 
-/** Moves an appserver to `failed` or `error` with a reason, then tries the deployment's next attempt. */
+/**
+ * Moves an appserver to `failed` or `error` with a reason, then tries the
+ * deployment's next attempt (or records it failed), then reports: one report
+ * that reads where the deployment ended, instead of one read between the two.
+ */
 export async function failAppserver(
   deps: ProvisioningDeps,
   appserver: Appserver,
@@ -16,8 +20,11 @@ export async function failAppserver(
   });
   if (!failed) return;
   deps.logger.warn({ appserver: appserver.id, state, reason }, 'appserver did not come up');
-  await reportChange(deps.store, appserver.instanceId, deps.now());
-  if (appserver.deploymentId === null) return;
-  const deployment = await deps.store.getDeployment(appserver.deploymentId);
-  if (deployment) await nextAttempt(deps, deployment);
+  try {
+    if (appserver.deploymentId === null) return;
+    const deployment = await deps.store.getDeployment(appserver.deploymentId);
+    if (deployment) await nextAttempt(deps, deployment);
+  } finally {
+    await reportChange(deps.store, appserver.instanceId, deps.now());
+  }
 }

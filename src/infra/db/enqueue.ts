@@ -14,6 +14,11 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   /** Graphile priority: lower runs first; campaign (bulk) work uses a higher number than interactive work (0). */
   priority?: number;
+  /**
+   * An audit event names this job (`detail.jobId`): its final outcome completes that event. Only such jobs are
+   * flagged `audited`, so the others' completion writes nothing to the audit log.
+   */
+  audited?: boolean;
 }
 
 /** A job to enqueue, as data (e.g. decided by a surface and written in a batch by infra). */
@@ -25,6 +30,9 @@ export interface QueuedJob<T extends TaskName = TaskName> {
 
 /** Anything that runs SQL: the pool, or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+/** The Graphile job flag of a job an audit event names (see `EnqueueOptions.audited`). */
+export const auditedFlag = 'audited';
 
 /** Queue name that serializes all jobs of one instance. */
 export const instanceQueue = (instanceId: number): string => `instance:${instanceId}`;
@@ -44,6 +52,7 @@ export function addJobArguments<T extends TaskName>(
     options.jobKey ?? null,
     options.jobKey ? (options.jobKeyMode ?? 'replace') : null,
     options.priority ?? null,
+    options.audited ? [auditedFlag] : null,
   ] as const;
 }
 
@@ -60,7 +69,7 @@ export async function enqueue<T extends TaskName>(
   const result = await executor.query<{ id: string }>(
     `select id::text from graphile_worker.add_job(
        identifier => $1, payload => $2::json, queue_name => $3, run_at => $4::timestamptz,
-       max_attempts => $5::int, job_key => $6, job_key_mode => $7, priority => $8::int)`,
+       max_attempts => $5::int, job_key => $6, job_key_mode => $7, priority => $8::int, flags => $9::text[])`,
     [...addJobArguments(task, payload, options)],
   );
   return { id: result.rows[0]!.id };

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type * as schema from '../../../drizzle/schema';
 import type { DeploymentRecords } from '../../core/ports/store';
-import { addJobArguments } from './enqueue';
+import { addJobArguments, auditedFlag } from './enqueue';
 
 type Executor = NodePgDatabase<typeof schema>;
 
@@ -92,7 +92,7 @@ export async function recordDeploymentRequests(
     ), specs as (
       select array_agg((input.identifier, json_build_object('deploymentId', deployment.id), input.queue_name,
         input.run_at, input.max_attempts::smallint, input.job_key, input.priority::smallint,
-        null::text[])::graphile_worker.job_spec) as specs
+        array[${auditedFlag}]::text[])::graphile_worker.job_spec) as specs
       from deployment join input on input.instance_id = deployment.instance_id
       having count(*) > 0
     ), job as (

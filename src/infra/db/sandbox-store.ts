@@ -154,7 +154,7 @@ export function createSandboxStore(db: Executor, options: SandboxStoreOptions = 
       await db.execute(sql`select pg_advisory_xact_lock(${quotaLockKey})`);
     },
     async enqueue(task, payload, options: EnqueueOptions = {}) {
-      const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode, priority] = addJobArguments(
+      const [identifier, json, queueName, runAt, maxAttempts, jobKey, jobKeyMode, priority, flags] = addJobArguments(
         task,
         payload,
         options,
@@ -162,7 +162,8 @@ export function createSandboxStore(db: Executor, options: SandboxStoreOptions = 
       const result = await db.execute<{ id: string }>(sql`select (graphile_worker.add_job(
         identifier => ${identifier}, payload => ${json}::json, queue_name => ${queueName},
         run_at => ${runAt}::timestamptz, max_attempts => ${maxAttempts}::int,
-        job_key => ${jobKey}, job_key_mode => ${jobKeyMode}, priority => ${priority}::int)).id::text as id`);
+        job_key => ${jobKey}, job_key_mode => ${jobKeyMode}, priority => ${priority}::int,
+        flags => string_to_array(${flags?.join(',') ?? null}::text, ','))).id::text as id`);
       return { jobId: result.rows[0]!.id };
     },
 

@@ -1,0 +1,48 @@
+import type { JobHelpers } from 'graphile-worker';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTask } from '../../src/jobs/define-task';
+import type { JobDeps } from '../../src/jobs/deps';
+
+/** A pool that records every statement and answers none of them with rows (a fake: no database is involved). */
+function recordingDeps(): { deps: JobDeps; statements: string[] } {
+  const statements: string[] = [];
+  const pool = {
+    query: async (text: string) => {
+      statements.push(text);
+      return { rows: [], rowCount: 0 };
+    },
+  };
+  const logger = { warn: () => undefined };
+  return { deps: { pool, logger } as unknown as JobDeps, statements };
+}
+
+const helpersFor = (flags: Record<string, true> | null): JobHelpers =>
+  ({
+    job: { id: '7', created_at: new Date(), attempts: 1, max_attempts: 1, flags, task_identifier: 'demo' },
+  }) as unknown as JobHelpers;
+
+describe('defineTask and the audit log', () => {
+  const task = defineTask(z.object({}), async () => undefined);
+
+  it('completes the audit event of a job flagged audited, and writes nothing for any other job', async () => {
+    const audited = recordingDeps();
+    await task(audited.deps)({}, helpersFor({ audited: true }));
+    expect(audited.statements).toHaveLength(1);
+    expect(audited.statements[0]).toContain('update audit_events');
+
+    const plain = recordingDeps();
+    await task(plain.deps)({}, helpersFor(null));
+    await task(plain.deps)({}, helpersFor({ other: true }));
+    expect(plain.statements).toEqual([]);
+  });
+
+  it('records a final failure of an audited job, then fails the job', async () => {
+    const failing = defineTask(z.object({}), async () => {
+      throw new Error('host unreachable');
+    });
+    const { deps, statements } = recordingDeps();
+    await expect(failing(deps)({}, helpersFor({ audited: true }))).rejects.toThrow('host unreachable');
+    expect(statements).toHaveLength(1);
+  });
+});
