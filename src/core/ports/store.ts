@@ -28,8 +28,11 @@ export interface Store extends JobQueue, TagRecords, CampaignRecords {
   lockPlacement(): Promise<void>;
   /** Serializes quota decisions across processes for the rest of the transaction (two waiting PRs never take one free slot). */
   lockQuotas(): Promise<void>;
-  /** Takes a transaction-scoped lock on the instance row (serializes operations across replicas). */
-  lockInstance(id: number): Promise<void>;
+  /**
+   * Takes a transaction-scoped lock on the instance row (serializes operations across replicas) and returns the
+   * row as it is under the lock (null: gone), so a caller needs no read of its own after it.
+   */
+  lockInstance(id: number): Promise<Instance | null>;
 
   getInstance(id: number): Promise<Instance | null>;
   findInstanceBySlug(slug: string): Promise<Instance | null>;

@@ -25,8 +25,7 @@ export async function startDeployment(deps: ProvisioningDeps, deploymentId: numb
       return { stale: [], appserverIds: unlaunched.map((a) => a.id) };
     }
     if (!deployment || deployment.state !== 'pending') return null;
-    await store.lockInstance(deployment.instanceId);
-    const instance = await store.getInstance(deployment.instanceId);
+    const instance = await store.lockInstance(deployment.instanceId);
     // Older requests are superseded either way: their queued jobs were replaced by this one's (one job key per
     // instance), so nothing else would ever end them.
     const older = (await store.listDeployments(deployment.instanceId)).filter(

@@ -21,9 +21,8 @@ export async function failAppserver(
   if (!failed) return;
   deps.logger.warn({ appserver: appserver.id, state, reason }, 'appserver did not come up');
   try {
-    if (appserver.deploymentId === null) return;
-    const deployment = await deps.store.getDeployment(appserver.deploymentId);
-    if (deployment) await nextAttempt(deps, deployment);
+    if (appserver.deploymentId !== null)
+      await nextAttempt(deps, { id: appserver.deploymentId, instanceId: appserver.instanceId });
   } finally {
     await reportChange(deps.store, appserver.instanceId, deps.now());
   }

@@ -145,7 +145,7 @@ export function createSandboxStore(db: Executor, options: SandboxStoreOptions = 
       });
     },
     async lockInstance(id) {
-      await db.execute(sql`select id from instances where id = ${id} for update`);
+      return (await db.select().from(instances).where(eq(instances.id, id)).for('update'))[0] ?? null;
     },
     async lockPlacement() {
       await db.execute(sql`select pg_advisory_xact_lock(${placementLockKey})`);
