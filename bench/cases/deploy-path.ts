@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import type { Actor } from '../../src/core/model';
 import { requestDeployment } from '../../src/core/operations/operations';
 import { createLocalTransport } from '../../src/infra/hosts/local-transport';
-import { createBareSandbox, viaBuiltinProxy } from '../../test/support/manual-sandbox';
+import { createBareSandbox } from '../../test/support/manual-sandbox';
 import { createSampleRepo } from '../../test/support/sample-repo';
 import type { BenchResult } from '../run';
 import { percentile, startBenchBot, type BenchBot } from '../support/bench-bot';
 import { deploySteps, stepMetrics, type DeploySteps } from '../support/deploy-steps';
-import { builtinProxyFloor, type ProxiedFloorSteps } from '../support/honest-floor';
+import { builtinProxyFloor, seenThroughProxy, type ProxiedFloorSteps } from '../support/honest-floor';
 import { localComputeYml, sampleRepositoryYml } from '../../test/support/sandbox-yml';
 
 const actor: Actor = { surface: 'cli', id: 'bench' };
@@ -73,14 +73,8 @@ retention:
       });
       const started = performance.now();
       const deployment = await requestDeployment({ store }, instance, { actor });
-      for (let i = 0; i < 10_000; i += 1) {
-        const answer = await viaBuiltinProxy(botUrl, `${slug}.bench.test`).catch(() => null);
-        if (answer?.status === 200 && answer.body.includes(commit)) {
-          const ms = performance.now() - started;
-          return { ms, steps: await deploySteps(pool, deployment.id) };
-        }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
+      const seen = await seenThroughProxy({ botUrl, host: `${slug}.bench.test`, commit, pollMs });
+      if (seen !== null) return { ms: seen - started, steps: await deploySteps(pool, deployment.id) };
       throw new Error(`${slug} never answered through the builtin proxy`);
     };
     await botRun('warm');

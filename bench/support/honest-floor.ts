@@ -171,16 +171,15 @@ export async function builtinProxyFloor(options: {
     const started = performance.now();
     let observed = NaN;
     let floorDone = false;
-    const observing = (async () => {
-      for (let poll = 0; poll < 10_000 && !floorDone; poll += 1) {
-        const answer = await viaBuiltinProxy(options.botUrl, `${slug}.${options.baseDomain}`).catch(() => null);
-        if (answer?.status === 200 && answer.body.includes(options.repo.head())) {
-          observed = performance.now() - started;
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
-    })();
+    const observing = seenThroughProxy({
+      botUrl: options.botUrl,
+      host: `${slug}.${options.baseDomain}`,
+      commit: options.repo.head(),
+      pollMs,
+      stopped: () => floorDone,
+    }).then((at) => {
+      if (at !== null) observed = at - started;
+    });
     try {
       const steps = await honestFloor({
         transport,
@@ -205,4 +204,24 @@ export async function builtinProxyFloor(options: {
       await cleanFloor(transport, workDir);
     }
   };
+}
+
+/**
+ * Polls the bot's builtin proxy for `host` every `pollMs` until it answers 200 with `commit` in the body: the moment
+ * (performance.now()) it did, or null when `stopped` first (or after 10,000 polls). The one observer of both the
+ * bot's deploys and the floor's.
+ */
+export async function seenThroughProxy(options: {
+  botUrl: string;
+  host: string;
+  commit: string;
+  pollMs: number;
+  stopped?: () => boolean;
+}): Promise<number | null> {
+  for (let poll = 0; poll < 10_000 && !options.stopped?.(); poll += 1) {
+    const answer = await viaBuiltinProxy(options.botUrl, options.host).catch(() => null);
+    if (answer?.status === 200 && answer.body.includes(options.commit)) return performance.now();
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+  return null;
 }

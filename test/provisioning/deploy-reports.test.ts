@@ -1,46 +1,25 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvisioning, type Provisioning } from '../../src/app/provisioning';
-import { loadConfig } from '../../src/config/load-config';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Provisioning } from '../../src/app/provisioning';
 import { startDeployment } from '../../src/core/provisioning/deploy-instance';
-import { nextStepWithinMs } from '../../src/core/provisioning/report-change';
+import { nextStepWithinMs, reportChange, reportChangeBeforeNext } from '../../src/core/provisioning/report-change';
 import type { Database } from '../../src/infra/db/database';
-import { createLogger } from '../../src/infra/logger';
-import { createTestDatabase } from '../support/database';
 import { createBareSandbox } from '../support/manual-sandbox';
 import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
+import { useTestProvisioning } from '../support/test-provisioning';
 
 /** The reports a deploy asks for, read from the queue (no worker runs here, so nothing is taken from it). */
 describe('the reports of a deploy', () => {
-  let database: Database;
-  let provisioning: Provisioning;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const dir = mkdtempSync(join(tmpdir(), 'sbx-reports-'));
-    writeFileSync(
-      join(dir, 'sandbox.yml'),
-      `
+  const setup = useTestProvisioning(
+    (dir) => `
 repositories:
 ${sampleRepositoryYml('acme/sample', 'file:///nonexistent')}
 ${localComputeYml(join(dir, 'work'), { capacity: 0 })}
 `,
-    );
-    const config = loadConfig({ cwd: dir, env: { SBX_DATA_DIR: join(dir, 'data') } });
-    provisioning = await createProvisioning({
-      config,
-      db: database.db,
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      env: {},
-    });
-  });
-
-  afterAll(async () => {
-    await provisioning.close();
-    await database.close();
-  });
+  );
+  let database: Database;
+  let provisioning: Provisioning;
+  beforeAll(() => ({ database, provisioning } = setup()));
 
   const reports = async (instanceId: number) =>
     (
@@ -83,7 +62,6 @@ ${localComputeYml(join(dir, 'work'), { capacity: 0 })}
       baseDomain: 'localhost',
       repository: { name: 'acme/sample', url: null },
     });
-    const { reportChangeBeforeNext } = await import('../../src/core/provisioning/report-change');
     const before = Date.now();
     await reportChangeBeforeNext(store, instance.id, new Date());
     const [held] = await reports(instance.id);
@@ -91,7 +69,6 @@ ${localComputeYml(join(dir, 'work'), { capacity: 0 })}
     expect(held!.run_at.getTime()).toBeGreaterThanOrEqual(before + nextStepWithinMs - 1_000);
     // A report asked for at once is not delayed by a held-back one that comes after it.
     await database.pool.query(`delete from graphile_worker._private_jobs where key = $1`, [`report:${instance.id}`]);
-    const { reportChange } = await import('../../src/core/provisioning/report-change');
     await reportChange(store, instance.id, new Date());
     await reportChangeBeforeNext(store, instance.id, new Date());
     const [kept] = await reports(instance.id);

@@ -1,20 +1,18 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvisioning, type Provisioning } from '../../src/app/provisioning';
-import { loadConfig } from '../../src/config/load-config';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Provisioning } from '../../src/app/provisioning';
 import { createAppserver } from '../../src/core/provisioning/create-appserver';
 import { startDeployment } from '../../src/core/provisioning/deploy-instance';
 import { provisionAppserver } from '../../src/core/provisioning/provision-appserver';
 import type { Database } from '../../src/infra/db/database';
-import { createLogger } from '../../src/infra/logger';
-import { createTestDatabase } from '../support/database';
 import { createSampleRepo } from '../support/sample-repo';
 import { signalRecordedGroup } from '../support/recorded-group';
 import { waitFor } from '../support/wait-for';
 import { createBareSandbox } from '../support/manual-sandbox';
 import { localComputeYml, sampleRepositoryYml } from '../support/sandbox-yml';
+import { useTestProvisioning } from '../support/test-provisioning';
 
 /** The provisioning step is safe to run again after a crash between the launch and recording it. */
 describe('provision_appserver after a crash', () => {
@@ -29,34 +27,21 @@ describe('provision_appserver after a crash', () => {
     }
   };
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const repo = createSampleRepo();
-    const dir = mkdtempSync(join(tmpdir(), 'sbx-retry-'));
-    writeFileSync(
-      join(dir, 'sandbox.yml'),
-      `
+  const setup = useTestProvisioning(
+    () => `
 repositories:
-${sampleRepositoryYml('acme/sample', repo.url, { deploy: 'echo started; sleep 30' })}
+${sampleRepositoryYml('acme/sample', createSampleRepo().url, { deploy: 'echo started; sleep 30' })}
 ${localComputeYml(mkdtempSync(join(tmpdir(), 'sbx-work-')), { port_range: '[31700, 31799]' })}
 `,
-    );
-    const config = loadConfig({ cwd: dir, env: { SBX_DATA_DIR: join(dir, 'data') } });
-    provisioning = await createProvisioning({
-      config,
-      db: database.db,
-      logger: createLogger({ level: 'silent', format: 'json' }),
-      env: {},
-    });
-  });
-
-  afterAll(async () => {
-    for (const appserver of await provisioning.store.listAppserversInStates(['waiting', 'configuring'])) {
-      signalRecordedGroup(join(appserver.workDir!, 'deploy.pid'), 'SIGKILL');
-    }
-    await provisioning.close();
-    await database.close();
-  });
+    {
+      beforeClose: async (provisioning) => {
+        for (const appserver of await provisioning.store.listAppserversInStates(['waiting', 'configuring'])) {
+          signalRecordedGroup(join(appserver.workDir!, 'deploy.pid'), 'SIGKILL');
+        }
+      },
+    },
+  );
+  beforeAll(() => ({ database, provisioning } = setup()));
 
   it('launches again from waiting, stopping the deploy the interrupted run had started', async () => {
     const { store } = provisioning;
