@@ -12,7 +12,11 @@
  * running) before every bare round and before every bot phase. During a
  * bot round the worker runs, as in production: with no host capacity each
  * queued deploy ends at once, so what it adds is its database and Slack
- * report traffic. fetch() was not used: undici reopened sockets between
+ * report traffic. As with `sbx start`, the worker takes and starts the jobs
+ * a burst queues once the burst has been answered
+ * (src/infra/http/requests-in-flight.ts: each of Graphile's connections and
+ * each job start waits at most 500 ms); the same rounds with the worker
+ * stopped show the acknowledgement path alone. fetch() was not used: undici reopened sockets between
  * phases and left ~40 of 500 requests waiting hundreds of ms while the
  * others ran at a lower concurrency (bare p50 too low, p99 too high).
  */
@@ -136,7 +140,7 @@ slack:
         'worker stopped: /redeploy p99 / bare p99': ratio(quietRedeployTimes, 99, quietBareTimes),
         'worker stopped: /redeploy one at a time p50 (ms)': percentile(quietSerialTimes, 50),
       },
-      notes: `${requests} signed slash commands per target at ${concurrency} in flight after 100 warm-up ones, in ${rounds} alternating rounds (bare, bot); the worker backlog is drained before each bare round and before /sandbox status and one-at-a-time; bot = sbx start (web and worker in one process, the worker running during bot rounds; then the same rounds with the worker stopped: the acknowledgement path alone); goal: bot ≤ 2× bare Bolt, p99 well under 1000 ms`,
+      notes: `${requests} signed slash commands per target at ${concurrency} in flight after 100 warm-up ones, in ${rounds} alternating rounds (bare, bot); the worker backlog is drained before each bare round and before /sandbox status and one-at-a-time; bot = sbx start (web and worker in one process, the worker running during bot rounds and taking the jobs a burst queued once it is answered; then the same rounds with the worker stopped: the acknowledgement path alone); goal: bot ≤ 2× bare Bolt, p99 well under 1000 ms`,
     };
   } finally {
     await bench?.stop();

@@ -11,6 +11,7 @@ import { startWorker, type WorkerHandle } from '../jobs/start-worker';
 import type { ReadinessCheck, WebDeps } from '../web/deps';
 import { registerHealthRoutes } from '../web/routes/health';
 import { Router } from '../infra/http/router';
+import { createRequestsInFlight } from '../infra/http/requests-in-flight';
 import { createWebServer, listen } from '../web/server';
 import { makeDrainable, type DrainableServer } from '../web/drain-server';
 import { createBuiltinProxy } from '../web/builtin-proxy';
@@ -85,6 +86,8 @@ export async function startBot({
   const sleepEndpoints = createSleepEndpoints(config);
   let provisioning: Provisioning | null = null;
   const surfaces: Surface[] = [];
+  // With web and worker in one process, the requests people wait on are answered before the jobs start.
+  const requests = web && runWorker ? createRequestsInFlight() : null;
   try {
     await migrateDatabase(database.db, database.pool);
     await applyMaintenanceDefault(database.db, config.worker.maintenance);
@@ -186,7 +189,12 @@ export async function startBot({
             })
           : null;
       closeProxy = proxy?.close ?? null;
-      server = createWebServer({ router, logger, before: proxy ? [proxy.handle] : [] });
+      server = createWebServer({
+        router,
+        logger,
+        before: proxy ? [proxy.handle] : [],
+        ...(requests ? { requests } : {}),
+      });
       drainable = makeDrainable(server);
       if (proxy) {
         server.on('upgrade', (req, socket, head) => {
@@ -242,7 +250,7 @@ export async function startBot({
     // After the port is ours: a port in use must not leave a worker half-started.
     if (runWorker) {
       worker = await startWorker({
-        deps: { ...deps, uptimeUrl: uptimeBaseUrl(config, port) },
+        deps: { ...deps, uptimeUrl: uptimeBaseUrl(config, port), requests },
         concurrency: config.worker.concurrency,
         maintenance: commands.maintenance ?? undefined,
       });

@@ -5,11 +5,21 @@ import { auditedFlag } from '../infra/db/enqueue';
 import type { JobDeps } from './deps';
 
 /**
+ * How long a job about to start, and each of Graphile's connections (looking for jobs, completing them), waits for
+ * the requests this process is answering (a burst of slash commands or webhook deliveries): the acknowledgements
+ * people wait on first, the jobs they queued right after. Bounded, so a steady stream of requests delays a job by at
+ * most twice this (once to be taken, once to start) and never starves it.
+ */
+export const yieldToRequestsMs = 500;
+
+/**
  * A task whose payload is parsed with zod on its first line. A payload that
  * does not parse is a bug in whoever enqueued it: the job fails with the
  * zod message (and Graphile keeps it for inspection) instead of acting on
  * garbage. The audit event that queued the job (`detail.jobId`, the job
- * flagged `audited`) gets the job's final outcome.
+ * flagged `audited`) gets the job's final outcome. A task starts once the
+ * requests its process is answering are answered (at most
+ * `yieldToRequestsMs` later).
  */
 export function defineTask<Schema extends z.ZodType>(
   schema: Schema,
@@ -18,6 +28,7 @@ export function defineTask<Schema extends z.ZodType>(
   return (deps) => async (raw, helpers) => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) throw new Error(`invalid payload for ${helpers.job.task_identifier}: ${parsed.error.message}`);
+    await deps.requests?.quiet(yieldToRequestsMs, helpers.abortSignal);
     try {
       await run(deps, parsed.data, helpers);
     } catch (error) {

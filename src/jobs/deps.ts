@@ -5,6 +5,7 @@ import type { Reporter } from '../core/ports/reporter';
 import type { ProvisioningDeps } from '../core/provisioning/deps';
 import type { Db } from '../infra/db/database';
 import type { GitHubApp } from '../infra/github/github-app';
+import type { RequestsInFlight } from '../infra/http/requests-in-flight';
 import type { Logger } from '../infra/logger';
 
 /** What every task gets, handed in by the composition root (no singletons). */
@@ -24,4 +25,9 @@ export interface JobDeps {
   uptimeUrl?: string | null;
   /** ACME renewal (load_balancer.tls.acme); absent or null otherwise. */
   certificates?: { renew(): Promise<'fresh' | 'renewed' | 'busy'> } | null;
+  /**
+   * Requests answered by this very process (web and worker in one, `sbx start`): the worker takes no job and starts
+   * none until they are answered (src/infra/http/requests-in-flight.ts). Absent in a worker-only process.
+   */
+  requests?: Pick<RequestsInFlight, 'quiet'> | null;
 }

@@ -20,6 +20,7 @@ import {
 } from '../infra/db/worker-heartbeats';
 import { wakeQueueAfter } from '../infra/db/queue-wake';
 import type { JobDeps } from './deps';
+import { yieldToRequestsMs } from './define-task';
 import type { MaintenancePort } from '../core/maintenance';
 import { createTaskList, crontab, maintenanceTaskNames } from './index';
 
@@ -75,6 +76,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     maintenanceCheckMs = 500,
   } = options;
   const { pool, logger } = deps;
+  // Aborted when a stop begins: the queries that hand jobs back never wait for requests.
+  const stopping = new AbortController();
+  const graphilePool = deps.requests ? yieldingPool(pool, deps.requests, stopping.signal) : pool;
   const ids = new Set<string>();
   const processName = `${hostname()}:${process.pid}`;
   const events: WorkerEvents = new EventEmitter();
@@ -114,7 +118,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   let inMaintenance = (await maintenance?.current())?.on ?? false;
   const launch = async (paused: boolean): Promise<Runner> => {
     const started = await run({
-      pgPool: pool,
+      pgPool: graphilePool,
       taskList: paused ? maintenanceTaskList : fullTaskList,
       ...(paused ? {} : { crontab }),
       concurrency,
@@ -189,6 +193,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     isPaused: () => inMaintenance,
     sweepDeadWorkers: sweep,
     async stop(graceMs) {
+      stopping.abort();
       clearInterval(timer);
       stopRequested = true;
       if (maintenanceTimer) clearInterval(maintenanceTimer);
@@ -230,6 +235,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       await forgetHeartbeats(pool, [...ids]).catch(noop);
     },
   };
+}
+
+/**
+ * The pool Graphile takes its connections from. While this process answers a burst of requests (web and worker in
+ * one process), Graphile's own statements wait for it too, at most `yieldToRequestsMs`: otherwise every idle job slot
+ * runs its job-fetching statement the moment the burst's first commands queue their jobs (ten slots, ten statements,
+ * each heavier than the acknowledgement's own), on the same cores and connections as the acknowledgements. The
+ * callback form is Graphile's LISTEN connection, taken at start: never held back.
+ */
+function yieldingPool(pool: pg.Pool, requests: NonNullable<JobDeps['requests']>, stopping: AbortSignal): pg.Pool {
+  const connect = (callback?: Parameters<pg.Pool['connect']>[0]) => {
+    if (callback) return pool.connect(callback);
+    return requests.quiet(yieldToRequestsMs, stopping).then(() => pool.connect());
+  };
+  return new Proxy(pool, {
+    get(target, property) {
+      if (property === 'connect') return connect;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 async function beat(pool: pg.Pool, workerIds: string[], processName: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { JobHelpers } from 'graphile-worker';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineTask } from '../../src/jobs/define-task';
+import { defineTask, yieldToRequestsMs } from '../../src/jobs/define-task';
 import type { JobDeps } from '../../src/jobs/deps';
 
 /** A pool that records every statement and answers none of them with rows (a fake: no database is involved). */
@@ -44,5 +44,40 @@ describe('defineTask and the audit log', () => {
     const { deps, statements } = recordingDeps();
     await expect(failing(deps)({}, helpersFor({ audited: true }))).rejects.toThrow('host unreachable');
     expect(statements).toHaveLength(1);
+  });
+});
+
+describe('defineTask and the requests its process answers', () => {
+  it('starts the work only once the requests in flight are answered, with the bound and the abort signal', async () => {
+    const calls: { maxWaitMs: number; signal: AbortSignal | undefined }[] = [];
+    let answer = (): void => undefined;
+    const { deps } = recordingDeps();
+    deps.requests = {
+      quiet: (maxWaitMs, signal) => {
+        calls.push({ maxWaitMs, signal });
+        return new Promise<void>((resolve) => (answer = resolve));
+      },
+    };
+    let ran = false;
+    const task = defineTask(z.object({}), async () => {
+      ran = true;
+    });
+    const signal = new AbortController().signal;
+    const done = task(deps)({}, { ...helpersFor(null), abortSignal: signal } as JobHelpers);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toBe(false);
+    expect(calls).toEqual([{ maxWaitMs: yieldToRequestsMs, signal }]);
+    answer();
+    await done;
+    expect(ran).toBe(true);
+  });
+
+  it('does not wait for anything in a process that answers no requests', async () => {
+    const { deps } = recordingDeps();
+    let ran = false;
+    await defineTask(z.object({}), async () => {
+      ran = true;
+    })(deps)({}, helpersFor(null));
+    expect(ran).toBe(true);
   });
 });
