@@ -93,7 +93,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     inFlight.delete(job.id);
     if (inFlight.size === 0) allReturned?.();
     if (job.job_queue_id === null) return;
-    const wake = wakeQueueAfter(pool, { jobId: job.id, queueId: job.job_queue_id, workerId: worker.workerPool.id })
+    const finished = { jobId: job.id, queueId: job.job_queue_id, workerId: worker.workerPool.id };
+    // The completion it looks for waits for the requests being answered too (yieldingPool): so does the look.
+    const wake = (deps.requests?.quiet(yieldToRequestsMs, stopping.signal) ?? Promise.resolve())
+      .then(() => wakeQueueAfter(pool, finished))
       .catch((error: unknown) => logger.debug({ err: error }, 'could not wake the workers for a queue'))
       .finally(() => wakes.delete(wake));
     wakes.add(wake);

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/infra/logger';
 import { createProvisioning, type Provisioning } from '../../src/app/provisioning';
 import { enqueue } from '../../src/infra/db/enqueue';
 import { startWorker, sweepDeadWorkers } from '../../src/jobs/start-worker';
+import { createRequestsInFlight } from '../../src/infra/http/requests-in-flight';
 import { createTestDatabase } from '../support/database';
 import { waitFor } from '../support/wait-for';
 
@@ -222,6 +223,50 @@ describe('a job waiting behind a finished one in the same queue', () => {
       );
       await waitFor(() => turns.length === 5, { timeoutMs: 30_000, intervalMs: 20, what: 'five turns in one queue' });
       expect(turns).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await worker.stop(1_000);
+    }
+  });
+  it('does not look for the next job while a request holds back the completion', { timeout: 60_000 }, async () => {
+    // In one process with the web server, the finished job's completion waits for the requests being answered; the
+    // wake-up waits with it instead of spending its looks (one statement every 5 ms) while a request is in flight.
+    const requests = createRequestsInFlight();
+    const looksWhileAnswering: unknown[] = [];
+    const pool = new Proxy(database.pool, {
+      get(target, property) {
+        if (property === 'query')
+          return (...args: unknown[]) => {
+            if (requests.count() > 0 && String(args[0]).includes('_private_job_queues')) looksWhileAnswering.push(args);
+            return (target.query as (...all: unknown[]) => unknown)(...args);
+          };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...all: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const turns: number[] = [];
+    const tasks: TaskList = {
+      take_turn: async (payload, helpers) => {
+        const { turn } = payload as { turn: number };
+        turns.push(turn);
+        if (turn === 2) return;
+        await helpers.addJob('take_turn', { turn: turn + 1 }, { queueName: 'held' });
+        const answered = requests.begin();
+        setTimeout(answered, 100);
+      },
+    };
+    const worker = await startWorker({
+      deps: { ...deps(), pool, requests },
+      concurrency: 2,
+      pollInterval: 60_000,
+      tasks,
+    });
+    try {
+      await database.pool.query(
+        `select graphile_worker.add_job('take_turn', '{"turn":1}'::json, queue_name => 'held')`,
+      );
+      await waitFor(() => turns.length === 2, { timeoutMs: 30_000, intervalMs: 20, what: 'the second turn' });
+      expect(turns).toEqual([1, 2]);
+      expect(looksWhileAnswering).toEqual([]);
     } finally {
       await worker.stop(1_000);
     }

@@ -34,6 +34,19 @@ export function createRequestsInFlight({
   let inBurst = false;
   let burstEnded = -Infinity;
   const waiters = new Set<() => void>();
+  // One abort listener per signal, however many waits share it (a worker's jobs share its stop signal).
+  const onAbort = new WeakMap<AbortSignal, Set<() => void>>();
+  const whenAborted = (signal: AbortSignal, wake: () => void): (() => void) => {
+    let wakes = onAbort.get(signal);
+    if (!wakes) {
+      const all = new Set<() => void>();
+      signal.addEventListener('abort', () => [...all].forEach((each) => each()), { once: true });
+      onAbort.set(signal, all);
+      wakes = all;
+    }
+    wakes.add(wake);
+    return () => void wakes.delete(wake);
+  };
   const settled = (at: number) => inFlight === 0 && at - burstEnded >= settleMs;
   return {
     begin() {
@@ -56,10 +69,11 @@ export function createRequestsInFlight({
       const deadline = now() + maxWaitMs;
       return new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
+        let forget = (): void => undefined;
         const finish = () => {
           clearTimeout(timer);
           waiters.delete(check);
-          signal?.removeEventListener('abort', finish);
+          forget();
           resolve();
         };
         function check() {
@@ -72,7 +86,7 @@ export function createRequestsInFlight({
           const wait = inFlight > 0 ? deadline - at : Math.min(burstEnded + settleMs - at, deadline - at);
           timer = setTimeout(check, wait);
         }
-        signal?.addEventListener('abort', finish, { once: true });
+        if (signal) forget = whenAborted(signal, finish);
         check();
       });
     },

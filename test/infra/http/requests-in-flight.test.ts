@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRequestsInFlight } from '../../../src/infra/http/requests-in-flight';
 
@@ -73,6 +74,25 @@ describe('requests in flight before jobs', () => {
     await settle();
     expect(quiet.done()).toBe(true);
     expect(await requests.quiet(500, stopping.signal)).toBeUndefined();
+  });
+
+  it('listens once to a signal however many waits share it, and forgets the waits that end', async () => {
+    const requests = tracker();
+    const end = requests.begin();
+    const stopping = new AbortController();
+    const waits = Array.from({ length: 30 }, () => watch(requests.quiet(500, stopping.signal)));
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(1);
+    end();
+    await settle();
+    expect(waits.every((wait) => wait.done())).toBe(true);
+    requests.begin();
+    const late = watch(requests.quiet(500, stopping.signal));
+    await settle();
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(1);
+    expect(late.done()).toBe(false);
+    stopping.abort();
+    await settle();
+    expect(late.done()).toBe(true);
   });
 
   it('counts a request once however often its end is reported', () => {
